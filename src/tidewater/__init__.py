@@ -1,0 +1,1 @@
+"""Tidewater: a self-hosted Auto Scaling service for AWS and Alibaba Cloud clients."""

@@ -1,0 +1,135 @@
+"""The `tidewater` command: serve the APIs, or migrate the database they keep."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tidewater.config import Settings
+
+cli = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="A self-hosted Auto Scaling service for AWS and Alibaba Cloud clients.",
+)
+err = Console(stderr=True)
+
+
+def env(name: str) -> str:
+    return f"TIDEWATER_{name}"
+
+
+@cli.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(envvar=env("HOST"), help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar=env("PORT"))] = 4580,
+    data_dir: Annotated[
+        Path, typer.Option(envvar=env("DATA_DIR"), help="Where the embedded SQLite lives.")
+    ] = Path(".tidewater"),
+    database_url: Annotated[
+        str | None, typer.Option(envvar=env("DATABASE_URL"), help="sqlite:///… or postgresql://…")
+    ] = None,
+    access_key_id: Annotated[str, typer.Option(envvar=env("ACCESS_KEY_ID"))] = "test",
+    secret_access_key: Annotated[str, typer.Option(envvar=env("SECRET_ACCESS_KEY"))] = "test",
+    aws_account_id: Annotated[str, typer.Option(envvar=env("AWS_ACCOUNT_ID"))] = "000000000000",
+    sim_boot_seconds: Annotated[float, typer.Option(envvar=env("SIM_BOOT_SECONDS"))] = 5.0,
+    sim_stop_seconds: Annotated[float, typer.Option(envvar=env("SIM_STOP_SECONDS"))] = 3.0,
+    sim_shutdown_seconds: Annotated[float, typer.Option(envvar=env("SIM_SHUTDOWN_SECONDS"))] = 3.0,
+    sim_time_scale: Annotated[
+        float,
+        typer.Option(
+            envvar=env("SIM_TIME_SCALE"),
+            help="Multiply every simulated delay (0.1 = ten times faster).",
+        ),
+    ] = 1.0,
+    runner: Annotated[
+        str,
+        typer.Option(
+            envvar=env("RUNNER"),
+            help="auto, or manual: activities move only on /_tidewater/settle.",
+        ),
+    ] = "auto",
+    frozen_clock: Annotated[
+        bool,
+        typer.Option(
+            envvar=env("FROZEN_CLOCK"), help="Stop time; only /_tidewater/clock moves it."
+        ),
+    ] = False,
+    node: Annotated[
+        str, typer.Option(envvar=env("NODE"), help="This process's name in leases.")
+    ] = "node-1",
+    log_level: Annotated[str, typer.Option(envvar=env("LOG_LEVEL"))] = "info",
+) -> None:
+    """Serve the Auto Scaling APIs and the simulated cloud on one port."""
+    import uvicorn
+
+    from tidewater.app import SchemaBehind, build
+    from tidewater.clock import Clock
+
+    settings = Settings(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        database_url=database_url,
+        access_key_id=access_key_id,
+        secret_access_key=secret_access_key,
+        aws_account_id=aws_account_id,
+        sim_boot_seconds=sim_boot_seconds,
+        sim_stop_seconds=sim_stop_seconds,
+        sim_shutdown_seconds=sim_shutdown_seconds,
+        sim_time_scale=sim_time_scale,
+        runner=runner,
+        frozen_clock=frozen_clock,
+        node=node,
+    )
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        settings.check()
+        clock = Clock(frozen_at=Clock().now() if frozen_clock else None)
+        service = build(settings, clock)
+    except (ValueError, SchemaBehind) as problem:
+        err.print(f"[red]tidewater:[/red] {problem}")
+        raise typer.Exit(2) from None
+    if settings.default_credentials:
+        err.print(
+            "[yellow]Using the default credentials[/yellow] access key [bold]test[/bold], "
+            "secret [bold]test[/bold] (set TIDEWATER_ACCESS_KEY_ID / "
+            "TIDEWATER_SECRET_ACCESS_KEY to change them)."
+        )
+    err.print(f"Tidewater on http://{host}:{port} — database {settings.url.split('@')[-1]}")
+    uvicorn.run(
+        service.http,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@cli.command()
+def migrate(
+    data_dir: Annotated[Path, typer.Option(envvar=env("DATA_DIR"))] = Path(".tidewater"),
+    database_url: Annotated[str | None, typer.Option(envvar=env("DATABASE_URL"))] = None,
+) -> None:
+    """Bring the database schema up to this version of Tidewater."""
+    from tidewater.store import schema
+    from tidewater.store.database import Database
+
+    db = Database(Settings(data_dir=data_dir, database_url=database_url).url)
+    before = schema.current(db)
+    schema.upgrade(db)
+    err.print(f"schema at {schema.current(db)} (was {before or 'empty'})")
+    db.dispose()
+
+
+def main() -> None:
+    cli()

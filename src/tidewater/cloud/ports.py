@@ -1,0 +1,77 @@
+"""What the engine needs from a cloud: machines to launch, watch, tag and end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from tidewater.domain.scope import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    id: str
+    zone: str
+    vpc_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchSpec:
+    image_id: str
+    instance_type: str
+    key_name: str | None = None
+    security_groups: tuple[str, ...] = ()
+    template_id: str | None = None
+    template_version: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    id: str
+    zone: str
+    subnet_id: str
+    vpc_id: str
+    state: str  # pending | running | stopping | stopped | shutting-down | terminated
+    image_id: str
+    instance_type: str
+    launched_at: datetime
+    settles_at: datetime | None  # when the current transitional state is expected to end
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+
+class Compute(Protocol):
+    """A cloud's virtual machines; every call is idempotent so a resumed step may repeat it."""
+
+    def launch(self, scope: Scope, spec: LaunchSpec, subnet: Subnet, token: str) -> Machine: ...
+
+    def machines(self, scope: Scope, ids: Iterable[str]) -> dict[str, Machine]: ...
+
+    def terminate(self, scope: Scope, ids: Sequence[str]) -> None: ...
+
+    def stop(self, scope: Scope, ids: Sequence[str]) -> None: ...
+
+    def tag(self, scope: Scope, ids: Sequence[str], tags: Mapping[str, str]) -> None: ...
+
+    def untag(self, scope: Scope, ids: Sequence[str], keys: Sequence[str]) -> None: ...
+
+    def subnets(self, scope: Scope) -> list[Subnet]: ...
+
+    def template(
+        self, scope: Scope, template_id: str | None, name: str | None, version: str | None
+    ) -> LaunchSpec:
+        """Resolve a launch template version; raises Refusal('template.*') when it is not there."""
+        ...
+
+    def image_exists(self, scope: Scope, image_id: str) -> bool: ...
+
+    def zones(self, scope: Scope) -> list[str]: ...
+
+    def advance(self, now: datetime) -> list[str]:
+        """Move due timed transitions; returns every machine changed since the last call."""
+        ...

@@ -1,0 +1,294 @@
+"""Simulated virtual machines, persisted in the service's own database."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tidewater.clock import Clock
+from tidewater.cloud.ports import LaunchSpec, Machine, Subnet
+from tidewater.cloud.sim import network
+from tidewater.cloud.sim.images import image_exists
+from tidewater.cloud.sim.timing import Timing
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Cloud, Scope
+from tidewater.store.database import Database
+from tidewater.store.tables import (
+    launch_template_versions,
+    launch_templates,
+    machine_tags,
+    machines,
+)
+
+ALIYUN_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+# What each state becomes when its timer runs out.
+SETTLES_TO = {"pending": "running", "stopping": "stopped", "shutting-down": "terminated"}
+
+
+def new_instance_id(cloud: Cloud) -> str:
+    if cloud is Cloud.ALIYUN:
+        return "i-" + "".join(secrets.choice(ALIYUN_ID_ALPHABET) for _ in range(20))
+    return "i-" + secrets.token_hex(9)[:17]
+
+
+def private_ip(subnet_index: int, instance_id: str) -> str:
+    digest = int(network.hex_id(instance_id, length=8), 16)
+    return f"172.31.{subnet_index * 16 + (digest >> 8) % 16}.{digest % 250 + 4}"
+
+
+def machine_of(row: Any) -> Machine:
+    return Machine(
+        id=row.id,
+        zone=row.zone,
+        subnet_id=row.subnet_id,
+        vpc_id=row.vpc_id,
+        state=row.state,
+        image_id=row.image_id,
+        instance_type=row.instance_type,
+        launched_at=row.launched_at,
+        settles_at=row.due_at,
+    )
+
+
+class SimCompute:
+    """The built-in cloud: launches are instant records, state changes follow the clock."""
+
+    def __init__(self, db: Database, clock: Clock, timing: Timing) -> None:
+        self.db = db
+        self.clock = clock
+        self.timing = timing
+
+    # -- the Compute port -------------------------------------------------------------------
+
+    def launch(self, scope: Scope, spec: LaunchSpec, subnet: Subnet, token: str) -> Machine:
+        with self.db.write() as conn:
+            existing = conn.execute(
+                select(machines).where(
+                    machines.c.account == scope.account,
+                    machines.c.region == scope.region,
+                    machines.c.client_token == token,
+                )
+            ).first()
+            if existing is not None:
+                return machine_of(existing)
+            return machine_of(self.insert(conn, scope, spec, subnet, token))
+
+    def insert(
+        self, conn: Connection, scope: Scope, spec: LaunchSpec, subnet: Subnet, token: str | None
+    ) -> Any:
+        """Create one pending machine inside the caller's transaction."""
+        now = self.clock.now()
+        instance_id = new_instance_id(scope.cloud)
+        index = network.zones(scope.region, scope.cloud).index(subnet.zone)
+        row = {
+            "id": instance_id,
+            "account": scope.account,
+            "region": scope.region,
+            "cloud": scope.cloud.value,
+            "zone": subnet.zone,
+            "subnet_id": subnet.id,
+            "vpc_id": subnet.vpc_id,
+            "image_id": spec.image_id,
+            "instance_type": spec.instance_type,
+            "state": "pending",
+            "due_at": now + self.timing.delay(self.timing.boot),
+            "launched_at": now,
+            "changed_at": now,
+            "unobserved": False,
+            "private_ip": private_ip(index, instance_id),
+            "client_token": token,
+            "launch_template_id": spec.template_id,
+            "launch_template_version": spec.template_version,
+            "key_name": spec.key_name,
+            "security_groups": list(spec.security_groups),
+            "attributes": {},
+        }
+        conn.execute(insert(machines).values(row))
+        if spec.tags:
+            conn.execute(
+                insert(machine_tags),
+                [{"machine_id": instance_id, "key": k, "value": v} for k, v in spec.tags.items()],
+            )
+        return conn.execute(select(machines).where(machines.c.id == instance_id)).one()
+
+    def machines(self, scope: Scope, ids: Iterable[str]) -> dict[str, Machine]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(machines).where(
+                    machines.c.id.in_(ids),
+                    machines.c.account == scope.account,
+                    machines.c.region == scope.region,
+                )
+            ).all()
+        return {row.id: machine_of(row) for row in rows}
+
+    def terminate(self, scope: Scope, ids: Sequence[str]) -> None:
+        with self.db.write() as conn:
+            self.transition(
+                conn,
+                scope,
+                ids,
+                ("pending", "running", "stopping", "stopped"),
+                "shutting-down",
+                self.timing.shutdown,
+            )
+
+    def stop(self, scope: Scope, ids: Sequence[str]) -> None:
+        with self.db.write() as conn:
+            self.transition(conn, scope, ids, ("pending", "running"), "stopping", self.timing.stop)
+
+    def start(self, scope: Scope, ids: Sequence[str]) -> None:
+        with self.db.write() as conn:
+            self.transition(conn, scope, ids, ("stopped",), "pending", self.timing.boot)
+
+    def transition(
+        self,
+        conn: Connection,
+        scope: Scope,
+        ids: Sequence[str],
+        sources: Sequence[str],
+        target: str,
+        seconds: float,
+    ) -> None:
+        now = self.clock.now()
+        conn.execute(
+            update(machines)
+            .where(
+                machines.c.id.in_(list(ids)),
+                machines.c.account == scope.account,
+                machines.c.region == scope.region,
+                machines.c.state.in_(sources),
+            )
+            .values(
+                state=target,
+                due_at=now + self.timing.delay(seconds),
+                changed_at=now,
+                unobserved=True,
+            )
+        )
+
+    def tag(self, scope: Scope, ids: Sequence[str], tags: Mapping[str, str]) -> None:
+        with self.db.write() as conn:
+            self.put_tags(conn, ids, tags)
+
+    def put_tags(self, conn: Connection, ids: Sequence[str], tags: Mapping[str, str]) -> None:
+        rows = [{"machine_id": i, "key": k, "value": v} for i in ids for k, v in tags.items()]
+        if not rows:
+            return
+        if self.db.dialect == "postgresql":
+            stmt: Any = postgresql.insert(machine_tags)
+        else:
+            stmt = sqlite.insert(machine_tags)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["machine_id", "key"], set_={"value": stmt.excluded.value}
+        )
+        conn.execute(stmt, rows)
+
+    def untag(self, scope: Scope, ids: Sequence[str], keys: Sequence[str]) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                delete(machine_tags).where(
+                    machine_tags.c.machine_id.in_(list(ids)), machine_tags.c.key.in_(list(keys))
+                )
+            )
+
+    def subnets(self, scope: Scope) -> list[Subnet]:
+        return list(network.default_subnets(scope))
+
+    def zones(self, scope: Scope) -> list[str]:
+        return list(network.zones(scope.region, scope.cloud))
+
+    def template(
+        self, scope: Scope, template_id: str | None, name: str | None, version: str | None
+    ) -> LaunchSpec:
+        with self.db.read() as conn:
+            query = select(launch_templates).where(
+                launch_templates.c.account == scope.account,
+                launch_templates.c.region == scope.region,
+            )
+            if template_id:
+                query = query.where(launch_templates.c.id == template_id)
+            else:
+                query = query.where(launch_templates.c.name == name)
+            template = conn.execute(query).first()
+            if template is None:
+                raise Refusal("template.not_found", template_id=template_id, name=name)
+            number = _version_number(version, template.default_version, template.latest_version)
+            if number is None:
+                raise Refusal(
+                    "template.version_not_found", template_id=template.id, version=version
+                )
+            data = conn.execute(
+                select(launch_template_versions.c.data).where(
+                    launch_template_versions.c.template_id == template.id,
+                    launch_template_versions.c.version == number,
+                )
+            ).scalar()
+        if data is None:
+            raise Refusal("template.version_not_found", template_id=template.id, version=version)
+        return LaunchSpec(
+            image_id=data.get("ImageId", ""),
+            instance_type=data.get("InstanceType", ""),
+            key_name=data.get("KeyName"),
+            security_groups=tuple(data.get("SecurityGroupIds") or ()),
+            template_id=template.id,
+            template_version=str(number),
+        )
+
+    def image_exists(self, scope: Scope, image_id: str) -> bool:
+        return image_exists(scope.cloud, image_id)
+
+    def advance(self, now: datetime) -> list[str]:
+        with self.db.write() as conn:
+            due = conn.execute(
+                select(machines.c.id, machines.c.state).where(
+                    machines.c.due_at <= now, machines.c.state.in_(list(SETTLES_TO))
+                )
+            ).all()
+            for row in due:
+                conn.execute(
+                    update(machines)
+                    .where(and_(machines.c.id == row.id, machines.c.state == row.state))
+                    .values(
+                        state=SETTLES_TO[row.state], due_at=None, changed_at=now, unobserved=True
+                    )
+                )
+            changed = list(
+                conn.execute(select(machines.c.id).where(machines.c.unobserved)).scalars()
+            )
+            if changed:
+                conn.execute(
+                    update(machines).where(machines.c.id.in_(changed)).values(unobserved=False)
+                )
+        return changed
+
+    def next_due(self) -> datetime | None:
+        with self.db.read() as conn:
+            return conn.execute(
+                select(machines.c.due_at)
+                .where(machines.c.due_at.is_not(None))
+                .order_by(machines.c.due_at)
+                .limit(1)
+            ).scalar()
+
+
+def _version_number(version: str | None, default: int, latest: int) -> int | None:
+    if version in (None, "", "$Default"):
+        return default
+    if version == "$Latest":
+        return latest
+    try:
+        number = int(version)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    return number if 1 <= number <= latest else None

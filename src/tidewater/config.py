@@ -1,0 +1,57 @@
+"""Settings for one `tidewater serve` process, from options or TIDEWATER_* environment variables."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_KEY = ("test", "test")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 4580
+    data_dir: Path = Path(".tidewater")
+    database_url: str | None = None
+    access_key_id: str = DEFAULT_KEY[0]
+    secret_access_key: str = DEFAULT_KEY[1]
+    aws_account_id: str = "000000000000"
+    sim_boot_seconds: float = 5.0
+    sim_stop_seconds: float = 3.0
+    sim_shutdown_seconds: float = 3.0
+    sim_time_scale: float = 1.0
+    runner: str = "auto"  # "manual": activities move only when /_tidewater/settle or clock asks
+    frozen_clock: bool = False  # time stands still except through /_tidewater/clock
+    node: str = "node-1"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'tidewater.db'}"
+
+    @property
+    def default_credentials(self) -> bool:
+        return (self.access_key_id, self.secret_access_key) == DEFAULT_KEY
+
+    def check(self) -> None:
+        """Refuse to expose the well-known test key pair beyond this machine."""
+        if self.default_credentials and not is_loopback(self.host):
+            raise ValueError(
+                f"refusing to listen on {self.host} with the default test/test credentials; "
+                "set TIDEWATER_ACCESS_KEY_ID and TIDEWATER_SECRET_ACCESS_KEY"
+            )
+        if self.runner not in ("auto", "manual"):
+            raise ValueError("--runner must be 'auto' or 'manual'")
+        if self.sim_time_scale <= 0:
+            raise ValueError("--sim-time-scale must be greater than zero")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

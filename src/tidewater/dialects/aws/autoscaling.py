@@ -1,0 +1,566 @@
+"""Auto Scaling (2011-01-01) handlers: model-shaped dicts in, engine calls, model dicts out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tidewater.dialects.aws import activities
+from tidewater.dialects.aws.errors import AwsError
+from tidewater.dialects.aws.service import Handler
+from tidewater.domain.group import Process
+from tidewater.domain.scope import Scope
+from tidewater.engine import groups, instances, launch_configurations, queries
+from tidewater.engine.context import Context
+from tidewater.engine.groups import GroupSpec, Tag
+
+METRICS = (
+    "GroupMinSize",
+    "GroupMaxSize",
+    "GroupDesiredCapacity",
+    "GroupInServiceInstances",
+    "GroupPendingInstances",
+    "GroupStandbyInstances",
+    "GroupTerminatingInstances",
+    "GroupTotalInstances",
+    "GroupInServiceCapacity",
+    "GroupPendingCapacity",
+    "GroupStandbyCapacity",
+    "GroupTerminatingCapacity",
+    "GroupTotalCapacity",
+    "WarmPoolDesiredCapacity",
+    "WarmPoolWarmedCapacity",
+    "WarmPoolPendingCapacity",
+    "WarmPoolTerminatingCapacity",
+    "WarmPoolTotalCapacity",
+    "GroupAndWarmPoolDesiredCapacity",
+    "GroupAndWarmPoolTotalCapacity",
+)
+TERMINATION_POLICIES = (
+    "ClosestToNextInstanceHour",
+    "Default",
+    "NewestInstance",
+    "OldestInstance",
+    "OldestLaunchConfiguration",
+    "OldestLaunchTemplate",
+    "AllocationStrategy",
+)
+# Stored as given and reported back; Tidewater does not act on them (yet).
+ECHOED = (
+    "MixedInstancesPolicy",
+    "PlacementGroup",
+    "ServiceLinkedRoleARN",
+    "MaxInstanceLifetime",
+    "CapacityRebalance",
+    "Context",
+    "DesiredCapacityType",
+    "DefaultInstanceWarmup",
+    "LoadBalancerNames",
+    "TargetGroupARNs",
+    "TrafficSources",
+    "InstanceMaintenancePolicy",
+    "AvailabilityZoneDistribution",
+    "AvailabilityZoneImpairmentPolicy",
+    "CapacityReservationSpecification",
+    "SkipZonalShiftValidation",
+)
+LC_FIELDS = (
+    "ImageId",
+    "KeyName",
+    "SecurityGroups",
+    "ClassicLinkVPCId",
+    "ClassicLinkVPCSecurityGroups",
+    "UserData",
+    "InstanceType",
+    "KernelId",
+    "RamdiskId",
+    "BlockDeviceMappings",
+    "InstanceMonitoring",
+    "SpotPrice",
+    "IamInstanceProfile",
+    "EbsOptimized",
+    "AssociatePublicIpAddress",
+    "PlacementTenancy",
+    "MetadataOptions",
+)
+
+
+def _launch(params: Mapping[str, Any]) -> dict[str, Any] | None:
+    sources = [
+        k
+        for k in ("LaunchConfigurationName", "LaunchTemplate", "MixedInstancesPolicy")
+        if params.get(k)
+    ]
+    if len(sources) != 1:
+        return None
+    if sources[0] == "LaunchConfigurationName":
+        return {"kind": "configuration", "name": params["LaunchConfigurationName"]}
+    template = params.get("LaunchTemplate")
+    if template is None:
+        policy = params["MixedInstancesPolicy"]
+        template = (policy.get("LaunchTemplate") or {}).get("LaunchTemplateSpecification") or {}
+    return {
+        "kind": "template",
+        "id": template.get("LaunchTemplateId"),
+        "name": template.get("LaunchTemplateName"),
+        "version": template.get("Version") or "$Default",
+    }
+
+
+def _subnets(params: Mapping[str, Any]) -> list[str] | None:
+    value = params.get("VPCZoneIdentifier")
+    if value is None:
+        return None
+    return [s.strip() for s in value.split(",") if s.strip()]
+
+
+def _tags(tags: list[dict[str, Any]] | None, group: str | None = None) -> list[Tag]:
+    return [
+        Tag(t["Key"], t.get("Value") or "", bool(t.get("PropagateAtLaunch"))) for t in tags or ()
+    ]
+
+
+def _spec(params: Mapping[str, Any], create: bool) -> GroupSpec:
+    launch = _launch(params)
+    if create and launch is None:
+        launch = {}
+    return GroupSpec(
+        name=params["AutoScalingGroupName"],
+        min_size=params.get("MinSize"),
+        max_size=params.get("MaxSize"),
+        desired=params.get("DesiredCapacity"),
+        launch=launch,
+        zones=params.get("AvailabilityZones") or None,
+        subnets=_subnets(params),
+        default_cooldown=params.get("DefaultCooldown"),
+        health_check_type=params.get("HealthCheckType"),
+        health_check_grace=params.get("HealthCheckGracePeriod"),
+        termination_policies=params.get("TerminationPolicies"),
+        new_instances_protected=params.get("NewInstancesProtectedFromScaleIn"),
+        tags=_tags(params.get("Tags")) if create else [],
+        settings={k: params[k] for k in ECHOED if k in params},
+    )
+
+
+def _launch_out(launch: Mapping[str, Any]) -> dict[str, Any]:
+    if not launch:
+        return {}
+    if launch.get("kind") == "configuration":
+        return {"LaunchConfigurationName": launch["name"]}
+    return {
+        "LaunchTemplate": {
+            "LaunchTemplateId": launch.get("id"),
+            "LaunchTemplateName": launch.get("name"),
+            "Version": launch.get("version"),
+        }
+    }
+
+
+class AutoScalingService:
+    """Every Auto Scaling action Tidewater serves, each a thin translation onto the engine."""
+
+    signing_name = "autoscaling"
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.handlers: dict[str, Handler] = {
+            name: getattr(self, name) for name in dir(self) if name[:1].isupper()
+        }
+
+    # -- groups -------------------------------------------------------------------------------
+
+    def CreateAutoScalingGroup(self, scope: Scope, p: dict[str, Any]) -> None:
+        spec = _spec(p, create=True)
+        for tag in p.get("Tags") or ():
+            _check_tag(tag, p["AutoScalingGroupName"], require_resource=False)
+        groups.create(self.ctx, scope, spec)
+
+    def UpdateAutoScalingGroup(self, scope: Scope, p: dict[str, Any]) -> None:
+        groups.modify(self.ctx, scope, _spec(p, create=False))
+
+    def DeleteAutoScalingGroup(self, scope: Scope, p: dict[str, Any]) -> None:
+        groups.delete_group(self.ctx, scope, p["AutoScalingGroupName"], bool(p.get("ForceDelete")))
+
+    def DescribeAutoScalingGroups(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        size = queries.page_size(p.get("MaxRecords"), 50, 100)
+        filters = [(f["Name"], f.get("Values") or []) for f in p.get("Filters") or ()]
+        page = queries.groups_page(
+            self.ctx,
+            scope,
+            p.get("AutoScalingGroupNames"),
+            filters,
+            p.get("NextToken"),
+            size,
+            with_instances=p.get("IncludeInstances", True),
+        )
+        tags, members = page.extra["tags"], page.extra["instances"]
+        return {
+            "AutoScalingGroups": [
+                self._group(row, tags[row.id], members[row.id]) for row in page.rows
+            ],
+            "NextToken": page.next_token,
+        }
+
+    def _group(self, row: Any, tags: list[Any], members: list[Any]) -> dict[str, Any]:
+        settings = row.settings
+        out: dict[str, Any] = {
+            "AutoScalingGroupName": row.name,
+            "AutoScalingGroupARN": row.arn,
+            **_launch_out(row.launch),
+            "MinSize": row.min_size,
+            "MaxSize": row.max_size,
+            "DesiredCapacity": row.desired,
+            "DefaultCooldown": row.default_cooldown,
+            "AvailabilityZones": row.zones,
+            "LoadBalancerNames": settings.get("LoadBalancerNames", []),
+            "TargetGroupARNs": settings.get("TargetGroupARNs", []),
+            "HealthCheckType": row.health_check_type,
+            "HealthCheckGracePeriod": row.health_check_grace,
+            "Instances": [self._member(m) for m in members],
+            "CreatedTime": row.created_at,
+            "SuspendedProcesses": [
+                {"ProcessName": p, "SuspensionReason": ""} for p in row.suspended
+            ],
+            "VPCZoneIdentifier": ",".join(row.subnets),
+            "EnabledMetrics": [{"Metric": m, "Granularity": g} for m, g in row.metrics.items()],
+            "Tags": [
+                {
+                    "ResourceId": row.name,
+                    "ResourceType": "auto-scaling-group",
+                    "Key": t.key,
+                    "Value": t.value,
+                    "PropagateAtLaunch": t.propagate,
+                }
+                for t in tags
+            ],
+            "TerminationPolicies": row.termination_policies,
+            "NewInstancesProtectedFromScaleIn": row.new_instances_protected,
+            "ServiceLinkedRoleARN": settings.get(
+                "ServiceLinkedRoleARN",
+                f"arn:aws:iam::{row.account}:role/aws-service-role/autoscaling.amazonaws.com/"
+                "AWSServiceRoleForAutoScaling",
+            ),
+            "TrafficSources": settings.get("TrafficSources", []),
+        }
+        if row.status != "InService":
+            out["Status"] = row.status
+        for key in ECHOED:
+            if key in settings and key not in out:
+                out[key] = settings[key]
+        return out
+
+    @staticmethod
+    def _member(m: Any) -> dict[str, Any]:
+        return {
+            "InstanceId": m.instance_id,
+            "InstanceType": m.instance_type,
+            "AvailabilityZone": m.zone,
+            "LifecycleState": m.state,
+            "HealthStatus": "Healthy" if m.healthy else "Unhealthy",
+            **_launch_out(m.launch),
+            "ProtectedFromScaleIn": m.protected,
+        }
+
+    def DescribeAutoScalingInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        size = queries.page_size(p.get("MaxRecords"), 50, 50)
+        page = queries.instances_page(
+            self.ctx, scope, p.get("InstanceIds"), p.get("NextToken"), size
+        )
+        return {
+            "AutoScalingInstances": [
+                {
+                    "InstanceId": m.instance_id,
+                    "InstanceType": m.instance_type,
+                    "AutoScalingGroupName": m.group_name,
+                    "AvailabilityZone": m.zone,
+                    "LifecycleState": m.state,
+                    "HealthStatus": "HEALTHY" if m.healthy else "UNHEALTHY",
+                    **_launch_out(m.launch),
+                    "ProtectedFromScaleIn": m.protected,
+                }
+                for m in page.rows
+            ],
+            "NextToken": page.next_token,
+        }
+
+    def SetDesiredCapacity(self, scope: Scope, p: dict[str, Any]) -> None:
+        groups.set_desired(
+            self.ctx,
+            scope,
+            p["AutoScalingGroupName"],
+            p["DesiredCapacity"],
+            bool(p.get("HonorCooldown")),
+        )
+
+    def SuspendProcesses(self, scope: Scope, p: dict[str, Any]) -> None:
+        groups.set_processes(
+            self.ctx, scope, p["AutoScalingGroupName"], p.get("ScalingProcesses"), suspend=True
+        )
+
+    def ResumeProcesses(self, scope: Scope, p: dict[str, Any]) -> None:
+        groups.set_processes(
+            self.ctx, scope, p["AutoScalingGroupName"], p.get("ScalingProcesses"), suspend=False
+        )
+
+    def EnableMetricsCollection(self, scope: Scope, p: dict[str, Any]) -> None:
+        if p.get("Granularity") != "1Minute":
+            raise AwsError("ValidationError", f"Unsupported granularity {p.get('Granularity')}")
+        groups.set_metrics(
+            self.ctx,
+            scope,
+            p["AutoScalingGroupName"],
+            p.get("Metrics"),
+            p["Granularity"],
+            True,
+            METRICS,
+        )
+
+    def DisableMetricsCollection(self, scope: Scope, p: dict[str, Any]) -> None:
+        groups.set_metrics(
+            self.ctx, scope, p["AutoScalingGroupName"], p.get("Metrics"), None, False, METRICS
+        )
+
+    # -- instances ----------------------------------------------------------------------------
+
+    def DetachInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        made = instances.detach(
+            self.ctx,
+            scope,
+            p["AutoScalingGroupName"],
+            p.get("InstanceIds") or [],
+            p["ShouldDecrementDesiredCapacity"],
+        )
+        return {"Activities": [activities.render(a) for a in made]}
+
+    def AttachInstances(self, scope: Scope, p: dict[str, Any]) -> None:
+        instances.attach(self.ctx, scope, p["AutoScalingGroupName"], p.get("InstanceIds") or [])
+
+    def EnterStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        made = instances.enter_standby(
+            self.ctx,
+            scope,
+            p["AutoScalingGroupName"],
+            p.get("InstanceIds") or [],
+            p["ShouldDecrementDesiredCapacity"],
+        )
+        return {"Activities": [activities.render(a) for a in made]}
+
+    def ExitStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        made = instances.exit_standby(
+            self.ctx, scope, p["AutoScalingGroupName"], p.get("InstanceIds") or []
+        )
+        return {"Activities": [activities.render(a) for a in made]}
+
+    def TerminateInstanceInAutoScalingGroup(
+        self, scope: Scope, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        single = p.get("InstanceId")
+        ids = [single] if single else list(p.get("InstanceIds") or [])
+        if not ids:
+            raise AwsError(
+                "ValidationError",
+                "1 validation error detected: Value null at "
+                "'instanceId' failed to satisfy constraint: Member must not be null",
+            )
+        made = instances.terminate(
+            self.ctx, scope, ids, p.get("AutoScalingGroupName"), p["ShouldDecrementDesiredCapacity"]
+        )
+        rendered = [activities.render(a) for a in made]
+        if single and not p.get("InstanceIds"):
+            return {"Activity": rendered[0]}
+        return {"Activities": rendered}
+
+    def SetInstanceProtection(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        instances.set_protection(
+            self.ctx, scope, p["AutoScalingGroupName"], p["InstanceIds"], p["ProtectedFromScaleIn"]
+        )
+        return {}
+
+    def SetInstanceHealth(self, scope: Scope, p: dict[str, Any]) -> None:
+        status = p["HealthStatus"]
+        if status not in ("Healthy", "Unhealthy"):
+            raise AwsError(
+                "ValidationError",
+                f"Valid values for HealthStatus are Healthy and Unhealthy; got {status}",
+            )
+        instances.set_health(self.ctx, scope, p["InstanceId"], status == "Healthy")
+
+    # -- activities, tags, launch configurations ---------------------------------------------
+
+    def DescribeScalingActivities(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        size = queries.page_size(p.get("MaxRecords"), 100, 100)
+        page = queries.activities_page(
+            self.ctx,
+            scope,
+            p.get("AutoScalingGroupName"),
+            p.get("ActivityIds"),
+            bool(p.get("IncludeDeletedGroups")),
+            p.get("NextToken"),
+            size,
+        )
+        return {
+            "Activities": [activities.render(r) for r in page.rows],
+            "NextToken": page.next_token,
+        }
+
+    def CreateOrUpdateTags(self, scope: Scope, p: dict[str, Any]) -> None:
+        pairs = []
+        for tag in p["Tags"]:
+            _check_tag(tag, None, require_resource=True)
+            pairs.append((tag["ResourceId"], _tags([tag])[0]))
+        groups.put_tags(self.ctx, scope, pairs)
+
+    def DeleteTags(self, scope: Scope, p: dict[str, Any]) -> None:
+        for tag in p["Tags"]:
+            _check_tag(tag, None, require_resource=True)
+        groups.delete_tags(self.ctx, scope, [(t["ResourceId"], t["Key"]) for t in p["Tags"]])
+
+    def DescribeTags(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        size = queries.page_size(p.get("MaxRecords"), 50, 100)
+        filters = [(f["Name"], f.get("Values") or []) for f in p.get("Filters") or ()]
+        page = queries.tags_page(self.ctx, scope, filters, p.get("NextToken"), size)
+        return {
+            "Tags": [
+                {
+                    "ResourceId": r.group_name,
+                    "ResourceType": "auto-scaling-group",
+                    "Key": r.key,
+                    "Value": r.value,
+                    "PropagateAtLaunch": r.propagate,
+                }
+                for r in page.rows
+            ],
+            "NextToken": page.next_token,
+        }
+
+    def CreateLaunchConfiguration(self, scope: Scope, p: dict[str, Any]) -> None:
+        if p.get("InstanceId"):
+            raise AwsError(
+                "ValidationError",
+                "Creating a launch configuration from an instance "
+                "is not supported by Tidewater; pass ImageId and InstanceType.",
+            )
+        data = {k: p[k] for k in LC_FIELDS if k in p}
+        launch_configurations.create(self.ctx, scope, p["LaunchConfigurationName"], data)
+
+    def DeleteLaunchConfiguration(self, scope: Scope, p: dict[str, Any]) -> None:
+        launch_configurations.delete_one(self.ctx, scope, p["LaunchConfigurationName"])
+
+    def DescribeLaunchConfigurations(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        size = queries.page_size(p.get("MaxRecords"), 50, 100)
+        page = queries.launch_configurations_page(
+            self.ctx, scope, p.get("LaunchConfigurationNames"), p.get("NextToken"), size
+        )
+        return {
+            "LaunchConfigurations": [
+                {
+                    "KernelId": "",
+                    "RamdiskId": "",
+                    "SecurityGroups": [],
+                    "BlockDeviceMappings": [],
+                    "InstanceMonitoring": {"Enabled": True},
+                    "EbsOptimized": False,
+                    "ClassicLinkVPCSecurityGroups": [],
+                    "UserData": "",
+                    **r.data,
+                    "LaunchConfigurationName": r.name,
+                    "LaunchConfigurationARN": r.arn,
+                    "CreatedTime": r.created_at,
+                }
+                for r in page.rows
+            ],
+            "NextToken": page.next_token,
+        }
+
+    # -- what tools call on every run; empty until those features exist -----------------------
+
+    def _require_group(self, scope: Scope, name: str | None) -> None:
+        if name is not None and not queries.group_exists(self.ctx, scope, name):
+            raise AwsError("ValidationError", "AutoScalingGroup name not found - null")
+
+    def DescribeLifecycleHooks(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        self._require_group(scope, p["AutoScalingGroupName"])
+        return {"LifecycleHooks": []}
+
+    def DescribePolicies(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ScalingPolicies": []}
+
+    def DescribeScheduledActions(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ScheduledUpdateGroupActions": []}
+
+    def DescribeNotificationConfigurations(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return {"NotificationConfigurations": []}
+
+    def DescribeWarmPool(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        self._require_group(scope, p["AutoScalingGroupName"])
+        return {"Instances": []}
+
+    def DescribeInstanceRefreshes(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        self._require_group(scope, p["AutoScalingGroupName"])
+        return {"InstanceRefreshes": []}
+
+    def DescribeAccountLimits(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        counts = queries.account_counts(self.ctx, scope)
+        return {
+            "MaxNumberOfAutoScalingGroups": 500,
+            "MaxNumberOfLaunchConfigurations": 200,
+            "NumberOfAutoScalingGroups": counts["groups"],
+            "NumberOfLaunchConfigurations": counts["launch_configurations"],
+        }
+
+    def DescribeAdjustmentTypes(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "AdjustmentTypes": [
+                {"AdjustmentType": t}
+                for t in ("ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity")
+            ]
+        }
+
+    def DescribeAutoScalingNotificationTypes(
+        self, scope: Scope, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "AutoScalingNotificationTypes": [
+                "autoscaling:EC2_INSTANCE_LAUNCH",
+                "autoscaling:EC2_INSTANCE_LAUNCH_ERROR",
+                "autoscaling:EC2_INSTANCE_TERMINATE",
+                "autoscaling:EC2_INSTANCE_TERMINATE_ERROR",
+                "autoscaling:TEST_NOTIFICATION",
+            ]
+        }
+
+    def DescribeLifecycleHookTypes(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "LifecycleHookTypes": [
+                "autoscaling:EC2_INSTANCE_LAUNCHING",
+                "autoscaling:EC2_INSTANCE_TERMINATING",
+            ]
+        }
+
+    def DescribeMetricCollectionTypes(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Metrics": [{"Metric": m} for m in METRICS],
+            "Granularities": [{"Granularity": "1Minute"}],
+        }
+
+    def DescribeScalingProcessTypes(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return {"Processes": [{"ProcessName": p.value} for p in Process]}
+
+    def DescribeTerminationPolicyTypes(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return {"TerminationPolicyTypes": list(TERMINATION_POLICIES)}
+
+
+def _check_tag(tag: Mapping[str, Any], group: str | None, *, require_resource: bool) -> None:
+    """AWS insists on ResourceId and ResourceType for tag calls, and says so in this odd form."""
+    if require_resource and (not tag.get("ResourceId") or not tag.get("ResourceType")):
+        propagate = tag.get("PropagateAtLaunch")
+        raise AwsError(
+            "ValidationError",
+            "Incomplete tags information for these tags. Tag - 'Key:{},PropagateAtLaunch:{},"
+            "ResourceId:{},ResourceType:{}' , ".format(
+                tag.get("Key"),
+                "null" if propagate is None else str(propagate).lower(),
+                tag.get("ResourceId") or "null",
+                tag.get("ResourceType") or "null",
+            ),
+        )

@@ -1,0 +1,270 @@
+"""The engine's neutral refusals in AWS's own codes and words; real scripts match on these texts.
+
+Texts marked "inferred" have no public capture of real AWS; they follow the sibling messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tidewater.dialects.aws.errors import AwsError
+from tidewater.domain.refusal import Refusal
+
+NOT_FOUND = "AutoScalingGroup name not found - AutoScalingGroup {group} not found"
+NOT_FOUND_NULL = "AutoScalingGroup name not found - null"
+CAPACITY = (
+    "AutoScalingGroup {group} has min-size={min}, max-size={max}, and desired-size="
+    "{desired}. To {verb} {count} {instances}, please update the AutoScalingGroup sizes "
+    "appropriately."
+)
+
+# reason -> (code, HTTP status, message template)
+MESSAGES: dict[str, tuple[str, int, str]] = {
+    "group.not_found": ("ValidationError", 400, NOT_FOUND),
+    "group.not_found_delete": (
+        "ValidationError",
+        400,
+        "AutoScalingGroup name not found - AutoScalingGroup '{group}' not found",
+    ),
+    "group.not_found_tags": (
+        "ValidationError",
+        400,
+        "AutoScalingGroup not found - AutoScaling Group {group} not found",
+    ),
+    "group.exists": (
+        "AlreadyExists",
+        400,
+        "AutoScalingGroup by this name already exists - A group with the name "
+        "{group} already exists",
+    ),
+    "group.in_use": (
+        "ResourceInUse",
+        400,
+        "You cannot delete an AutoScalingGroup while there are instances or pending "
+        "Spot instance request(s) still in the group.",
+    ),
+    "group.activity_in_progress": (
+        "ScalingActivityInProgress",
+        400,
+        "You cannot delete an AutoScalingGroup while there are scaling "
+        "activities in progress for that group.",
+    ),
+    "group.deleting": (
+        "ValidationError",
+        400,
+        "The AutoScaling group may not be modified while it is pending delete",
+    ),
+    "group.deleting_processes": (
+        "ValidationError",
+        400,
+        "Processes may not be suspended while the AutoScaling group is pending delete",
+    ),
+    "bounds.max_below_min": (
+        "ValidationError",
+        400,
+        "Max bound, {max}, must be greater than or equal to min bound, {min}",
+    ),
+    "bounds.desired_outside": (
+        "ValidationError",
+        400,
+        "Desired capacity:{desired} must be between the specified min "
+        "size:{min} and max size:{max}",
+    ),
+    "desired.above_max": (
+        "ValidationError",
+        400,
+        "New SetDesiredCapacity value {desired} is above max value {max} for the AutoScalingGroup.",
+    ),
+    "desired.below_min": (
+        "ValidationError",
+        400,
+        "New SetDesiredCapacity value {desired} is below min value {min} for the AutoScalingGroup.",
+    ),
+    # inferred: AWS documents the code for HonorCooldown but no capture of its text exists
+    "cooldown": (
+        "ScalingActivityInProgress",
+        400,
+        "Scaling activity is in progress or the cooldown period has not yet expired "
+        "for AutoScalingGroup {group}.",
+    ),
+    "capacity.min": ("ValidationError", 400, CAPACITY),
+    "capacity.max": ("ValidationError", 400, CAPACITY),
+    "instance.not_member": (
+        "ValidationError",
+        400,
+        "The instance {instance_id} is not part of Auto Scaling group {group}.",
+    ),
+    "instance.bad_state": (
+        "ValidationError",
+        400,
+        "The instance {instance_id} is not in {states}.",
+    ),
+    "instance.unmanaged": (
+        "ValidationError",
+        400,
+        "Instance Id not found - No managed instance found for instance ID {instance_id}",
+    ),
+    "instance.in_group": (
+        "ValidationError",
+        400,
+        "The Instance: {instance_id} is already part of AutoScalingGroup:{group}",
+    ),
+    # inferred (no capture): attach of an unknown, stopped or misplaced instance
+    "instance.not_found": ("ValidationError", 400, "Instance [{instance_id}] is invalid."),
+    "instance.not_running": (
+        "ValidationError",
+        400,
+        "Instance {instance_id} is not in a running state.",
+    ),
+    "instance.wrong_zone": (
+        "ValidationError",
+        400,
+        "Instance {instance_id} is in Availability Zone {zone}, which is not "
+        "enabled for the AutoScalingGroup.",
+    ),
+    "instance.wrong_subnet": (
+        "ValidationError",
+        400,
+        "Instance {instance_id} is not in a subnet of the AutoScalingGroup.",
+    ),
+    "instance.many_groups": (
+        "ValidationError",
+        400,
+        "The instances must all belong to the same Auto Scaling group.",
+    ),
+    "terminate.at_min": (
+        "ValidationError",
+        400,
+        "Currently, desiredSize equals minSize ({min}). Terminating instance "
+        "without replacement will violate group's min size constraint. Either "
+        "set shouldDecrementDesiredCapacity flag to false or lower group's min "
+        "size.",
+    ),
+    # inferred: an empty InstanceIds list
+    "batch.empty": ("ValidationError", 400, "At least one instance ID must be specified."),
+    "batch.too_many": (
+        "ValidationError",
+        400,
+        "List exceeds the maximum number of instances to {operation}. Please retry "
+        "your request with fewer instances.",
+    ),
+    "process.suspended": (
+        "ValidationError",
+        400,
+        "The {process} process is suspended for AutoScalingGroup {group}.",
+    ),
+    "process.invalid": ("ValidationError", 400, "Process type {process} is not valid."),
+    "metric.invalid": ("ValidationError", 400, "Metric {metric} is not valid."),
+    "placement.none": (
+        "ValidationError",
+        400,
+        "At least one Availability Zone or VPC Subnet is required.",
+    ),
+    "subnet.not_found": ("ValidationError", 400, "The subnet ID '{subnet}' does not exist"),
+    "zones.mismatch": (
+        "ValidationError",
+        400,
+        "The availability zones of the specified subnets and the Auto Scaling group do not match",
+    ),
+    "zone.invalid": ("ValidationError", 400, "Invalid Availability Zone: [{zone}]"),
+    "launch.missing": (
+        "ValidationError",
+        400,
+        "Valid requests must contain either LaunchTemplate, LaunchConfigurationName, "
+        "InstanceId or MixedInstancesPolicy parameter.",
+    ),
+    "template.ref_missing": (
+        "ValidationError",
+        400,
+        "Valid requests must contain either launchTemplateId or LaunchTemplateName",
+    ),
+    "launch_configuration.not_found": (
+        "ValidationError",
+        400,
+        "Launch configuration name not found - Launch configuration {name} not found",
+    ),
+    "launch_configuration.exists": (
+        "AlreadyExists",
+        400,
+        "Launch Configuration by this name already exists - A launch "
+        "configuration already exists with the name {name}",
+    ),
+    "launch_configuration.in_use": (
+        "ResourceInUse",
+        400,
+        "Cannot delete launch configuration {name} because it is attached to AutoScalingGroup",
+    ),
+    "launch_configuration.incomplete": (
+        "ValidationError",
+        400,
+        "Valid requests must contain either the InstanceID "
+        "parameter or both the ImageId and InstanceType "
+        "parameters.",
+    ),
+    "image.not_found": (
+        "ValidationError",
+        400,
+        "AMI {image_id} is invalid: The image id '[{image_id}]' does not exist",
+    ),
+    "token.invalid": ("InvalidNextToken", 400, "The token '{token}' was invalid"),
+    "max_records.range": (
+        "ValidationError",
+        400,
+        "1 validation error detected: Value '{value}' at 'maxRecords' failed to "
+        "satisfy constraint: Member must have value less than or equal to "
+        "{limit}",
+    ),
+    "filter.invalid": ("ValidationError", 400, "Filter type {name} is not correct."),
+}
+
+# Some actions word a missing group differently; scripts match on each form.
+NULL_GROUP_ACTIONS = frozenset(
+    {
+        "UpdateAutoScalingGroup",
+        "SetDesiredCapacity",
+        "SetInstanceProtection",
+        "PutScheduledUpdateGroupAction",
+    }
+)
+
+
+def render(refusal: Refusal, action: str) -> AwsError:
+    facts: dict[str, Any] = dict(refusal.facts)
+    reason = refusal.reason
+    if reason == "group.not_found" and action in NULL_GROUP_ACTIONS:
+        return AwsError("ValidationError", NOT_FOUND_NULL)
+    if reason.startswith("template.") and reason != "template.ref_missing":
+        return AwsError("ValidationError", template_message(refusal))
+    if reason == "max_records.range" and facts.get("value", 1) < 1:
+        return AwsError(
+            "ValidationError",
+            f"1 validation error detected: Value '{facts['value']}' at 'maxRecords' "
+            "failed to satisfy constraint: Member must have value greater than or "
+            "equal to 1",
+        )
+    if "allowed" in facts:
+        facts["states"] = " or ".join(facts["allowed"])
+    if "count" in facts:
+        facts["instances"] = "instance" if facts["count"] == 1 else "instances"
+    code, status, template = MESSAGES.get(reason, ("ValidationError", 400, reason))
+    return AwsError(code, template.format(**facts), status)
+
+
+def template_message(refusal: Refusal) -> str:
+    """Auto Scaling prefixes EC2's own launch-template text with its own sentence."""
+    facts = refusal.facts
+    prefix = "You must use a valid fully-formed launch template. "
+    if refusal.reason == "template.version_not_found":
+        return (
+            prefix + f"Could not find the specified version {facts.get('version')} for the "
+            f"launch template with ID {facts.get('template_id')}."
+        )
+    if facts.get("template_id"):
+        return (
+            prefix + f"The specified launch template, with template ID "
+            f"{facts['template_id']}, does not exist."
+        )
+    return (
+        prefix + f"The specified launch template, with template name {facts.get('name')}, "
+        "does not exist."
+    )

@@ -1,0 +1,1 @@
+"""Pure rules of Auto Scaling: groups, members, capacity and activities, with no I/O."""

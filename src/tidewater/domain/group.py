@@ -1,0 +1,131 @@
+"""A scaling group and the capacity rules every change to it must keep."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from tidewater.domain.instance import Lifecycle, Member
+from tidewater.domain.refusal import Refusal
+
+
+class GroupStatus(StrEnum):
+    ACTIVE = "InService"
+    DELETING = "Delete in progress"
+
+
+class Process(StrEnum):
+    LAUNCH = "Launch"
+    TERMINATE = "Terminate"
+    ADD_TO_LOAD_BALANCER = "AddToLoadBalancer"
+    ALARM_NOTIFICATION = "AlarmNotification"
+    AZ_REBALANCE = "AZRebalance"
+    HEALTH_CHECK = "HealthCheck"
+    INSTANCE_REFRESH = "InstanceRefresh"
+    REPLACE_UNHEALTHY = "ReplaceUnhealthy"
+    SCHEDULED_ACTIONS = "ScheduledActions"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Where the clouds differ, held as data on the group rather than as branches in the engine."""
+
+    exclusive_activities: bool = False  # ESS refuses a change while an activity runs; AWS does not
+    release_removed: bool = False  # ESS releases instances it created when they leave the group
+
+
+@dataclass(slots=True)
+class Group:
+    id: str
+    name: str
+    min_size: int
+    max_size: int
+    desired: int
+    status: GroupStatus = GroupStatus.ACTIVE
+    zones: tuple[str, ...] = ()
+    suspended: frozenset[str] = frozenset()
+    termination_policies: tuple[str, ...] = ("Default",)
+    new_instances_protected: bool = False
+    launch_ref: str = ""
+    rules: Rules = field(default_factory=Rules)
+
+    def suspends(self, process: Process) -> bool:
+        return process.value in self.suspended
+
+    def sizes(self) -> dict[str, object]:
+        return {
+            "group": self.name,
+            "min": self.min_size,
+            "max": self.max_size,
+            "desired": self.desired,
+        }
+
+    def require_active(self) -> None:
+        if self.status is not GroupStatus.ACTIVE:
+            raise Refusal("group.deleting", group=self.name)
+
+
+def check_bounds(min_size: int, max_size: int, desired: int | None) -> None:
+    """The invariant min <= desired <= max that creation and updates must keep."""
+    if max_size < min_size:
+        raise Refusal("bounds.max_below_min", min=min_size, max=max_size)
+    if desired is not None and not min_size <= desired <= max_size:
+        raise Refusal("bounds.desired_outside", desired=desired, min=min_size, max=max_size)
+
+
+def set_desired(group: Group, desired: int) -> None:
+    if desired > group.max_size:
+        raise Refusal("desired.above_max", desired=desired, max=group.max_size)
+    if desired < group.min_size:
+        raise Refusal("desired.below_min", desired=desired, min=group.min_size)
+    group.desired = desired
+
+
+def members_named(
+    group: Group,
+    members: dict[str, Member],
+    ids: Sequence[str],
+    allowed: Iterable[Lifecycle],
+) -> list[Member]:
+    """Resolve ids to members in an allowed state; one bad id refuses the whole call."""
+    allowed = tuple(allowed)
+    chosen: list[Member] = []
+    for instance_id in dict.fromkeys(ids):
+        member = members.get(instance_id)
+        if member is None:
+            raise Refusal("instance.not_member", instance_id=instance_id, group=group.name)
+        if member.state not in allowed:
+            raise Refusal(
+                "instance.bad_state",
+                instance_id=instance_id,
+                group=group.name,
+                allowed=tuple(s.value for s in allowed),
+            )
+        chosen.append(member)
+    return chosen
+
+
+def shrink(group: Group, count: int, verb: str) -> tuple[int, int]:
+    """Take `count` off the desired capacity, refusing to go below MinSize."""
+    if group.desired - count < group.min_size:
+        raise Refusal("capacity.min", verb=verb, count=count, **group.sizes())
+    before = group.desired
+    group.desired -= count
+    return before, group.desired
+
+
+def grow(group: Group, count: int, verb: str) -> tuple[int, int]:
+    """Add `count` to the desired capacity, refusing to go above MaxSize."""
+    if group.desired + count > group.max_size:
+        raise Refusal("capacity.max", verb=verb, count=count, **group.sizes())
+    before = group.desired
+    group.desired += count
+    return before, group.desired
+
+
+def check_batch(ids: Sequence[str], operation: str, limit: int) -> None:
+    if not ids:
+        raise Refusal("batch.empty", operation=operation)
+    if len(ids) > limit:
+        raise Refusal("batch.too_many", operation=operation, limit=limit)

@@ -1,0 +1,44 @@
+"""A group member and the lifecycle states it passes through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Lifecycle(StrEnum):
+    PENDING = "Pending"
+    IN_SERVICE = "InService"
+    ENTERING_STANDBY = "EnteringStandby"
+    STANDBY = "Standby"
+    DETACHING = "Detaching"
+    TERMINATING = "Terminating"
+
+
+class Origin(StrEnum):
+    LAUNCHED = "launched"  # created by the group: the group may release it
+    ATTACHED = "attached"  # brought in by a user: the group must hand it back
+
+
+# States whose instances count toward the desired capacity.
+COUNTED = frozenset({Lifecycle.PENDING, Lifecycle.IN_SERVICE})
+
+
+@dataclass(slots=True)
+class Member:
+    instance_id: str
+    group_id: str
+    zone: str
+    subnet_id: str
+    state: Lifecycle
+    healthy: bool
+    protected: bool
+    origin: Origin
+    joined_at: datetime
+    instance_type: str = ""
+    launch_ref: str = ""  # which launch source version created it, for termination policies
+
+    @property
+    def counted(self) -> bool:
+        return self.state in COUNTED

@@ -1,0 +1,347 @@
+"""Commands on scaling groups: create, update, delete, capacity, processes, metrics and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from tidewater.cloud.ports import Subnet
+from tidewater.domain import group as rules
+from tidewater.domain.activity import TERMINAL
+from tidewater.domain.group import GroupStatus, Process, Rules
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Scope
+from tidewater.engine import ids
+from tidewater.engine.context import Context
+from tidewater.engine.records import group_of, lock_group
+from tidewater.store.tables import activities, group_tags, groups, launch_configurations, members
+
+ALL_PROCESSES = tuple(p.value for p in Process)
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    key: str
+    value: str
+    propagate: bool = False
+
+
+@dataclass(slots=True)
+class GroupSpec:
+    """A group as a user describes it, in neutral words; `None` means "not given"."""
+
+    name: str
+    min_size: int | None = None
+    max_size: int | None = None
+    desired: int | None = None
+    launch: dict[str, Any] | None = None
+    zones: list[str] | None = None
+    subnets: list[str] | None = None
+    default_cooldown: int | None = None
+    health_check_type: str | None = None
+    health_check_grace: int | None = None
+    termination_policies: list[str] | None = None
+    new_instances_protected: bool | None = None
+    tags: list[Tag] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    rules: Rules = field(default_factory=Rules)
+
+
+def _trigger(kind: str, now: datetime, before: int, after: int) -> dict[str, Any]:
+    return {"kind": kind, "at": now.isoformat(), "from": before, "to": after}
+
+
+def check_launch(
+    ctx: Context, conn: Connection, scope: Scope, launch: dict[str, Any] | None
+) -> None:
+    """Refuse a launch source that does not resolve, as the clouds do at create time."""
+    if not launch:
+        raise Refusal("launch.missing")
+    if launch["kind"] == "configuration":
+        found = conn.execute(
+            select(launch_configurations.c.name).where(
+                launch_configurations.c.account == scope.account,
+                launch_configurations.c.region == scope.region,
+                launch_configurations.c.name == launch["name"],
+            )
+        ).first()
+        if found is None:
+            raise Refusal("launch_configuration.not_found", name=launch["name"])
+    elif launch["kind"] == "template":
+        if not launch.get("id") and not launch.get("name"):
+            raise Refusal("template.ref_missing")
+        spec = ctx.compute.template(
+            scope, launch.get("id"), launch.get("name"), launch.get("version")
+        )
+        launch["id"] = spec.template_id
+
+
+def placement(
+    ctx: Context, scope: Scope, zones: list[str] | None, subnet_ids: list[str] | None
+) -> tuple[list[str], list[str]]:
+    """Resolve the zones and subnets a group may launch into."""
+    known: dict[str, Subnet] = {s.id: s for s in ctx.compute.subnets(scope)}
+    if subnet_ids:
+        for subnet_id in subnet_ids:
+            if subnet_id not in known:
+                raise Refusal("subnet.not_found", subnet=subnet_id)
+        subnet_zones = list(dict.fromkeys(known[s].zone for s in subnet_ids))
+        if zones and set(zones) != set(subnet_zones):
+            raise Refusal("zones.mismatch")
+        return subnet_zones, list(dict.fromkeys(subnet_ids))
+    if zones:
+        valid = set(ctx.compute.zones(scope))
+        for zone in zones:
+            if zone not in valid:
+                raise Refusal("zone.invalid", zone=zone)
+        return list(dict.fromkeys(zones)), []
+    raise Refusal("placement.none")
+
+
+def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
+    min_size, max_size = spec.min_size or 0, spec.max_size or 0
+    rules.check_bounds(min_size, max_size, spec.desired)
+    desired = spec.desired if spec.desired is not None else min_size
+    zones, subnets = placement(ctx, scope, spec.zones, spec.subnets)
+    now = ctx.clock.now()
+    with ctx.change() as conn:
+        check_launch(ctx, conn, scope, spec.launch)
+        exists = conn.execute(
+            select(groups.c.id).where(
+                groups.c.account == scope.account,
+                groups.c.region == scope.region,
+                groups.c.cloud == scope.cloud.value,
+                groups.c.name == spec.name,
+            )
+        ).first()
+        if exists is not None:
+            raise Refusal("group.exists", group=spec.name)
+        group_id, arn = ids.group_identity(scope, spec.name)
+        conn.execute(
+            insert(groups).values(
+                id=group_id,
+                account=scope.account,
+                region=scope.region,
+                cloud=scope.cloud.value,
+                name=spec.name,
+                arn=arn,
+                status=GroupStatus.ACTIVE.value,
+                min_size=min_size,
+                max_size=max_size,
+                desired=desired,
+                default_cooldown=300 if spec.default_cooldown is None else spec.default_cooldown,
+                cooldown_until=None,
+                launch=spec.launch,
+                zones=zones,
+                subnets=subnets,
+                termination_policies=spec.termination_policies or ["Default"],
+                suspended=[],
+                metrics={},
+                new_instances_protected=bool(spec.new_instances_protected),
+                health_check_type=spec.health_check_type or "EC2",
+                health_check_grace=spec.health_check_grace or 0,
+                rules={
+                    "exclusive_activities": spec.rules.exclusive_activities,
+                    "release_removed": spec.rules.release_removed,
+                },
+                settings=spec.settings,
+                trigger=_trigger("create", now, 0, desired),
+                dirty=True,
+                retry_at=None,
+                created_at=now,
+            )
+        )
+        _put_tags(conn, group_id, spec.tags)
+    return group_id
+
+
+def modify(ctx: Context, scope: Scope, spec: GroupSpec) -> None:
+    zones = subnets = None
+    if spec.zones is not None or spec.subnets is not None:
+        zones, subnets = placement(ctx, scope, spec.zones, spec.subnets)
+    now = ctx.clock.now()
+    with ctx.change() as conn:
+        row = lock_group(conn, scope, spec.name)
+        if row.status != GroupStatus.ACTIVE.value:
+            raise Refusal("group.deleting", group=spec.name)
+        if spec.launch is not None:
+            check_launch(ctx, conn, scope, spec.launch)
+        min_size = row.min_size if spec.min_size is None else spec.min_size
+        max_size = row.max_size if spec.max_size is None else spec.max_size
+        desired = spec.desired
+        if desired is None:
+            desired = min(max(row.desired, min_size), max_size)
+        rules.check_bounds(min_size, max_size, desired)
+        values: dict[str, Any] = {
+            "min_size": min_size,
+            "max_size": max_size,
+            "desired": desired,
+            "dirty": True,
+        }
+        if desired != row.desired:
+            values["trigger"] = _trigger("update", now, row.desired, desired)
+        for column, value in (
+            ("launch", spec.launch),
+            ("default_cooldown", spec.default_cooldown),
+            ("health_check_type", spec.health_check_type),
+            ("health_check_grace", spec.health_check_grace),
+            ("termination_policies", spec.termination_policies),
+            ("new_instances_protected", spec.new_instances_protected),
+            ("zones", zones),
+            ("subnets", subnets),
+        ):
+            if value is not None:
+                values[column] = value
+        if spec.settings:
+            values["settings"] = {**row.settings, **spec.settings}
+        conn.execute(update(groups).where(groups.c.id == row.id).values(**values))
+
+
+def busy(conn: Connection, group_id: str) -> bool:
+    """Whether the group has an activity that has not finished."""
+    return (
+        conn.execute(
+            select(activities.c.id)
+            .where(
+                activities.c.group_id == group_id,
+                activities.c.status.not_in([s.value for s in TERMINAL]),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def delete_group(ctx: Context, scope: Scope, name: str, force: bool) -> None:
+    with ctx.change() as conn:
+        row = lock_group(conn, scope, name, missing="group.not_found_delete")
+        if row.status == GroupStatus.DELETING.value:
+            return
+        count = conn.execute(
+            select(func.count()).select_from(members).where(members.c.group_id == row.id)
+        ).scalar_one()
+        if not force:
+            if count:
+                raise Refusal("group.in_use", group=name)
+            if busy(conn, row.id):
+                raise Refusal("group.activity_in_progress", group=name)
+        if count == 0 and not busy(conn, row.id):
+            remove(conn, row.id)
+            return
+        conn.execute(
+            update(groups)
+            .where(groups.c.id == row.id)
+            .values(status=GroupStatus.DELETING.value, dirty=True, desired=0, min_size=0)
+        )
+
+
+def remove(conn: Connection, group_id: str) -> None:
+    """Drop a group whose instances are gone, keeping its activity history."""
+    conn.execute(
+        update(activities).where(activities.c.group_id == group_id).values(group_deleted=True)
+    )
+    conn.execute(delete(groups).where(groups.c.id == group_id))
+
+
+def set_desired(ctx: Context, scope: Scope, name: str, desired: int, honor_cooldown: bool) -> None:
+    now = ctx.clock.now()
+    with ctx.change() as conn:
+        row = lock_group(conn, scope, name)
+        group = group_of(row)
+        group.require_active()
+        if honor_cooldown and row.cooldown_until is not None and row.cooldown_until > now:
+            raise Refusal("cooldown", group=name)
+        if honor_cooldown and busy(conn, row.id):
+            raise Refusal("cooldown", group=name)
+        before = group.desired
+        rules.set_desired(group, desired)
+        values: dict[str, Any] = {"desired": desired, "dirty": True}
+        if desired != before:
+            values["trigger"] = _trigger("set_desired", now, before, desired)
+        conn.execute(update(groups).where(groups.c.id == row.id).values(**values))
+
+
+def set_processes(
+    ctx: Context, scope: Scope, name: str, processes: Sequence[str] | None, suspend: bool
+) -> None:
+    chosen = list(processes) if processes else list(ALL_PROCESSES)
+    for process in chosen:
+        if process not in ALL_PROCESSES:
+            raise Refusal("process.invalid", process=process)
+    with ctx.change() as conn:
+        row = lock_group(conn, scope, name)
+        if suspend and row.status != GroupStatus.ACTIVE.value:
+            raise Refusal("group.deleting_processes", group=name)
+        current = list(row.suspended)
+        if suspend:
+            current += [p for p in chosen if p not in current]
+        else:
+            current = [p for p in current if p not in chosen]
+        conn.execute(
+            update(groups).where(groups.c.id == row.id).values(suspended=current, dirty=True)
+        )
+
+
+def set_metrics(
+    ctx: Context,
+    scope: Scope,
+    name: str,
+    metrics: Sequence[str] | None,
+    granularity: str | None,
+    enable: bool,
+    known: Sequence[str],
+) -> None:
+    chosen = list(metrics) if metrics else list(known)
+    for metric in chosen:
+        if metric not in known:
+            raise Refusal("metric.invalid", metric=metric)
+    with ctx.change() as conn:
+        row = lock_group(conn, scope, name)
+        current = dict(row.metrics)
+        for metric in chosen:
+            if enable:
+                current[metric] = granularity or "1Minute"
+            else:
+                current.pop(metric, None)
+        conn.execute(update(groups).where(groups.c.id == row.id).values(metrics=current))
+
+
+def _put_tags(conn: Connection, group_id: str, tags: Sequence[Tag]) -> None:
+    unique = {tag.key: tag for tag in tags}
+    if unique:
+        conn.execute(
+            delete(group_tags).where(
+                group_tags.c.group_id == group_id, group_tags.c.key.in_(list(unique))
+            )
+        )
+        conn.execute(
+            insert(group_tags),
+            [
+                {"group_id": group_id, "key": t.key, "value": t.value, "propagate": t.propagate}
+                for t in unique.values()
+            ],
+        )
+
+
+def put_tags(ctx: Context, scope: Scope, tags: Sequence[tuple[str, Tag]]) -> None:
+    """Create or update tags on groups named by the first element of each pair."""
+    with ctx.change() as conn:
+        by_group: dict[str, list[Tag]] = {}
+        for name, tag in tags:
+            by_group.setdefault(name, []).append(tag)
+        for name, group_tags_ in by_group.items():
+            row = lock_group(conn, scope, name, missing="group.not_found_tags")
+            _put_tags(conn, row.id, group_tags_)
+
+
+def delete_tags(ctx: Context, scope: Scope, tags: Sequence[tuple[str, str]]) -> None:
+    with ctx.change() as conn:
+        for name, key in tags:
+            row = lock_group(conn, scope, name, missing="group.not_found_tags")
+            conn.execute(
+                delete(group_tags).where(group_tags.c.group_id == row.id, group_tags.c.key == key)
+            )

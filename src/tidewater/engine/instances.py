@@ -1,0 +1,332 @@
+"""Commands on a group's instances: detach, attach, standby, terminate and protection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from tidewater.domain import group as rules
+from tidewater.domain.activity import Kind, Status, Trigger
+from tidewater.domain.group import Group, Process
+from tidewater.domain.instance import Lifecycle, Member, Origin
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Scope
+from tidewater.engine.context import Context
+from tidewater.engine.groups import busy
+from tidewater.engine.records import add_activity, group_of, lock_group, members_of
+from tidewater.store.tables import groups, members
+
+DETACH_LIMIT = 20
+ATTACH_LIMIT = 20
+STANDBY_LIMIT = 20
+PROTECTION_LIMIT = 50
+TERMINATE_LIMIT = 100
+
+
+def _open(conn: Connection, scope: Scope, name: str) -> tuple[Any, Group, dict[str, Member]]:
+    row = lock_group(conn, scope, name)
+    group = group_of(row)
+    group.require_active()
+    if group.rules.exclusive_activities and busy(conn, group.id):
+        raise Refusal("group.activity_in_progress", group=name)
+    return row, group, members_of(conn, group.id)
+
+
+def _move(conn: Connection, chosen: Sequence[Member], state: Lifecycle) -> None:
+    conn.execute(
+        update(members)
+        .where(members.c.instance_id.in_([m.instance_id for m in chosen]))
+        .values(state=state.value)
+    )
+
+
+def _save_desired(conn: Connection, group: Group) -> None:
+    conn.execute(
+        update(groups).where(groups.c.id == group.id).values(desired=group.desired, dirty=True)
+    )
+
+
+def detach(
+    ctx: Context, scope: Scope, name: str, ids: Sequence[str], decrement: bool
+) -> list[dict[str, Any]]:
+    """Take instances out of a group, still running; replacements follow unless decremented."""
+    now = ctx.clock.now()
+    with ctx.change() as conn:
+        ids = list(dict.fromkeys(ids))
+        row, group, current = _open(conn, scope, name)
+        rules.check_batch(ids, "detach", DETACH_LIMIT)
+        chosen = rules.members_named(group, current, ids, (Lifecycle.IN_SERVICE, Lifecycle.STANDBY))
+        before = after = group.desired
+        if decrement:
+            before, after = rules.shrink(group, len(chosen), "detach")
+        _move(conn, chosen, Lifecycle.DETACHING)
+        _save_desired(conn, group)
+        facts = {
+            "at": now.isoformat(),
+            "trigger": Trigger.USER,
+            "decrement": decrement,
+            "from": before,
+            "to": after,
+        }
+        return [
+            add_activity(
+                conn,
+                scope,
+                row,
+                Kind.DETACH,
+                now,
+                instance_id=m.instance_id,
+                zone=m.zone,
+                subnet_id=m.subnet_id,
+                progress=50,
+                step="deregister",
+                facts=facts,
+            )
+            for m in chosen
+        ]
+
+
+def enter_standby(
+    ctx: Context, scope: Scope, name: str, ids: Sequence[str], decrement: bool
+) -> list[dict[str, Any]]:
+    now = ctx.clock.now()
+    with ctx.change() as conn:
+        ids = list(dict.fromkeys(ids))
+        row, group, current = _open(conn, scope, name)
+        rules.check_batch(ids, "standby", STANDBY_LIMIT)
+        chosen = rules.members_named(group, current, ids, (Lifecycle.IN_SERVICE,))
+        before = after = group.desired
+        if decrement:
+            before, after = rules.shrink(group, len(chosen), "place into standby")
+        _move(conn, chosen, Lifecycle.ENTERING_STANDBY)
+        _save_desired(conn, group)
+        facts = {
+            "at": now.isoformat(),
+            "trigger": Trigger.USER,
+            "decrement": decrement,
+            "from": before,
+            "to": after,
+        }
+        return [
+            add_activity(
+                conn,
+                scope,
+                row,
+                Kind.ENTER_STANDBY,
+                now,
+                instance_id=m.instance_id,
+                zone=m.zone,
+                subnet_id=m.subnet_id,
+                progress=50,
+                step="deregister",
+                facts=facts,
+            )
+            for m in chosen
+        ]
+
+
+def exit_standby(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+    now = ctx.clock.now()
+    with ctx.change() as conn:
+        row, group, current = _open(conn, scope, name)
+        rules.check_batch(ids, "standby", STANDBY_LIMIT)
+        chosen = rules.members_named(group, current, ids, (Lifecycle.STANDBY,))
+        before, after = rules.grow(group, len(chosen), "exit standby")
+        _move(conn, chosen, Lifecycle.PENDING)
+        _save_desired(conn, group)
+        facts = {"at": now.isoformat(), "trigger": Trigger.USER, "from": before, "to": after}
+        return [
+            add_activity(
+                conn,
+                scope,
+                row,
+                Kind.EXIT_STANDBY,
+                now,
+                instance_id=m.instance_id,
+                zone=m.zone,
+                subnet_id=m.subnet_id,
+                status=Status.PRE_IN_SERVICE,
+                progress=30,
+                step="register",
+                facts=facts,
+            )
+            for m in chosen
+        ]
+
+
+def attach(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Bring running instances into a group; its desired capacity grows by as many."""
+    unique = list(dict.fromkeys(ids))
+    machines = ctx.compute.machines(scope, unique)
+    now = ctx.clock.now()
+    with ctx.change() as conn:
+        row, group, _ = _open(conn, scope, name)
+        rules.check_batch(unique, "attach", ATTACH_LIMIT)
+        if group.suspends(Process.LAUNCH):
+            raise Refusal("process.suspended", group=name, process=Process.LAUNCH.value)
+        owners = {
+            r.instance_id: r.name
+            for r in conn.execute(
+                select(members.c.instance_id, groups.c.name)
+                .join(groups, groups.c.id == members.c.group_id)
+                .where(members.c.instance_id.in_(unique))
+            )
+        }
+        for instance_id in unique:
+            machine = machines.get(instance_id)
+            if machine is None:
+                raise Refusal("instance.not_found", instance_id=instance_id)
+            if instance_id in owners:
+                raise Refusal(
+                    "instance.in_group", instance_id=instance_id, group=owners[instance_id]
+                )
+            if not machine.running:
+                raise Refusal("instance.not_running", instance_id=instance_id)
+            if machine.zone not in group.zones:
+                raise Refusal("instance.wrong_zone", instance_id=instance_id, zone=machine.zone)
+            if row.subnets and machine.subnet_id not in row.subnets:
+                raise Refusal("instance.wrong_subnet", instance_id=instance_id)
+        before, after = rules.grow(group, len(unique), "attach")
+        _save_desired(conn, group)
+        facts = {"at": now.isoformat(), "trigger": Trigger.USER, "from": before, "to": after}
+        created = []
+        for instance_id in unique:
+            machine = machines[instance_id]
+            conn.execute(
+                members.insert().values(
+                    instance_id=instance_id,
+                    group_id=group.id,
+                    zone=machine.zone,
+                    subnet_id=machine.subnet_id,
+                    state=Lifecycle.PENDING.value,
+                    healthy=True,
+                    protected=group.new_instances_protected,
+                    origin=Origin.ATTACHED.value,
+                    instance_type=machine.instance_type,
+                    launch_ref="",
+                    launch={},
+                    joined_at=now,
+                )
+            )
+            created.append(
+                add_activity(
+                    conn,
+                    scope,
+                    row,
+                    Kind.ATTACH,
+                    now,
+                    instance_id=instance_id,
+                    zone=machine.zone,
+                    subnet_id=machine.subnet_id,
+                    step="register",
+                    facts=facts,
+                )
+            )
+        return created
+
+
+def terminate(
+    ctx: Context, scope: Scope, ids: Sequence[str], name: str | None, decrement: bool
+) -> list[dict[str, Any]]:
+    """End instances of a group; replacements follow unless the capacity is decremented."""
+    unique = list(dict.fromkeys(ids))
+    rules.check_batch(unique, "terminate", TERMINATE_LIMIT)
+    now = ctx.clock.now()
+    with ctx.change() as conn:
+        owners = {
+            r.instance_id: r.name
+            for r in conn.execute(
+                select(members.c.instance_id, groups.c.name)
+                .join(groups, groups.c.id == members.c.group_id)
+                .where(
+                    members.c.instance_id.in_(unique),
+                    groups.c.account == scope.account,
+                    groups.c.region == scope.region,
+                    groups.c.cloud == scope.cloud.value,
+                )
+            )
+        }
+        for instance_id in unique:
+            if instance_id not in owners:
+                raise Refusal("instance.unmanaged", instance_id=instance_id)
+        names = {owners[i] for i in unique}
+        if name is not None and names != {name}:
+            stray = next(i for i in unique if owners[i] != name)
+            raise Refusal("instance.not_member", instance_id=stray, group=name)
+        if len(names) != 1:
+            raise Refusal("instance.many_groups")
+        row, group, current = _open(conn, scope, names.pop())
+        chosen = rules.members_named(
+            group, current, unique, (Lifecycle.IN_SERVICE, Lifecycle.STANDBY, Lifecycle.PENDING)
+        )
+        before = after = group.desired
+        if decrement:
+            if group.desired - len(chosen) < group.min_size:
+                raise Refusal("terminate.at_min", min=group.min_size, **group.sizes())
+            before, after = rules.shrink(group, len(chosen), "terminate")
+        _move(conn, chosen, Lifecycle.TERMINATING)
+        _save_desired(conn, group)
+        facts = {
+            "at": now.isoformat(),
+            "trigger": Trigger.USER,
+            "decrement": decrement,
+            "from": before,
+            "to": after,
+        }
+        return [
+            add_activity(
+                conn,
+                scope,
+                row,
+                Kind.TERMINATE,
+                now,
+                instance_id=m.instance_id,
+                zone=m.zone,
+                subnet_id=m.subnet_id,
+                step="deregister",
+                facts=facts,
+            )
+            for m in chosen
+        ]
+
+
+def set_protection(
+    ctx: Context, scope: Scope, name: str, ids: Sequence[str], protected: bool
+) -> None:
+    with ctx.change() as conn:
+        row = lock_group(conn, scope, name)
+        group = group_of(row)
+        rules.check_batch(ids, "protect", PROTECTION_LIMIT)
+        chosen = rules.members_named(
+            group,
+            members_of(conn, group.id),
+            ids,
+            (Lifecycle.IN_SERVICE, Lifecycle.ENTERING_STANDBY, Lifecycle.STANDBY),
+        )
+        conn.execute(
+            update(members)
+            .where(members.c.instance_id.in_([m.instance_id for m in chosen]))
+            .values(protected=protected)
+        )
+
+
+def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> None:
+    with ctx.change() as conn:
+        found = conn.execute(
+            select(members.c.group_id)
+            .join(groups, groups.c.id == members.c.group_id)
+            .where(
+                members.c.instance_id == instance_id,
+                groups.c.account == scope.account,
+                groups.c.region == scope.region,
+                groups.c.cloud == scope.cloud.value,
+            )
+        ).first()
+        if found is None:
+            raise Refusal("instance.unmanaged", instance_id=instance_id)
+        conn.execute(
+            update(members).where(members.c.instance_id == instance_id).values(healthy=healthy)
+        )
+        conn.execute(update(groups).where(groups.c.id == found.group_id).values(dirty=True))

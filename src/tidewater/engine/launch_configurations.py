@@ -1,0 +1,70 @@
+"""Launch configurations: the legacy AWS launch source, stored and checked by the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Scope
+from tidewater.engine import ids
+from tidewater.engine.context import Context
+from tidewater.store.tables import groups, launch_configurations
+
+
+def create(ctx: Context, scope: Scope, name: str, data: dict[str, Any]) -> None:
+    image_id = data.get("ImageId")
+    if not image_id or not data.get("InstanceType"):
+        raise Refusal("launch_configuration.incomplete")
+    if not ctx.compute.image_exists(scope, image_id):
+        raise Refusal("image.not_found", image_id=image_id)
+    with ctx.change() as conn:
+        found = conn.execute(
+            select(launch_configurations.c.name).where(
+                launch_configurations.c.account == scope.account,
+                launch_configurations.c.region == scope.region,
+                launch_configurations.c.name == name,
+            )
+        ).first()
+        if found is not None:
+            raise Refusal("launch_configuration.exists", name=name)
+        conn.execute(
+            insert(launch_configurations).values(
+                account=scope.account,
+                region=scope.region,
+                name=name,
+                arn=ids.launch_configuration_arn(scope, name),
+                data=data,
+                created_at=ctx.clock.now(),
+            )
+        )
+
+
+def delete_one(ctx: Context, scope: Scope, name: str) -> None:
+    with ctx.change() as conn:
+        found = conn.execute(
+            select(launch_configurations.c.name)
+            .where(
+                launch_configurations.c.account == scope.account,
+                launch_configurations.c.region == scope.region,
+                launch_configurations.c.name == name,
+            )
+            .with_for_update()
+        ).first()
+        if found is None:
+            raise Refusal("launch_configuration.not_found", name=name)
+        for launch in conn.execute(
+            select(groups.c.launch).where(
+                groups.c.account == scope.account, groups.c.region == scope.region
+            )
+        ).scalars():
+            if launch.get("kind") == "configuration" and launch.get("name") == name:
+                raise Refusal("launch_configuration.in_use", name=name)
+        conn.execute(
+            delete(launch_configurations).where(
+                launch_configurations.c.account == scope.account,
+                launch_configurations.c.region == scope.region,
+                launch_configurations.c.name == name,
+            )
+        )

@@ -1,0 +1,190 @@
+"""The reconciler owns capacity: it turns the gap between desired and actual into activities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, or_, select, update
+
+from tidewater.domain import capacity
+from tidewater.domain.activity import TERMINAL, Kind, Trigger
+from tidewater.domain.group import GroupStatus
+from tidewater.domain.instance import Lifecycle
+from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine.context import Context
+from tidewater.engine.groups import busy, remove
+from tidewater.engine.records import add_activity, group_of, members_of
+from tidewater.store.tables import activities, groups, members
+
+BATCH = 50
+
+
+def dirty(ctx: Context, now: datetime) -> list[str]:
+    with ctx.db.read() as conn:
+        return list(
+            conn.execute(
+                select(groups.c.id)
+                .where(groups.c.dirty, or_(groups.c.retry_at.is_(None), groups.c.retry_at <= now))
+                .order_by(groups.c.seq)
+                .limit(BATCH)
+            ).scalars()
+        )
+
+
+def reconcile(ctx: Context, group_id: str) -> None:
+    now = ctx.clock.now()
+    with ctx.db.write() as conn:
+        row = conn.execute(select(groups).where(groups.c.id == group_id).with_for_update()).first()
+        if row is None or not row.dirty:
+            return
+        scope = Scope(row.account, row.region, Cloud(row.cloud))
+        current = members_of(conn, group_id)
+        group = group_of(row)
+        if group.status is GroupStatus.DELETING and not current and not busy(conn, group_id):
+            remove(conn, group_id)
+            return
+        pending = list(
+            conn.execute(
+                select(activities.c.zone).where(
+                    activities.c.group_id == group_id,
+                    activities.c.kind == Kind.LAUNCH.value,
+                    activities.c.instance_id.is_(None),
+                    activities.c.status.not_in([s.value for s in TERMINAL]),
+                )
+            ).scalars()
+        )
+        plan = capacity.plan(group, list(current.values()), pending, now)
+        actual = sum(1 for m in current.values() if m.counted) + len(pending)
+        trigger = row.trigger
+        for member in plan.replace_unhealthy:
+            _terminate(conn, scope, row, member, now, Trigger.UNHEALTHY, actual, actual - 1)
+            actual -= 1
+        after_launch = actual + len(plan.launch_zones)
+        for zone in plan.launch_zones:
+            subnet = _subnet_for(ctx, scope, row, zone, conn)
+            add_activity(
+                conn,
+                scope,
+                row,
+                Kind.LAUNCH,
+                now,
+                zone=zone,
+                subnet_id=subnet,
+                step="launch",
+                facts={
+                    "at": now.isoformat(),
+                    "trigger": Trigger.REBALANCE if plan.rebalance else Trigger.CAPACITY,
+                    "from": actual,
+                    "to": after_launch,
+                    "change": trigger,
+                },
+            )
+        after_end = actual - len(plan.terminate)
+        for member in plan.terminate:
+            why = Trigger.DELETE if group.status is GroupStatus.DELETING else Trigger.CAPACITY
+            _terminate(conn, scope, row, member, now, why, actual, after_end, trigger)
+        conn.execute(
+            update(groups)
+            .where(groups.c.id == group_id)
+            .values(dirty=False, retry_at=None, trigger=None)
+        )
+
+
+def _terminate(
+    conn: Connection,
+    scope: Scope,
+    row: Any,
+    member: Any,
+    now: datetime,
+    why: Trigger,
+    before: int,
+    after: int,
+    change: Any = None,
+) -> None:
+    conn.execute(
+        update(members)
+        .where(members.c.instance_id == member.instance_id)
+        .values(state=Lifecycle.TERMINATING.value)
+    )
+    add_activity(
+        conn,
+        scope,
+        row,
+        Kind.TERMINATE,
+        now,
+        instance_id=member.instance_id,
+        zone=member.zone,
+        subnet_id=member.subnet_id,
+        step="deregister",
+        facts={
+            "at": now.isoformat(),
+            "trigger": why,
+            "from": before,
+            "to": after,
+            "change": change,
+        },
+    )
+
+
+def _subnet_for(ctx: Context, scope: Scope, row: Any, zone: str, conn: Connection) -> str:
+    """Spread launches over the group's subnets in a zone; default subnet when it names none."""
+    choices = [s.id for s in ctx.compute.subnets(scope) if s.zone == zone]
+    if row.subnets:
+        choices = [s for s in row.subnets if s in set(choices)] or choices
+    if len(choices) == 1:
+        return choices[0]
+    used = {s: 0 for s in choices}
+    for subnet_id in conn.execute(
+        select(members.c.subnet_id).where(members.c.group_id == row.id)
+    ).scalars():
+        if subnet_id in used:
+            used[subnet_id] += 1
+    return min(choices, key=lambda s: (used[s], choices.index(s)))
+
+
+def observe(ctx: Context, machine_ids: list[str]) -> None:
+    """Members whose machine left `running` behind our back are unhealthy; their group must look."""
+    if not machine_ids:
+        return
+    scope_rows: dict[str, Any] = {}
+    with ctx.db.read() as conn:
+        rows = conn.execute(
+            select(
+                members.c.instance_id,
+                members.c.group_id,
+                groups.c.account,
+                groups.c.region,
+                groups.c.cloud,
+            )
+            .join(groups, groups.c.id == members.c.group_id)
+            .where(
+                members.c.instance_id.in_(machine_ids),
+                members.c.state.in_(
+                    [Lifecycle.IN_SERVICE.value, Lifecycle.PENDING.value, Lifecycle.STANDBY.value]
+                ),
+            )
+        ).all()
+        for r in rows:
+            scope_rows[r.instance_id] = r
+    if not scope_rows:
+        return
+    states: dict[str, str] = {}
+    for r in scope_rows.values():
+        scope = Scope(r.account, r.region, Cloud(r.cloud))
+        for machine in ctx.compute.machines(scope, [r.instance_id]).values():
+            states[machine.id] = machine.state
+    sick = [i for i, state in states.items() if state not in ("pending", "running")]
+    if not sick:
+        return
+    with ctx.db.write() as conn:
+        conn.execute(
+            update(members)
+            .where(members.c.instance_id.in_(sick), members.c.state != Lifecycle.STANDBY.value)
+            .values(healthy=False)
+        )
+        conn.execute(
+            update(groups)
+            .where(groups.c.id.in_({scope_rows[i].group_id for i in sick}))
+            .values(dirty=True)
+        )

@@ -1,0 +1,128 @@
+"""Rows to domain objects and back, in one place."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from tidewater.domain.activity import Kind, Status
+from tidewater.domain.group import Group, GroupStatus, Rules
+from tidewater.domain.instance import Lifecycle, Member, Origin
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Scope
+from tidewater.store.tables import activities, groups, members
+
+
+def group_of(row: Any) -> Group:
+    rules = row.rules or {}
+    return Group(
+        id=row.id,
+        name=row.name,
+        min_size=row.min_size,
+        max_size=row.max_size,
+        desired=row.desired,
+        status=GroupStatus(row.status),
+        zones=tuple(row.zones),
+        suspended=frozenset(row.suspended),
+        termination_policies=tuple(row.termination_policies),
+        new_instances_protected=row.new_instances_protected,
+        launch_ref=launch_ref(row.launch),
+        rules=Rules(**rules),
+    )
+
+
+def launch_ref(launch: dict[str, Any]) -> str:
+    if launch.get("kind") == "template":
+        return f"lt:{launch.get('id')}:{launch.get('version')}"
+    return f"lc:{launch.get('name')}"
+
+
+def member_of(row: Any) -> Member:
+    return Member(
+        instance_id=row.instance_id,
+        group_id=row.group_id,
+        zone=row.zone,
+        subnet_id=row.subnet_id,
+        state=Lifecycle(row.state),
+        healthy=row.healthy,
+        protected=row.protected,
+        origin=Origin(row.origin),
+        joined_at=row.joined_at,
+        instance_type=row.instance_type,
+        launch_ref=row.launch_ref,
+    )
+
+
+def lock_group(
+    conn: Connection, scope: Scope, name: str, *, missing: str = "group.not_found"
+) -> Any:
+    """Fetch a group for change, holding its row until the transaction ends."""
+    row = conn.execute(
+        select(groups)
+        .where(
+            groups.c.account == scope.account,
+            groups.c.region == scope.region,
+            groups.c.cloud == scope.cloud.value,
+            groups.c.name == name,
+        )
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise Refusal(missing, group=name)
+    return row
+
+
+def members_of(conn: Connection, group_id: str) -> dict[str, Member]:
+    rows = conn.execute(
+        select(members)
+        .where(members.c.group_id == group_id)
+        .order_by(members.c.joined_at, members.c.instance_id)
+    ).all()
+    return {row.instance_id: member_of(row) for row in rows}
+
+
+def add_activity(
+    conn: Connection,
+    scope: Scope,
+    group: Any,
+    kind: Kind,
+    now: datetime,
+    *,
+    instance_id: str | None = None,
+    zone: str | None = None,
+    subnet_id: str | None = None,
+    status: Status = Status.IN_PROGRESS,
+    progress: int = 0,
+    step: str = "start",
+    facts: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Record an activity in the caller's transaction; the runner advances it from `step`."""
+    row = {
+        "id": str(uuid.uuid4()),
+        "account": scope.account,
+        "region": scope.region,
+        "cloud": scope.cloud.value,
+        "group_id": group.id,
+        "group_name": group.name,
+        "group_arn": group.arn,
+        "group_deleted": False,
+        "kind": kind.value,
+        "instance_id": instance_id,
+        "zone": zone,
+        "subnet_id": subnet_id,
+        "status": status.value,
+        "progress": progress,
+        "step": step,
+        "due_at": now,
+        "facts": facts or {},
+        "status_message": None,
+        "started_at": now,
+        "ended_at": None,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    conn.execute(insert(activities).values(row))
+    return row

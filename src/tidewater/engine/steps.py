@@ -1,0 +1,329 @@
+"""Activities advance one idempotent step at a time: a crash anywhere resumes, never repeats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, update
+
+from tidewater.cloud.ports import LaunchSpec, Subnet
+from tidewater.domain.activity import Kind, Status, Trigger
+from tidewater.domain.instance import Lifecycle, Origin
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine.context import Context
+from tidewater.engine.records import launch_ref
+from tidewater.store.tables import activities, group_tags, groups, launch_configurations, members
+
+GROUP_TAG = {Cloud.AWS: "aws:autoscaling:groupName", Cloud.ALIYUN: "acs:autoscaling:scalingGroupId"}
+POLL = timedelta(seconds=1)
+LAUNCH_RETRY = timedelta(seconds=10)
+
+Step = Callable[[Context, Any], None]
+
+
+def scope_of(activity: Any) -> Scope:
+    return Scope(activity.account, activity.region, Cloud(activity.cloud))
+
+
+def move(conn: Connection, activity: Any, step: str, due: datetime, **values: Any) -> None:
+    conn.execute(
+        update(activities)
+        .where(activities.c.id == activity.id)
+        .values(step=step, due_at=due, lease_owner=None, lease_until=None, **values)
+    )
+
+
+def finish(
+    conn: Connection,
+    activity: Any,
+    now: datetime,
+    status: Status = Status.SUCCESSFUL,
+    message: str | None = None,
+    **values: Any,
+) -> None:
+    """End an activity and ask the reconciler to look at its group again."""
+    conn.execute(
+        update(activities)
+        .where(activities.c.id == activity.id)
+        .values(
+            status=status.value,
+            progress=100,
+            step="done",
+            due_at=None,
+            ended_at=now,
+            status_message=message,
+            lease_owner=None,
+            lease_until=None,
+            **values,
+        )
+    )
+    group_values: dict[str, Any] = {"dirty": True}
+    if (
+        activity.kind in (Kind.LAUNCH, Kind.TERMINATE)
+        and status is Status.SUCCESSFUL
+        and activity.facts.get("trigger") == Trigger.CAPACITY
+    ):
+        cooldown = conn.execute(
+            select(groups.c.default_cooldown).where(groups.c.id == activity.group_id)
+        ).scalar()
+        if cooldown is not None:
+            group_values["cooldown_until"] = now + timedelta(seconds=cooldown)
+    conn.execute(update(groups).where(groups.c.id == activity.group_id).values(**group_values))
+
+
+def group_row(conn: Connection, activity: Any) -> Any:
+    return conn.execute(select(groups).where(groups.c.id == activity.group_id)).first()
+
+
+def member_tags(conn: Connection, group: Any, cloud: Cloud) -> dict[str, str]:
+    tags = {
+        r.key: r.value
+        for r in conn.execute(
+            select(group_tags.c.key, group_tags.c.value).where(
+                group_tags.c.group_id == group.id, group_tags.c.propagate
+            )
+        )
+    }
+    tags[GROUP_TAG[cloud]] = group.name if cloud is Cloud.AWS else group.id
+    return tags
+
+
+def resolve_launch(ctx: Context, conn: Connection, scope: Scope, group: Any) -> LaunchSpec:
+    launch = group.launch
+    if launch.get("kind") == "configuration":
+        data = conn.execute(
+            select(launch_configurations.c.data).where(
+                launch_configurations.c.account == scope.account,
+                launch_configurations.c.region == scope.region,
+                launch_configurations.c.name == launch["name"],
+            )
+        ).scalar()
+        if data is None:
+            raise Refusal("launch_configuration.not_found", name=launch["name"])
+        return LaunchSpec(
+            image_id=data["ImageId"],
+            instance_type=data["InstanceType"],
+            key_name=data.get("KeyName"),
+            security_groups=tuple(data.get("SecurityGroups") or ()),
+        )
+    if launch.get("kind") == "spec":
+        return LaunchSpec(
+            image_id=launch["image_id"],
+            instance_type=launch["instance_type"],
+            key_name=launch.get("key_name"),
+            security_groups=tuple(launch.get("security_groups") or ()),
+        )
+    return ctx.compute.template(scope, launch.get("id"), launch.get("name"), launch.get("version"))
+
+
+# -- launch ---------------------------------------------------------------------------------
+
+
+def launch(ctx: Context, activity: Any) -> None:
+    scope, now = scope_of(activity), ctx.clock.now()
+    with ctx.db.read() as conn:
+        group = group_row(conn, activity)
+    if group is None or group.status != "InService":
+        with ctx.db.write() as conn:
+            finish(conn, activity, now, Status.CANCELLED, "The group is being deleted.")
+        return
+    with ctx.db.read() as conn:
+        failure: str | None = None
+        try:
+            spec = resolve_launch(ctx, conn, scope, group)
+        except Refusal as refusal:
+            failure = launch_failure(refusal)
+        else:
+            if not ctx.compute.image_exists(scope, spec.image_id):
+                failure = (
+                    f"The image id '[{spec.image_id}]' does not exist. "
+                    "Launching EC2 instance failed."
+                )
+        tags = member_tags(conn, group, scope.cloud)
+    if failure is not None:
+        with ctx.db.write() as conn:
+            finish(conn, activity, now, Status.FAILED, failure)
+            conn.execute(
+                update(groups).where(groups.c.id == group.id).values(retry_at=now + LAUNCH_RETRY)
+            )
+        return
+    subnet = Subnet(activity.subnet_id, activity.zone, "")
+    for known in ctx.compute.subnets(scope):
+        if known.id == activity.subnet_id:
+            subnet = known
+    spec = LaunchSpec(
+        image_id=spec.image_id,
+        instance_type=spec.instance_type,
+        key_name=spec.key_name,
+        security_groups=spec.security_groups,
+        template_id=spec.template_id,
+        template_version=spec.template_version,
+        tags=tags,
+    )
+    machine = ctx.compute.launch(scope, spec, subnet, token=activity.id)
+    with ctx.db.write() as conn:
+        exists = conn.execute(
+            select(members.c.instance_id).where(members.c.instance_id == machine.id)
+        ).first()
+        if exists is None:
+            conn.execute(
+                members.insert().values(
+                    instance_id=machine.id,
+                    group_id=group.id,
+                    zone=machine.zone,
+                    subnet_id=machine.subnet_id,
+                    state=Lifecycle.PENDING.value,
+                    healthy=True,
+                    protected=group.new_instances_protected,
+                    origin=Origin.LAUNCHED.value,
+                    instance_type=machine.instance_type,
+                    launch_ref=launch_ref(group.launch),
+                    launch=_launch_used(group.launch, spec),
+                    joined_at=now,
+                )
+            )
+        move(
+            conn,
+            activity,
+            "boot",
+            max(machine.settles_at or now, now),
+            instance_id=machine.id,
+            status=Status.PRE_IN_SERVICE.value,
+            progress=30,
+        )
+
+
+def _launch_used(launch: dict[str, Any], spec: LaunchSpec) -> dict[str, Any]:
+    if launch.get("kind") == "template":
+        return {**launch, "version": spec.template_version}
+    return dict(launch)
+
+
+def launch_failure(refusal: Refusal) -> str:
+    facts = refusal.facts
+    if refusal.reason == "launch_configuration.not_found":
+        return f"Launch configuration {facts['name']} not found. Launching EC2 instance failed."
+    if refusal.reason.startswith("template."):
+        return (
+            "The specified launch template does not exist or its version could not be "
+            "found. Launching EC2 instance failed."
+        )
+    return f"{refusal.reason}. Launching EC2 instance failed."
+
+
+def boot(ctx: Context, activity: Any) -> None:
+    scope, now = scope_of(activity), ctx.clock.now()
+    machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
+    with ctx.db.write() as conn:
+        if machine is not None and machine.state == "pending":
+            move(conn, activity, "boot", max(machine.settles_at or now + POLL, now))
+            return
+        if machine is None or not machine.running:
+            conn.execute(delete(members).where(members.c.instance_id == activity.instance_id))
+            finish(
+                conn,
+                activity,
+                now,
+                Status.FAILED,
+                "Instance failed to reach running state. Launching EC2 instance failed.",
+            )
+            return
+        conn.execute(
+            update(members)
+            .where(
+                members.c.instance_id == activity.instance_id,
+                members.c.state == Lifecycle.PENDING.value,
+            )
+            .values(state=Lifecycle.IN_SERVICE.value)
+        )
+        finish(conn, activity, now)
+
+
+# -- instances leaving or resting -------------------------------------------------------------
+
+
+def deregister(ctx: Context, activity: Any) -> None:
+    """Take the instance out of traffic first; balancers come with their own step later."""
+    nxt = {Kind.DETACH: "release", Kind.TERMINATE: "terminate", Kind.ENTER_STANDBY: "rest"}[
+        Kind(activity.kind)
+    ]
+    with ctx.db.write() as conn:
+        move(conn, activity, nxt, ctx.clock.now())
+
+
+def release(ctx: Context, activity: Any) -> None:
+    """Hand a detached instance back to its owner: untagged, running, outside the group."""
+    scope, now = scope_of(activity), ctx.clock.now()
+    ctx.compute.untag(scope, [activity.instance_id], [GROUP_TAG[scope.cloud]])
+    with ctx.db.write() as conn:
+        conn.execute(delete(members).where(members.c.instance_id == activity.instance_id))
+        finish(conn, activity, now)
+
+
+def end(ctx: Context, activity: Any) -> None:
+    scope, now = scope_of(activity), ctx.clock.now()
+    ctx.compute.terminate(scope, [activity.instance_id])
+    machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
+    with ctx.db.write() as conn:
+        due = machine.settles_at if machine is not None and machine.settles_at else now
+        move(conn, activity, "gone", max(due, now), progress=50)
+
+
+def gone(ctx: Context, activity: Any) -> None:
+    scope, now = scope_of(activity), ctx.clock.now()
+    machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
+    with ctx.db.write() as conn:
+        if machine is not None and machine.state not in ("terminated",):
+            move(conn, activity, "gone", max(machine.settles_at or now + POLL, now))
+            return
+        conn.execute(delete(members).where(members.c.instance_id == activity.instance_id))
+        finish(conn, activity, now)
+
+
+def rest(ctx: Context, activity: Any) -> None:
+    with ctx.db.write() as conn:
+        conn.execute(
+            update(members)
+            .where(members.c.instance_id == activity.instance_id)
+            .values(state=Lifecycle.STANDBY.value)
+        )
+        finish(conn, activity, ctx.clock.now())
+
+
+def register(ctx: Context, activity: Any) -> None:
+    """Put an attached or returning instance into service, tagged as the group's."""
+    scope, now = scope_of(activity), ctx.clock.now()
+    if activity.kind == Kind.ATTACH:
+        with ctx.db.read() as conn:
+            group = group_row(conn, activity)
+        if group is not None:
+            ctx.compute.tag(
+                scope,
+                [activity.instance_id],
+                {GROUP_TAG[scope.cloud]: group.name if scope.cloud is Cloud.AWS else group.id},
+            )
+    with ctx.db.write() as conn:
+        conn.execute(
+            update(members)
+            .where(
+                members.c.instance_id == activity.instance_id,
+                members.c.state == Lifecycle.PENDING.value,
+            )
+            .values(state=Lifecycle.IN_SERVICE.value)
+        )
+        finish(conn, activity, now)
+
+
+STEPS: dict[str, Step] = {
+    "launch": launch,
+    "boot": boot,
+    "deregister": deregister,
+    "release": release,
+    "terminate": end,
+    "gone": gone,
+    "rest": rest,
+    "register": register,
+}

@@ -1,0 +1,153 @@
+"""The AWS front door: which product, whose signature, which action; then one handler call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+
+from tidewater.clock import Clock
+from tidewater.dialects.aws import refusals, sigv4
+from tidewater.dialects.aws.errors import AwsError
+from tidewater.dialects.aws.protocol import ParamError, Protocol
+from tidewater.dialects.aws.service import AwsService
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine.keys import KeyRing
+
+log = logging.getLogger("tidewater.aws")
+
+XML = "text/xml"
+SKIPPED = frozenset(
+    {
+        "Action",
+        "Version",
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Signature",
+        "X-Amz-Security-Token",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = XML
+
+
+@dataclass(slots=True)
+class Product:
+    protocol: Protocol
+    service: AwsService
+
+
+class AwsFront:
+    """Routes a signed AWS request to one product's handler and renders the outcome."""
+
+    def __init__(self, products: Mapping[str, Product], keys: KeyRing, clock: Clock) -> None:
+        self.products = dict(products)  # keyed by signing name
+        self.by_version = {p.protocol.api_version: name for name, p in self.products.items()}
+        self.keys = keys
+        self.clock = clock
+
+    def product_for(self, headers: Mapping[str, str], params: Mapping[str, str]) -> str:
+        claimed = sigv4.scope_of(headers, params)
+        if claimed is not None and claimed[2] in self.products:
+            return claimed[2]
+        return self.by_version.get(params.get("Version", ""), "autoscaling")
+
+    async def handle(
+        self,
+        method: str,
+        path: str,
+        raw_query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        params: Mapping[str, str],
+        request_id: str,
+    ) -> Reply:
+        name = self.product_for(headers, params)
+        product = self.products[name]
+        action = params.get("Action", "")
+        try:
+            credential = sigv4.verify(
+                method,
+                path,
+                raw_query,
+                headers,
+                body,
+                secret_for=self.keys.secret,
+                now=self.clock.now(),
+            )
+            if credential.service != name:
+                raise sigv4.scope_refused(service=name)
+            found = self.keys.lookup(credential.access_key_id)
+            assert found is not None  # verify() already refused unknown keys
+            scope = Scope(found[1], credential.region, Cloud.AWS)
+            handler = product.service.handlers.get(action)
+            if handler is None or not product.protocol.has(action):
+                raise invalid_action(product.protocol, action, params.get("Version", ""))
+            request = product.protocol.parse(
+                action, {k: v for k, v in params.items() if k not in SKIPPED}
+            )
+            result = await run_in_threadpool(handler, scope, request)
+            return Reply(200, product.protocol.serialize(action, result, request_id))
+        except sigv4.AuthFailure as failure:
+            return self.error(product, failure.code, failure.message, failure.status, request_id)
+        except ParamError as error:
+            return self.error(product, error.code, error.message, error.status, request_id)
+        except AwsError as error:
+            return self.error(
+                product, error.code, error.message, error.status, request_id, sender=error.sender
+            )
+        except Refusal as refusal:
+            error = refusals.render(refusal, action)
+            return self.error(product, error.code, error.message, error.status, request_id)
+        except Exception:
+            log.exception("request %s (%s %s) failed", request_id, name, action)
+            return self.error(
+                product,
+                "InternalFailure",
+                "The request processing has failed because of an unknown error, "
+                "exception or failure.",
+                500,
+                request_id,
+                sender=False,
+            )
+
+    @staticmethod
+    def error(
+        product: Product,
+        code: str,
+        message: str,
+        status: int,
+        request_id: str,
+        *,
+        sender: bool = True,
+    ) -> Reply:
+        return Reply(status, product.protocol.error(code, message, request_id, sender=sender))
+
+
+def invalid_action(protocol: Protocol, action: str, version: str) -> AwsError:
+    if protocol.protocol == "ec2":
+        return AwsError("InvalidAction", f"The action {action} is not valid for this web service.")
+    return AwsError(
+        "InvalidAction",
+        f"Could not find operation {action} for version {version or protocol.api_version}",
+    )
+
+
+def form_params(raw_query: str, body: bytes, content_type: str) -> dict[str, Any]:
+    params = dict(parse_qsl(raw_query, keep_blank_values=True))
+    if body and content_type.startswith("application/x-www-form-urlencoded"):
+        params.update(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+    return params

@@ -1,0 +1,122 @@
+"""One ASGI app on one port: internal endpoints under /_tidewater/, every cloud API elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tidewater.clock import Clock
+from tidewater.engine.runner import Runner
+from tidewater.server.aws import AwsFront, form_params
+
+log = logging.getLogger("tidewater.http")
+
+
+class Counters:
+    """Requests served, by API and status, reported on /_tidewater/health."""
+
+    def __init__(self) -> None:
+        self.by_status: Counter[str] = Counter()
+
+    def count(self, api: str, status: int) -> None:
+        self.by_status[f"{api} {status}"] += 1
+
+
+def build_http(
+    aws: AwsFront,
+    runner: Runner,
+    clock: Clock,
+    *,
+    auto_runner: bool,
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    info: dict[str, Any] | None = None,
+) -> Starlette:
+    counters = Counters()
+    details = dict(info or {})
+
+    async def health(_: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "status": "ok",
+                **details,
+                "now": clock.now().isoformat(),
+                "requests": dict(counters.by_status),
+            }
+        )
+
+    async def advance(request: Request) -> JSONResponse:
+        try:
+            seconds = float(request.query_params.get("seconds", "0"))
+        except ValueError:
+            return JSONResponse({"error": "seconds must be a number"}, status_code=400)
+        if seconds < 0:
+            return JSONResponse({"error": "the clock only moves forward"}, status_code=400)
+        clock.advance(seconds)
+        steps = await runner.settle()
+        return JSONResponse({"now": clock.now().isoformat(), "passes": steps})
+
+    async def settle(_: Request) -> JSONResponse:
+        steps = await runner.settle()
+        return JSONResponse({"now": clock.now().isoformat(), "passes": steps})
+
+    async def api(request: Request) -> Response:
+        started = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        body = await request.body()
+        raw_query = request.scope.get("query_string", b"").decode("latin-1")
+        headers: dict[str, str] = {}
+        for key, value in request.scope["headers"]:
+            name, text = key.decode("latin-1").lower(), value.decode("latin-1")
+            headers[name] = f"{headers[name]},{text}" if name in headers else text
+        params = form_params(raw_query, body, headers.get("content-type", ""))
+        raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+        reply = await aws.handle(
+            request.method, raw_path.decode("latin-1"), raw_query, headers, body, params, request_id
+        )
+        counters.count("aws", reply.status)
+        log.info(
+            "%s %s %s %d %.1fms",
+            request_id,
+            params.get("Action", "-"),
+            request.method,
+            reply.status,
+            (time.perf_counter() - started) * 1000,
+        )
+        return Response(
+            reply.body,
+            status_code=reply.status,
+            media_type=reply.content_type,
+            headers={"x-amzn-RequestId": request_id},
+        )
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if auto_runner:
+            await runner.start()
+        try:
+            yield
+        finally:
+            if auto_runner:
+                await runner.stop()
+            if on_shutdown is not None:
+                await on_shutdown()
+
+    return Starlette(
+        routes=[
+            Route("/_tidewater/health", health, methods=["GET"]),
+            Route("/_tidewater/clock", advance, methods=["POST"]),
+            Route("/_tidewater/settle", settle, methods=["POST"]),
+            Route("/{path:path}", api, methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,238 @@
+"""The one schema, for SQLite and PostgreSQL alike; Alembic migrations are generated against it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which keeps none) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime stored")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+Time = UTCDateTime()
+Serial = BigInteger().with_variant(Integer, "sqlite")  # SQLite only autoincrements INTEGER
+
+access_keys = Table(
+    "access_keys",
+    metadata,
+    Column("access_key_id", String(128), primary_key=True),
+    Column("secret", String(128), nullable=False),
+    Column("account", String(32), nullable=False),
+    Column("created_at", Time, nullable=False),
+)
+
+# The simulated cloud: virtual machines of either cloud, with the timers that move their states.
+machines = Table(
+    "machines",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("cloud", String(8), nullable=False),
+    Column("zone", String(32), nullable=False),
+    Column("subnet_id", String(32), nullable=False),
+    Column("vpc_id", String(32), nullable=False),
+    Column("image_id", String(64), nullable=False),
+    Column("instance_type", String(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("due_at", Time),  # when the simulated cloud next moves this machine's state
+    Column("launched_at", Time, nullable=False),
+    Column("changed_at", Time, nullable=False),
+    Column("unobserved", Boolean, nullable=False, default=False),  # changed since the engine looked
+    Column("private_ip", String(16), nullable=False),
+    Column("client_token", String(128)),
+    Column("launch_template_id", String(32)),
+    Column("launch_template_version", String(16)),
+    Column("key_name", String(255)),
+    Column("security_groups", JSON, nullable=False, default=list),
+    Column("attributes", JSON, nullable=False, default=dict),
+    UniqueConstraint("account", "region", "client_token"),
+    Index(None, "account", "region", "cloud", "state"),
+    Index(None, "due_at"),
+    Index(None, "unobserved"),
+)
+
+machine_tags = Table(
+    "machine_tags",
+    metadata,
+    Column(
+        "machine_id", String(32), ForeignKey("machines.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("key", String(128), primary_key=True),
+    Column("value", String(256), nullable=False),
+    Index(None, "key", "value"),
+)
+
+launch_templates = Table(
+    "launch_templates",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("default_version", Integer, nullable=False),
+    Column("latest_version", Integer, nullable=False),
+    Column("created_at", Time, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("tags", JSON, nullable=False, default=list),
+    UniqueConstraint("account", "region", "name"),
+)
+
+launch_template_versions = Table(
+    "launch_template_versions",
+    metadata,
+    Column(
+        "template_id",
+        String(32),
+        ForeignKey("launch_templates.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("version", Integer, primary_key=True),
+    Column("description", String(255)),
+    Column("data", JSON, nullable=False),
+    Column("created_at", Time, nullable=False),
+)
+
+launch_configurations = Table(
+    "launch_configurations",
+    metadata,
+    Column("account", String(32), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("arn", String(1600), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", Time, nullable=False),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("cloud", String(8), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("arn", String(1600), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("min_size", Integer, nullable=False),
+    Column("max_size", Integer, nullable=False),
+    Column("desired", Integer, nullable=False),
+    Column("default_cooldown", Integer, nullable=False),
+    Column("cooldown_until", Time),
+    Column("launch", JSON, nullable=False),  # launch configuration or template reference
+    Column("zones", JSON, nullable=False),
+    Column("subnets", JSON, nullable=False),
+    Column("termination_policies", JSON, nullable=False),
+    Column("suspended", JSON, nullable=False),
+    Column("metrics", JSON, nullable=False),
+    Column("new_instances_protected", Boolean, nullable=False),
+    Column("health_check_type", String(32), nullable=False),
+    Column("health_check_grace", Integer, nullable=False),
+    Column("rules", JSON, nullable=False),
+    Column("settings", JSON, nullable=False),  # everything stored and reported but not acted on
+    Column("trigger", JSON),  # the last desired-capacity change, quoted in launch causes
+    Column("dirty", Boolean, nullable=False, default=False),  # the reconciler must look
+    Column("retry_at", Time),  # after a failed launch the reconciler waits until then
+    Column("created_at", Time, nullable=False),
+    UniqueConstraint("account", "region", "cloud", "name"),
+    Index(None, "dirty"),
+)
+
+group_tags = Table(
+    "group_tags",
+    metadata,
+    Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("value", String(256), nullable=False),
+    Column("propagate", Boolean, nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("instance_id", String(32), primary_key=True),
+    Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("zone", String(32), nullable=False),
+    Column("subnet_id", String(32), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("healthy", Boolean, nullable=False),
+    Column("protected", Boolean, nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("instance_type", String(32), nullable=False),
+    Column("launch_ref", String(64), nullable=False),
+    Column("launch", JSON, nullable=False),
+    Column("joined_at", Time, nullable=False),
+    Index(None, "group_id"),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("cloud", String(8), nullable=False),
+    Column("group_id", String(40), nullable=False),
+    Column("group_name", String(255), nullable=False),
+    Column("group_arn", String(1600), nullable=False),
+    Column("group_deleted", Boolean, nullable=False, default=False),
+    Column("kind", String(24), nullable=False),
+    Column("instance_id", String(32)),
+    Column("zone", String(32)),
+    Column("subnet_id", String(32)),
+    Column("status", String(40), nullable=False),
+    Column("progress", Integer, nullable=False),
+    Column("step", String(24), nullable=False),
+    Column("due_at", Time),  # null once terminal
+    Column("facts", JSON, nullable=False),  # what the dialects render Description and Cause from
+    Column("status_message", Text),
+    Column("started_at", Time, nullable=False),
+    Column("ended_at", Time),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Time),
+    Index(None, "account", "region", "cloud", "group_name", "seq"),
+    Index(None, "group_id", "status"),
+    Index(None, "due_at"),
+)

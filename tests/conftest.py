@@ -1,0 +1,177 @@
+"""A real `tidewater serve` process per test worker, driven over HTTP by the real SDKs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+_regions = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running service, its address and the handles tests use to move its time."""
+
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    args: list[str]
+    env: dict[str, str]
+
+    def post(self, path: str) -> dict[str, Any]:
+        request = urllib.request.Request(self.url + path, method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def get(self, path: str) -> dict[str, Any]:
+        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            return json.loads(response.read())
+
+    def settle(self) -> None:
+        """Let the runner finish everything due now."""
+        self.post("/_tidewater/settle")
+
+    def advance(self, seconds: float) -> None:
+        """Move the service clock forward, then settle."""
+        self.post(f"/_tidewater/clock?seconds={seconds}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def start(self) -> None:
+        self.process = launch(self.args, self.env, self.url)
+
+
+def launch(args: list[str], env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
+    log = open(Path(env["TIDEWATER_DATA_DIR"]) / "server.log", "ab")  # noqa: SIM115
+    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"tidewater exited with {process.returncode}; see {log.name}")
+        try:
+            with urllib.request.urlopen(url + "/_tidewater/health", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("tidewater did not become healthy")
+
+
+def start_server(data_dir: Path, *extra: str, database_url: str | None = None) -> Server:
+    port = free_port()
+    env = {**os.environ, "TIDEWATER_DATA_DIR": str(data_dir), "TIDEWATER_PORT": str(port)}
+    if database_url:
+        env["TIDEWATER_DATABASE_URL"] = database_url
+    data_dir.mkdir(parents=True, exist_ok=True)
+    args = [
+        sys.executable,
+        "-m",
+        "tidewater",
+        "serve",
+        "--frozen-clock",
+        "--runner",
+        "manual",
+        "--log-level",
+        "warning",
+        *extra,
+    ]
+    url = f"http://127.0.0.1:{port}"
+    return Server(url, data_dir, launch(args, env, url), args, env)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    service = start_server(tmp_path_factory.mktemp("tidewater"))
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def region() -> str:
+    """A region of its own for each test: resources are scoped by region, so tests never meet."""
+    return f"tw-test-{next(_regions)}"
+
+
+ClientFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def client(server: Server, region: str) -> ClientFactory:
+    def make(service: str, *, key: str = "test", secret: str = "test", retries: int = 1) -> Any:
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=server.url,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            config=Config(retries={"max_attempts": retries, "mode": "standard"}),
+        )
+
+    return make
+
+
+@pytest.fixture
+def autoscaling(client: ClientFactory) -> Any:
+    return client("autoscaling")
+
+
+@pytest.fixture
+def ec2(client: ClientFactory) -> Any:
+    return client("ec2")
+
+
+@pytest.fixture
+def aws_cli(
+    server: Server, region: str, tmp_path: Path
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the real aws CLI against the server, configured only through the environment."""
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ENDPOINT_URL_AUTO_SCALING": server.url,
+        "AWS_ENDPOINT_URL_EC2": server.url,
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_PAGER": "",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        aws = Path(sys.executable).with_name("aws")
+        return subprocess.run(
+            [str(aws), *args, "--output", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run

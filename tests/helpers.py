@@ -1,0 +1,67 @@
+"""Small builders shared by the Auto Scaling tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import Server
+
+IMAGE = "ami-0c02fb55956c7d316"
+
+
+def make_group(
+    autoscaling: Any,
+    server: Server,
+    name: str = "web",
+    *,
+    min_size: int = 1,
+    max_size: int = 5,
+    desired: int = 2,
+    zones: list[str] | None = None,
+    boot: bool = True,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A launch configuration and a group on it, with its instances InService unless boot=False."""
+    region = autoscaling.meta.region_name
+    autoscaling.create_launch_configuration(
+        LaunchConfigurationName=f"{name}-lc", ImageId=IMAGE, InstanceType="t3.micro"
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchConfigurationName=f"{name}-lc",
+        MinSize=min_size,
+        MaxSize=max_size,
+        DesiredCapacity=desired,
+        AvailabilityZones=zones or [f"{region}a", f"{region}b"],
+        **extra,
+    )
+    server.settle()
+    if boot:
+        server.advance(10)
+    return describe_group(autoscaling, name)
+
+
+def describe_group(autoscaling: Any, name: str) -> dict[str, Any]:
+    groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])
+    assert len(groups["AutoScalingGroups"]) == 1
+    return groups["AutoScalingGroups"][0]
+
+
+def instance_ids(group: dict[str, Any], state: str = "InService") -> list[str]:
+    return sorted(i["InstanceId"] for i in group["Instances"] if i["LifecycleState"] == state)
+
+
+def error_of(call: Any, **kwargs: Any) -> dict[str, Any]:
+    """The AWS error a call raises (it must raise one)."""
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    response = caught.value.response
+    return {
+        "Code": response["Error"]["Code"],
+        "Message": response["Error"]["Message"],
+        "Status": response["ResponseMetadata"]["HTTPStatusCode"],
+        "Type": response["Error"].get("Type"),
+    }
