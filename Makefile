@@ -24,7 +24,7 @@ lint: setup
 	$(VENV)/bin/lint-imports
 
 unit: setup
-	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 
 test: lint unit
 

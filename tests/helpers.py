@@ -24,8 +24,15 @@ def make_group(
     boot: bool = True,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A launch configuration and a group on it, with its instances InService unless boot=False."""
+    """A launch configuration and a group on it, with its instances InService unless boot=False.
+
+    Zones default to the region's first two; zones=[] leaves placement to VPCZoneIdentifier.
+    """
     region = autoscaling.meta.region_name
+    if zones is None:
+        zones = [f"{region}a", f"{region}b"]
+    if zones:
+        extra["AvailabilityZones"] = zones
     autoscaling.create_launch_configuration(
         LaunchConfigurationName=f"{name}-lc", ImageId=IMAGE, InstanceType="t3.micro"
     )
@@ -35,7 +42,6 @@ def make_group(
         MinSize=min_size,
         MaxSize=max_size,
         DesiredCapacity=desired,
-        AvailabilityZones=zones or [f"{region}a", f"{region}b"],
         **extra,
     )
     server.settle()

@@ -146,7 +146,7 @@ def test_vpc_zone_identifier_and_zone_mismatch(autoscaling: Any, ec2: Any, serve
         autoscaling,
         server,
         desired=2,
-        zones=None,
+        zones=[],
         VPCZoneIdentifier=f"{subnets[zones[1]]}, {subnets[zones[2]]}",
     )
     assert group["VPCZoneIdentifier"] == f"{subnets[zones[1]]},{subnets[zones[2]]}"

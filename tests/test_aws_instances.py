@@ -34,9 +34,13 @@ def test_attach_instances(autoscaling: Any, ec2: Any, server: Server) -> None:
         "ResourceId": loose,
         "ResourceType": "instance",
     } in tags
-    newest = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"][0]
-    assert newest["Description"] == f"Attaching an existing EC2 instance: {loose}"
-    assert newest["StatusCode"] == "Successful"
+    [attached] = [
+        a
+        for a in autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+        if a["Description"] == f"Attaching an existing EC2 instance: {loose}"
+    ]
+    assert attached["StatusCode"] == "Successful"
+    assert attached["Cause"].endswith("increasing the capacity from 1 to 2.")
 
     extra = run_instance(ec2, server, f"{region}a")
     over = error_of(autoscaling.attach_instances, AutoScalingGroupName="web", InstanceIds=[extra])
@@ -131,7 +135,7 @@ def test_standby_round_trip(autoscaling: Any, server: Server) -> None:
 
 
 def test_standby_without_decrement_launches_replacement(autoscaling: Any, server: Server) -> None:
-    group = make_group(autoscaling, server, min_size=0, max_size=3, desired=2)
+    group = make_group(autoscaling, server, min_size=0, max_size=2, desired=2)
     rest = instance_ids(group)[0]
     autoscaling.enter_standby(
         AutoScalingGroupName="web", InstanceIds=[rest], ShouldDecrementDesiredCapacity=False
@@ -142,14 +146,14 @@ def test_standby_without_decrement_launches_replacement(autoscaling: Any, server
     assert len(instance_ids(group)) == 2 and instance_ids(group, "Standby") == [rest]
     over = error_of(autoscaling.exit_standby, AutoScalingGroupName="web", InstanceIds=[rest])
     assert over["Code"] == "ValidationError"
-    autoscaling.update_auto_scaling_group(AutoScalingGroupName="web", MaxSize=4)
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName="web", MaxSize=3)
     autoscaling.exit_standby(AutoScalingGroupName="web", InstanceIds=[rest])
     server.settle()
     assert describe_group(autoscaling, "web")["DesiredCapacity"] == 3
 
 
 def test_terminate_instance_in_group(autoscaling: Any, ec2: Any, server: Server) -> None:
-    group = make_group(autoscaling, server, min_size=1, max_size=3, desired=2)
+    group = make_group(autoscaling, server, min_size=2, max_size=3, desired=2)
     first, second = instance_ids(group)
     answer = autoscaling.terminate_instance_in_auto_scaling_group(
         InstanceId=first, ShouldDecrementDesiredCapacity=False
@@ -173,7 +177,7 @@ def test_terminate_instance_in_group(autoscaling: Any, ec2: Any, server: Server)
         ShouldDecrementDesiredCapacity=True,
     )
     assert at_min["Message"] == (
-        "Currently, desiredSize equals minSize (1). Terminating instance "
+        "Currently, desiredSize equals minSize (2). Terminating instance "
         "without replacement will violate group's min size constraint. "
         "Either set shouldDecrementDesiredCapacity flag to false or "
         "lower group's min size."

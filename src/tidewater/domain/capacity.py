@@ -36,9 +36,17 @@ def emptiest_zone(counts: Counter[str], zones: Sequence[str]) -> str:
 
 
 def plan(
-    group: Group, members: Sequence[Member], pending_zones: Sequence[str], now: datetime
+    group: Group,
+    members: Sequence[Member],
+    pending_zones: Sequence[str],
+    now: datetime,
+    rebalancing: bool = False,
 ) -> Plan:
-    """Decide launches and terminations; `pending_zones` are launches already under way."""
+    """Decide launches and terminations; `pending_zones` are launches not yet given an instance.
+
+    While a rebalancing launch is under way nothing is scaled in: AZRebalance launches first and
+    terminates only once the new instance is in service.
+    """
     result = Plan()
     zones = list(group.zones) or sorted({m.zone for m in members})
     if group.status is GroupStatus.DELETING:
@@ -55,7 +63,12 @@ def plan(
             zone = emptiest_zone(counts, zones)
             counts[zone] += 1
             result.launch_zones.append(zone)
-    elif actual > group.desired and not group.suspends(Process.TERMINATE) and not pending_zones:
+    elif (
+        actual > group.desired
+        and not group.suspends(Process.TERMINATE)
+        and not pending_zones
+        and not rebalancing
+    ):
         result.terminate = choose_victims(group, live, actual - group.desired, now)
     elif (
         actual == group.desired

@@ -264,7 +264,7 @@ def terminate(
         before = after = group.desired
         if decrement:
             if group.desired - len(chosen) < group.min_size:
-                raise Refusal("terminate.at_min", min=group.min_size, **group.sizes())
+                raise Refusal("terminate.at_min", **group.sizes())
             before, after = rules.shrink(group, len(chosen), "terminate")
         _move(conn, chosen, Lifecycle.TERMINATING)
         _save_desired(conn, group)

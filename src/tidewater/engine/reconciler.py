@@ -44,17 +44,16 @@ def reconcile(ctx: Context, group_id: str) -> None:
         if group.status is GroupStatus.DELETING and not current and not busy(conn, group_id):
             remove(conn, group_id)
             return
-        pending = list(
-            conn.execute(
-                select(activities.c.zone).where(
-                    activities.c.group_id == group_id,
-                    activities.c.kind == Kind.LAUNCH.value,
-                    activities.c.instance_id.is_(None),
-                    activities.c.status.not_in([s.value for s in TERMINAL]),
-                )
-            ).scalars()
-        )
-        plan = capacity.plan(group, list(current.values()), pending, now)
+        launches = conn.execute(
+            select(activities.c.zone, activities.c.instance_id, activities.c.facts).where(
+                activities.c.group_id == group_id,
+                activities.c.kind == Kind.LAUNCH.value,
+                activities.c.status.not_in([s.value for s in TERMINAL]),
+            )
+        ).all()
+        pending = [a.zone for a in launches if a.instance_id is None]
+        rebalancing = any(a.facts.get("trigger") == Trigger.REBALANCE for a in launches)
+        plan = capacity.plan(group, list(current.values()), pending, now, rebalancing)
         actual = sum(1 for m in current.values() if m.counted) + len(pending)
         trigger = row.trigger
         for member in plan.replace_unhealthy:

@@ -53,11 +53,11 @@ class Product:
 class AwsFront:
     """Routes a signed AWS request to one product's handler and renders the outcome."""
 
-    def __init__(self, products: Mapping[str, Product], keys: KeyRing, clock: Clock) -> None:
+    def __init__(self, products: Mapping[str, Product], keys: KeyRing, wall: Clock) -> None:
         self.products = dict(products)  # keyed by signing name
         self.by_version = {p.protocol.api_version: name for name, p in self.products.items()}
         self.keys = keys
-        self.clock = clock
+        self.wall = wall  # signatures are checked against real time, never the simulated clock
 
     def product_for(self, headers: Mapping[str, str], params: Mapping[str, str]) -> str:
         claimed = sigv4.scope_of(headers, params)
@@ -86,7 +86,7 @@ class AwsFront:
                 headers,
                 body,
                 secret_for=self.keys.secret,
-                now=self.clock.now(),
+                now=self.wall.now(),
             )
             if credential.service != name:
                 raise sigv4.scope_refused(service=name)

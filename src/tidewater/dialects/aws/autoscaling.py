@@ -142,6 +142,10 @@ def _spec(params: Mapping[str, Any], create: bool) -> GroupSpec:
     )
 
 
+def _filters(params: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    return [(f.get("Name") or "", f.get("Values") or []) for f in params.get("Filters") or ()]
+
+
 def _launch_out(launch: Mapping[str, Any]) -> dict[str, Any]:
     if not launch:
         return {}
@@ -183,7 +187,7 @@ class AutoScalingService:
 
     def DescribeAutoScalingGroups(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         size = queries.page_size(p.get("MaxRecords"), 50, 100)
-        filters = [(f["Name"], f.get("Values") or []) for f in p.get("Filters") or ()]
+        filters = _filters(p)
         page = queries.groups_page(
             self.ctx,
             scope,
@@ -417,7 +421,7 @@ class AutoScalingService:
 
     def DescribeTags(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         size = queries.page_size(p.get("MaxRecords"), 50, 100)
-        filters = [(f["Name"], f.get("Values") or []) for f in p.get("Filters") or ()]
+        filters = _filters(p)
         page = queries.tags_page(self.ctx, scope, filters, p.get("NextToken"), size)
         return {
             "Tags": [

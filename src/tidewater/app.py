@@ -1,0 +1,92 @@
+"""The app factory: builds every part of one Tidewater process from its settings, and nothing global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+
+from tidewater.clock import Clock
+from tidewater.cloud.sim.compute import SimCompute
+from tidewater.cloud.sim.ec2 import SimEc2
+from tidewater.cloud.sim.timing import Timing
+from tidewater.config import Settings
+from tidewater.dialects.aws.autoscaling import AutoScalingService
+from tidewater.dialects.aws.ec2 import Ec2Service
+from tidewater.dialects.aws.protocol import Protocol
+from tidewater.engine.context import Context
+from tidewater.engine.keys import KeyRing
+from tidewater.engine.runner import Runner
+from tidewater.server.aws import AwsFront, Product
+from tidewater.server.http import build_http
+from tidewater.store import schema
+from tidewater.store.database import Database
+
+
+class SchemaBehind(RuntimeError):
+    """The database holds data from an older Tidewater; `tidewater migrate` must run first."""
+
+
+@dataclass
+class Tidewater:
+    settings: Settings
+    db: Database
+    clock: Clock
+    ctx: Context
+    runner: Runner
+    http: Starlette
+
+
+def prepare_database(db: Database) -> None:
+    """Create a fresh database's schema; refuse to serve an existing one that is behind."""
+    state = schema.behind(db)
+    if state is None:
+        return
+    current, head = state
+    if current is None and not db.has_tables():
+        schema.upgrade(db)
+        return
+    raise SchemaBehind(
+        f"the database schema is at revision {current or 'none'} but this Tidewater needs {head}; "
+        "run `tidewater migrate` first"
+    )
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Tidewater:
+    settings.check()
+    db = Database(settings.url)
+    prepare_database(db)
+    clock = clock or Clock()
+    timing = Timing(
+        boot=settings.sim_boot_seconds,
+        stop=settings.sim_stop_seconds,
+        shutdown=settings.sim_shutdown_seconds,
+        scale=settings.sim_time_scale,
+    )
+    compute = SimCompute(db, clock, timing)
+    ctx = Context(db=db, clock=clock, compute=compute, node=settings.node)
+    runner = Runner(ctx)
+    ctx.wake = runner.wake
+    keys = KeyRing(ctx)
+    keys.seed(settings.access_key_id, settings.secret_access_key, settings.aws_account_id)
+    aws = AwsFront(
+        {
+            "autoscaling": Product(Protocol("autoscaling"), AutoScalingService(ctx)),
+            "ec2": Product(Protocol("ec2"), Ec2Service(SimEc2(compute), runner.wake)),
+        },
+        keys,
+        Clock(),
+    )
+
+    async def shutdown() -> None:
+        db.dispose()
+
+    http = build_http(
+        aws,
+        runner,
+        clock,
+        auto_runner=settings.runner == "auto",
+        on_shutdown=shutdown,
+        info={"database": db.dialect, "node": settings.node, "runner": settings.runner},
+    )
+    return Tidewater(settings, db, clock, ctx, runner, http)

@@ -1,0 +1,116 @@
+"""Properties of the capacity rules, over generated groups and members."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tidewater.domain import capacity
+from tidewater.domain.group import Group, GroupStatus, Process
+from tidewater.domain.instance import Lifecycle, Member, Origin
+
+ZONES = ("z-a", "z-b", "z-c")
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@st.composite
+def members(draw: st.DrawFn) -> list[Member]:
+    count = draw(st.integers(0, 12))
+    return [
+        Member(
+            instance_id=f"i-{n:017x}",
+            group_id="g",
+            zone=draw(st.sampled_from(ZONES)),
+            subnet_id="s",
+            state=draw(st.sampled_from(list(Lifecycle))),
+            healthy=draw(st.booleans()),
+            protected=draw(st.booleans()),
+            origin=Origin.LAUNCHED,
+            joined_at=NOW - timedelta(seconds=draw(st.integers(0, 10**6))),
+            launch_ref=draw(st.sampled_from(["lc:a", "lc:b"])),
+        )
+        for n in range(count)
+    ]
+
+
+@st.composite
+def groups(draw: st.DrawFn) -> Group:
+    low = draw(st.integers(0, 6))
+    high = draw(st.integers(low, 12))
+    return Group(
+        id="g",
+        name="g",
+        min_size=low,
+        max_size=high,
+        desired=draw(st.integers(low, high)),
+        zones=tuple(draw(st.lists(st.sampled_from(ZONES), min_size=1, max_size=3, unique=True))),
+        suspended=frozenset(draw(st.sets(st.sampled_from([p.value for p in Process])))),
+        termination_policies=tuple(
+            draw(
+                st.lists(
+                    st.sampled_from(
+                        [
+                            "Default",
+                            "OldestInstance",
+                            "NewestInstance",
+                            "OldestLaunchConfiguration",
+                            "ClosestToNextInstanceHour",
+                        ]
+                    ),
+                    max_size=3,
+                )
+            )
+        ),
+        launch_ref="lc:a",
+    )
+
+
+@given(groups(), members(), st.lists(st.sampled_from(ZONES), max_size=3))
+def test_plan_respects_every_rule(group: Group, current: list[Member], pending: list[str]) -> None:
+    plan = capacity.plan(group, current, pending, NOW)
+    live = [m for m in current if m.counted]
+    ending = plan.terminate + plan.replace_unhealthy
+    assert len({m.instance_id for m in ending}) == len(ending), "nobody is ended twice"
+    assert all(m.counted for m in ending), "only counted members are scaled in or replaced"
+    assert not any(m.protected for m in plan.terminate), "scale-in spares protected instances"
+    assert all(not m.healthy for m in plan.replace_unhealthy)
+    if group.suspends(Process.LAUNCH):
+        assert plan.launch_zones == []
+    if group.suspends(Process.TERMINATE):
+        assert ending == []
+    assert set(plan.launch_zones) <= set(group.zones)
+    healthy = len([m for m in live if m not in plan.replace_unhealthy])
+    after = healthy + len(pending) + len(plan.launch_zones) - len(plan.terminate)
+    if plan.rebalance:
+        assert after == group.desired + 1
+        assert after <= group.max_size + max(1, group.max_size // 10)
+    elif plan.launch_zones:
+        assert after == group.desired, "launches close the gap exactly"
+    elif plan.terminate:
+        assert after >= group.desired, "scale-in never overshoots"
+
+
+@given(groups(), members())
+def test_launches_fill_the_thinnest_zones(group: Group, current: list[Member]) -> None:
+    group.suspended = frozenset()
+    plan = capacity.plan(group, current, [], NOW)
+    if not plan.launch_zones or plan.rebalance:
+        return
+    counts = Counter({zone: 0 for zone in group.zones})
+    for member in current:
+        if member.counted and member.healthy and member.zone in counts:
+            counts[member.zone] += 1
+    before_spread = max(counts.values()) - min(counts.values())
+    counts.update(plan.launch_zones)
+    assert max(counts.values()) - min(counts.values()) <= max(before_spread, 1)
+
+
+@given(groups(), members())
+def test_deleting_group_ends_everything_counted(group: Group, current: list[Member]) -> None:
+    group.status = GroupStatus.DELETING
+    plan = capacity.plan(group, current, [], NOW)
+    assert {m.instance_id for m in plan.terminate} == {m.instance_id for m in current if m.counted}
+    assert plan.launch_zones == []

@@ -1,0 +1,76 @@
+"""Stop the service mid-activity: after a restart its activities resume and finish, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import Server, start_server
+from tests.helpers import describe_group, instance_ids, make_group
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Any:
+    service = start_server(tmp_path / "data")
+    yield service
+    if service.process.poll() is None:
+        service.stop()
+
+
+def clients(service: Server) -> tuple[Any, Any]:
+    made = [
+        boto3.client(
+            name,
+            region_name="us-east-1",
+            endpoint_url=service.url,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        for name in ("autoscaling", "ec2")
+    ]
+    return made[0], made[1]
+
+
+@pytest.mark.parametrize("stop", ["terminate", "kill"])
+def test_activities_resume_after_restart(own_server: Server, stop: str) -> None:
+    autoscaling, ec2 = clients(own_server)
+    group = make_group(autoscaling, own_server, min_size=0, max_size=6, desired=3)
+    first, second, third = instance_ids(group)
+    autoscaling.detach_instances(
+        AutoScalingGroupName="web", InstanceIds=[first], ShouldDecrementDesiredCapacity=False
+    )
+    autoscaling.terminate_instance_in_auto_scaling_group(
+        InstanceId=second, ShouldDecrementDesiredCapacity=True
+    )
+    autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=4)
+    own_server.settle()  # launches are under way, the terminate waits for shutdown
+
+    if stop == "kill":
+        own_server.kill()
+    else:
+        own_server.stop()
+    own_server.start()
+    autoscaling, ec2 = clients(own_server)
+
+    own_server.settle()
+    own_server.advance(10)
+    own_server.advance(10)
+    group = describe_group(autoscaling, "web")
+    members = instance_ids(group)
+    assert len(members) == 4 and group["DesiredCapacity"] == 4
+    assert first not in members and second not in members and third in members
+    activities = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+    assert {a["StatusCode"] for a in activities} == {"Successful"}
+    launched = [a for a in activities if a["Description"].startswith("Launching")]
+    assert len(launched) == 3 + 3, "three at creation, three more to refill the group to four"
+    running = [
+        i["InstanceId"]
+        for r in ec2.describe_instances(
+            Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}]
+        )["Reservations"]
+        for i in r["Instances"]
+    ]
+    assert sorted(running) == sorted([*members, first]), "no instance lost, none launched twice"
