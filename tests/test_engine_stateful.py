@@ -1,0 +1,185 @@
+"""The engine as a state machine: random commands, a runner that catches up, invariants that hold.
+
+Runs in process against a real SQLite database and the real simulated cloud; only the clock is
+ours to move.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from sqlalchemy import func, select
+
+from tidewater.app import build
+from tidewater.clock import Clock
+from tidewater.config import Settings
+from tidewater.domain.activity import TERMINAL
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine import groups, instances, launch_configurations
+from tidewater.engine.groups import GroupSpec
+from tidewater.store.tables import activities, machines, members
+from tidewater.store.tables import groups as group_table
+
+SCOPE = Scope("000000000000", "us-east-1", Cloud.AWS)
+ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+
+class EngineMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = tempfile.mkdtemp()
+        self.clock = Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC))
+        self.app = build(Settings(data_dir=Path(self.dir), runner="manual"), self.clock)
+        self.ctx = self.app.ctx
+        launch_configurations.create(
+            self.ctx, SCOPE, "lc", {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"}
+        )
+        groups.create(
+            self.ctx,
+            SCOPE,
+            GroupSpec(
+                name="g",
+                min_size=0,
+                max_size=8,
+                desired=3,
+                launch={"kind": "configuration", "name": "lc"},
+                zones=ZONES[:2],
+            ),
+        )
+        self.settle()
+
+    def teardown(self) -> None:
+        self.app.db.dispose()
+
+    def settle(self) -> None:
+        for _ in range(4):
+            self.app.runner.drain()
+            self.clock.advance(10)
+        self.app.runner.drain()
+
+    def members(self, state: str | None = None) -> list[str]:
+        with self.ctx.db.read() as conn:
+            query = select(members.c.instance_id)
+            if state:
+                query = query.where(members.c.state == state)
+            return sorted(conn.execute(query).scalars())
+
+    def attempt(self, command: object, *args: object) -> None:
+        with contextlib.suppress(Refusal):
+            command(self.ctx, SCOPE, *args)  # type: ignore[operator]
+
+    @rule(desired=st.integers(0, 8))
+    def set_desired(self, desired: int) -> None:
+        self.attempt(groups.set_desired, "g", desired, False)
+
+    @rule(data=st.data(), decrement=st.booleans())
+    def detach(self, data: st.DataObject, decrement: bool) -> None:
+        ids = self.members()
+        if ids:
+            chosen = data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3))
+            self.attempt(instances.detach, "g", chosen, decrement)
+
+    @rule(data=st.data(), decrement=st.booleans())
+    def standby(self, data: st.DataObject, decrement: bool) -> None:
+        ids = self.members("InService")
+        if ids:
+            self.attempt(instances.enter_standby, "g", [data.draw(st.sampled_from(ids))], decrement)
+
+    @rule(data=st.data())
+    def exit_standby(self, data: st.DataObject) -> None:
+        ids = self.members("Standby")
+        if ids:
+            self.attempt(instances.exit_standby, "g", [data.draw(st.sampled_from(ids))])
+
+    @rule(data=st.data(), decrement=st.booleans())
+    def terminate(self, data: st.DataObject, decrement: bool) -> None:
+        ids = self.members()
+        if ids:
+            self.attempt(instances.terminate, [data.draw(st.sampled_from(ids))], None, decrement)
+
+    @rule(data=st.data())
+    def protect(self, data: st.DataObject) -> None:
+        ids = self.members("InService")
+        if ids:
+            self.attempt(
+                instances.set_protection,
+                "g",
+                [data.draw(st.sampled_from(ids))],
+                data.draw(st.booleans()),
+            )
+
+    @rule(
+        process=st.sampled_from(["Launch", "Terminate", "AZRebalance", "ReplaceUnhealthy"]),
+        suspend=st.booleans(),
+    )
+    def processes(self, process: str, suspend: bool) -> None:
+        self.attempt(groups.set_processes, "g", [process], suspend)
+
+    @rule(data=st.data())
+    def stop_behind_its_back(self, data: st.DataObject) -> None:
+        ids = self.members("InService")
+        if ids:
+            self.ctx.compute.stop(SCOPE, [data.draw(st.sampled_from(ids))])
+
+    @rule()
+    def catch_up(self) -> None:
+        self.settle()
+
+    @invariant()
+    def desired_within_bounds_and_no_instance_twice(self) -> None:
+        with self.ctx.db.read() as conn:
+            group = conn.execute(select(group_table)).one()
+            assert group.min_size <= group.desired <= group.max_size
+            total = conn.execute(select(func.count()).select_from(members)).scalar_one()
+            unique = conn.execute(
+                select(func.count(func.distinct(members.c.instance_id)))
+            ).scalar_one()
+            assert total == unique
+            orphans = conn.execute(
+                select(func.count())
+                .select_from(members)
+                .outerjoin(machines, machines.c.id == members.c.instance_id)
+                .where(machines.c.id.is_(None))
+            ).scalar_one()
+            assert orphans == 0, "every member is a real machine"
+
+    @invariant()
+    def settled_group_matches_desired(self) -> None:
+        self.settle()
+        with self.ctx.db.read() as conn:
+            group = conn.execute(select(group_table)).one()
+            open_activities = conn.execute(
+                select(func.count())
+                .select_from(activities)
+                .where(activities.c.status.not_in([s.value for s in TERMINAL]))
+            ).scalar_one()
+            assert open_activities == 0, "the runner finishes everything"
+            counted = conn.execute(
+                select(func.count())
+                .select_from(members)
+                .where(members.c.state.in_(["InService", "Pending"]))
+            ).scalar_one()
+            suspended = set(group.suspended)
+            if not suspended & {"Launch", "Terminate", "ReplaceUnhealthy"}:
+                assert counted == group.desired
+            tokens = (
+                conn.execute(
+                    select(machines.c.client_token).where(machines.c.client_token.is_not(None))
+                )
+                .scalars()
+                .all()
+            )
+            assert len(tokens) == len(set(tokens)), "no activity launched twice"
+
+
+EngineMachine.TestCase.settings = settings(
+    max_examples=25, stateful_step_count=12, deadline=None, suppress_health_check=list(HealthCheck)
+)
+TestEngine = EngineMachine.TestCase
