@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint unit clean
+.PHONY: setup run test lint unit bench clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,10 @@ unit: setup
 	$(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 
 test: lint unit
+
+bench: setup
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev,bench]'
+	$(PY) bench/compare.py
 
 clean:
 	rm -rf $(VENV) .tidewater .pytest_cache .mypy_cache .ruff_cache .hypothesis

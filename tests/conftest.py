@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -18,6 +19,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
 _regions = itertools.count(1)
@@ -104,6 +108,34 @@ def start_server(data_dir: Path, *extra: str, database_url: str | None = None) -
     ]
     url = f"http://127.0.0.1:{port}"
     return Server(url, data_dir, launch(args, env, url), args, env)
+
+
+# The machine's PostgreSQL (trust auth). Outside CI a missing server skips its tests; in CI
+# (CI=true) it fails them, so PostgreSQL coverage can never silently disappear.
+POSTGRES = os.environ.get(
+    "TIDEWATER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One throwaway database per session (and per xdist worker), dropped at the end."""
+    name = "tidewater_test_" + secrets.token_hex(6)
+    server = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    except OperationalError as error:
+        server.dispose()
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI and is not reachable at {POSTGRES}: {error}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES}: {error}")
+    try:
+        yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        server.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -833,6 +833,7 @@ def test_any_form_body_signed_by_botocore_verifies(
 @settings(max_examples=150, deadline=None)
 @given(pairs=FORM_PAIRS, presign=st.booleans())
 def test_any_query_signed_by_botocore_verifies(pairs: list[tuple[str, str]], presign: bool) -> None:
-    params = dict(pairs)  # botocore's presigner keeps one value per key
+    # botocore's presigner keeps one value per key; X-Amz-* names are the signature's own
+    params = {k: v for k, v in pairs if not k.lower().startswith("x-amz-")}
     wire = botocore_sign("GET", params=params, presign_expires=900 if presign else None)
     assert wire.verify().access_key_id == AKID

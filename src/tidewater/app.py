@@ -1,4 +1,4 @@
-"""The app factory: builds every part of one Tidewater process from its settings, and nothing global."""
+"""The app factory: builds every part of one process from its settings; nothing is global."""
 
 from __future__ import annotations
 

@@ -25,9 +25,15 @@ def zones(region: str, cloud: Cloud = Cloud.AWS) -> tuple[str, ...]:
     return tuple(f"{region}{letter}" for letter in ZONE_LETTERS)
 
 
+DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c",
+              "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw"}
+
+
 def zone_id(region: str, zone: str) -> str:
-    short = "".join(part[0] for part in region.split("-")[:-1]) + region.rsplit("-", 1)[-1]
-    return f"{short}-az{ZONE_LETTERS.index(zone[-1]) + 1}"
+    """AWS's zone ids: us-east-1a is use1-az1, ap-northeast-1c is apne1-az3."""
+    parts = region.split("-")
+    middle = "".join(DIRECTIONS.get(p, p[:1]) for p in parts[1:-1])
+    return f"{parts[0]}{middle}{parts[-1]}-az{ZONE_LETTERS.index(zone[-1]) + 1}"
 
 
 @lru_cache(maxsize=1024)

@@ -1,0 +1,70 @@
+"""EC2 (2016-11-15) for boto3 and the aws CLI: each action goes straight to the simulated cloud."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from tidewater.cloud.sim.ec2 import Ec2Fault, SimEc2
+from tidewater.dialects.aws.errors import AwsError
+from tidewater.dialects.aws.service import Handler
+from tidewater.domain.scope import Scope
+
+Operation = Callable[[Scope, Mapping[str, Any]], Mapping[str, Any] | None]
+
+# Calls after which an instance may be in a new state, so the Auto Scaling engine must look.
+CHANGES_INSTANCES = frozenset(
+    {"RunInstances", "TerminateInstances", "StopInstances", "StartInstances"}
+)
+
+
+class Ec2Service:
+    """The EC2 product: translates faults into AWS errors and wakes the engine, deciding nothing."""
+
+    signing_name = "ec2"
+    service_name = "ec2"
+    api_version = "2016-11-15"
+
+    def __init__(self, sim: SimEc2, wake: Callable[[], None]) -> None:
+        self.sim = sim
+        self.wake = wake
+        operations: dict[str, Operation] = {
+            "RunInstances": sim.run_instances,
+            "DescribeInstances": sim.describe_instances,
+            "TerminateInstances": sim.terminate_instances,
+            "StopInstances": sim.stop_instances,
+            "StartInstances": sim.start_instances,
+            "CreateTags": sim.create_tags,
+            "DeleteTags": sim.delete_tags,
+            "DescribeTags": sim.describe_tags,
+            "CreateLaunchTemplate": sim.create_launch_template,
+            "CreateLaunchTemplateVersion": sim.create_launch_template_version,
+            "DescribeLaunchTemplates": sim.describe_launch_templates,
+            "DescribeLaunchTemplateVersions": sim.describe_launch_template_versions,
+            "DeleteLaunchTemplate": sim.delete_launch_template,
+            "DescribeAvailabilityZones": sim.describe_availability_zones,
+            "DescribeVpcs": sim.describe_vpcs,
+            "DescribeSubnets": sim.describe_subnets,
+            "DescribeImages": sim.describe_images,
+            "DescribeSecurityGroups": sim.describe_security_groups,
+            "DescribeKeyPairs": sim.describe_key_pairs,
+            "DescribeInstanceTypes": sim.describe_instance_types,
+        }
+        self.handlers: dict[str, Handler] = {
+            action: self._handler(operation, wakes=action in CHANGES_INSTANCES)
+            for action, operation in operations.items()
+        }
+
+    def _handler(self, operation: Operation, *, wakes: bool) -> Handler:
+        """Wraps one operation so its fault surfaces as the AWS error the codec renders."""
+
+        def handle(scope: Scope, params: dict[str, Any]) -> Mapping[str, Any] | None:
+            try:
+                result = operation(scope, params)
+            except Ec2Fault as fault:
+                raise AwsError(fault.code, fault.message, fault.status) from None
+            if wakes:
+                self.wake()
+            return result
+
+        return handle
