@@ -31,6 +31,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 REGION = "us-east-1"
+LOGLEVEL = os.environ.get("BENCH_LOG_LEVEL", "warning")
 IMAGE = "ami-0c02fb55956c7d316"
 
 
@@ -58,8 +59,20 @@ def start(target: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     url = f"http://127.0.0.1:{port}"
     log = open(workdir / f"{target}.log", "wb")  # noqa: SIM115
     if target == "tidewater":
-        args = [sys.executable, "-m", "tidewater", "serve", "--port", str(port), "--data-dir",
-                str(workdir / "data"), "--sim-boot-seconds", "0.2", "--log-level", "warning"]
+        args = [
+            sys.executable,
+            "-m",
+            "tidewater",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(workdir / "data"),
+            "--sim-boot-seconds",
+            "0.2",
+            "--log-level",
+            LOGLEVEL,
+        ]
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         wait_up(url, "/_tidewater/health")
     else:
@@ -70,20 +83,31 @@ def start(target: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def setup(url: str, groups: int, instances: int) -> list[str]:
-    autoscaling = boto3.client("autoscaling", region_name=REGION, endpoint_url=url,
-                               aws_access_key_id="test", aws_secret_access_key="test")
-    autoscaling.create_launch_configuration(LaunchConfigurationName="lc", ImageId=IMAGE,
-                                            InstanceType="t3.micro")
+    autoscaling = boto3.client(
+        "autoscaling",
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    autoscaling.create_launch_configuration(
+        LaunchConfigurationName="lc", ImageId=IMAGE, InstanceType="t3.micro"
+    )
     for n in range(groups):
         autoscaling.create_auto_scaling_group(
-            AutoScalingGroupName=f"g{n:03d}", LaunchConfigurationName="lc", MinSize=0,
-            MaxSize=instances, DesiredCapacity=instances if n == 0 else 1,
+            AutoScalingGroupName=f"g{n:03d}",
+            LaunchConfigurationName="lc",
+            MinSize=0,
+            MaxSize=instances,
+            DesiredCapacity=instances if n == 0 else 1,
             AvailabilityZones=[f"{REGION}a", f"{REGION}b"],
-            Tags=[{"Key": "team", "Value": f"t{n % 5}", "PropagateAtLaunch": True}])
+            Tags=[{"Key": "team", "Value": f"t{n % 5}", "PropagateAtLaunch": True}],
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         group = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["g000"])[
-            "AutoScalingGroups"][0]
+            "AutoScalingGroups"
+        ][0]
         ready = [i["InstanceId"] for i in group["Instances"] if i["LifecycleState"] == "InService"]
         if len(ready) == instances:
             return ready
@@ -93,14 +117,19 @@ def setup(url: str, groups: int, instances: int) -> list[str]:
 
 def signed(url: str, params: dict[str, str]) -> tuple[bytes, dict[str, str]]:
     body = urlencode({"Version": "2011-01-01", **params}).encode()
-    request = AWSRequest(method="POST", url=url + "/", data=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    request = AWSRequest(
+        method="POST",
+        url=url + "/",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
     SigV4Auth(Credentials("test", "test"), "autoscaling", REGION).add_auth(request)
     return body, dict(request.headers.items())
 
 
-def replay(url: str, body: bytes, headers: dict[str, str], count: int,
-           threads: int) -> dict[str, float]:
+def replay(
+    url: str, body: bytes, headers: dict[str, str], count: int, threads: int
+) -> dict[str, float]:
     host = url.split("//")[1]
     latencies: list[float] = []
     errors = 0
@@ -131,9 +160,13 @@ def replay(url: str, body: bytes, headers: dict[str, str], count: int,
         thread.join()
     elapsed = time.perf_counter() - began
     latencies.sort()
-    return {"requests": len(latencies), "errors": errors, "per_second": len(latencies) / elapsed,
-            "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    }
 
 
 def rss_kb(pid: int) -> int:
@@ -145,14 +178,23 @@ def rss_kb(pid: int) -> int:
 
 WORKLOADS: dict[str, Callable[[list[str]], dict[str, str]]] = {
     "DescribeAutoScalingGroups(50 groups)": lambda ids: {
-        "Action": "DescribeAutoScalingGroups", "MaxRecords": "50"},
+        "Action": "DescribeAutoScalingGroups",
+        "MaxRecords": "50",
+    },
     "DescribeAutoScalingGroups(one by name)": lambda ids: {
-        "Action": "DescribeAutoScalingGroups", "AutoScalingGroupNames.member.1": "g000"},
+        "Action": "DescribeAutoScalingGroups",
+        "AutoScalingGroupNames.member.1": "g000",
+    },
     "DescribeAutoScalingInstances": lambda ids: {
-        "Action": "DescribeAutoScalingInstances", "MaxRecords": "50"},
+        "Action": "DescribeAutoScalingInstances",
+        "MaxRecords": "50",
+    },
     "DetachInstances(not a member, refused)": lambda ids: {
-        "Action": "DetachInstances", "AutoScalingGroupName": "g000",
-        "InstanceIds.member.1": "i-0000000000000dead", "ShouldDecrementDesiredCapacity": "true"},
+        "Action": "DetachInstances",
+        "AutoScalingGroupName": "g000",
+        "InstanceIds.member.1": "i-0000000000000dead",
+        "ShouldDecrementDesiredCapacity": "true",
+    },
 }
 
 
@@ -176,9 +218,12 @@ def main() -> None:
                     for threads in (1, args.threads):
                         result = replay(url, body, headers, args.count, threads)
                         record: dict[str, Any] = {
-                            "target": target, "workload": name, "threads": threads,
+                            "target": target,
+                            "workload": name,
+                            "threads": threads,
                             **{k: round(v, 3) for k, v in result.items()},
-                            "rss_kb": rss_kb(process.pid), "when": time.strftime("%Y-%m-%d"),
+                            "rss_kb": rss_kb(process.pid),
+                            "when": time.strftime("%Y-%m-%d"),
                             "machine": f"{platform.machine()} {os.cpu_count()} cpu",
                         }
                         print(json.dumps(record))

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
 from tidewater.clock import Clock
 from tidewater.cloud.sim.compute import SimCompute
+from tidewater.cloud.sim.compute import new_instance_id as sim_instance_id
 from tidewater.cloud.sim.ec2 import SimEc2
 from tidewater.cloud.sim.timing import Timing
 from tidewater.config import Settings
 from tidewater.dialects.aws.autoscaling import AutoScalingService
 from tidewater.dialects.aws.ec2 import Ec2Service
 from tidewater.dialects.aws.protocol import Protocol
+from tidewater.domain.scope import Cloud
 from tidewater.engine.context import Context
 from tidewater.engine.keys import KeyRing
 from tidewater.engine.runner import Runner
@@ -52,7 +55,11 @@ def prepare_database(db: Database) -> None:
     )
 
 
-def build(settings: Settings, clock: Clock | None = None) -> Tidewater:
+def build(
+    settings: Settings,
+    clock: Clock | None = None,
+    new_instance_id: Callable[[Cloud], str] | None = None,
+) -> Tidewater:
     settings.check()
     db = Database(settings.url)
     prepare_database(db)
@@ -63,7 +70,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Tidewater:
         shutdown=settings.sim_shutdown_seconds,
         scale=settings.sim_time_scale,
     )
-    compute = SimCompute(db, clock, timing)
+    compute = SimCompute(db, clock, timing, new_instance_id or sim_instance_id)
     ctx = Context(db=db, clock=clock, compute=compute, node=settings.node)
     runner = Runner(ctx)
     ctx.wake = runner.wake

@@ -310,6 +310,8 @@ def set_protection(
             .where(members.c.instance_id.in_([m.instance_id for m in chosen]))
             .values(protected=protected)
         )
+        if not protected:  # an instance spared by scale-in may be the one to go now
+            conn.execute(update(groups).where(groups.c.id == group.id).values(dirty=True))
 
 
 def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> None:

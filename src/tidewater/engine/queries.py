@@ -6,9 +6,10 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, bindparam, exists, func, select
 
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
@@ -55,31 +56,63 @@ def in_scope(table: Any, scope: Scope) -> Any:
     )
 
 
-def _tag_filters(query: Select[Any], filters: Sequence[tuple[str, Sequence[str]]]) -> Select[Any]:
-    for name, values in filters:
-        if name.startswith("tag:"):
-            query = query.where(
-                exists().where(
-                    group_tags.c.group_id == groups.c.id,
-                    group_tags.c.key == name[4:],
-                    group_tags.c.value.in_(list(values)),
-                )
-            )
-        elif name == "tag-key":
-            query = query.where(
-                exists().where(
-                    group_tags.c.group_id == groups.c.id, group_tags.c.key.in_(list(values))
-                )
-            )
-        elif name == "tag-value":
-            query = query.where(
-                exists().where(
-                    group_tags.c.group_id == groups.c.id, group_tags.c.value.in_(list(values))
-                )
-            )
-        else:
-            raise Refusal("filter.invalid", name=name)
-    return query
+# Describe statements are built once per shape (which optional parts are present) and run with
+# bound parameters: building a SELECT costs more than running it on SQLite.
+
+
+def _scoped(table: Any) -> Any:
+    return and_(
+        table.c.account == bindparam("account"),
+        table.c.region == bindparam("region"),
+        table.c.cloud == bindparam("cloud"),
+    )
+
+
+def _scope_params(scope: Scope, size: int) -> dict[str, Any]:
+    return {
+        "account": scope.account,
+        "region": scope.region,
+        "cloud": scope.cloud.value,
+        "limit": size + 1,
+    }
+
+
+def _listed(values: Sequence[str] | None) -> list[str] | None:
+    return None if values is None else list(values)
+
+
+GROUP_TAG_FILTERS = {"tag-key": group_tags.c.key, "tag-value": group_tags.c.value}
+
+
+@lru_cache(maxsize=128)
+def _groups_statement(named: bool, after: bool, tag_filters: tuple[str, ...]) -> Select[Any]:
+    query = select(groups).where(_scoped(groups))
+    if named:
+        query = query.where(groups.c.name.in_(bindparam("names", expanding=True)))
+    for n, kind in enumerate(tag_filters):
+        values = group_tags.c.value if kind == "tag" else GROUP_TAG_FILTERS[kind]
+        condition = [
+            group_tags.c.group_id == groups.c.id,
+            values.in_(bindparam(f"values{n}", expanding=True)),
+        ]
+        if kind == "tag":
+            condition.append(group_tags.c.key == bindparam(f"key{n}"))
+        query = query.where(exists().where(*condition))
+    if after:
+        query = query.where(groups.c.name > bindparam("after"))
+    return query.order_by(groups.c.name).limit(bindparam("limit"))
+
+
+TAGS_OF_GROUPS = (
+    select(group_tags)
+    .where(group_tags.c.group_id.in_(bindparam("ids", expanding=True)))
+    .order_by(group_tags.c.key)
+)
+MEMBERS_OF_GROUPS = (
+    select(members)
+    .where(members.c.group_id.in_(bindparam("ids", expanding=True)))
+    .order_by(members.c.instance_id)
+)
 
 
 def groups_page(
@@ -92,56 +125,78 @@ def groups_page(
     with_instances: bool = True,
 ) -> Page:
     after = decode_token(token)
-    query = select(groups).where(in_scope(groups, scope))
-    if names is not None:
-        query = query.where(groups.c.name.in_(list(names)))
-    query = _tag_filters(query, filters)
-    if after is not None:
-        query = query.where(groups.c.name > after)
-    query = query.order_by(groups.c.name).limit(size + 1)
+    params = _scope_params(scope, size)
+    params.update(names=_listed(names), after=after)
+    kinds = []
+    for n, (name, values) in enumerate(filters):
+        if name.startswith("tag:"):
+            kinds.append("tag")
+            params[f"key{n}"] = name[4:]
+        elif name in GROUP_TAG_FILTERS:
+            kinds.append(name)
+        else:
+            raise Refusal("filter.invalid", name=name)
+        params[f"values{n}"] = list(values)
+    query = _groups_statement(names is not None, after is not None, tuple(kinds))
     with ctx.db.read() as conn:
-        rows = list(conn.execute(query).all())
+        rows = list(conn.execute(query, params).all())
         more = len(rows) > size
         rows = rows[:size]
         ids = [r.id for r in rows]
         tags: dict[str, list[Any]] = {i: [] for i in ids}
         instances: dict[str, list[Any]] = {i: [] for i in ids}
         if ids:
-            for tag in conn.execute(
-                select(group_tags).where(group_tags.c.group_id.in_(ids)).order_by(group_tags.c.key)
-            ):
+            for tag in conn.execute(TAGS_OF_GROUPS, {"ids": ids}):
                 tags[tag.group_id].append(tag)
             if with_instances:
-                for member in conn.execute(
-                    select(members)
-                    .where(members.c.group_id.in_(ids))
-                    .order_by(members.c.instance_id)
-                ):
+                for member in conn.execute(MEMBERS_OF_GROUPS, {"ids": ids}):
                     instances[member.group_id].append(member)
     return Page(
         rows, encode_token(rows[-1].name) if more else None, {"tags": tags, "instances": instances}
     )
 
 
+@lru_cache(maxsize=8)
+def _instances_statement(named: bool, after: bool) -> Select[Any]:
+    query = (
+        select(members, groups.c.name.label("group_name"))
+        .join(groups, groups.c.id == members.c.group_id)
+        .where(_scoped(groups))
+    )
+    if named:
+        query = query.where(members.c.instance_id.in_(bindparam("ids", expanding=True)))
+    if after:
+        query = query.where(members.c.instance_id > bindparam("after"))
+    return query.order_by(members.c.instance_id).limit(bindparam("limit"))
+
+
 def instances_page(
     ctx: Context, scope: Scope, ids: Sequence[str] | None, token: str | None, size: int
 ) -> Page:
     after = decode_token(token)
-    query = (
-        select(members, groups.c.name.label("group_name"), groups.c.launch.label("group_launch"))
-        .join(groups, groups.c.id == members.c.group_id)
-        .where(in_scope(groups, scope))
-    )
-    if ids is not None:
-        query = query.where(members.c.instance_id.in_(list(ids)))
-    if after is not None:
-        query = query.where(members.c.instance_id > after)
-    query = query.order_by(members.c.instance_id).limit(size + 1)
+    params = _scope_params(scope, size)
+    params.update(ids=_listed(ids), after=after)
     with ctx.db.read() as conn:
-        rows = list(conn.execute(query).all())
+        rows = list(conn.execute(_instances_statement(ids is not None, after is not None), params))
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows, encode_token(rows[-1].instance_id) if more else None)
+
+
+@lru_cache(maxsize=32)
+def _activities_statement(
+    grouped: bool, named: bool, include_deleted: bool, after: bool
+) -> Select[Any]:
+    query = select(activities).where(_scoped(activities))
+    if grouped:
+        query = query.where(activities.c.group_name == bindparam("group"))
+    if named:
+        query = query.where(activities.c.id.in_(bindparam("ids", expanding=True)))
+    if not include_deleted:
+        query = query.where(activities.c.group_deleted.is_(False))
+    if after:
+        query = query.where(activities.c.seq < bindparam("after"))
+    return query.order_by(activities.c.seq.desc()).limit(bindparam("limit"))
 
 
 def activities_page(
@@ -154,32 +209,48 @@ def activities_page(
     size: int,
 ) -> Page:
     after = decode_token(token)
-    query = select(activities).where(in_scope(activities, scope))
-    if group is not None:
-        query = query.where(activities.c.group_name == group)
-    if ids is not None:
-        query = query.where(activities.c.id.in_(list(ids)))
-    if not include_deleted:
-        query = query.where(activities.c.group_deleted.is_(False))
+    params = _scope_params(scope, size)
+    params.update(group=group, ids=_listed(ids))
     if after is not None:
         try:
-            query = query.where(activities.c.seq < int(after))
+            params["after"] = int(after)
         except ValueError:
             raise Refusal("token.invalid", token=token) from None
-    query = query.order_by(activities.c.seq.desc()).limit(size + 1)
+    query = _activities_statement(
+        group is not None, ids is not None, include_deleted, after is not None
+    )
     with ctx.db.read() as conn:
-        rows = list(conn.execute(query).all())
+        rows = list(conn.execute(query, params).all())
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows, encode_token(rows[-1].seq) if more else None)
 
 
 TAG_FILTERS = {
-    "auto-scaling-group": group_tags.c.group_id,
+    "auto-scaling-group": groups.c.name,
     "key": group_tags.c.key,
     "value": group_tags.c.value,
     "propagate-at-launch": group_tags.c.propagate,
 }
+
+
+@lru_cache(maxsize=64)
+def _tags_statement(filters: tuple[str, ...], after: bool) -> Select[Any]:
+    query = (
+        select(group_tags, groups.c.name.label("group_name"))
+        .join(groups, groups.c.id == group_tags.c.group_id)
+        .where(_scoped(groups))
+    )
+    for n, name in enumerate(filters):
+        query = query.where(TAG_FILTERS[name].in_(bindparam(f"values{n}", expanding=True)))
+    if after:
+        query = query.where(
+            (groups.c.name > bindparam("after_group"))
+            | and_(
+                groups.c.name == bindparam("after_group"), group_tags.c.key > bindparam("after_key")
+            )
+        )
+    return query.order_by(groups.c.name, group_tags.c.key).limit(bindparam("limit"))
 
 
 def tags_page(
@@ -190,28 +261,19 @@ def tags_page(
     size: int,
 ) -> Page:
     after = decode_token(token)
-    query = (
-        select(group_tags, groups.c.name.label("group_name"))
-        .join(groups, groups.c.id == group_tags.c.group_id)
-        .where(in_scope(groups, scope))
-    )
-    for name, values in filters:
-        if name == "auto-scaling-group":
-            query = query.where(groups.c.name.in_(list(values)))
-        elif name == "propagate-at-launch":
-            query = query.where(group_tags.c.propagate.in_([v.lower() == "true" for v in values]))
-        elif name in ("key", "value"):
-            query = query.where(TAG_FILTERS[name].in_(list(values)))
-        else:
+    params = _scope_params(scope, size)
+    for n, (name, values) in enumerate(filters):
+        if name not in TAG_FILTERS:
             raise Refusal("filter.invalid", name=name)
+        if name == "propagate-at-launch":
+            params[f"values{n}"] = [v.lower() == "true" for v in values]
+        else:
+            params[f"values{n}"] = list(values)
     if after is not None:
-        name, _, key = after.partition("\x00")
-        query = query.where(
-            (groups.c.name > name) | and_(groups.c.name == name, group_tags.c.key > key)
-        )
-    query = query.order_by(groups.c.name, group_tags.c.key).limit(size + 1)
+        params["after_group"], _, params["after_key"] = after.partition("\x00")
+    query = _tags_statement(tuple(name for name, _ in filters), after is not None)
     with ctx.db.read() as conn:
-        rows = list(conn.execute(query).all())
+        rows = list(conn.execute(query, params).all())
     more = len(rows) > size
     rows = rows[:size]
     token_out = encode_token(f"{rows[-1].group_name}\x00{rows[-1].key}") if more else None

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
 
@@ -23,6 +24,8 @@ class Database:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(
                 url,
+                json_serializer=_dumps,
+                json_deserializer=orjson.loads,
                 connect_args={"check_same_thread": False, "timeout": 30},
                 pool_size=8,
                 max_overflow=8,
@@ -31,7 +34,14 @@ class Database:
         else:
             if parsed.drivername == "postgresql":
                 url = str(parsed.set(drivername="postgresql+psycopg"))
-            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(
+                url,
+                json_serializer=_dumps,
+                json_deserializer=orjson.loads,
+                pool_size=10,
+                max_overflow=20,
+                pool_pre_ping=True,
+            )
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -48,6 +58,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _sqlite_transactions(engine: Engine) -> None:

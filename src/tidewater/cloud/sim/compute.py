@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -60,10 +60,17 @@ def machine_of(row: Any) -> Machine:
 class SimCompute:
     """The built-in cloud: launches are instant records, state changes follow the clock."""
 
-    def __init__(self, db: Database, clock: Clock, timing: Timing) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        timing: Timing,
+        new_id: Callable[[Cloud], str] = new_instance_id,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.timing = timing
+        self.new_id = new_id  # injected, like the clock, so a test can make runs repeatable
 
     # -- the Compute port -------------------------------------------------------------------
 
@@ -85,7 +92,7 @@ class SimCompute:
     ) -> Any:
         """Create one pending machine inside the caller's transaction."""
         now = self.clock.now()
-        instance_id = new_instance_id(scope.cloud)
+        instance_id = self.new_id(scope.cloud)
         index = network.zones(scope.region, scope.cloud).index(subnet.zone)
         row = {
             "id": instance_id,

@@ -25,8 +25,17 @@ def zones(region: str, cloud: Cloud = Cloud.AWS) -> tuple[str, ...]:
     return tuple(f"{region}{letter}" for letter in ZONE_LETTERS)
 
 
-DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c",
-              "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw"}
+DIRECTIONS = {
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
 
 
 def zone_id(region: str, zone: str) -> str:
