@@ -599,3 +599,21 @@ def test_static_and_empty_describes(autoscaling: Any, server: Server) -> None:
         autoscaling.describe_instance_refreshes(AutoScalingGroupName="web")["InstanceRefreshes"]
         == []
     )
+
+
+def test_scaling_activities_page_newest_first(autoscaling: Any, server: Server) -> None:
+    make_group(autoscaling, server, min_size=0, max_size=6, desired=5)
+    pages = list(
+        autoscaling.get_paginator("describe_scaling_activities").paginate(
+            AutoScalingGroupName="web", PaginationConfig={"PageSize": 2}
+        )
+    )
+    assert [len(p["Activities"]) for p in pages] == [2, 2, 1]
+    starts = [a["StartTime"] for p in pages for a in p["Activities"]]
+    assert starts == sorted(starts, reverse=True)
+    ids = [a["ActivityId"] for p in pages for a in p["Activities"]]
+    picked = autoscaling.describe_scaling_activities(ActivityIds=[ids[1], ids[3], "nope"])
+    assert [a["ActivityId"] for a in picked["Activities"]] == [ids[1], ids[3]]
+    assert autoscaling.describe_scaling_activities(AutoScalingGroupName="none")["Activities"] == []
+    bad = error_of(autoscaling.describe_scaling_activities, NextToken="dHcxOmFiYw==")
+    assert bad["Code"] == "InvalidNextToken"

@@ -345,3 +345,19 @@ def test_az_rebalance_after_decrementing_detach(autoscaling: Any, server: Server
     server.advance(10)
     group = describe_group(autoscaling, "web")
     assert len(group["Instances"]) == 4 and in_b[0] in instance_ids(group)
+
+
+def test_replace_unhealthy_can_be_suspended(autoscaling: Any, ec2: Any, server: Server) -> None:
+    group = make_group(autoscaling, server, desired=1)
+    [sick] = instance_ids(group)
+    autoscaling.suspend_processes(AutoScalingGroupName="web", ScalingProcesses=["ReplaceUnhealthy"])
+    ec2.stop_instances(InstanceIds=[sick])
+    server.settle()
+    server.advance(10)
+    [member] = describe_group(autoscaling, "web")["Instances"]
+    assert (member["InstanceId"], member["HealthStatus"]) == (sick, "Unhealthy")
+    autoscaling.resume_processes(AutoScalingGroupName="web", ScalingProcesses=["ReplaceUnhealthy"])
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    assert sick not in {i["InstanceId"] for i in describe_group(autoscaling, "web")["Instances"]}
