@@ -24,6 +24,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
+# The project's reference material (captured requests, sample bodies) lives in shared/ beside
+# the checkout, in development and in CI alike.
+SHARED = next(
+    (p for p in (ROOT.parent / "shared", Path("/work/shared")) if (p / "reference").is_dir()),
+    ROOT.parent / "shared",
+)
 _regions = itertools.count(1)
 
 
