@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -48,20 +49,80 @@ def _save_desired(conn: Connection, group: Group) -> None:
     )
 
 
-def detach(
-    ctx: Context, scope: Scope, name: str, ids: Sequence[str], decrement: bool
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One kind of user request that moves instances: what it may touch and what it records."""
+
+    kind: Kind
+    operation: str  # for the batch refusal: "detach", "standby", "terminate"
+    limit: int
+    allowed: tuple[Lifecycle, ...]
+    to: Lifecycle
+    verb: str  # for the capacity refusal: "To <verb> 2 instances, …"
+    grows: bool = False  # exit standby adds to desired; the others may take away
+    status: Status = Status.IN_PROGRESS
+    progress: int = 0
+    step: str = "deregister"
+
+
+DETACH = Move(
+    Kind.DETACH,
+    "detach",
+    DETACH_LIMIT,
+    (Lifecycle.IN_SERVICE, Lifecycle.STANDBY),
+    Lifecycle.DETACHING,
+    "detach",
+    progress=50,
+)
+ENTER_STANDBY = Move(
+    Kind.ENTER_STANDBY,
+    "standby",
+    STANDBY_LIMIT,
+    (Lifecycle.IN_SERVICE,),
+    Lifecycle.ENTERING_STANDBY,
+    "place into standby",
+    progress=50,
+)
+EXIT_STANDBY = Move(
+    Kind.EXIT_STANDBY,
+    "standby",
+    STANDBY_LIMIT,
+    (Lifecycle.STANDBY,),
+    Lifecycle.PENDING,
+    "exit standby",
+    grows=True,
+    status=Status.PRE_IN_SERVICE,
+    progress=30,
+    step="register",
+)
+TERMINATE = Move(
+    Kind.TERMINATE,
+    "terminate",
+    TERMINATE_LIMIT,
+    (Lifecycle.IN_SERVICE, Lifecycle.STANDBY, Lifecycle.PENDING),
+    Lifecycle.TERMINATING,
+    "terminate",
+)
+
+
+def move(
+    ctx: Context, scope: Scope, name: str, ids: Sequence[str], how: Move, decrement: bool = False
 ) -> list[dict[str, Any]]:
-    """Take instances out of a group, still running; replacements follow unless decremented."""
+    """Validate, move the members, adjust the desired capacity and record one activity each."""
+    ids = list(dict.fromkeys(ids))
     now = ctx.clock.now()
     with ctx.change() as conn:
-        ids = list(dict.fromkeys(ids))
         row, group, current = _open(conn, scope, name)
-        rules.check_batch(ids, "detach", DETACH_LIMIT)
-        chosen = rules.members_named(group, current, ids, (Lifecycle.IN_SERVICE, Lifecycle.STANDBY))
+        rules.check_batch(ids, how.operation, how.limit)
+        chosen = rules.members_named(group, current, ids, how.allowed)
         before = after = group.desired
-        if decrement:
-            before, after = rules.shrink(group, len(chosen), "detach")
-        _move(conn, chosen, Lifecycle.DETACHING)
+        if how.grows:
+            before, after = rules.grow(group, len(chosen), how.verb)
+        elif decrement:
+            if how.kind is Kind.TERMINATE and group.desired - len(chosen) < group.min_size:
+                raise Refusal("terminate.at_min", **group.sizes())
+            before, after = rules.shrink(group, len(chosen), how.verb)
+        _move(conn, chosen, how.to)
         _save_desired(conn, group)
         facts = {
             "at": now.isoformat(),
@@ -75,85 +136,35 @@ def detach(
                 conn,
                 scope,
                 row,
-                Kind.DETACH,
+                how.kind,
                 now,
                 instance_id=m.instance_id,
                 zone=m.zone,
                 subnet_id=m.subnet_id,
-                progress=50,
-                step="deregister",
+                status=how.status,
+                progress=how.progress,
+                step=how.step,
                 facts=facts,
             )
             for m in chosen
         ]
+
+
+def detach(
+    ctx: Context, scope: Scope, name: str, ids: Sequence[str], decrement: bool
+) -> list[dict[str, Any]]:
+    """Take instances out of a group, still running; replacements follow unless decremented."""
+    return move(ctx, scope, name, ids, DETACH, decrement)
 
 
 def enter_standby(
     ctx: Context, scope: Scope, name: str, ids: Sequence[str], decrement: bool
 ) -> list[dict[str, Any]]:
-    now = ctx.clock.now()
-    with ctx.change() as conn:
-        ids = list(dict.fromkeys(ids))
-        row, group, current = _open(conn, scope, name)
-        rules.check_batch(ids, "standby", STANDBY_LIMIT)
-        chosen = rules.members_named(group, current, ids, (Lifecycle.IN_SERVICE,))
-        before = after = group.desired
-        if decrement:
-            before, after = rules.shrink(group, len(chosen), "place into standby")
-        _move(conn, chosen, Lifecycle.ENTERING_STANDBY)
-        _save_desired(conn, group)
-        facts = {
-            "at": now.isoformat(),
-            "trigger": Trigger.USER,
-            "decrement": decrement,
-            "from": before,
-            "to": after,
-        }
-        return [
-            add_activity(
-                conn,
-                scope,
-                row,
-                Kind.ENTER_STANDBY,
-                now,
-                instance_id=m.instance_id,
-                zone=m.zone,
-                subnet_id=m.subnet_id,
-                progress=50,
-                step="deregister",
-                facts=facts,
-            )
-            for m in chosen
-        ]
+    return move(ctx, scope, name, ids, ENTER_STANDBY, decrement)
 
 
 def exit_standby(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
-    now = ctx.clock.now()
-    with ctx.change() as conn:
-        row, group, current = _open(conn, scope, name)
-        rules.check_batch(ids, "standby", STANDBY_LIMIT)
-        chosen = rules.members_named(group, current, ids, (Lifecycle.STANDBY,))
-        before, after = rules.grow(group, len(chosen), "exit standby")
-        _move(conn, chosen, Lifecycle.PENDING)
-        _save_desired(conn, group)
-        facts = {"at": now.isoformat(), "trigger": Trigger.USER, "from": before, "to": after}
-        return [
-            add_activity(
-                conn,
-                scope,
-                row,
-                Kind.EXIT_STANDBY,
-                now,
-                instance_id=m.instance_id,
-                zone=m.zone,
-                subnet_id=m.subnet_id,
-                status=Status.PRE_IN_SERVICE,
-                progress=30,
-                step="register",
-                facts=facts,
-            )
-            for m in chosen
-        ]
+    return move(ctx, scope, name, ids, EXIT_STANDBY)
 
 
 def attach(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -233,8 +244,7 @@ def terminate(
     """End instances of a group; replacements follow unless the capacity is decremented."""
     unique = list(dict.fromkeys(ids))
     rules.check_batch(unique, "terminate", TERMINATE_LIMIT)
-    now = ctx.clock.now()
-    with ctx.change() as conn:
+    with ctx.db.read() as conn:
         owners = {
             r.instance_id: r.name
             for r in conn.execute(
@@ -248,48 +258,16 @@ def terminate(
                 )
             )
         }
-        for instance_id in unique:
-            if instance_id not in owners:
-                raise Refusal("instance.unmanaged", instance_id=instance_id)
-        names = {owners[i] for i in unique}
-        if name is not None and names != {name}:
-            stray = next(i for i in unique if owners[i] != name)
-            raise Refusal("instance.not_member", instance_id=stray, group=name)
-        if len(names) != 1:
-            raise Refusal("instance.many_groups")
-        row, group, current = _open(conn, scope, names.pop())
-        chosen = rules.members_named(
-            group, current, unique, (Lifecycle.IN_SERVICE, Lifecycle.STANDBY, Lifecycle.PENDING)
-        )
-        before = after = group.desired
-        if decrement:
-            if group.desired - len(chosen) < group.min_size:
-                raise Refusal("terminate.at_min", **group.sizes())
-            before, after = rules.shrink(group, len(chosen), "terminate")
-        _move(conn, chosen, Lifecycle.TERMINATING)
-        _save_desired(conn, group)
-        facts = {
-            "at": now.isoformat(),
-            "trigger": Trigger.USER,
-            "decrement": decrement,
-            "from": before,
-            "to": after,
-        }
-        return [
-            add_activity(
-                conn,
-                scope,
-                row,
-                Kind.TERMINATE,
-                now,
-                instance_id=m.instance_id,
-                zone=m.zone,
-                subnet_id=m.subnet_id,
-                step="deregister",
-                facts=facts,
-            )
-            for m in chosen
-        ]
+    for instance_id in unique:
+        if instance_id not in owners:
+            raise Refusal("instance.unmanaged", instance_id=instance_id)
+    names = {owners[i] for i in unique}
+    if name is not None and names != {name}:
+        stray = next(i for i in unique if owners[i] != name)
+        raise Refusal("instance.not_member", instance_id=stray, group=name)
+    if len(names) != 1:
+        raise Refusal("instance.many_groups")
+    return move(ctx, scope, names.pop(), unique, TERMINATE, decrement)
 
 
 def set_protection(

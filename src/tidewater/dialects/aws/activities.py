@@ -43,7 +43,7 @@ def _by_user(verb: str, row: Any, facts: dict[str, Any], direction: str = "shrin
         f"At {stamp(facts.get('at'))} instance {row['instance_id']} was {verb} in response to a "
         "user request"
     )
-    if facts.get("decrement", direction == "increasing"):
+    if direction == "increasing" or facts.get("decrement"):
         return text + f", {direction} the capacity from {facts['from']} to {facts['to']}."
     return text + "."
 
