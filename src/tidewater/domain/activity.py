@@ -12,6 +12,9 @@ class Kind(StrEnum):
     ATTACH = "attach"
     ENTER_STANDBY = "enter_standby"
     EXIT_STANDBY = "exit_standby"
+    # ESS records one activity per request; these name the request, its instances get their own
+    REMOVE = "remove"
+    SCALE = "scale"  # a capacity change: launches and terminations together
 
 
 class Status(StrEnum):
@@ -19,11 +22,15 @@ class Status(StrEnum):
     PRE_IN_SERVICE = "PreInService"
     DRAINING = "WaitingForELBConnectionDraining"
     SUCCESSFUL = "Successful"
+    WARNING = "Warning"  # ESS: the request partly succeeded (some instances ignored or failed)
     FAILED = "Failed"
     CANCELLED = "Cancelled"
+    REJECTED = "Rejected"  # ESS: refused after it was accepted
 
 
-TERMINAL = frozenset({Status.SUCCESSFUL, Status.FAILED, Status.CANCELLED})
+TERMINAL = frozenset(
+    {Status.SUCCESSFUL, Status.WARNING, Status.FAILED, Status.CANCELLED, Status.REJECTED}
+)
 
 
 class Trigger(StrEnum):

@@ -52,26 +52,29 @@ def plan(
     if group.status is GroupStatus.DELETING:
         result.terminate = [m for m in members if m.counted]
         return result
+    if group.status is GroupStatus.INACTIVE:
+        return result
     live = [m for m in members if m.counted]
     if not group.suspends(Process.REPLACE_UNHEALTHY) and not group.suspends(Process.TERMINATE):
         result.replace_unhealthy = [m for m in live if not m.healthy]
         live = [m for m in live if m.healthy]
     counts = zone_counts(zones, live, pending_zones)
     actual = len(live) + len(pending_zones)
-    if actual < group.desired and zones and not group.suspends(Process.LAUNCH):
-        for _ in range(group.desired - actual):
+    target = group.target(actual)
+    if actual < target and zones and not group.suspends(Process.LAUNCH):
+        for _ in range(target - actual):
             zone = emptiest_zone(counts, zones)
             counts[zone] += 1
             result.launch_zones.append(zone)
     elif (
-        actual > group.desired
+        actual > target
         and not group.suspends(Process.TERMINATE)
         and not pending_zones
         and not rebalancing
     ):
-        result.terminate = choose_victims(group, live, actual - group.desired, now)
+        result.terminate = choose_victims(group, live, actual - target, now)
     elif (
-        actual == group.desired
+        actual == target
         and not pending_zones
         and zones
         and _unbalanced(counts, zones)

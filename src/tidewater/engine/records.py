@@ -12,7 +12,7 @@ from tidewater.domain.activity import Kind, Status
 from tidewater.domain.group import Group, GroupStatus, Rules
 from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.refusal import Refusal
-from tidewater.domain.scope import Scope
+from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.tables import activities, groups, members
 
 
@@ -84,6 +84,13 @@ def members_of(conn: Connection, group_id: str) -> dict[str, Member]:
     return {row.instance_id: member_of(row) for row in rows}
 
 
+def activity_id(scope: Scope) -> str:
+    """AWS names activities by UUID; ESS by `asa-` and 20 characters."""
+    if scope.cloud is Cloud.ALIYUN:
+        return "asa-" + uuid.uuid4().hex[:20]
+    return str(uuid.uuid4())
+
+
 def add_activity(
     conn: Connection,
     scope: Scope,
@@ -98,10 +105,13 @@ def add_activity(
     progress: int = 0,
     step: str = "start",
     facts: dict[str, Any] | None = None,
+    parent_id: str | None = None,
+    client_token: str | None = None,
+    runs: bool = True,
 ) -> dict[str, Any]:
     """Record an activity in the caller's transaction; the runner advances it from `step`."""
     row = {
-        "id": str(uuid.uuid4()),
+        "id": activity_id(scope),
         "account": scope.account,
         "region": scope.region,
         "cloud": scope.cloud.value,
@@ -116,7 +126,9 @@ def add_activity(
         "status": status.value,
         "progress": progress,
         "step": step,
-        "due_at": now,
+        "due_at": now if runs else None,  # a request's own activity waits on its instances
+        "parent_id": parent_id,
+        "client_token": client_token,
         "facts": facts or {},
         "status_message": None,
         "started_at": now,

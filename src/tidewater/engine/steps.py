@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from tidewater.cloud.ports import LaunchSpec, Subnet
-from tidewater.domain.activity import Kind, Status, Trigger
+from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
 from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
@@ -20,8 +20,25 @@ from tidewater.store.tables import activities, group_tags, groups, launch_config
 GROUP_TAG = {Cloud.AWS: "aws:autoscaling:groupName", Cloud.ALIYUN: "acs:autoscaling:scalingGroupId"}
 POLL = timedelta(seconds=1)
 LAUNCH_RETRY = timedelta(seconds=10)
+TERMINAL_VALUES = frozenset(s.value for s in TERMINAL)
 
 Step = Callable[[Context, Any], None]
+
+# The steps each kind of activity walks; an activity may carry its own path in facts["path"]
+# (ESS removals: stop first, then release or keep the stopped instance).
+PATHS: dict[str, tuple[str, ...]] = {
+    Kind.LAUNCH: ("launch", "boot"),
+    Kind.DETACH: ("deregister", "release"),
+    Kind.TERMINATE: ("deregister", "terminate", "gone"),
+    Kind.ENTER_STANDBY: ("deregister", "rest"),
+    Kind.EXIT_STANDBY: ("register",),
+    Kind.ATTACH: ("register",),
+}
+
+
+def next_step(activity: Any) -> str:
+    path = activity.facts.get("path") or PATHS[activity.kind]
+    return str(path[path.index(activity.step) + 1])
 
 
 def scope_of(activity: Any) -> Scope:
@@ -72,6 +89,34 @@ def finish(
         if cooldown is not None:
             group_values["cooldown_until"] = now + timedelta(seconds=cooldown)
     conn.execute(update(groups).where(groups.c.id == activity.group_id).values(**group_values))
+    if activity.parent_id:
+        _close_parent(conn, activity.parent_id, now)
+
+
+def _close_parent(conn: Connection, parent_id: str, now: datetime) -> None:
+    """A request's activity ends when the last of its instances' activities does."""
+    statuses = list(
+        conn.execute(
+            select(activities.c.status).where(activities.c.parent_id == parent_id)
+        ).scalars()
+    )
+    if any(s not in TERMINAL_VALUES for s in statuses):
+        return
+    parent = conn.execute(select(activities).where(activities.c.id == parent_id)).first()
+    if parent is None or parent.status in TERMINAL_VALUES:
+        return
+    failed = sum(1 for s in statuses if s != Status.SUCCESSFUL.value)
+    if failed and failed == len(statuses):
+        status = Status.FAILED
+    elif failed or parent.facts.get("ignored"):
+        status = Status.WARNING
+    else:
+        status = Status.SUCCESSFUL
+    conn.execute(
+        update(activities)
+        .where(activities.c.id == parent_id)
+        .values(status=status.value, progress=100, step="done", due_at=None, ended_at=now)
+    )
 
 
 def group_row(conn: Connection, activity: Any) -> Any:
@@ -247,11 +292,28 @@ def boot(ctx: Context, activity: Any) -> None:
 
 def deregister(ctx: Context, activity: Any) -> None:
     """Take the instance out of traffic first; balancers come with their own step later."""
-    nxt = {Kind.DETACH: "release", Kind.TERMINATE: "terminate", Kind.ENTER_STANDBY: "rest"}[
-        Kind(activity.kind)
-    ]
     with ctx.db.write() as conn:
-        move(conn, activity, nxt, ctx.clock.now())
+        move(conn, activity, next_step(activity), ctx.clock.now())
+
+
+def halt(ctx: Context, activity: Any) -> None:
+    """Stop the instance before it is released or kept stopped (ESS removals)."""
+    scope, now = scope_of(activity), ctx.clock.now()
+    ctx.compute.stop(scope, [activity.instance_id])
+    machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
+    with ctx.db.write() as conn:
+        due = machine.settles_at if machine is not None and machine.settles_at else now
+        move(conn, activity, "halted", max(due, now), progress=50)
+
+
+def halted(ctx: Context, activity: Any) -> None:
+    scope, now = scope_of(activity), ctx.clock.now()
+    machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
+    with ctx.db.write() as conn:
+        if machine is not None and machine.state in ("pending", "running", "stopping"):
+            move(conn, activity, "halted", max(machine.settles_at or now + POLL, now))
+            return
+        move(conn, activity, next_step(activity), now)
 
 
 def release(ctx: Context, activity: Any) -> None:
@@ -326,4 +388,6 @@ STEPS: dict[str, Step] = {
     "gone": gone,
     "rest": rest,
     "register": register,
+    "halt": halt,
+    "halted": halted,
 }

@@ -199,6 +199,7 @@ members = Table(
     Column("healthy", Boolean, nullable=False),
     Column("protected", Boolean, nullable=False),
     Column("origin", String(16), nullable=False),
+    Column("entrusted", Boolean, nullable=False, default=False),  # ESS manages an attached one
     Column("instance_type", String(32), nullable=False),
     Column("launch_ref", String(64), nullable=False),
     Column("launch", JSON, nullable=False),
@@ -219,6 +220,8 @@ activities = Table(
     Column("group_arn", String(1600), nullable=False),
     Column("group_deleted", Boolean, nullable=False, default=False),
     Column("kind", String(24), nullable=False),
+    Column("parent_id", String(40)),  # ESS: the request's activity this instance's step belongs to
+    Column("client_token", String(64)),  # ESS ClientToken: the same request twice, one activity
     Column("instance_id", String(32)),
     Column("zone", String(32)),
     Column("subnet_id", String(32)),
@@ -235,4 +238,35 @@ activities = Table(
     Index(None, "account", "region", "cloud", "group_name", "seq"),
     Index(None, "group_id", "status"),
     Index(None, "due_at"),
+    Index(None, "parent_id"),
+    UniqueConstraint("account", "region", "cloud", "client_token"),
+)
+
+# ESS scaling configurations: a group's launch sources, one of them active.
+scaling_configurations = Table(
+    "scaling_configurations",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("image_id", String(128), nullable=False),
+    Column("instance_types", JSON, nullable=False),
+    Column("data", JSON, nullable=False),  # every other field, stored and reported back
+    Column("created_at", Time, nullable=False),
+    Index(None, "group_id"),
+)
+
+# ESS scaling rules: stored adjustments a user (or an alarm, later) executes by ARI.
+scaling_rules = Table(
+    "scaling_rules",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("ari", String(255), nullable=False, unique=True),
+    Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", Time, nullable=False),
+    Index(None, "group_id"),
 )

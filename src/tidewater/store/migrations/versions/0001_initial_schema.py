@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:12:01.939615
+Create Date: 2026-11-22 04:11:18.324733
 """
 
 import sqlalchemy as sa
@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column("group_arn", sa.String(length=1600), nullable=False),
         sa.Column("group_deleted", sa.Boolean(), nullable=False),
         sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("parent_id", sa.String(length=40), nullable=True),
+        sa.Column("client_token", sa.String(length=64), nullable=True),
         sa.Column("instance_id", sa.String(length=32), nullable=True),
         sa.Column("zone", sa.String(length=32), nullable=True),
         sa.Column("subnet_id", sa.String(length=32), nullable=True),
@@ -55,6 +57,13 @@ def upgrade() -> None:
         sa.Column("lease_owner", sa.String(length=64), nullable=True),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_activities")),
+        sa.UniqueConstraint(
+            "account",
+            "region",
+            "cloud",
+            "client_token",
+            name=op.f("uq_activities_account_region_cloud_client_token"),
+        ),
         sa.UniqueConstraint("id", name=op.f("uq_activities_id")),
     )
     with op.batch_alter_table("activities", schema=None) as batch_op:
@@ -67,6 +76,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_activities_group_id_status"), ["group_id", "status"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_activities_parent_id"), ["parent_id"], unique=False)
 
     op.create_table(
         "groups",
@@ -235,6 +245,7 @@ def upgrade() -> None:
         sa.Column("healthy", sa.Boolean(), nullable=False),
         sa.Column("protected", sa.Boolean(), nullable=False),
         sa.Column("origin", sa.String(length=16), nullable=False),
+        sa.Column("entrusted", sa.Boolean(), nullable=False),
         sa.Column("instance_type", sa.String(length=32), nullable=False),
         sa.Column("launch_ref", sa.String(length=64), nullable=False),
         sa.Column("launch", sa.JSON(), nullable=False),
@@ -247,11 +258,75 @@ def upgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_members_group_id"), ["group_id"], unique=False)
 
+    op.create_table(
+        "scaling_configurations",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("group_id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("image_id", sa.String(length=128), nullable=False),
+        sa.Column("instance_types", sa.JSON(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_scaling_configurations_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_scaling_configurations")),
+        sa.UniqueConstraint("id", name=op.f("uq_scaling_configurations_id")),
+    )
+    with op.batch_alter_table("scaling_configurations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_scaling_configurations_group_id"), ["group_id"], unique=False
+        )
+
+    op.create_table(
+        "scaling_rules",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("ari", sa.String(length=255), nullable=False),
+        sa.Column("group_id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_scaling_rules_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_scaling_rules")),
+        sa.UniqueConstraint("ari", name=op.f("uq_scaling_rules_ari")),
+        sa.UniqueConstraint("id", name=op.f("uq_scaling_rules_id")),
+    )
+    with op.batch_alter_table("scaling_rules", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_scaling_rules_group_id"), ["group_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("scaling_rules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scaling_rules_group_id"))
+
+    op.drop_table("scaling_rules")
+    with op.batch_alter_table("scaling_configurations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scaling_configurations_group_id"))
+
+    op.drop_table("scaling_configurations")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_members_group_id"))
 
@@ -275,6 +350,7 @@ def downgrade() -> None:
 
     op.drop_table("groups")
     with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_activities_parent_id"))
         batch_op.drop_index(batch_op.f("ix_activities_group_id_status"))
         batch_op.drop_index(batch_op.f("ix_activities_due_at"))
         batch_op.drop_index(batch_op.f("ix_activities_account_region_cloud_group_name_seq"))
