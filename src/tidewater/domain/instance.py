@@ -38,6 +38,7 @@ class Member:
     joined_at: datetime
     instance_type: str = ""
     launch_ref: str = ""  # which launch source version created it, for termination policies
+    entrusted: bool = False  # ESS: an attached instance whose lifecycle the group now owns
 
     @property
     def counted(self) -> bool:

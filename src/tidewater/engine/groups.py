@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +50,7 @@ class GroupSpec:
     tags: list[Tag] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     rules: Rules = field(default_factory=Rules)
+    status: GroupStatus = GroupStatus.ACTIVE  # ESS groups are born Inactive, without a launch
 
 
 def _trigger(kind: str, now: datetime, before: int, after: int) -> dict[str, Any]:
@@ -109,7 +111,8 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
     zones, subnets = placement(ctx, scope, spec.zones, spec.subnets)
     now = ctx.clock.now()
     with ctx.change() as conn:
-        check_launch(ctx, conn, scope, spec.launch)
+        if spec.status is GroupStatus.ACTIVE or spec.launch:
+            check_launch(ctx, conn, scope, spec.launch)
         exists = conn.execute(
             select(groups.c.id).where(
                 groups.c.account == scope.account,
@@ -127,15 +130,15 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
                 account=scope.account,
                 region=scope.region,
                 cloud=scope.cloud.value,
-                name=spec.name,
+                name=spec.name or group_id,
                 arn=arn,
-                status=GroupStatus.ACTIVE.value,
+                status=spec.status.value,
                 min_size=min_size,
                 max_size=max_size,
                 desired=desired,
                 default_cooldown=300 if spec.default_cooldown is None else spec.default_cooldown,
                 cooldown_until=None,
-                launch=spec.launch,
+                launch=spec.launch or {},
                 zones=zones,
                 subnets=subnets,
                 termination_policies=spec.termination_policies or ["Default"],
@@ -144,10 +147,7 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
                 new_instances_protected=bool(spec.new_instances_protected),
                 health_check_type=spec.health_check_type or "EC2",
                 health_check_grace=spec.health_check_grace or 0,
-                rules={
-                    "exclusive_activities": spec.rules.exclusive_activities,
-                    "release_removed": spec.rules.release_removed,
-                },
+                rules=dataclasses.asdict(spec.rules),
                 settings=spec.settings,
                 trigger=_trigger("create", now, 0, desired),
                 dirty=True,
@@ -201,6 +201,23 @@ def modify(ctx: Context, scope: Scope, spec: GroupSpec) -> None:
         conn.execute(update(groups).where(groups.c.id == row.id).values(**values))
 
 
+def set_active(
+    ctx: Context, scope: Scope, name: str, active: bool, launch: dict[str, Any] | None = None
+) -> None:
+    """Enable an ESS group with a launch source, or disable it so it stays as it is."""
+    with ctx.change() as conn:
+        row = lock_group(conn, scope, name)
+        if row.status == GroupStatus.DELETING.value:
+            raise Refusal("group.deleting", group=name)
+        values: dict[str, Any] = {
+            "status": (GroupStatus.ACTIVE if active else GroupStatus.INACTIVE).value,
+            "dirty": True,
+        }
+        if launch is not None:
+            values["launch"] = launch
+        conn.execute(update(groups).where(groups.c.id == row.id).values(**values))
+
+
 def busy(conn: Connection, group_id: str) -> bool:
     """Whether the group has an activity that has not finished."""
     return (
@@ -221,6 +238,8 @@ def delete_group(ctx: Context, scope: Scope, name: str, force: bool) -> None:
         row = lock_group(conn, scope, name, missing="group.not_found_delete")
         if row.status == GroupStatus.DELETING.value:
             return
+        if row.settings.get("GroupDeletionProtection"):
+            raise Refusal("group.deletion_protected", group=name)
         count = conn.execute(
             select(func.count()).select_from(members).where(members.c.group_id == row.id)
         ).scalar_one()

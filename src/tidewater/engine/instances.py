@@ -26,7 +26,7 @@ PROTECTION_LIMIT = 50
 TERMINATE_LIMIT = 100
 
 
-def _open(conn: Connection, scope: Scope, name: str) -> tuple[Any, Group, dict[str, Member]]:
+def open_group(conn: Connection, scope: Scope, name: str) -> tuple[Any, Group, dict[str, Member]]:
     row = lock_group(conn, scope, name)
     group = group_of(row)
     group.require_active()
@@ -112,7 +112,7 @@ def move(
     ids = list(dict.fromkeys(ids))
     now = ctx.clock.now()
     with ctx.change() as conn:
-        row, group, current = _open(conn, scope, name)
+        row, group, current = open_group(conn, scope, name)
         rules.check_batch(ids, how.operation, how.limit)
         chosen = rules.members_named(group, current, ids, how.allowed)
         before = after = group.desired
@@ -130,8 +130,10 @@ def move(
             "decrement": decrement,
             "from": before,
             "to": after,
+            "instances": [m.instance_id for m in chosen],
         }
-        return [
+        parent = _request_activity(conn, scope, row, group, how.kind, now, facts)
+        made = [
             add_activity(
                 conn,
                 scope,
@@ -145,9 +147,26 @@ def move(
                 progress=how.progress,
                 step=how.step,
                 facts=facts,
+                parent_id=parent["id"] if parent else None,
             )
             for m in chosen
         ]
+        return [parent] if parent else made
+
+
+def _request_activity(
+    conn: Connection,
+    scope: Scope,
+    row: Any,
+    group: Group,
+    kind: Kind,
+    now: Any,
+    facts: dict[str, Any],
+) -> dict[str, Any] | None:
+    """ESS answers a request with one activity standing for all of its instances."""
+    if not group.rules.batched_activities:
+        return None
+    return add_activity(conn, scope, row, kind, now, runs=False, facts=facts)
 
 
 def detach(
@@ -167,13 +186,15 @@ def exit_standby(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> l
     return move(ctx, scope, name, ids, EXIT_STANDBY)
 
 
-def attach(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+def attach(
+    ctx: Context, scope: Scope, name: str, ids: Sequence[str], entrusted: bool = False
+) -> list[dict[str, Any]]:
     """Bring running instances into a group; its desired capacity grows by as many."""
     unique = list(dict.fromkeys(ids))
     machines = ctx.compute.machines(scope, unique)
     now = ctx.clock.now()
     with ctx.change() as conn:
-        row, group, _ = _open(conn, scope, name)
+        row, group, _ = open_group(conn, scope, name)
         rules.check_batch(unique, "attach", ATTACH_LIMIT)
         if group.suspends(Process.LAUNCH):
             raise Refusal("process.suspended", group=name, process=Process.LAUNCH.value)
@@ -201,7 +222,14 @@ def attach(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> list[di
                 raise Refusal("instance.wrong_subnet", instance_id=instance_id)
         before, after = rules.grow(group, len(unique), "attach")
         _save_desired(conn, group)
-        facts = {"at": now.isoformat(), "trigger": Trigger.USER, "from": before, "to": after}
+        facts = {
+            "at": now.isoformat(),
+            "trigger": Trigger.USER,
+            "from": before,
+            "to": after,
+            "instances": unique,
+        }
+        parent = _request_activity(conn, scope, row, group, Kind.ATTACH, now, facts)
         created = []
         for instance_id in unique:
             machine = machines[instance_id]
@@ -215,6 +243,7 @@ def attach(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> list[di
                     healthy=True,
                     protected=group.new_instances_protected,
                     origin=Origin.ATTACHED.value,
+                    entrusted=entrusted,
                     instance_type=machine.instance_type,
                     launch_ref="",
                     launch={},
@@ -233,9 +262,10 @@ def attach(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> list[di
                     subnet_id=machine.subnet_id,
                     step="register",
                     facts=facts,
+                    parent_id=parent["id"] if parent else None,
                 )
             )
-        return created
+        return [parent] if parent else created
 
 
 def terminate(

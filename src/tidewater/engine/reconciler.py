@@ -10,7 +10,7 @@ from sqlalchemy import Connection, or_, select, update
 from tidewater.domain import capacity
 from tidewater.domain.activity import TERMINAL, Kind, Trigger
 from tidewater.domain.group import GroupStatus
-from tidewater.domain.instance import Lifecycle
+from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import busy, remove
@@ -60,6 +60,27 @@ def reconcile(ctx: Context, group_id: str) -> None:
             _terminate(conn, scope, row, member, now, Trigger.UNHEALTHY, actual, actual - 1)
             actual -= 1
         after_launch = actual + len(plan.launch_zones)
+        parent: str | None = None
+        if group.rules.batched_activities and (plan.launch_zones or plan.terminate):
+            parent = add_activity(
+                conn,
+                scope,
+                row,
+                Kind.SCALE,
+                now,
+                runs=False,
+                facts={
+                    "at": now.isoformat(),
+                    "trigger": Trigger.DELETE
+                    if group.status is GroupStatus.DELETING
+                    else Trigger.CAPACITY,
+                    "from": actual,
+                    "to": after_launch - len(plan.terminate),
+                    "added": len(plan.launch_zones),
+                    "removed": len(plan.terminate),
+                    "change": trigger,
+                },
+            )["id"]
         for zone in plan.launch_zones:
             subnet = _subnet_for(ctx, scope, row, zone, conn)
             add_activity(
@@ -71,6 +92,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
                 zone=zone,
                 subnet_id=subnet,
                 step="launch",
+                parent_id=parent,
                 facts={
                     "at": now.isoformat(),
                     "trigger": Trigger.REBALANCE if plan.rebalance else Trigger.CAPACITY,
@@ -82,7 +104,15 @@ def reconcile(ctx: Context, group_id: str) -> None:
         after_end = actual - len(plan.terminate)
         for member in plan.terminate:
             why = Trigger.DELETE if group.status is GroupStatus.DELETING else Trigger.CAPACITY
-            _terminate(conn, scope, row, member, now, why, actual, after_end, trigger)
+            # ESS hands back instances a user attached without entrusting them
+            hand_back = (
+                group.rules.release_removed
+                and member.origin is Origin.ATTACHED
+                and not member.entrusted
+            )
+            _terminate(
+                conn, scope, row, member, now, why, actual, after_end, trigger, parent, hand_back
+            )
         conn.execute(
             update(groups)
             .where(groups.c.id == group_id)
@@ -100,22 +130,25 @@ def _terminate(
     before: int,
     after: int,
     change: Any = None,
+    parent: str | None = None,
+    hand_back: bool = False,
 ) -> None:
     conn.execute(
         update(members)
         .where(members.c.instance_id == member.instance_id)
-        .values(state=Lifecycle.TERMINATING.value)
+        .values(state=(Lifecycle.DETACHING if hand_back else Lifecycle.TERMINATING).value)
     )
     add_activity(
         conn,
         scope,
         row,
-        Kind.TERMINATE,
+        Kind.DETACH if hand_back else Kind.TERMINATE,
         now,
         instance_id=member.instance_id,
         zone=member.zone,
         subnet_id=member.subnet_id,
         step="deregister",
+        parent_id=parent,
         facts={
             "at": now.isoformat(),
             "trigger": why,

@@ -53,7 +53,13 @@ def member_of(row: Any) -> Member:
         joined_at=row.joined_at,
         instance_type=row.instance_type,
         launch_ref=row.launch_ref,
+        entrusted=row.entrusted,
     )
+
+
+def group_key(scope: Scope) -> Any:
+    """AWS names a group by its name, ESS by its ScalingGroupId; commands take either as `name`."""
+    return groups.c.id if scope.cloud is Cloud.ALIYUN else groups.c.name
 
 
 def lock_group(
@@ -66,7 +72,7 @@ def lock_group(
             groups.c.account == scope.account,
             groups.c.region == scope.region,
             groups.c.cloud == scope.cloud.value,
-            groups.c.name == name,
+            group_key(scope) == name,
         )
         .with_for_update()
     ).first()

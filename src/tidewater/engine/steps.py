@@ -15,7 +15,14 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.records import launch_ref
-from tidewater.store.tables import activities, group_tags, groups, launch_configurations, members
+from tidewater.store.tables import (
+    activities,
+    group_tags,
+    groups,
+    launch_configurations,
+    members,
+    scaling_configurations,
+)
 
 GROUP_TAG = {Cloud.AWS: "aws:autoscaling:groupName", Cloud.ALIYUN: "acs:autoscaling:scalingGroupId"}
 POLL = timedelta(seconds=1)
@@ -153,6 +160,18 @@ def resolve_launch(ctx: Context, conn: Connection, scope: Scope, group: Any) -> 
             instance_type=data["InstanceType"],
             key_name=data.get("KeyName"),
             security_groups=tuple(data.get("SecurityGroups") or ()),
+        )
+    if launch.get("kind") == "scaling_configuration":
+        config = conn.execute(
+            select(scaling_configurations).where(scaling_configurations.c.id == launch["id"])
+        ).first()
+        if config is None:
+            raise Refusal("scaling_configuration.not_found", id=launch["id"])
+        return LaunchSpec(
+            image_id=config.image_id,
+            instance_type=config.instance_types[0],
+            key_name=config.data.get("KeyPairName"),
+            security_groups=tuple(filter(None, [config.data.get("SecurityGroupId")])),
         )
     if launch.get("kind") == "spec":
         return LaunchSpec(

@@ -1,0 +1,142 @@
+"""ESS scaling configurations: the launch sources of a group, one of them active at a time."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Scope
+from tidewater.engine.context import Context
+from tidewater.engine.queries import Page, decode_token, encode_token
+from tidewater.engine.records import lock_group
+from tidewater.store.tables import groups, scaling_configurations
+
+LIMIT_PER_GROUP = 10
+
+
+def launch_of(config_id: str) -> dict[str, Any]:
+    return {"kind": "scaling_configuration", "id": config_id}
+
+
+def create(
+    ctx: Context,
+    scope: Scope,
+    group: str,
+    name: str | None,
+    image_id: str,
+    instance_types: Sequence[str],
+    data: dict[str, Any],
+) -> str:
+    if not ctx.compute.image_exists(scope, image_id):
+        raise Refusal("image.not_found", image_id=image_id)
+    config_id = "asc-" + uuid.uuid4().hex[:20]
+    with ctx.change() as conn:
+        row = lock_group(conn, scope, group)
+        count = conn.execute(
+            select(func.count())
+            .select_from(scaling_configurations)
+            .where(scaling_configurations.c.group_id == row.id)
+        ).scalar_one()
+        if count >= LIMIT_PER_GROUP:
+            raise Refusal("scaling_configuration.quota", group=group, limit=LIMIT_PER_GROUP)
+        taken = conn.execute(
+            select(scaling_configurations.c.id).where(
+                scaling_configurations.c.group_id == row.id,
+                scaling_configurations.c.name == (name or config_id),
+            )
+        ).first()
+        if taken is not None:
+            raise Refusal("scaling_configuration.exists", name=name)
+        conn.execute(
+            insert(scaling_configurations).values(
+                id=config_id,
+                group_id=row.id,
+                name=name or config_id,
+                image_id=image_id,
+                instance_types=list(instance_types),
+                data=data,
+                created_at=ctx.clock.now(),
+            )
+        )
+    return config_id
+
+
+def first_of(ctx: Context, scope: Scope, group: str, wanted: str | None) -> dict[str, Any]:
+    """The configuration EnableScalingGroup activates: the one named, else the group's first."""
+    with ctx.db.read() as conn:
+        row = lock_group(conn, scope, group)
+        query = select(scaling_configurations.c.id).where(
+            scaling_configurations.c.group_id == row.id
+        )
+        if wanted:
+            query = query.where(scaling_configurations.c.id == wanted)
+        found = conn.execute(query.order_by(scaling_configurations.c.seq).limit(1)).scalar()
+        if found is None and not wanted and row.launch:
+            return dict(row.launch)
+    if found is None:
+        raise Refusal("scaling_configuration.not_found", id=wanted or "")
+    return launch_of(found)
+
+
+def delete_one(ctx: Context, scope: Scope, config_id: str) -> None:
+    with ctx.change() as conn:
+        row = conn.execute(
+            select(scaling_configurations.c.group_id, groups.c.launch)
+            .join(groups, groups.c.id == scaling_configurations.c.group_id)
+            .where(
+                scaling_configurations.c.id == config_id,
+                groups.c.account == scope.account,
+                groups.c.region == scope.region,
+            )
+        ).first()
+        if row is None:
+            raise Refusal("scaling_configuration.not_found", id=config_id)
+        if row.launch.get("id") == config_id:
+            raise Refusal("scaling_configuration.active", id=config_id)
+        conn.execute(delete(scaling_configurations).where(scaling_configurations.c.id == config_id))
+
+
+def page(
+    ctx: Context,
+    scope: Scope,
+    group: str | None,
+    ids: Sequence[str] | None,
+    names: Sequence[str] | None,
+    token: str | None,
+    size: int,
+) -> Page:
+    """One page, oldest first, each row with its group's id and active configuration."""
+    after = decode_token(token)
+    query = (
+        select(
+            scaling_configurations,
+            groups.c.launch.label("group_launch"),
+        )
+        .join(groups, groups.c.id == scaling_configurations.c.group_id)
+        .where(
+            groups.c.account == scope.account,
+            groups.c.region == scope.region,
+            groups.c.cloud == scope.cloud.value,
+        )
+    )
+    if group is not None:
+        query = query.where(groups.c.id == group)
+    if ids is not None:
+        query = query.where(scaling_configurations.c.id.in_(list(ids)))
+    if names is not None:
+        query = query.where(scaling_configurations.c.name.in_(list(names)))
+    if after is not None:
+        if not after.isdigit():
+            raise Refusal("token.invalid", token=token)
+        query = query.where(scaling_configurations.c.seq > int(after))
+    total = 0
+    with ctx.db.read() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = list(conn.execute(query.order_by(scaling_configurations.c.seq).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, encode_token(rows[-1].seq) if more else None, {"total": total})
