@@ -60,7 +60,7 @@ def plan(
         live = [m for m in live if m.healthy]
     counts = zone_counts(zones, live, pending_zones)
     actual = len(live) + len(pending_zones)
-    target = group.target(actual)
+    target = group.desired
     if actual < target and zones and not group.suspends(Process.LAUNCH):
         for _ in range(target - actual):
             zone = emptiest_zone(counts, zones)

@@ -34,7 +34,9 @@ class Rules:
 
     exclusive_activities: bool = False  # ESS refuses a change while an activity runs; AWS does not
     release_removed: bool = False  # ESS releases instances it created when they leave the group
-    tracks_desired: bool = True  # ESS groups without a DesiredCapacity only keep within min..max
+    # An ESS group created without DesiredCapacity reports none and ignores
+    # DecreaseDesiredCapacity=false; inside, every change still moves one expected capacity.
+    tracks_desired: bool = True
     batched_activities: bool = False  # ESS records one activity per request, AWS one per instance
 
 
@@ -69,12 +71,6 @@ class Group:
             raise Refusal("group.inactive", group=self.name)
         if self.status is not GroupStatus.ACTIVE:
             raise Refusal("group.deleting", group=self.name)
-
-    def target(self, actual: int) -> int:
-        """The capacity to converge on: the desired one, or the nearest bound when none is kept."""
-        if self.rules.tracks_desired:
-            return self.desired
-        return min(max(actual, self.min_size), self.max_size)
 
 
 def check_bounds(min_size: int, max_size: int, desired: int | None) -> None:

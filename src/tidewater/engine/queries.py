@@ -324,3 +324,105 @@ def account_counts(ctx: Context, scope: Scope) -> dict[str, int]:
             )
         ).scalar_one()
     return {"groups": group_count, "launch_configurations": lc_count}
+
+
+# -- numbered pages (ESS asks for PageNumber/PageSize and reports TotalCount) -------------------
+
+
+def numbered(ctx: Context, query: Select[Any], order: Any, number: int, size: int) -> Page:
+    """One page by number, with the total the API reports alongside it."""
+    with ctx.db.read() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = list(conn.execute(query.order_by(order).offset((number - 1) * size).limit(size)))
+    return Page(rows, None, {"total": total})
+
+
+def ess_groups_page(
+    ctx: Context,
+    scope: Scope,
+    ids: Sequence[str] | None,
+    names: Sequence[str] | None,
+    number: int,
+    size: int,
+) -> Page:
+    query = select(groups).where(in_scope(groups, scope))
+    if ids is not None:
+        query = query.where(groups.c.id.in_(list(ids)))
+    if names is not None:
+        query = query.where(groups.c.name.in_(list(names)))
+    page = numbered(ctx, query, groups.c.seq, number, size)
+    counts: dict[str, dict[str, int]] = {row.id: {} for row in page.rows}
+    if counts:
+        with ctx.db.read() as conn:
+            for group_id, state, protected, count in conn.execute(
+                select(members.c.group_id, members.c.state, members.c.protected, func.count())
+                .where(members.c.group_id.in_(list(counts)))
+                .group_by(members.c.group_id, members.c.state, members.c.protected)
+            ):
+                key = "Protected" if protected and state == "InService" else state
+                counts[group_id][key] = counts[group_id].get(key, 0) + count
+    page.extra["counts"] = counts
+    return page
+
+
+def ess_instances_page(
+    ctx: Context,
+    scope: Scope,
+    group: str | None,
+    ids: Sequence[str] | None,
+    states: Sequence[str] | None,
+    origins: Sequence[str] | None,
+    healthy: bool | None,
+    number: int,
+    size: int,
+) -> Page:
+    query = (
+        select(members, groups.c.name.label("group_name"), groups.c.launch.label("group_launch"))
+        .join(groups, groups.c.id == members.c.group_id)
+        .where(in_scope(groups, scope))
+    )
+    if group is not None:
+        query = query.where(groups.c.id == group)
+    if ids is not None:
+        query = query.where(members.c.instance_id.in_(list(ids)))
+    if states is not None:
+        query = query.where(members.c.state.in_(list(states)))
+    if origins is not None:
+        query = query.where(members.c.origin.in_(list(origins)))
+    if healthy is not None:
+        query = query.where(members.c.healthy.is_(healthy))
+    return numbered(ctx, query, members.c.joined_at, number, size)
+
+
+def ess_activities_page(
+    ctx: Context,
+    scope: Scope,
+    group: str | None,
+    ids: Sequence[str] | None,
+    status: str | None,
+    number: int,
+    size: int,
+) -> Page:
+    """A request's activities only; the per-instance ones behind them are the engine's business."""
+    query = select(activities).where(in_scope(activities, scope), activities.c.parent_id.is_(None))
+    if group is not None:
+        query = query.where(activities.c.group_id == group)
+    if ids is not None:
+        query = query.where(activities.c.id.in_(list(ids)))
+    if status is not None:
+        query = query.where(activities.c.status == status)
+    return numbered(ctx, query, activities.c.seq.desc(), number, size)
+
+
+def children_of(ctx: Context, parent_ids: Sequence[str]) -> dict[str, list[Any]]:
+    """The per-instance activities behind a page of ESS activities, in one query."""
+    found: dict[str, list[Any]] = {i: [] for i in parent_ids}
+    if parent_ids:
+        with ctx.db.read() as conn:
+            for row in conn.execute(
+                select(activities)
+                .where(activities.c.parent_id.in_(list(parent_ids)))
+                .order_by(activities.c.seq)
+            ):
+                found[row.parent_id].append(row)
+    return found

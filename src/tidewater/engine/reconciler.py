@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select, update
 
 from tidewater.domain import capacity
-from tidewater.domain.activity import TERMINAL, Kind, Trigger
+from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
 from tidewater.domain.group import GroupStatus
 from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.scope import Cloud, Scope
@@ -60,8 +60,14 @@ def reconcile(ctx: Context, group_id: str) -> None:
             _terminate(conn, scope, row, member, now, Trigger.UNHEALTHY, actual, actual - 1)
             actual -= 1
         after_launch = actual + len(plan.launch_zones)
-        parent: str | None = None
-        if group.rules.batched_activities and (plan.launch_zones or plan.terminate):
+        # An ESS request (ExecuteScalingRule, ScaleWithAdjustment) answered with an activity
+        # id before this pass ran; its launches and terminations belong under that activity.
+        parent: str | None = (trigger or {}).get("activity")
+        if (
+            parent is None
+            and group.rules.batched_activities
+            and (plan.launch_zones or plan.terminate)
+        ):
             parent = add_activity(
                 conn,
                 scope,
@@ -76,11 +82,21 @@ def reconcile(ctx: Context, group_id: str) -> None:
                     else Trigger.CAPACITY,
                     "from": actual,
                     "to": after_launch - len(plan.terminate),
-                    "added": len(plan.launch_zones),
-                    "removed": len(plan.terminate),
                     "change": trigger,
                 },
             )["id"]
+        elif parent is not None and not (plan.launch_zones or plan.terminate):
+            conn.execute(
+                update(activities)
+                .where(activities.c.id == parent)
+                .values(
+                    status=Status.REJECTED.value,
+                    progress=100,
+                    step="done",
+                    ended_at=now,
+                    status_message="The group could not change its capacity.",
+                )
+            )
         for zone in plan.launch_zones:
             subnet = _subnet_for(ctx, scope, row, zone, conn)
             add_activity(

@@ -84,7 +84,7 @@ def remove(
         if total - len(chosen) < group_.min_size:
             raise Refusal("capacity.min", verb="remove", count=len(chosen), **group_.sizes())
         before = after = group_.desired
-        if decrease and group_.rules.tracks_desired:
+        if decrease or not group_.rules.tracks_desired:
             after = max(group_.desired - len(chosen), group_.min_size)
         conn.execute(update(groups).where(groups.c.id == row.id).values(desired=after, dirty=True))
         conn.execute(

@@ -1,0 +1,182 @@
+"""ESS scaling rules and direct adjustments: a capacity change answered with one activity id."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from tidewater.domain.activity import Kind, Trigger
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Scope
+from tidewater.engine.context import Context
+from tidewater.engine.instances import open_group
+from tidewater.engine.queries import Page
+from tidewater.engine.records import add_activity, lock_group
+from tidewater.engine.removal import earlier
+from tidewater.store.tables import groups, scaling_rules
+
+ADJUSTMENTS = ("QuantityChangeInCapacity", "PercentChangeInCapacity", "TotalCapacity")
+
+
+def adjusted(current: int, kind: str, value: int, min_step: int | None = None) -> int:
+    """The capacity an adjustment asks for, before the group's bounds are applied."""
+    if kind == "TotalCapacity":
+        return value
+    if kind == "QuantityChangeInCapacity":
+        return current + value
+    change = current * value / 100
+    step = math.floor(change) if change >= 0 else math.ceil(change)
+    if min_step and abs(step) < min_step and value != 0:
+        step = min_step if value > 0 else -min_step
+    return current + step
+
+
+def create(
+    ctx: Context, scope: Scope, group: str, name: str | None, data: dict[str, Any]
+) -> tuple[str, str]:
+    rule_id = "asr-" + uuid.uuid4().hex[:20]
+    ari = f"ari:acs:ess:{scope.region}:{scope.account}:scalingrule/{rule_id}"
+    with ctx.change() as conn:
+        row = lock_group(conn, scope, group)
+        taken = conn.execute(
+            select(scaling_rules.c.id).where(
+                scaling_rules.c.group_id == row.id, scaling_rules.c.name == (name or rule_id)
+            )
+        ).first()
+        if taken is not None:
+            raise Refusal("scaling_rule.exists", name=name)
+        conn.execute(
+            insert(scaling_rules).values(
+                id=rule_id,
+                ari=ari,
+                group_id=row.id,
+                name=name or rule_id,
+                data=data,
+                created_at=ctx.clock.now(),
+            )
+        )
+    return rule_id, ari
+
+
+def page(
+    ctx: Context,
+    scope: Scope,
+    group: str | None,
+    ids: Sequence[str] | None,
+    names: Sequence[str] | None,
+    aris: Sequence[str] | None,
+    number: int,
+    size: int,
+) -> Page:
+    query = (
+        select(scaling_rules, groups.c.id.label("group_key"))
+        .join(groups, groups.c.id == scaling_rules.c.group_id)
+        .where(
+            groups.c.account == scope.account,
+            groups.c.region == scope.region,
+            groups.c.cloud == scope.cloud.value,
+        )
+    )
+    if group is not None:
+        query = query.where(groups.c.id == group)
+    if ids is not None:
+        query = query.where(scaling_rules.c.id.in_(list(ids)))
+    if names is not None:
+        query = query.where(scaling_rules.c.name.in_(list(names)))
+    if aris is not None:
+        query = query.where(scaling_rules.c.ari.in_(list(aris)))
+    with ctx.db.read() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = list(
+            conn.execute(
+                query.order_by(scaling_rules.c.seq).offset((number - 1) * size).limit(size)
+            )
+        )
+    return Page(rows, None, {"total": total})
+
+
+def execute(
+    ctx: Context, scope: Scope, ari: str, client_token: str | None = None
+) -> dict[str, Any]:
+    with ctx.db.read() as conn:
+        rule = conn.execute(
+            select(scaling_rules, groups.c.id.label("group_key"))
+            .join(groups, groups.c.id == scaling_rules.c.group_id)
+            .where(
+                scaling_rules.c.ari == ari,
+                groups.c.account == scope.account,
+                groups.c.region == scope.region,
+            )
+        ).first()
+    if rule is None:
+        raise Refusal("scaling_rule.not_found", ari=ari)
+    data = rule.data
+    if data.get("ScalingRuleType", "SimpleScalingRule") != "SimpleScalingRule":
+        raise Refusal("scaling_rule.not_executable", kind=data.get("ScalingRuleType"))
+    return adjust(
+        ctx,
+        scope,
+        rule.group_key,
+        data.get("AdjustmentType", ""),
+        int(data.get("AdjustmentValue", 0)),
+        data.get("MinAdjustmentMagnitude"),
+        client_token,
+        rule_id=rule.id,
+    )
+
+
+def adjust(
+    ctx: Context,
+    scope: Scope,
+    group: str,
+    kind: str,
+    value: int,
+    min_step: int | None = None,
+    client_token: str | None = None,
+    rule_id: str | None = None,
+) -> dict[str, Any]:
+    """Move the expected capacity and record the activity the reconciler will carry out."""
+    if kind not in ADJUSTMENTS:
+        raise Refusal("adjustment.invalid", kind=kind)
+    now = ctx.clock.now()
+    with ctx.change() as conn:
+        already = earlier(conn, scope, client_token)
+        if already is not None:
+            return already
+        row, group_, _ = open_group(conn, scope, group)
+        wanted = adjusted(group_.desired, kind, value, min_step)
+        bounded = min(max(wanted, group_.min_size), group_.max_size)
+        if bounded == group_.desired:
+            raise Refusal("capacity.no_change", group=group)
+        facts = {
+            "at": now.isoformat(),
+            "trigger": Trigger.USER,
+            "from": group_.desired,
+            "to": bounded,
+            "rule": rule_id,
+            "kind": kind,
+            "value": value,
+        }
+        parent = add_activity(
+            conn, scope, row, Kind.SCALE, now, runs=False, client_token=client_token, facts=facts
+        )
+        conn.execute(
+            update(groups)
+            .where(groups.c.id == row.id)
+            .values(
+                desired=bounded,
+                dirty=True,
+                trigger={
+                    "kind": "rule" if rule_id else "adjust",
+                    "at": now.isoformat(),
+                    "from": group_.desired,
+                    "to": bounded,
+                    "activity": parent["id"],
+                },
+            )
+        )
+        return parent
