@@ -213,3 +213,26 @@ def aws_cli(
         )
 
     return run
+
+
+@pytest.fixture
+def ess(server: Server, region: str) -> Any:
+    """alibabacloud-ess20220222 (the tea SDK, ACS3 signatures) pointed at the server."""
+    from alibabacloud_ess20220222.client import Client
+    from alibabacloud_tea_openapi import models as open_api_models
+
+    config = open_api_models.Config(
+        access_key_id="test", access_key_secret="test", region_id=region,
+        endpoint=server.url.removeprefix("http://"), protocol="http",
+    )
+    return Client(config)
+
+
+@pytest.fixture
+def ess_legacy(server: Server, region: str) -> Any:
+    """aliyun-python-sdk-core + aliyun-python-sdk-ess (API 2014-08-28, HMAC-SHA1) at the server."""
+    from aliyunsdkcore.client import AcsClient
+
+    client = AcsClient("test", "test", region)
+    client.add_endpoint(region, "Ess", server.url.removeprefix("http://"))
+    return client

@@ -13,13 +13,17 @@ from tidewater.cloud.sim.compute import new_instance_id as sim_instance_id
 from tidewater.cloud.sim.ec2 import SimEc2
 from tidewater.cloud.sim.timing import Timing
 from tidewater.config import Settings
+from tidewater.dialects.aliyun import ess_api
+from tidewater.dialects.aliyun.ess import EssService
 from tidewater.dialects.aws.autoscaling import AutoScalingService
 from tidewater.dialects.aws.ec2 import Ec2Service
 from tidewater.dialects.aws.protocol import Protocol
 from tidewater.domain.scope import Cloud
+from tidewater.engine import queries
 from tidewater.engine.context import Context
 from tidewater.engine.keys import KeyRing
 from tidewater.engine.runner import Runner
+from tidewater.server.aliyun import AliyunFront, AliyunProduct
 from tidewater.server.aws import AwsFront, Product
 from tidewater.server.http import build_http
 from tidewater.store import schema
@@ -88,8 +92,20 @@ def build(
     async def shutdown() -> None:
         db.dispose()
 
+    aliyun = AliyunFront(
+        {
+            version: AliyunProduct(
+                "Ess", "ess.aliyuncs.com", EssService(ctx).handlers, ess_api.parse, ess_api.shape
+            )
+            for version in ess_api.VERSIONS
+        },
+        keys,
+        Clock(),
+        lambda account, group: queries.region_of_group(ctx, account, group),
+    )
     http = build_http(
         aws,
+        aliyun,
         runner,
         clock,
         auto_runner=settings.runner == "auto",

@@ -426,3 +426,12 @@ def children_of(ctx: Context, parent_ids: Sequence[str]) -> dict[str, list[Any]]
             ):
                 found[row.parent_id].append(row)
     return found
+
+
+def region_of_group(ctx: Context, account: str, group_id: str) -> str | None:
+    """ESS group ids are unique across regions; some requests name a group but no region."""
+    with ctx.db.read() as conn:
+        region: str | None = conn.execute(
+            select(groups.c.region).where(groups.c.account == account, groups.c.id == group_id)
+        ).scalar()
+    return region

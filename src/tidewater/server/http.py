@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from tidewater.clock import Clock
 from tidewater.engine.runner import Runner
+from tidewater.server.aliyun import AliyunFront
 from tidewater.server.aws import AwsFront, form_params
 
 log = logging.getLogger("tidewater.http")
@@ -34,6 +35,7 @@ class Counters:
 
 def build_http(
     aws: AwsFront,
+    aliyun: AliyunFront | None,
     runner: Runner,
     clock: Clock,
     *,
@@ -79,6 +81,22 @@ def build_http(
             name, text = key.decode("latin-1").lower(), value.decode("latin-1")
             headers[name] = f"{headers[name]},{text}" if name in headers else text
         params = form_params(raw_query, body, headers.get("content-type", ""))
+        if aliyun is not None and aliyun.claims(raw_query, headers, body):
+            answer = await aliyun.handle(request.method, raw_query, headers, body, request_id)
+            if answer is not None:
+                counters.count("aliyun", answer.status)
+                log.info(
+                    "%s %s %d %.1fms",
+                    request_id,
+                    request.method,
+                    answer.status,
+                    (time.perf_counter() - started) * 1000,
+                )
+                return Response(
+                    answer.body,
+                    status_code=answer.status,
+                    headers={"content-type": answer.content_type},
+                )
         raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
         reply = await aws.handle(
             request.method, raw_path.decode("latin-1"), raw_query, headers, body, params, request_id

@@ -1,0 +1,649 @@
+"""ESS handlers: parameters under their 2022 names in, engine calls, 2022-shaped results out.
+
+The envelope (2014 list wrappers, JSON or XML) is applied afterwards by the wire layer, so each
+handler is written once for both API versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from tidewater.dialects.aliyun.errors import AliyunError
+from tidewater.domain.group import GroupStatus, Rules
+from tidewater.domain.scope import Scope
+from tidewater.engine import (
+    groups,
+    instances,
+    queries,
+    removal,
+    scaling_configurations,
+    scaling_rules,
+)
+from tidewater.engine.context import Context
+from tidewater.engine.groups import GroupSpec
+
+Handler = Callable[[Scope, dict[str, Any]], Mapping[str, Any]]
+
+STATES = {"InService": "Active", "Inactive": "Inactive", "Delete in progress": "Deleting"}
+MEMBER_STATES = {
+    "Pending": "Pending",
+    "InService": "InService",
+    "EnteringStandby": "Standby",
+    "Standby": "Standby",
+    "Detaching": "Removing",
+    "Terminating": "Removing",
+}
+MEMBER_FILTER = {
+    "Pending": ["Pending"],
+    "InService": ["InService"],
+    "Protected": ["InService"],
+    "Standby": ["Standby", "EnteringStandby"],
+    "Removing": ["Detaching", "Terminating"],
+}
+ORIGIN = {"launched": "AutoCreated", "attached": "Attached"}
+ORIGIN_FILTER = {"AutoCreated": "launched", "Attached": "attached"}
+SETTINGS = (
+    "ScalingPolicy",
+    "RemovalPolicies",
+    "MultiAZPolicy",
+    "HealthCheckType",
+    "HealthCheckTypes",
+    "LoadBalancerIds",
+    "DBInstanceIds",
+    "GroupDeletionProtection",
+    "StopInstanceTimeout",
+    "MaxInstanceLifetime",
+    "CompensateWithOnDemand",
+    "SpotInstancePools",
+    "OnDemandBaseCapacity",
+    "OnDemandPercentageAboveBaseCapacity",
+    "AzBalance",
+    "AllocationStrategy",
+    "GroupType",
+    "ContainerGroupId",
+    "ResourceGroupId",
+    "Tags",
+)
+
+
+def stamp(moment: datetime | None) -> str | None:
+    """ESS times read YYYY-MM-DDThh:mmZ."""
+    return moment.strftime("%Y-%m-%dT%H:%MZ") if moment else None
+
+
+def plural(count: int) -> str:
+    return f'"{count}" ECS instance' + ("" if count == 1 else "s")
+
+
+class EssService:
+    """Every ESS action Tidewater serves, each a thin translation onto the engine."""
+
+    product = "Ess"
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.handlers: dict[str, Handler] = {
+            name: getattr(self, name) for name in dir(self) if name[:1].isupper()
+        }
+
+    # -- groups -------------------------------------------------------------------------------
+
+    def CreateScalingGroup(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        vswitches = list(p.get("VSwitchIds") or ([p["VSwitchId"]] if p.get("VSwitchId") else []))
+        desired = p.get("DesiredCapacity")
+        settings = {k: p[k] for k in SETTINGS if k in p}
+        settings.setdefault("ScalingPolicy", "release")
+        settings.setdefault("RemovalPolicies", ["OldestScalingConfiguration", "OldestInstance"])
+        spec = GroupSpec(
+            name=p.get("ScalingGroupName") or "",
+            min_size=p["MinSize"],
+            max_size=p["MaxSize"],
+            desired=desired if desired is not None else p["MinSize"],
+            launch=None,
+            zones=None if vswitches else [f"{scope.region}-a"],
+            subnets=vswitches or None,
+            default_cooldown=p.get("DefaultCooldown", 300),
+            health_check_type=p.get("HealthCheckType") or "ECS",
+            termination_policies=list(settings["RemovalPolicies"]),
+            settings=settings,
+            rules=Rules(
+                exclusive_activities=True,
+                release_removed=True,
+                batched_activities=True,
+                tracks_desired=desired is not None,
+            ),
+            status=GroupStatus.INACTIVE,
+        )
+        if (
+            spec.min_size is not None
+            and spec.max_size is not None
+            and spec.min_size > spec.max_size
+        ):
+            raise AliyunError(
+                "InvalidParameter.Conflict",
+                "The value of parameter MinSize and parameter MaxSize are conflict.",
+            )
+        return {"ScalingGroupId": groups.create(self.ctx, scope, spec)}
+
+    def ModifyScalingGroup(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        group = p["ScalingGroupId"]
+        settings = {k: p[k] for k in SETTINGS if k in p}
+        groups.modify(
+            self.ctx,
+            scope,
+            GroupSpec(
+                name=group,
+                min_size=p.get("MinSize"),
+                max_size=p.get("MaxSize"),
+                desired=p.get("DesiredCapacity"),
+                default_cooldown=p.get("DefaultCooldown"),
+                subnets=p.get("VSwitchIds"),
+                settings=settings,
+            ),
+        )
+        if p.get("ActiveScalingConfigurationId"):
+            launch = scaling_configurations.first_of(
+                self.ctx, scope, group, p["ActiveScalingConfigurationId"]
+            )
+            groups.modify(self.ctx, scope, GroupSpec(name=group, launch=launch))
+        return {}
+
+    def DescribeScalingGroups(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        number, size = _paging(p, 50)
+        names = p.get("ScalingGroupNames") or (
+            [p["ScalingGroupName"]] if p.get("ScalingGroupName") else None
+        )
+        page = queries.ess_groups_page(
+            self.ctx, scope, p.get("ScalingGroupIds"), names, number, size
+        )
+        return {
+            "TotalCount": page.extra["total"],
+            "PageNumber": number,
+            "PageSize": size,
+            "ScalingGroups": [
+                self._group(scope, row, page.extra["counts"][row.id]) for row in page.rows
+            ],
+        }
+
+    def _group(self, scope: Scope, row: Any, counts: dict[str, int]) -> dict[str, Any]:
+        settings = row.settings
+        total = sum(counts.values())
+        out: dict[str, Any] = {
+            "ScalingGroupId": row.id,
+            "ScalingGroupName": row.name,
+            "RegionId": scope.region,
+            "LifecycleState": STATES.get(row.status, row.status),
+            "MinSize": row.min_size,
+            "MaxSize": row.max_size,
+            "DefaultCooldown": row.default_cooldown,
+            "ActiveScalingConfigurationId": row.launch.get("id", ""),
+            "VSwitchId": row.subnets[0] if row.subnets else "",
+            "VSwitchIds": list(row.subnets),
+            "VpcId": "",
+            "RemovalPolicies": list(settings.get("RemovalPolicies", [])),
+            "ScalingPolicy": settings.get("ScalingPolicy", "release"),
+            "MultiAZPolicy": settings.get("MultiAZPolicy", "PRIORITY"),
+            "HealthCheckType": row.health_check_type,
+            "GroupDeletionProtection": bool(settings.get("GroupDeletionProtection")),
+            "LoadBalancerIds": list(settings.get("LoadBalancerIds") or []),
+            "DBInstanceIds": list(settings.get("DBInstanceIds") or []),
+            "SuspendedProcesses": list(row.suspended),
+            "GroupType": settings.get("GroupType", "ECS"),
+            "CreationTime": stamp(row.created_at),
+            "TotalCapacity": total,
+            "TotalInstanceCount": total,
+            "ActiveCapacity": counts.get("InService", 0),
+            "PendingCapacity": counts.get("Pending", 0),
+            "RemovingCapacity": counts.get("Detaching", 0) + counts.get("Terminating", 0),
+            "StandbyCapacity": counts.get("Standby", 0) + counts.get("EnteringStandby", 0),
+            "ProtectedCapacity": counts.get("Protected", 0),
+            "StoppedCapacity": 0,
+            "PendingWaitCapacity": 0,
+            "RemovingWaitCapacity": 0,
+        }
+        if row.rules.get("tracks_desired", True):
+            out["DesiredCapacity"] = row.desired
+        if "StopInstanceTimeout" in settings:
+            out["StopInstanceTimeout"] = settings["StopInstanceTimeout"]
+        return out
+
+    def DeleteScalingGroup(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        groups.delete_group(self.ctx, scope, p["ScalingGroupId"], bool(p.get("ForceDelete")))
+        return {}
+
+    def EnableScalingGroup(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        group = p["ScalingGroupId"]
+        launch = scaling_configurations.first_of(
+            self.ctx, scope, group, p.get("ActiveScalingConfigurationId")
+        )
+        groups.set_active(self.ctx, scope, group, True, launch)
+        if p.get("InstanceIds"):
+            instances.attach(self.ctx, scope, group, p["InstanceIds"])
+        return {}
+
+    def DisableScalingGroup(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        groups.set_active(self.ctx, scope, p["ScalingGroupId"], False)
+        return {}
+
+    def SetGroupDeletionProtection(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        groups.modify(
+            self.ctx,
+            scope,
+            GroupSpec(
+                name=p["ScalingGroupId"],
+                settings={"GroupDeletionProtection": bool(p["GroupDeletionProtection"])},
+            ),
+        )
+        return {}
+
+    # -- scaling configurations --------------------------------------------------------------
+
+    def CreateScalingConfiguration(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        types = list(
+            p.get("InstanceTypes") or ([p["InstanceType"]] if p.get("InstanceType") else [])
+        )
+        if not p.get("ImageId"):
+            raise AliyunError(
+                "MissingParameter",
+                'The input parameter "ImageId" that is mandatory for processing this request '
+                "is not supplied.",
+            )
+        if not types:
+            raise AliyunError(
+                "MissingParameter",
+                'The input parameter "InstanceType" that is mandatory for processing this '
+                "request is not supplied.",
+            )
+        data = {k: v for k, v in p.items() if k not in ("ScalingGroupId", "ImageId")}
+        config_id = scaling_configurations.create(
+            self.ctx,
+            scope,
+            p["ScalingGroupId"],
+            p.get("ScalingConfigurationName"),
+            p["ImageId"],
+            types,
+            data,
+        )
+        return {"ScalingConfigurationId": config_id}
+
+    def DescribeScalingConfigurations(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        number, size = _paging(p, 50)
+        page = scaling_configurations.page(
+            self.ctx,
+            scope,
+            p.get("ScalingGroupId"),
+            p.get("ScalingConfigurationIds"),
+            p.get("ScalingConfigurationNames"),
+            None,
+            10_000,
+        )
+        rows = page.rows[(number - 1) * size : number * size]
+        return {
+            "TotalCount": page.extra["total"],
+            "PageNumber": number,
+            "PageSize": size,
+            "ScalingConfigurations": [
+                {
+                    **{k: v for k, v in r.data.items() if not isinstance(v, (dict, list))},
+                    "ScalingConfigurationId": r.id,
+                    "ScalingConfigurationName": r.name,
+                    "ScalingGroupId": r.group_id,
+                    "ImageId": r.image_id,
+                    "InstanceType": r.instance_types[0],
+                    "InstanceTypes": list(r.instance_types),
+                    "SecurityGroupId": r.data.get("SecurityGroupId", ""),
+                    "LifecycleState": "Active" if r.group_launch.get("id") == r.id else "Inactive",
+                    "CreationTime": stamp(r.created_at),
+                }
+                for r in rows
+            ],
+        }
+
+    def DeleteScalingConfiguration(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        scaling_configurations.delete_one(self.ctx, scope, p["ScalingConfigurationId"])
+        return {}
+
+    # -- instances ----------------------------------------------------------------------------
+
+    def RemoveInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        activity = removal.remove(
+            self.ctx,
+            scope,
+            p["ScalingGroupId"],
+            p["InstanceIds"],
+            policy=p.get("RemovePolicy") or "release",
+            decrease=p.get("DecreaseDesiredCapacity", True),
+            ignore_invalid=bool(p.get("IgnoreInvalidInstance")),
+            client_token=p.get("ClientToken"),
+        )
+        return {"ScalingActivityId": activity["id"], **_ignored(activity)}
+
+    def DetachInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        activity = removal.remove(
+            self.ctx,
+            scope,
+            p["ScalingGroupId"],
+            p["InstanceIds"],
+            decrease=p.get("DecreaseDesiredCapacity", True),
+            ignore_invalid=bool(p.get("IgnoreInvalidInstance")),
+            client_token=p.get("ClientToken"),
+            detach_only=True,
+        )
+        return {"ScalingActivityId": activity["id"], **_ignored(activity)}
+
+    def AttachInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        [activity] = instances.attach(
+            self.ctx, scope, p["ScalingGroupId"], p["InstanceIds"], bool(p.get("Entrusted"))
+        )
+        return {"ScalingActivityId": activity["id"]}
+
+    def EnterStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        [activity] = instances.enter_standby(
+            self.ctx, scope, p["ScalingGroupId"], p["InstanceIds"], True
+        )
+        return {"ScalingActivityId": activity["id"]}
+
+    def ExitStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        [activity] = instances.exit_standby(self.ctx, scope, p["ScalingGroupId"], p["InstanceIds"])
+        return {"ScalingActivityId": activity["id"]}
+
+    def SetInstancesProtection(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        instances.set_protection(
+            self.ctx, scope, p["ScalingGroupId"], p["InstanceIds"], bool(p["ProtectedFromScaleIn"])
+        )
+        return {}
+
+    def DescribeScalingInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        number, size = _paging(p, 50)
+        wanted = p.get("LifecycleStates") or (
+            [p["LifecycleState"]] if p.get("LifecycleState") else None
+        )
+        states = None if wanted is None else [s for w in wanted for s in MEMBER_FILTER.get(w, [w])]
+        kinds = p.get("CreationTypes") or ([p["CreationType"]] if p.get("CreationType") else None)
+        origins = None if kinds is None else [ORIGIN_FILTER.get(k, k) for k in kinds]
+        health = p.get("HealthStatus")
+        page = queries.ess_instances_page(
+            self.ctx,
+            scope,
+            p.get("ScalingGroupId"),
+            p.get("InstanceIds"),
+            states,
+            origins,
+            None if health is None else health == "Healthy",
+            number,
+            size,
+        )
+        rows = page.rows
+        if wanted is not None and "Protected" in wanted and "InService" not in wanted:
+            rows = [r for r in rows if r.protected]
+        return {
+            "TotalCount": page.extra["total"],
+            "PageNumber": number,
+            "PageSize": size,
+            "ScalingInstances": [
+                {
+                    "InstanceId": r.instance_id,
+                    "ScalingGroupId": r.group_id,
+                    "ScalingConfigurationId": r.launch.get("id", "")
+                    if r.launch.get("kind") == "scaling_configuration"
+                    else "",
+                    "LifecycleState": "Protected"
+                    if r.protected and r.state == "InService"
+                    else MEMBER_STATES.get(r.state, r.state),
+                    "HealthStatus": "Healthy" if r.healthy else "Unhealthy",
+                    "CreationType": ORIGIN.get(r.origin, r.origin),
+                    "Entrusted": bool(r.entrusted),
+                    "CreationTime": stamp(r.joined_at),
+                    "CreatedTime": stamp(r.joined_at),
+                    "ZoneId": r.zone,
+                    "LoadBalancerWeight": 50,
+                    "WarmupState": "NoNeedWarmup",
+                    "WeightedCapacity": 1,
+                }
+                for r in rows
+            ],
+        }
+
+    # -- activities ---------------------------------------------------------------------------
+
+    def DescribeScalingActivities(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        number, size = _paging(p, 50)
+        page = queries.ess_activities_page(
+            self.ctx,
+            scope,
+            p.get("ScalingGroupId"),
+            p.get("ScalingActivityIds"),
+            p.get("StatusCode"),
+            number,
+            size,
+        )
+        children = queries.children_of(self.ctx, [r.id for r in page.rows])
+        return {
+            "TotalCount": page.extra["total"],
+            "PageNumber": number,
+            "PageSize": size,
+            "ScalingActivities": [activity(r, children[r.id]) for r in page.rows],
+        }
+
+    def DescribeScalingActivityDetail(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        page = queries.ess_activities_page(
+            self.ctx, scope, None, [p["ScalingActivityId"]], None, 1, 1
+        )
+        if not page.rows:
+            raise AliyunError(
+                "InvalidScalingActivityId.NotFound",
+                "The specified scaling activity does not exist.",
+                404,
+            )
+        row = page.rows[0]
+        children = queries.children_of(self.ctx, [row.id])[row.id]
+        detail = "; ".join(
+            f"{c.instance_id}: {c.status}" + (f" ({c.status_message})" if c.status_message else "")
+            for c in children
+        )
+        return {"ScalingActivityId": row.id, "Detail": detail}
+
+    # -- rules --------------------------------------------------------------------------------
+
+    def CreateScalingRule(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        kind = p.get("ScalingRuleType") or "SimpleScalingRule"
+        if kind == "SimpleScalingRule":
+            if p.get("AdjustmentType") not in scaling_rules.ADJUSTMENTS:
+                raise AliyunError(
+                    "InvalidParameter",
+                    "The specified value of parameter AdjustmentType is not valid.",
+                )
+            if p.get("AdjustmentValue") is None:
+                raise AliyunError(
+                    "MissingParameter",
+                    'The input parameter "AdjustmentValue" that is mandatory for processing this '
+                    "request is not supplied.",
+                )
+        data = {k: v for k, v in p.items() if k not in ("ScalingGroupId", "ScalingRuleName")}
+        data["ScalingRuleType"] = kind
+        rule_id, ari = scaling_rules.create(
+            self.ctx, scope, p["ScalingGroupId"], p.get("ScalingRuleName"), data
+        )
+        return {"ScalingRuleId": rule_id, "ScalingRuleAri": ari}
+
+    def DescribeScalingRules(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        number, size = _paging(p, 50)
+        page = scaling_rules.page(
+            self.ctx,
+            scope,
+            p.get("ScalingGroupId"),
+            p.get("ScalingRuleIds"),
+            p.get("ScalingRuleNames"),
+            p.get("ScalingRuleAris"),
+            number,
+            size,
+        )
+        return {
+            "TotalCount": page.extra["total"],
+            "PageNumber": number,
+            "PageSize": size,
+            "ScalingRules": [
+                {
+                    **{k: v for k, v in r.data.items() if not isinstance(v, (dict, list))},
+                    "ScalingRuleId": r.id,
+                    "ScalingRuleAri": r.ari,
+                    "ScalingRuleName": r.name,
+                    "ScalingGroupId": r.group_key,
+                }
+                for r in page.rows
+            ],
+        }
+
+    def ExecuteScalingRule(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        made = scaling_rules.execute(self.ctx, scope, p["ScalingRuleAri"], p.get("ClientToken"))
+        return {"ScalingActivityId": made["id"]}
+
+    def ScaleWithAdjustment(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        made = scaling_rules.adjust(
+            self.ctx,
+            scope,
+            p["ScalingGroupId"],
+            p.get("AdjustmentType", ""),
+            int(p.get("AdjustmentValue", 0)),
+            p.get("MinAdjustmentMagnitude"),
+            p.get("ClientToken"),
+        )
+        return {"ScalingActivityId": made["id"], "ActivityType": "ScalingActivity"}
+
+    def DescribeRegions(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Regions": [
+                {
+                    "RegionId": region,
+                    "LocalName": name,
+                    "RegionEndpoint": f"ess.{region}.aliyuncs.com",
+                    "ClassicUnavailable": True,
+                    "VpcUnavailable": False,
+                }
+                for region, name in REGIONS
+            ]
+        }
+
+
+REGIONS = (
+    ("cn-hangzhou", "China (Hangzhou)"),
+    ("cn-shanghai", "China (Shanghai)"),
+    ("cn-beijing", "China (Beijing)"),
+    ("cn-shenzhen", "China (Shenzhen)"),
+    ("cn-hongkong", "China (Hong Kong)"),
+    ("ap-southeast-1", "Singapore"),
+    ("ap-northeast-1", "Japan (Tokyo)"),
+    ("eu-central-1", "Germany (Frankfurt)"),
+    ("us-west-1", "US (Silicon Valley)"),
+    ("us-east-1", "US (Virginia)"),
+)
+
+
+def _paging(p: Mapping[str, Any], limit: int) -> tuple[int, int]:
+    number = int(p.get("PageNumber") or 1)
+    size = int(p.get("PageSize") or 10)
+    if number < 1:
+        raise AliyunError(
+            "InvalidParameter", "The specified value of parameter PageNumber is not valid."
+        )
+    if size < 1 or size > limit:
+        raise AliyunError(
+            "InvalidParameter", "The specified value of parameter PageSize is not valid."
+        )
+    return number, size
+
+
+def _ignored(activity: Mapping[str, Any]) -> dict[str, Any]:
+    ignored = (activity.get("facts") or {}).get("ignored") or []
+    if not ignored:
+        return {}
+    return {
+        "IgnoredInstances": [
+            {
+                "InstanceId": i,
+                "Code": "InvalidInstanceId.NotFound",
+                "Message": f'Instance "{i}" does not exist.',
+            }
+            for i in ignored
+        ]
+    }
+
+
+DESCRIPTIONS = {
+    "remove": "Remove {n}",
+    "detach": "Detach {n}",
+    "attach": "Attach {n}",
+    "enter_standby": "Move {n} to standby",
+    "exit_standby": "Move {n} out of standby",
+}
+CAUSES = {
+    "remove": "A user requests to remove instances from the scaling group.",
+    "detach": "A user requests to detach instances from the scaling group.",
+    "attach": "A user requests to attach instances to the scaling group.",
+    "enter_standby": "A user requests to move instances to the standby state.",
+    "exit_standby": "A user requests to move instances out of the standby state.",
+}
+
+
+def activity(row: Any, children: list[Any]) -> dict[str, Any]:
+    """An ESS activity, rendered from its own facts and its instances' activities."""
+    facts = row.facts or {}
+    launched = [c for c in children if c.kind == "launch"]
+    ended = [c for c in children if c.kind != "launch"]
+    if row.kind == "scale":
+        if launched:
+            description = f"Add {plural(len(launched))}"
+        else:
+            description = f"Remove {plural(len(ended))}"
+        if facts.get("rule"):
+            cause = (
+                f'A user requests to execute scaling rule "{facts["rule"]}", changing the Total '
+                f'Capacity from "{facts.get("from")}" to "{facts.get("to")}".'
+            )
+        elif facts.get("kind"):
+            cause = (
+                "A user requests to scale with adjustment, changing the Total Capacity from "
+                f'"{facts.get("from")}" to "{facts.get("to")}".'
+            )
+        else:
+            cause = (
+                "The number of instances in the scaling group differs from the expected number, "
+                f'changing the Total Capacity from "{facts.get("from")}" to "{facts.get("to")}".'
+            )
+    else:
+        count = len(children) or len(facts.get("instances") or [])
+        description = DESCRIPTIONS.get(row.kind, row.kind).format(n=plural(count))
+        cause = CAUSES.get(row.kind, "A user request.")
+    done = [c for c in children if c.status == "Successful"]
+    message = row.status_message or ""
+    if row.status in ("Successful", "Warning") and not message:
+        verb = "added" if launched else "removed"
+        message = f'"{len(done)}" ECS instances are {verb}'
+    return {
+        "ScalingActivityId": row.id,
+        "ScalingGroupId": row.group_id,
+        "Description": description,
+        "Cause": cause,
+        "StartTime": stamp(row.started_at),
+        "EndTime": stamp(row.ended_at),
+        "Progress": row.progress if row.ended_at else _progress(children),
+        "StatusCode": row.status,
+        "StatusMessage": message,
+        "ScalingInstanceNumber": len(children),
+        "TotalCapacity": str(facts.get("to", facts.get("total_before", 0))),
+        "AttachedCapacity": str(facts.get("attached", 0)),
+        "AutoCreatedCapacity": str(facts.get("auto_created", len(launched))),
+        "CreatedCapacity": len(launched),
+        "CreatedInstances": [c.instance_id for c in launched if c.instance_id],
+        "DestroyedCapacity": sum(1 for c in ended if c.kind == "terminate"),
+        "DestroyedInstances": [c.instance_id for c in ended if c.kind == "terminate"],
+        "TriggerSourceType": "APIs" if facts.get("trigger") == "user" else "Ess",
+    }
+
+
+def _progress(children: list[Any]) -> int:
+    if not children:
+        return 0
+    return sum(c.progress for c in children) // len(children)
