@@ -14,16 +14,34 @@ from tests.conftest import Server
 IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
 
 
-def ready_group(ess: Any, server: Server, region: str, *, min_size: int = 1, max_size: int = 5,
-                desired: int | None = 2, policy: str | None = None) -> str:
-    group = ess.create_scaling_group(m.CreateScalingGroupRequest(
-        region_id=region, scaling_group_name="web", min_size=min_size, max_size=max_size,
-        desired_capacity=desired, scaling_policy=policy,
-    )).body.scaling_group_id
-    ess.create_scaling_configuration(m.CreateScalingConfigurationRequest(
-        scaling_group_id=group, image_id=IMAGE, instance_type="ecs.g6.large",
-        security_group_id="sg-test",
-    ))
+def ready_group(
+    ess: Any,
+    server: Server,
+    region: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 5,
+    desired: int | None = 2,
+    policy: str | None = None,
+) -> str:
+    group = ess.create_scaling_group(
+        m.CreateScalingGroupRequest(
+            region_id=region,
+            scaling_group_name="web",
+            min_size=min_size,
+            max_size=max_size,
+            desired_capacity=desired,
+            scaling_policy=policy,
+        )
+    ).body.scaling_group_id
+    ess.create_scaling_configuration(
+        m.CreateScalingConfigurationRequest(
+            scaling_group_id=group,
+            image_id=IMAGE,
+            instance_type="ecs.g6.large",
+            security_group_id="sg-test",
+        )
+    )
     ess.enable_scaling_group(m.EnableScalingGroupRequest(region_id=region, scaling_group_id=group))
     server.settle()
     server.advance(10)
@@ -31,8 +49,11 @@ def ready_group(ess: Any, server: Server, region: str, *, min_size: int = 1, max
 
 
 def instances(ess: Any, region: str, group: str) -> list[Any]:
-    return list(ess.describe_scaling_instances(m.DescribeScalingInstancesRequest(
-        region_id=region, scaling_group_id=group)).body.scaling_instances)
+    return list(
+        ess.describe_scaling_instances(
+            m.DescribeScalingInstancesRequest(region_id=region, scaling_group_id=group)
+        ).body.scaling_instances
+    )
 
 
 def error_of(call: Any, request: Any) -> tuple[str, int, str]:
@@ -43,8 +64,9 @@ def error_of(call: Any, request: Any) -> tuple[str, int, str]:
 
 def test_group_workflow_and_remove_release(ess: Any, server: Server, region: str) -> None:
     group = ready_group(ess, server, region)
-    [described] = ess.describe_scaling_groups(m.DescribeScalingGroupsRequest(
-        region_id=region, scaling_group_ids=[group])).body.scaling_groups
+    [described] = ess.describe_scaling_groups(
+        m.DescribeScalingGroupsRequest(region_id=region, scaling_group_ids=[group])
+    ).body.scaling_groups
     assert described.lifecycle_state == "Active"
     assert (described.min_size, described.max_size, described.desired_capacity) == (1, 5, 2)
     assert described.total_capacity == 2 and described.active_capacity == 2
@@ -53,84 +75,133 @@ def test_group_workflow_and_remove_release(ess: Any, server: Server, region: str
     assert {i.creation_type for i in members} == {"AutoCreated"}
     victim = members[0].instance_id
 
-    answer = ess.remove_instances(m.RemoveInstancesRequest(
-        region_id=region, scaling_group_id=group, instance_ids=[victim]))
+    answer = ess.remove_instances(
+        m.RemoveInstancesRequest(region_id=region, scaling_group_id=group, instance_ids=[victim])
+    )
     activity_id = answer.body.scaling_activity_id
     assert activity_id.startswith("asa-")
-    [activity] = ess.describe_scaling_activities(m.DescribeScalingActivitiesRequest(
-        region_id=region, scaling_group_id=group,
-        scaling_activity_ids=[activity_id])).body.scaling_activities
+    [activity] = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(
+            region_id=region, scaling_group_id=group, scaling_activity_ids=[activity_id]
+        )
+    ).body.scaling_activities
     assert activity.status_code == "InProgress"
     assert activity.description == 'Remove "1" ECS instance'
     removing = {i.instance_id: i.lifecycle_state for i in instances(ess, region, group)}
     assert removing[victim] == "Removing"
 
-    busy = error_of(ess.remove_instances, m.RemoveInstancesRequest(
-        region_id=region, scaling_group_id=group, instance_ids=[members[1].instance_id]))
+    busy = error_of(
+        ess.remove_instances,
+        m.RemoveInstancesRequest(
+            region_id=region, scaling_group_id=group, instance_ids=[members[1].instance_id]
+        ),
+    )
     assert busy[:2] == ("ScalingActivityInProgress", 400)
 
     server.settle()
     server.advance(10)
     server.advance(10)
-    [activity] = ess.describe_scaling_activities(m.DescribeScalingActivitiesRequest(
-        region_id=region, scaling_activity_ids=[activity_id])).body.scaling_activities
+    [activity] = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(region_id=region, scaling_activity_ids=[activity_id])
+    ).body.scaling_activities
     assert activity.status_code == "Successful" and activity.progress == 100
     assert activity.auto_created_capacity == "1" and activity.attached_capacity == "0"
     assert victim not in {i.instance_id for i in instances(ess, region, group)}
-    [after] = ess.describe_scaling_groups(m.DescribeScalingGroupsRequest(
-        region_id=region, scaling_group_ids=[group])).body.scaling_groups
+    [after] = ess.describe_scaling_groups(
+        m.DescribeScalingGroupsRequest(region_id=region, scaling_group_ids=[group])
+    ).body.scaling_groups
     assert after.desired_capacity == 1 and after.total_capacity == 1
 
 
 def test_remove_refusals_change_nothing(ess: Any, server: Server, region: str) -> None:
     group = ready_group(ess, server, region, min_size=2, desired=2)
     members = [i.instance_id for i in instances(ess, region, group)]
-    assert error_of(ess.remove_instances, m.RemoveInstancesRequest(
-        region_id=region, scaling_group_id="asg-doesnotexist0000000",
-        instance_ids=members[:1])) == (
-        "InvalidScalingGroupId.NotFound", 404, "The specified scaling group does not exist.")
-    assert error_of(ess.remove_instances, m.RemoveInstancesRequest(
-        region_id=region, scaling_group_id=group, instance_ids=["i-notamember000000000"])) == (
-        "InvalidInstanceId.NotFound", 404, 'Instance "i-notamember000000000" does not exist.')
-    assert error_of(ess.remove_instances, m.RemoveInstancesRequest(
-        region_id=region, scaling_group_id=group, instance_ids=members[:1])) == (
-        "IncorrectCapacity.MinSize", 400,
-        "To remove the instances, the total capacity will be lesser than the MinSize.")
-    assert error_of(ess.remove_instances, m.RemoveInstancesRequest(
-        region_id=region, scaling_group_id=group, instance_ids=members[:1],
-        remove_policy="recycle")) == (
-        "InvalidParameter", 400, "The specified group does not support the specified RemovePolicy.")
+    assert error_of(
+        ess.remove_instances,
+        m.RemoveInstancesRequest(
+            region_id=region, scaling_group_id="asg-doesnotexist0000000", instance_ids=members[:1]
+        ),
+    ) == ("InvalidScalingGroupId.NotFound", 404, "The specified scaling group does not exist.")
+    assert error_of(
+        ess.remove_instances,
+        m.RemoveInstancesRequest(
+            region_id=region, scaling_group_id=group, instance_ids=["i-notamember000000000"]
+        ),
+    ) == ("InvalidInstanceId.NotFound", 404, 'Instance "i-notamember000000000" does not exist.')
+    assert error_of(
+        ess.remove_instances,
+        m.RemoveInstancesRequest(
+            region_id=region, scaling_group_id=group, instance_ids=members[:1]
+        ),
+    ) == (
+        "IncorrectCapacity.MinSize",
+        400,
+        "To remove the instances, the total capacity will be lesser than the MinSize.",
+    )
+    assert error_of(
+        ess.remove_instances,
+        m.RemoveInstancesRequest(
+            region_id=region,
+            scaling_group_id=group,
+            instance_ids=members[:1],
+            remove_policy="recycle",
+        ),
+    ) == (
+        "InvalidParameter",
+        400,
+        "The specified group does not support the specified RemovePolicy.",
+    )
     ess.disable_scaling_group(m.DisableScalingGroupRequest(scaling_group_id=group))
-    assert error_of(ess.remove_instances, m.RemoveInstancesRequest(
-        region_id=region, scaling_group_id=group, instance_ids=members[:1]))[:2] == (
-        "IncorrectScalingGroupStatus", 400)
+    assert error_of(
+        ess.remove_instances,
+        m.RemoveInstancesRequest(
+            region_id=region, scaling_group_id=group, instance_ids=members[:1]
+        ),
+    )[:2] == ("IncorrectScalingGroupStatus", 400)
     assert sorted(i.instance_id for i in instances(ess, region, group)) == sorted(members)
-    assert ess.describe_scaling_activities(m.DescribeScalingActivitiesRequest(
-        region_id=region, scaling_group_id=group)).body.total_count == 1
+    assert (
+        ess.describe_scaling_activities(
+            m.DescribeScalingActivitiesRequest(region_id=region, scaling_group_id=group)
+        ).body.total_count
+        == 1
+    )
 
 
 def test_ignore_invalid_instance_gives_a_warning(ess: Any, server: Server, region: str) -> None:
     group = ready_group(ess, server, region, min_size=0, desired=1)
     [member] = [i.instance_id for i in instances(ess, region, group)]
-    answer = ess.remove_instances(m.RemoveInstancesRequest(
-        region_id=region, scaling_group_id=group, instance_ids=[member, "i-stranger0000000000"],
-        ignore_invalid_instance=True)).body
+    answer = ess.remove_instances(
+        m.RemoveInstancesRequest(
+            region_id=region,
+            scaling_group_id=group,
+            instance_ids=[member, "i-stranger0000000000"],
+            ignore_invalid_instance=True,
+        )
+    ).body
     assert [i.instance_id for i in answer.ignored_instances] == ["i-stranger0000000000"]
     server.settle()
     server.advance(10)
     server.advance(10)
-    [activity] = ess.describe_scaling_activities(m.DescribeScalingActivitiesRequest(
-        region_id=region, scaling_activity_ids=[answer.scaling_activity_id])).body.scaling_activities
+    [activity] = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(
+            region_id=region, scaling_activity_ids=[answer.scaling_activity_id]
+        )
+    ).body.scaling_activities
     assert activity.status_code == "Warning"
 
 
-def test_recycle_keeps_the_instance_stopped_and_client_token(ess: Any, server: Server,
-                                                              region: str) -> None:
+def test_recycle_keeps_the_instance_stopped_and_client_token(
+    ess: Any, server: Server, region: str
+) -> None:
     group = ready_group(ess, server, region, min_size=0, desired=1, policy="recycle")
     [member] = [i.instance_id for i in instances(ess, region, group)]
-    request = m.RemoveInstancesRequest(region_id=region, scaling_group_id=group,
-                                       instance_ids=[member], remove_policy="recycle",
-                                       client_token="once-only")
+    request = m.RemoveInstancesRequest(
+        region_id=region,
+        scaling_group_id=group,
+        instance_ids=[member],
+        remove_policy="recycle",
+        client_token="once-only",
+    )
     first = ess.remove_instances(request).body.scaling_activity_id
     again = ess.remove_instances(request).body.scaling_activity_id
     assert first == again
@@ -138,13 +209,15 @@ def test_recycle_keeps_the_instance_stopped_and_client_token(ess: Any, server: S
     server.advance(10)
     server.advance(10)
     assert instances(ess, region, group) == []
-    [activity] = ess.describe_scaling_activities(m.DescribeScalingActivitiesRequest(
-        region_id=region, scaling_activity_ids=[first])).body.scaling_activities
+    [activity] = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(region_id=region, scaling_activity_ids=[first])
+    ).body.scaling_activities
     assert activity.status_code == "Successful"
 
 
-def test_legacy_sdk_2014_wraps_lists_and_removes(ess: Any, ess_legacy: Any, server: Server,
-                                                 region: str) -> None:
+def test_legacy_sdk_2014_wraps_lists_and_removes(
+    ess: Any, ess_legacy: Any, server: Server, region: str
+) -> None:
     from aliyunsdkcore.acs_exception.exceptions import ServerException
     from aliyunsdkess.request.v20140828.DescribeScalingGroupsRequest import (
         DescribeScalingGroupsRequest,
@@ -162,8 +235,9 @@ def test_legacy_sdk_2014_wraps_lists_and_removes(ess: Any, ess_legacy: Any, serv
     assert described["ScalingGroupId"] == group and described["TotalCapacity"] == 2
     listing = DescribeScalingInstancesRequest()
     listing.set_ScalingGroupId(group)
-    members = json.loads(ess_legacy.do_action_with_exception(listing))[
-        "ScalingInstances"]["ScalingInstance"]
+    members = json.loads(ess_legacy.do_action_with_exception(listing))["ScalingInstances"][
+        "ScalingInstance"
+    ]
     remove = RemoveInstancesRequest()
     remove.set_ScalingGroupId(group)
     remove.set_InstanceIds([members[0]["InstanceId"]])
@@ -174,5 +248,192 @@ def test_legacy_sdk_2014_wraps_lists_and_removes(ess: Any, ess_legacy: Any, serv
     wrong.set_InstanceIds(["i-notamember000000000"])
     with pytest.raises(ServerException) as caught:
         ess_legacy.do_action_with_exception(wrong)
-    assert caught.value.get_error_code() in ("InvalidInstanceId.NotFound",
-                                             "ScalingActivityInProgress")
+    assert caught.value.get_error_code() in (
+        "InvalidInstanceId.NotFound",
+        "ScalingActivityInProgress",
+    )
+
+
+def test_attach_entrusted_detach_and_standby(ess: Any, server: Server, region: str) -> None:
+    group = ready_group(ess, server, region, min_size=0, max_size=4, desired=2)
+    first, second = [i.instance_id for i in instances(ess, region, group)]
+    detached = ess.detach_instances(
+        m.DetachInstancesRequest(scaling_group_id=group, instance_ids=[first])
+    ).body.scaling_activity_id
+    server.settle()
+    assert first not in {i.instance_id for i in instances(ess, region, group)}
+    [activity] = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(region_id=region, scaling_activity_ids=[detached])
+    ).body.scaling_activities
+    assert activity.status_code == "Successful"
+    attached = ess.attach_instances(
+        m.AttachInstancesRequest(
+            region_id=region, scaling_group_id=group, instance_ids=[first], entrusted=True
+        )
+    ).body.scaling_activity_id
+    server.settle()
+    row = next(i for i in instances(ess, region, group) if i.instance_id == first)
+    assert (row.creation_type, row.entrusted, row.lifecycle_state) == (
+        "Attached",
+        True,
+        "InService",
+    )
+    assert attached.startswith("asa-")
+    ess.enter_standby(m.EnterStandbyRequest(scaling_group_id=group, instance_ids=[second]))
+    server.settle()
+    standby = ess.describe_scaling_instances(
+        m.DescribeScalingInstancesRequest(
+            region_id=region, scaling_group_id=group, lifecycle_state="Standby"
+        )
+    ).body
+    assert [i.instance_id for i in standby.scaling_instances] == [second]
+    ess.exit_standby(m.ExitStandbyRequest(scaling_group_id=group, instance_ids=[second]))
+    server.settle()
+    ess.set_instances_protection(
+        m.SetInstancesProtectionRequest(
+            scaling_group_id=group, instance_ids=[second], protected_from_scale_in=True
+        )
+    )
+    protected = ess.describe_scaling_instances(
+        m.DescribeScalingInstancesRequest(
+            region_id=region, scaling_group_id=group, lifecycle_state="Protected"
+        )
+    ).body
+    assert [i.instance_id for i in protected.scaling_instances] == [second]
+    attached_only = ess.describe_scaling_instances(
+        m.DescribeScalingInstancesRequest(
+            region_id=region, scaling_group_id=group, creation_type="Attached"
+        )
+    ).body
+    assert [i.instance_id for i in attached_only.scaling_instances] == [first]
+
+
+def test_rules_adjustments_and_no_change(ess: Any, server: Server, region: str) -> None:
+    group = ready_group(ess, server, region, min_size=1, max_size=3, desired=1)
+    rule = ess.create_scaling_rule(
+        m.CreateScalingRuleRequest(
+            region_id=region,
+            scaling_group_id=group,
+            scaling_rule_name="up",
+            adjustment_type="QuantityChangeInCapacity",
+            adjustment_value=5,
+        )
+    ).body
+    assert rule.scaling_rule_ari.startswith(f"ari:acs:ess:{region}:")
+    [listed] = ess.describe_scaling_rules(
+        m.DescribeScalingRulesRequest(region_id=region, scaling_group_id=group)
+    ).body.scaling_rules
+    assert listed.scaling_rule_name == "up" and listed.adjustment_value == 5
+    activity = ess.execute_scaling_rule(
+        m.ExecuteScalingRuleRequest(region_id=region, scaling_rule_ari=rule.scaling_rule_ari)
+    ).body.scaling_activity_id
+    server.settle()
+    server.advance(10)
+    assert len(instances(ess, region, group)) == 3, "clipped at MaxSize"
+    [done] = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(region_id=region, scaling_activity_ids=[activity])
+    ).body.scaling_activities
+    assert done.status_code == "Successful"
+    assert done.description == 'Add "2" ECS instances'
+    assert done.cause.startswith(
+        f'A user requests to execute scaling rule "{rule.scaling_rule_id}"'
+    )
+    assert error_of(
+        ess.execute_scaling_rule,
+        m.ExecuteScalingRuleRequest(region_id=region, scaling_rule_ari=rule.scaling_rule_ari),
+    ) == (
+        "IncorrectCapacity.NoChange",
+        400,
+        "To execute the specified scaling rule, the total capacity will not change.",
+    )
+    assert error_of(
+        ess.execute_scaling_rule,
+        m.ExecuteScalingRuleRequest(
+            region_id=region, scaling_rule_ari="ari:acs:ess:x:y:scalingrule/none"
+        ),
+    )[:2] == ("InvalidScalingRuleAri.NotFound", 404)
+    ess.scale_with_adjustment(
+        m.ScaleWithAdjustmentRequest(
+            scaling_group_id=group, adjustment_type="TotalCapacity", adjustment_value=1
+        )
+    )
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    assert len(instances(ess, region, group)) == 1
+
+
+def test_group_management(ess: Any, server: Server, region: str) -> None:
+    group = ready_group(ess, server, region, min_size=0, desired=1)
+    ess.modify_scaling_group(
+        m.ModifyScalingGroupRequest(
+            scaling_group_id=group, max_size=7, scaling_group_name="renamed"
+        )
+    )
+    [described] = ess.describe_scaling_groups(
+        m.DescribeScalingGroupsRequest(region_id=region, scaling_group_name="renamed")
+    ).body.scaling_groups
+    assert described.max_size == 7
+    configs = ess.describe_scaling_configurations(
+        m.DescribeScalingConfigurationsRequest(region_id=region, scaling_group_id=group)
+    ).body.scaling_configurations
+    assert [c.lifecycle_state for c in configs] == ["Active"]
+    assert error_of(
+        ess.delete_scaling_configuration,
+        m.DeleteScalingConfigurationRequest(
+            scaling_configuration_id=configs[0].scaling_configuration_id
+        ),
+    )[:2] == ("IncorrectScalingConfigurationLifecycleState", 400)
+    ess.set_group_deletion_protection(
+        m.SetGroupDeletionProtectionRequest(
+            region_id=region, scaling_group_id=group, group_deletion_protection=True
+        )
+    )
+    assert error_of(
+        ess.delete_scaling_group,
+        m.DeleteScalingGroupRequest(region_id=region, scaling_group_id=group, force_delete=True),
+    )[0] == ("IncorrectScalingGroupStatus")
+    ess.set_group_deletion_protection(
+        m.SetGroupDeletionProtectionRequest(
+            region_id=region, scaling_group_id=group, group_deletion_protection=False
+        )
+    )
+    assert error_of(
+        ess.delete_scaling_group,
+        m.DeleteScalingGroupRequest(region_id=region, scaling_group_id=group),
+    )[:2] == ("InstanceInUse", 400)
+    ess.delete_scaling_group(
+        m.DeleteScalingGroupRequest(region_id=region, scaling_group_id=group, force_delete=True)
+    )
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    assert (
+        ess.describe_scaling_groups(
+            m.DescribeScalingGroupsRequest(region_id=region)
+        ).body.total_count
+        == 0
+    )
+    regions = ess.describe_regions(m.DescribeRegionsRequest()).body.regions
+    assert "cn-hangzhou" in {r.region_id for r in regions}
+
+
+def test_paging_and_group_name_duplicates(ess: Any, server: Server, region: str) -> None:
+    for n in range(5):
+        ess.create_scaling_group(
+            m.CreateScalingGroupRequest(
+                region_id=region, scaling_group_name=f"g{n}", min_size=0, max_size=1
+            )
+        )
+    page = ess.describe_scaling_groups(
+        m.DescribeScalingGroupsRequest(region_id=region, page_size=2, page_number=3)
+    ).body
+    assert (page.total_count, page.page_number, page.page_size) == (5, 3, 2)
+    assert [g.scaling_group_name for g in page.scaling_groups] == ["g4"]
+    assert {g.lifecycle_state for g in page.scaling_groups} == {"Inactive"}
+    assert error_of(
+        ess.create_scaling_group,
+        m.CreateScalingGroupRequest(
+            region_id=region, scaling_group_name="g0", min_size=0, max_size=1
+        ),
+    )[:2] == ("InvalidScalingGroupName.Duplicate", 400)

@@ -51,6 +51,7 @@ class GroupSpec:
     settings: dict[str, Any] = field(default_factory=dict)
     rules: Rules = field(default_factory=Rules)
     status: GroupStatus = GroupStatus.ACTIVE  # ESS groups are born Inactive, without a launch
+    rename: str | None = None  # ESS groups keep their id and may change their name
 
 
 def _trigger(kind: str, now: datetime, before: int, after: int) -> dict[str, Any]:
@@ -198,6 +199,18 @@ def modify(ctx: Context, scope: Scope, spec: GroupSpec) -> None:
                 values[column] = value
         if spec.settings:
             values["settings"] = {**row.settings, **spec.settings}
+        if spec.rename and spec.rename != row.name:
+            taken = conn.execute(
+                select(groups.c.id).where(
+                    groups.c.account == scope.account,
+                    groups.c.region == scope.region,
+                    groups.c.cloud == scope.cloud.value,
+                    groups.c.name == spec.rename,
+                )
+            ).first()
+            if taken is not None:
+                raise Refusal("group.exists", group=spec.rename)
+            values["name"] = spec.rename
         conn.execute(update(groups).where(groups.c.id == row.id).values(**values))
 
 

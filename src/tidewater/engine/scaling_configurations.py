@@ -87,11 +87,8 @@ def delete_one(ctx: Context, scope: Scope, config_id: str) -> None:
         row = conn.execute(
             select(scaling_configurations.c.group_id, groups.c.launch)
             .join(groups, groups.c.id == scaling_configurations.c.group_id)
-            .where(
-                scaling_configurations.c.id == config_id,
-                groups.c.account == scope.account,
-                groups.c.region == scope.region,
-            )
+            # configuration ids are unique everywhere; the request may name no region
+            .where(scaling_configurations.c.id == config_id, groups.c.account == scope.account)
         ).first()
         if row is None:
             raise Refusal("scaling_configuration.not_found", id=config_id)

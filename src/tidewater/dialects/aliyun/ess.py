@@ -141,6 +141,7 @@ class EssService:
                 default_cooldown=p.get("DefaultCooldown"),
                 subnets=p.get("VSwitchIds"),
                 settings=settings,
+                rename=p.get("ScalingGroupName"),
             ),
         )
         if p.get("ActiveScalingConfigurationId"):
