@@ -437,3 +437,185 @@ def test_paging_and_group_name_duplicates(ess: Any, server: Server, region: str)
             region_id=region, scaling_group_name="g0", min_size=0, max_size=1
         ),
     )[:2] == ("InvalidScalingGroupName.Duplicate", 400)
+
+
+def test_concurrent_removals_exactly_one_wins(ess: Any, server: Server, region: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    group = ready_group(ess, server, region, min_size=0, max_size=8, desired=8)
+    members = [i.instance_id for i in instances(ess, region, group)]
+
+    def remove(instance_id: str) -> str:
+        try:
+            ess.remove_instances(
+                m.RemoveInstancesRequest(
+                    region_id=region, scaling_group_id=group, instance_ids=[instance_id]
+                )
+            )
+            return "won"
+        except TeaException as error:
+            return str(error.code)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(remove, members))
+    assert outcomes.count("won") == 1
+    assert set(outcomes) == {"won", "ScalingActivityInProgress"}
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    assert len(instances(ess, region, group)) == 7
+
+
+def test_xml_format_unknown_action_and_bad_signature(
+    ess_legacy: Any, server: Server, region: str
+) -> None:
+    from xml.etree import ElementTree
+
+    from aliyunsdkcore.acs_exception.exceptions import ServerException
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdkcore.request import CommonRequest
+
+    def common(action: str, fmt: str = "JSON") -> CommonRequest:
+        request = CommonRequest(
+            domain=server.url.removeprefix("http://"), version="2014-08-28", action_name=action
+        )
+        request.set_accept_format(fmt)
+        request.set_protocol_type("http")
+        request.add_query_param("RegionId", region)
+        return request
+
+    # do_action_with_exception always asks for JSON; sign a raw XML request the same way
+    import urllib.request
+
+    from aliyunsdkcore.auth.composer.rpc_signature_composer import get_signed_url
+
+    query, _ = get_signed_url(
+        {"Action": "DescribeRegions", "Version": "2014-08-28", "RegionId": region},
+        "test",
+        "test",
+        "XML",
+        "GET",
+        {},
+    )
+    with urllib.request.urlopen(f"{server.url}{query}", timeout=30) as response:
+        assert response.headers["Content-Type"] == "text/xml;charset=utf-8"
+        xml = response.read()
+    root = ElementTree.fromstring(xml)
+    assert root.tag == "DescribeRegionsResponse" and root.findtext("RequestId")
+    assert root.find("Regions/Region/RegionId") is not None
+    with pytest.raises(ServerException) as unknown:
+        ess_legacy.do_action_with_exception(common("LaunchRockets"))
+    assert (unknown.value.get_http_status(), unknown.value.get_error_code()) == (
+        404,
+        "InvalidAction.NotFound",
+    )
+    assert unknown.value.get_error_msg() == (
+        "Specified api is not found, please check your url and method."
+    )
+    wrong = AcsClient("test", "not-the-secret", region)
+    with pytest.raises(ServerException) as refused:
+        wrong.do_action_with_exception(common("DescribeRegions"))
+    assert refused.value.get_error_code() in ("SignatureDoesNotMatch", "InvalidAccessKeySecret")
+    stranger = AcsClient("nobody", "test", region)
+    with pytest.raises(ServerException) as unknown_key:
+        stranger.do_action_with_exception(common("DescribeRegions"))
+    assert (unknown_key.value.get_http_status(), unknown_key.value.get_error_code()) == (
+        404,
+        "InvalidAccessKeyId.NotFound",
+    )
+
+
+ACTIONS = [
+    "CreateScalingGroup",
+    "ModifyScalingGroup",
+    "DescribeScalingGroups",
+    "DeleteScalingGroup",
+    "RemoveInstances",
+    "DetachInstances",
+    "AttachInstances",
+    "DescribeScalingInstances",
+    "DescribeScalingActivities",
+    "EnterStandby",
+    "CreateScalingConfiguration",
+    "CreateScalingRule",
+    "ExecuteScalingRule",
+    "ScaleWithAdjustment",
+    "SetInstancesProtection",
+    "EnableScalingGroup",
+]
+KEYS = [
+    "ScalingGroupId",
+    "InstanceId.1",
+    "InstanceId.21",
+    "InstanceIds.1",
+    "MinSize",
+    "MaxSize",
+    "DesiredCapacity",
+    "RemovePolicy",
+    "DecreaseDesiredCapacity",
+    "PageSize",
+    "PageNumber",
+    "ScalingGroupName",
+    "ImageId",
+    "InstanceType",
+    "AdjustmentType",
+    "AdjustmentValue",
+    "ScalingRuleAri",
+    "IgnoreInvalidInstance",
+    "ClientToken",
+    "LifecycleHookContext",
+    "VSwitchIds.1",
+    "Junk",
+]
+
+
+@pytest.mark.parametrize("version", ["2014-08-28", "2022-02-22"])
+def test_fuzzed_requests_never_fail_with_a_500(server: Server, version: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    from aliyunsdkcore.auth.composer.rpc_signature_composer import get_signed_url
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    values = st.one_of(
+        st.text(max_size=30),
+        st.integers(-(2**40), 2**40).map(str),
+        st.sampled_from(
+            [
+                "True",
+                "False",
+                "",
+                "recycle",
+                "release",
+                "[1,2]",
+                '{"a":1}',
+                "asg-x",
+                "TotalCapacity",
+            ]
+        ),
+    )
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        action=st.sampled_from(ACTIONS),
+        params=st.dictionaries(st.sampled_from(KEYS), values, max_size=8),
+    )
+    def fire(action: str, params: dict[str, str]) -> None:
+        query, _ = get_signed_url(
+            {"Action": action, "Version": version, "RegionId": "cn-fuzz", **params},
+            "test",
+            "test",
+            "JSON",
+            "GET",
+            {},
+        )
+        try:
+            with urllib.request.urlopen(f"{server.url}{query}", timeout=30) as response:
+                status, body = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read()
+        assert status < 500, body
+        assert "RequestId" in json.loads(body)
+
+    fire()
