@@ -222,8 +222,11 @@ def ess(server: Server, region: str) -> Any:
     from alibabacloud_tea_openapi import models as open_api_models
 
     config = open_api_models.Config(
-        access_key_id="test", access_key_secret="test", region_id=region,
-        endpoint=server.url.removeprefix("http://"), protocol="http",
+        access_key_id="test",
+        access_key_secret="test",
+        region_id=region,
+        endpoint=server.url.removeprefix("http://"),
+        protocol="http",
     )
     return Client(config)
 

@@ -619,3 +619,79 @@ def test_fuzzed_requests_never_fail_with_a_500(server: Server, version: str) -> 
         assert "RequestId" in json.loads(body)
 
     fire()
+
+
+def ecs_call(client: Any, server: Server, region: str, action: str, **params: Any) -> Any:
+    """ECS 2014-05-26 through the legacy core's CommonRequest, as scripts without the ECS SDK do."""
+    from aliyunsdkcore.request import CommonRequest
+
+    request = CommonRequest(
+        domain=server.url.removeprefix("http://"), version="2014-05-26", action_name=action
+    )
+    request.set_protocol_type("http")
+    request.add_query_param("RegionId", region)
+    for key, value in params.items():
+        request.add_query_param(key, value)
+    return json.loads(client.do_action_with_exception(request))
+
+
+def statuses(client: Any, server: Server, region: str, ids: list[str]) -> dict[str, str]:
+    found = ecs_call(
+        client, server, region, "DescribeInstances", InstanceIds=json.dumps(ids), PageSize=100
+    )["Instances"]["Instance"]
+    return {i["InstanceId"]: i["Status"] for i in found}
+
+
+def test_ecs_shows_what_removal_did_to_each_instance(
+    ess: Any, ess_legacy: Any, server: Server, region: str
+) -> None:
+    group = ready_group(ess, server, region, min_size=0, max_size=4, desired=2, policy="recycle")
+    auto_release, auto_recycle = [i.instance_id for i in instances(ess, region, group)]
+    zones = ecs_call(ess_legacy, server, region, "DescribeZones")["Zones"]["Zone"]
+    [own] = ecs_call(
+        ess_legacy,
+        server,
+        region,
+        "RunInstances",
+        ImageId=IMAGE,
+        InstanceType="ecs.g6.large",
+        ZoneId=zones[0]["ZoneId"],
+        Amount=1,
+    )["InstanceIdSets"]["InstanceIdSet"]
+    server.advance(10)
+    ess.attach_instances(
+        m.AttachInstancesRequest(region_id=region, scaling_group_id=group, instance_ids=[own])
+    )
+    server.settle()
+    assert set(
+        statuses(ess_legacy, server, region, [auto_release, auto_recycle, own]).values()
+    ) == {"Running"}
+
+    ess.remove_instances(
+        m.RemoveInstancesRequest(
+            region_id=region, scaling_group_id=group, instance_ids=[auto_release, own]
+        )
+    )
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    ess.remove_instances(
+        m.RemoveInstancesRequest(
+            region_id=region,
+            scaling_group_id=group,
+            instance_ids=[auto_recycle],
+            remove_policy="recycle",
+        )
+    )
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+
+    assert instances(ess, region, group) == []
+    seen = statuses(ess_legacy, server, region, [auto_release, auto_recycle, own])
+    assert seen == {auto_recycle: "Stopped", own: "Running"}, "released, kept stopped, handed back"
+    activities = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(region_id=region, scaling_group_id=group)
+    ).body.scaling_activities
+    mixed = next(a for a in activities if a.description == 'Remove "2" ECS instances')
+    assert (mixed.attached_capacity, mixed.auto_created_capacity) == ("1", "1")

@@ -11,9 +11,11 @@ from tidewater.clock import Clock
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.compute import new_instance_id as sim_instance_id
 from tidewater.cloud.sim.ec2 import SimEc2
+from tidewater.cloud.sim.ecs import SimEcs
 from tidewater.cloud.sim.timing import Timing
 from tidewater.config import Settings
 from tidewater.dialects.aliyun import ess_api
+from tidewater.dialects.aliyun.ecs import EcsService
 from tidewater.dialects.aliyun.ess import EssService
 from tidewater.dialects.aws.autoscaling import AutoScalingService
 from tidewater.dialects.aws.ec2 import Ec2Service
@@ -92,12 +94,14 @@ def build(
     async def shutdown() -> None:
         db.dispose()
 
+    ecs = EcsService(SimEcs(compute), runner.wake)
+    ess = AliyunProduct(
+        "Ess", "ess.aliyuncs.com", EssService(ctx).handlers, ess_api.parse, ess_api.shape
+    )
     aliyun = AliyunFront(
         {
-            version: AliyunProduct(
-                "Ess", "ess.aliyuncs.com", EssService(ctx).handlers, ess_api.parse, ess_api.shape
-            )
-            for version in ess_api.VERSIONS
+            ecs.version: AliyunProduct(ecs.product, "ecs.aliyuncs.com", ecs.handlers),
+            **{version: ess for version in ess_api.VERSIONS},
         },
         keys,
         Clock(),

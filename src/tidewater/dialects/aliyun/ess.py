@@ -221,7 +221,7 @@ class EssService:
         )
         groups.set_active(self.ctx, scope, group, True, launch)
         if p.get("InstanceIds"):
-            instances.attach(self.ctx, scope, group, p["InstanceIds"])
+            instances.attach(self.ctx, scope, group, p.get("InstanceIds") or [])
         return {}
 
     def DisableScalingGroup(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
@@ -313,7 +313,7 @@ class EssService:
             self.ctx,
             scope,
             p["ScalingGroupId"],
-            p["InstanceIds"],
+            p.get("InstanceIds") or [],
             policy=p.get("RemovePolicy") or "release",
             decrease=p.get("DecreaseDesiredCapacity", True),
             ignore_invalid=bool(p.get("IgnoreInvalidInstance")),
@@ -326,7 +326,7 @@ class EssService:
             self.ctx,
             scope,
             p["ScalingGroupId"],
-            p["InstanceIds"],
+            p.get("InstanceIds") or [],
             decrease=p.get("DecreaseDesiredCapacity", True),
             ignore_invalid=bool(p.get("IgnoreInvalidInstance")),
             client_token=p.get("ClientToken"),
@@ -336,23 +336,33 @@ class EssService:
 
     def AttachInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         [activity] = instances.attach(
-            self.ctx, scope, p["ScalingGroupId"], p["InstanceIds"], bool(p.get("Entrusted"))
+            self.ctx,
+            scope,
+            p["ScalingGroupId"],
+            p.get("InstanceIds") or [],
+            bool(p.get("Entrusted")),
         )
         return {"ScalingActivityId": activity["id"]}
 
     def EnterStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         [activity] = instances.enter_standby(
-            self.ctx, scope, p["ScalingGroupId"], p["InstanceIds"], True
+            self.ctx, scope, p["ScalingGroupId"], p.get("InstanceIds") or [], True
         )
         return {"ScalingActivityId": activity["id"]}
 
     def ExitStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        [activity] = instances.exit_standby(self.ctx, scope, p["ScalingGroupId"], p["InstanceIds"])
+        [activity] = instances.exit_standby(
+            self.ctx, scope, p["ScalingGroupId"], p.get("InstanceIds") or []
+        )
         return {"ScalingActivityId": activity["id"]}
 
     def SetInstancesProtection(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         instances.set_protection(
-            self.ctx, scope, p["ScalingGroupId"], p["InstanceIds"], bool(p["ProtectedFromScaleIn"])
+            self.ctx,
+            scope,
+            p["ScalingGroupId"],
+            p.get("InstanceIds") or [],
+            bool(p["ProtectedFromScaleIn"]),
         )
         return {}
 
