@@ -695,3 +695,147 @@ def test_ecs_shows_what_removal_did_to_each_instance(
     ).body.scaling_activities
     mixed = next(a for a in activities if a.description == 'Remove "2" ECS instances')
     assert (mixed.attached_capacity, mixed.auto_created_capacity) == ("1", "1")
+
+
+def test_replayed_nonce_and_stale_timestamp_over_http(server: Server, region: str) -> None:
+    import urllib.error
+    import urllib.request
+    from unittest.mock import patch
+
+    from aliyunsdkcore.auth.composer.rpc_signature_composer import get_signed_url
+
+    def fetch(query: str) -> tuple[int, dict[str, Any]]:
+        try:
+            with urllib.request.urlopen(f"{server.url}{query}", timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    params = {"Action": "DescribeRegions", "Version": "2022-02-22", "RegionId": region}
+    query, _ = get_signed_url(dict(params), "test", "test", "JSON", "GET", {})
+    assert fetch(query)[0] == 200
+    status, body = fetch(query)
+    assert (status, body["Code"], body["Message"]) == (
+        400,
+        "SignatureNonceUsed",
+        "Specified signature nonce was used already.",
+    )
+    assert set(body) == {"RequestId", "HostId", "Code", "Message", "Recommend"}
+    with patch(
+        "aliyunsdkcore.utils.parameter_helper.get_iso_8061_date",
+        return_value="2020-01-01T00:00:00Z",
+    ):
+        stale, _ = get_signed_url(dict(params), "test", "test", "JSON", "GET", {})
+    status, body = fetch(stale)
+    assert (status, body["Code"]) == (400, "InvalidTimeStamp.Expired")
+
+
+def test_tea_sdk_v2_signatures(server: Server, region: str) -> None:
+    from alibabacloud_ess20220222.client import Client
+    from alibabacloud_tea_openapi import models as open_api_models
+
+    v2 = Client(
+        open_api_models.Config(
+            access_key_id="test",
+            access_key_secret="test",
+            region_id=region,
+            endpoint=server.url.removeprefix("http://"),
+            protocol="http",
+            signature_algorithm="v2",
+        )
+    )
+    group = v2.create_scaling_group(
+        m.CreateScalingGroupRequest(
+            region_id=region, scaling_group_name="v2", min_size=0, max_size=1
+        )
+    ).body.scaling_group_id
+    assert group.startswith("asg-")
+
+
+def test_every_ecs_action_over_http(ess_legacy: Any, server: Server, region: str) -> None:
+    from aliyunsdkcore.acs_exception.exceptions import ServerException
+
+    zone = ecs_call(ess_legacy, server, region, "DescribeZones")["Zones"]["Zone"][0]["ZoneId"]
+    assert ecs_call(ess_legacy, server, region, "DescribeRegions")["Regions"]["Region"]
+    images = ecs_call(ess_legacy, server, region, "DescribeImages")["Images"]["Image"]
+    assert IMAGE in {i["ImageId"] for i in images}
+    types = ecs_call(ess_legacy, server, region, "DescribeInstanceTypes")["InstanceTypes"][
+        "InstanceType"
+    ]
+    assert "ecs.g6.large" in {t["InstanceTypeId"] for t in types}
+    created = ecs_call(
+        ess_legacy,
+        server,
+        region,
+        "CreateInstance",
+        ImageId=IMAGE,
+        InstanceType="ecs.g6.large",
+        ZoneId=zone,
+    )["InstanceId"]
+    assert statuses(ess_legacy, server, region, [created]) == {created: "Stopped"}
+    ecs_call(ess_legacy, server, region, "StartInstance", InstanceId=created)
+    server.advance(10)
+    [ran] = ecs_call(
+        ess_legacy,
+        server,
+        region,
+        "RunInstances",
+        ImageId=IMAGE,
+        InstanceType="ecs.g6.large",
+        ZoneId=zone,
+        Amount=1,
+    )["InstanceIdSets"]["InstanceIdSet"]
+    server.advance(10)
+    status = ecs_call(ess_legacy, server, region, "DescribeInstanceStatus")["InstanceStatuses"][
+        "InstanceStatus"
+    ]
+    assert {s["InstanceId"]: s["Status"] for s in status} == {created: "Running", ran: "Running"}
+    ecs_call(ess_legacy, server, region, "StopInstance", InstanceId=created)
+    ecs_call(ess_legacy, server, region, "StopInstances", **{"InstanceId.1": ran})
+    server.advance(10)
+    assert set(statuses(ess_legacy, server, region, [created, ran]).values()) == {"Stopped"}
+    ecs_call(ess_legacy, server, region, "StartInstances", **{"InstanceId.1": ran})
+    server.advance(10)
+    with pytest.raises(ServerException) as running:
+        ecs_call(ess_legacy, server, region, "DeleteInstance", InstanceId=ran)
+    assert running.value.get_error_code() == "IncorrectInstanceStatus"
+    ecs_call(ess_legacy, server, region, "DeleteInstance", InstanceId=created)
+    ecs_call(
+        ess_legacy, server, region, "DeleteInstances", **{"InstanceId.1": ran, "Force": "true"}
+    )
+    server.advance(10)
+    assert statuses(ess_legacy, server, region, [created, ran]) == {}
+
+
+def test_activity_detail_health_filter_and_configuration_delete(
+    ess: Any, server: Server, region: str
+) -> None:
+    group = ready_group(ess, server, region, min_size=0, desired=1)
+    [member] = [i.instance_id for i in instances(ess, region, group)]
+    healthy = ess.describe_scaling_instances(
+        m.DescribeScalingInstancesRequest(
+            region_id=region, scaling_group_id=group, health_status="Healthy"
+        )
+    ).body
+    assert [i.instance_id for i in healthy.scaling_instances] == [member]
+    spare = ess.create_scaling_configuration(
+        m.CreateScalingConfigurationRequest(
+            scaling_group_id=group,
+            image_id=IMAGE,
+            instance_type="ecs.g6.large",
+            scaling_configuration_name="spare",
+        )
+    ).body.scaling_configuration_id
+    ess.delete_scaling_configuration(
+        m.DeleteScalingConfigurationRequest(scaling_configuration_id=spare)
+    )
+    activity = ess.remove_instances(
+        m.RemoveInstancesRequest(region_id=region, scaling_group_id=group, instance_ids=[member])
+    ).body.scaling_activity_id
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    detail = ess.describe_scaling_activity_detail(
+        m.DescribeScalingActivityDetailRequest(scaling_activity_id=activity)
+    ).body
+    assert detail.scaling_activity_id == activity and member in detail.detail

@@ -435,3 +435,15 @@ def region_of_group(ctx: Context, account: str, group_id: str) -> str | None:
             select(groups.c.region).where(groups.c.account == account, groups.c.id == group_id)
         ).scalar()
     return region
+
+
+def activity_by_id(ctx: Context, scope: Scope, activity_id: str) -> Any:
+    """Activity ids are unique across regions; DescribeScalingActivityDetail names no region."""
+    with ctx.db.read() as conn:
+        return conn.execute(
+            select(activities).where(
+                activities.c.account == scope.account,
+                activities.c.cloud == scope.cloud.value,
+                activities.c.id == activity_id,
+            )
+        ).first()

@@ -439,16 +439,13 @@ class EssService:
         }
 
     def DescribeScalingActivityDetail(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        page = queries.ess_activities_page(
-            self.ctx, scope, None, [p["ScalingActivityId"]], None, 1, 1
-        )
-        if not page.rows:
+        row = queries.activity_by_id(self.ctx, scope, p["ScalingActivityId"])
+        if row is None:
             raise AliyunError(
                 "InvalidScalingActivityId.NotFound",
                 "The specified scaling activity does not exist.",
                 404,
             )
-        row = page.rows[0]
         children = queries.children_of(self.ctx, [row.id])[row.id]
         detail = "; ".join(
             f"{c.instance_id}: {c.status}" + (f" ({c.status_message})" if c.status_message else "")
