@@ -13,6 +13,7 @@ from tidewater.cloud.sim.compute import new_instance_id as sim_instance_id
 from tidewater.cloud.sim.ec2 import SimEc2
 from tidewater.cloud.sim.ecs import SimEcs
 from tidewater.cloud.sim.timing import Timing
+from tidewater.cloud.sim.traffic import SimTraffic
 from tidewater.config import Settings
 from tidewater.dialects.aliyun import ess_api
 from tidewater.dialects.aliyun.ecs import EcsService
@@ -77,7 +78,8 @@ def build(
         scale=settings.sim_time_scale,
     )
     compute = SimCompute(db, clock, timing, new_instance_id or sim_instance_id)
-    ctx = Context(db=db, clock=clock, compute=compute, node=settings.node)
+    traffic = SimTraffic()
+    ctx = Context(db=db, clock=clock, compute=compute, traffic=traffic, node=settings.node)
     runner = Runner(ctx)
     ctx.wake = runner.wake
     keys = KeyRing(ctx)

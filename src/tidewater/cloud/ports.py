@@ -45,6 +45,37 @@ class Machine:
         return self.state == "running"
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Something that sends traffic to a group's instances: a balancer, or a DB whitelist."""
+
+    kind: str  # "clb", "target_group" (AWS); "slb", "rds" (Alibaba Cloud)
+    ref: str  # balancer name, target group ARN, SLB id or RDS instance id
+    weight: int | None = None  # SLB backend weight for new instances
+
+
+class Traffic(Protocol):
+    """Balancers and whitelists; every call is idempotent so a resumed step may repeat it."""
+
+    def exists(self, scope: Scope, target: Target) -> bool: ...
+
+    def usable(self, scope: Scope, target: Target) -> bool:
+        """Whether it is in a state that allows instances to join or leave (active, Running)."""
+        ...
+
+    def register(self, scope: Scope, target: Target, ids: Sequence[str]) -> None: ...
+
+    def deregister(self, scope: Scope, target: Target, ids: Sequence[str]) -> datetime | None:
+        """Take instances out; returns when their connections will have drained, if later."""
+        ...
+
+    def drained(self, scope: Scope, target: Target, ids: Sequence[str]) -> bool: ...
+
+    def set_weight(self, scope: Scope, target: Target, ids: Sequence[str], weight: int) -> None:
+        """SLB: a standby instance stays a backend with weight 0."""
+        ...
+
+
 class Compute(Protocol):
     """A cloud's virtual machines; every call is idempotent so a resumed step may repeat it."""
 

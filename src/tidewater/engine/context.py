@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from tidewater.clock import Clock
-from tidewater.cloud.ports import Compute
+from tidewater.cloud.ports import Compute, Traffic
 from tidewater.store.database import Database
 
 
@@ -18,6 +18,7 @@ class Context:
     db: Database
     clock: Clock
     compute: Compute
+    traffic: Traffic
     node: str = "node-1"
     wake: Callable[[], None] = field(default=lambda: None)
 

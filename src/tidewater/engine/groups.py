@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from tidewater.cloud.ports import Subnet
+from tidewater.cloud.ports import Subnet, Target
 from tidewater.domain import group as rules
 from tidewater.domain.activity import TERMINAL
 from tidewater.domain.group import GroupStatus, Process, Rules
@@ -52,6 +52,11 @@ class GroupSpec:
     rules: Rules = field(default_factory=Rules)
     status: GroupStatus = GroupStatus.ACTIVE  # ESS groups are born Inactive, without a launch
     rename: str | None = None  # ESS groups keep their id and may change their name
+    targets: list[Target] = field(default_factory=list)  # balancers and DB whitelists to join
+
+
+def target_json(target: Target) -> dict[str, Any]:
+    return {"kind": target.kind, "ref": target.ref, "weight": target.weight}
 
 
 def _trigger(kind: str, now: datetime, before: int, after: int) -> dict[str, Any]:
@@ -150,6 +155,7 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
                 health_check_grace=spec.health_check_grace or 0,
                 rules=dataclasses.asdict(spec.rules),
                 settings=spec.settings,
+                targets=[target_json(t) for t in spec.targets],
                 trigger=_trigger("create", now, 0, desired),
                 dirty=True,
                 retry_at=None,

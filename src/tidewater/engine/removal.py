@@ -7,11 +7,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from tidewater.cloud.ports import Target
 from tidewater.domain import group as rules
 from tidewater.domain.activity import Kind, Status, Trigger
 from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
+from tidewater.engine.attachments import check_usable
 from tidewater.engine.context import Context
 from tidewater.engine.instances import open_group
 from tidewater.engine.records import add_activity
@@ -68,6 +70,7 @@ def remove(
             return already
         row, group_, current = open_group(conn, scope, group)
         rules.check_batch(ids, "remove", LIMIT)
+        check_usable(ctx, scope, [Target(t["kind"], t["ref"]) for t in row.targets])
         if policy == "recycle" and row.settings.get("ScalingPolicy") != "recycle":
             raise Refusal("remove_policy.unsupported", group=group, policy=policy)
         chosen: list[Member] = []

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from tidewater.cloud.ports import LaunchSpec, Subnet
+from tidewater.cloud.ports import LaunchSpec, Subnet, Target
 from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
 from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.refusal import Refusal
@@ -295,6 +295,8 @@ def boot(ctx: Context, activity: Any) -> None:
                 "Instance failed to reach running state. Launching EC2 instance failed.",
             )
             return
+    join(ctx, activity)
+    with ctx.db.write() as conn:
         conn.execute(
             update(members)
             .where(
@@ -309,10 +311,63 @@ def boot(ctx: Context, activity: Any) -> None:
 # -- instances leaving or resting -------------------------------------------------------------
 
 
+def targets_of(conn: Connection, activity: Any) -> list[Target]:
+    targets = conn.execute(
+        select(groups.c.targets).where(groups.c.id == activity.group_id)
+    ).scalar()
+    return [Target(t["kind"], t["ref"], t.get("weight")) for t in targets or ()]
+
+
 def deregister(ctx: Context, activity: Any) -> None:
-    """Take the instance out of traffic first; balancers come with their own step later."""
+    """Take the instance out of traffic first, then wait for its connections to drain.
+
+    An ESS instance entering standby stays an SLB backend with weight 0 instead.
+    """
+    scope, now = scope_of(activity), ctx.clock.now()
+    with ctx.db.read() as conn:
+        targets = targets_of(conn, activity)
+    ids = [activity.instance_id]
+    until: datetime | None = None
+    for target in targets:
+        if activity.kind == Kind.ENTER_STANDBY and target.kind == "slb":
+            ctx.traffic.set_weight(scope, target, ids, 0)
+            continue
+        done = ctx.traffic.deregister(scope, target, ids)
+        if done is not None and done > now and (until is None or done > until):
+            until = done
     with ctx.db.write() as conn:
-        move(conn, activity, next_step(activity), ctx.clock.now())
+        if until is None:
+            move(conn, activity, next_step(activity), now)
+        else:
+            move(conn, activity, "drain", until, status=Status.DRAINING.value)
+
+
+def drain(ctx: Context, activity: Any) -> None:
+    """Finish waiting for connection draining on every balancer the instance left."""
+    scope, now = scope_of(activity), ctx.clock.now()
+    with ctx.db.read() as conn:
+        targets = targets_of(conn, activity)
+    ids = [activity.instance_id]
+    waiting = [t for t in targets if not ctx.traffic.drained(scope, t, ids)]
+    with ctx.db.write() as conn:
+        if waiting:
+            move(conn, activity, "drain", now + POLL)
+            return
+        # the activity resumes after the step that sent it draining
+        path = activity.facts.get("path") or PATHS[activity.kind]
+        status = Status.PRE_IN_SERVICE if activity.kind == Kind.EXIT_STANDBY else Status.IN_PROGRESS
+        move(conn, activity, str(path[path.index("deregister") + 1]), now, status=status.value)
+
+
+def join(ctx: Context, activity: Any) -> None:
+    """Put an instance into every balancer and whitelist of its group before it serves."""
+    scope = scope_of(activity)
+    with ctx.db.read() as conn:
+        targets = targets_of(conn, activity)
+    for target in targets:
+        ctx.traffic.register(scope, target, [activity.instance_id])
+        if activity.kind == Kind.EXIT_STANDBY and target.kind == "slb":
+            ctx.traffic.set_weight(scope, target, [activity.instance_id], target.weight or 50)
 
 
 def halt(ctx: Context, activity: Any) -> None:
@@ -386,6 +441,7 @@ def register(ctx: Context, activity: Any) -> None:
                 [activity.instance_id],
                 {GROUP_TAG[scope.cloud]: group.name if scope.cloud is Cloud.AWS else group.id},
             )
+    join(ctx, activity)
     with ctx.db.write() as conn:
         conn.execute(
             update(members)
@@ -409,4 +465,5 @@ STEPS: dict[str, Step] = {
     "register": register,
     "halt": halt,
     "halted": halted,
+    "drain": drain,
 }

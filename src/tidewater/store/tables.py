@@ -171,6 +171,7 @@ groups = Table(
     Column("health_check_grace", Integer, nullable=False),
     Column("rules", JSON, nullable=False),
     Column("settings", JSON, nullable=False),  # everything stored and reported but not acted on
+    Column("targets", JSON, nullable=False, default=list),  # balancers and DB whitelists
     Column("trigger", JSON),  # the last desired-capacity change, quoted in launch causes
     Column("dirty", Boolean, nullable=False, default=False),  # the reconciler must look
     Column("retry_at", Time),  # after a failed launch the reconciler waits until then

@@ -178,6 +178,22 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         "The specified value of parameter AdjustmentType is not valid.",
     ),
+    "balancer.unusable": (
+        "IncorrectLoadBalancerStatus",
+        400,
+        "The current status of the specified load balancer does not support this action.",
+    ),
+    "db.unusable": (
+        "IncorrectDBInstanceStatus",
+        400,
+        'The current status of DB instance "{db}" does not support this action.',
+    ),
+    "slb.not_found": (
+        "InvalidLoadBalancerId.NotFound",
+        404,
+        "The specified Load Balancer does not exist.",
+    ),
+    "rds.not_found": ("InvalidDBInstanceId.NotFound", 404, 'DB instance "{ref}" does not exist.'),
     "token.invalid": (
         "InvalidParameter",
         400,

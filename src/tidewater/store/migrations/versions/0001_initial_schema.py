@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:11:18.324733
+Create Date: 2026-11-22 04:39:02.950016
 """
 
 import sqlalchemy as sa
@@ -109,6 +109,7 @@ def upgrade() -> None:
         sa.Column("health_check_grace", sa.Integer(), nullable=False),
         sa.Column("rules", sa.JSON(), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("targets", sa.JSON(), nullable=False),
         sa.Column("trigger", sa.JSON(), nullable=True),
         sa.Column("dirty", sa.Boolean(), nullable=False),
         sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
