@@ -115,6 +115,9 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
     rules.check_bounds(min_size, max_size, spec.desired)
     desired = spec.desired if spec.desired is not None else min_size
     zones, subnets = placement(ctx, scope, spec.zones, spec.subnets)
+    for target in spec.targets:
+        if not ctx.traffic.exists(scope, target):
+            raise Refusal(f"{target.kind}.not_found", ref=target.ref)
     now = ctx.clock.now()
     with ctx.change() as conn:
         if spec.status is GroupStatus.ACTIVE or spec.launch:

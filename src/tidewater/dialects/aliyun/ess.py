@@ -10,10 +10,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from tidewater.cloud.ports import Target
 from tidewater.dialects.aliyun.errors import AliyunError
 from tidewater.domain.group import GroupStatus, Rules
 from tidewater.domain.scope import Scope
 from tidewater.engine import (
+    attachments,
     groups,
     instances,
     queries,
@@ -115,6 +117,8 @@ class EssService:
                 tracks_desired=desired is not None,
             ),
             status=GroupStatus.INACTIVE,
+            targets=[Target("slb", ref, 50) for ref in p.get("LoadBalancerIds") or []]
+            + [Target("rds", ref) for ref in p.get("DBInstanceIds") or []],
         )
         if (
             spec.min_size is not None
@@ -188,8 +192,8 @@ class EssService:
             "MultiAZPolicy": settings.get("MultiAZPolicy", "PRIORITY"),
             "HealthCheckType": row.health_check_type,
             "GroupDeletionProtection": bool(settings.get("GroupDeletionProtection")),
-            "LoadBalancerIds": list(settings.get("LoadBalancerIds") or []),
-            "DBInstanceIds": list(settings.get("DBInstanceIds") or []),
+            "LoadBalancerIds": [t["ref"] for t in row.targets if t["kind"] == "slb"],
+            "DBInstanceIds": [t["ref"] for t in row.targets if t["kind"] == "rds"],
             "SuspendedProcesses": list(row.suspended),
             "GroupType": settings.get("GroupType", "ECS"),
             "CreationTime": stamp(row.created_at),
@@ -519,6 +523,33 @@ class EssService:
             p.get("ClientToken"),
         )
         return {"ScalingActivityId": made["id"], "ActivityType": "ScalingActivity"}
+
+    # -- load balancers and DB whitelists -----------------------------------------------------
+
+    def AttachLoadBalancers(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        new = [Target("slb", ref, 50) for ref in p.get("LoadBalancers") or []]
+        new += [
+            Target("slb", c["LoadBalancerId"], c.get("Weight", 50))
+            for c in p.get("LoadBalancerConfigs") or []
+            if c.get("LoadBalancerId")
+        ]
+        attachments.attach(self.ctx, scope, p["ScalingGroupId"], new)
+        return {}
+
+    def DetachLoadBalancers(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        gone = [Target("slb", ref) for ref in p["LoadBalancers"]]
+        attachments.detach(self.ctx, scope, p["ScalingGroupId"], gone)
+        return {}
+
+    def AttachDBInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        new = [Target("rds", ref) for ref in p["DBInstances"]]
+        attachments.attach(self.ctx, scope, p["ScalingGroupId"], new)
+        return {}
+
+    def DetachDBInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        gone = [Target("rds", ref) for ref in p["DBInstances"]]
+        attachments.detach(self.ctx, scope, p["ScalingGroupId"], gone)
+        return {}
 
     def DescribeRegions(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tidewater.cloud.ports import Target
 from tidewater.dialects.aws import activities
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.service import Handler
 from tidewater.domain.group import Process
 from tidewater.domain.scope import Scope
-from tidewater.engine import groups, instances, launch_configurations, queries
+from tidewater.engine import attachments, groups, instances, launch_configurations, queries
 from tidewater.engine.context import Context
 from tidewater.engine.groups import GroupSpec, Tag
 
@@ -138,12 +139,31 @@ def _spec(params: Mapping[str, Any], create: bool) -> GroupSpec:
         termination_policies=params.get("TerminationPolicies"),
         new_instances_protected=params.get("NewInstancesProtectedFromScaleIn"),
         tags=_tags(params.get("Tags")) if create else [],
-        settings={k: params[k] for k in ECHOED if k in params},
+        settings={k: params[k] for k in ECHOED if k in params and k not in TRAFFIC_KEYS},
+        targets=_targets(params) if create else [],
     )
 
 
 def _filters(params: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
     return [(f.get("Name") or "", f.get("Values") or []) for f in params.get("Filters") or ()]
+
+
+TRAFFIC_KEYS = ("LoadBalancerNames", "TargetGroupARNs", "TrafficSources")
+SOURCE_KINDS = {"elb": "clb", "elbv2": "target_group"}
+KIND_SOURCES = {kind: source for source, kind in SOURCE_KINDS.items()}
+
+
+def _targets(params: Mapping[str, Any]) -> list[Target]:
+    found = [Target("clb", name) for name in params.get("LoadBalancerNames") or []]
+    found += [Target("target_group", arn) for arn in params.get("TargetGroupARNs") or []]
+    for source in params.get("TrafficSources") or []:
+        kind = SOURCE_KINDS.get(source.get("Type") or "elbv2")
+        if kind is None:
+            raise AwsError(
+                "ValidationError", f"Traffic source type {source.get('Type')} is not supported."
+            )
+        found.append(Target(kind, source["Identifier"]))
+    return found
 
 
 def _launch_out(launch: Mapping[str, Any]) -> dict[str, Any]:
@@ -216,8 +236,8 @@ class AutoScalingService:
             "DesiredCapacity": row.desired,
             "DefaultCooldown": row.default_cooldown,
             "AvailabilityZones": row.zones,
-            "LoadBalancerNames": settings.get("LoadBalancerNames", []),
-            "TargetGroupARNs": settings.get("TargetGroupARNs", []),
+            "LoadBalancerNames": [t["ref"] for t in row.targets if t["kind"] == "clb"],
+            "TargetGroupARNs": [t["ref"] for t in row.targets if t["kind"] == "target_group"],
             "HealthCheckType": row.health_check_type,
             "HealthCheckGracePeriod": row.health_check_grace,
             "Instances": [self._member(m) for m in members],
@@ -244,7 +264,9 @@ class AutoScalingService:
                 f"arn:aws:iam::{row.account}:role/aws-service-role/autoscaling.amazonaws.com/"
                 "AWSServiceRoleForAutoScaling",
             ),
-            "TrafficSources": settings.get("TrafficSources", []),
+            "TrafficSources": [
+                {"Identifier": t["ref"], "Type": KIND_SOURCES[t["kind"]]} for t in row.targets
+            ],
         }
         if row.status != "InService":
             out["Status"] = row.status
@@ -474,6 +496,70 @@ class AutoScalingService:
                 for r in page.rows
             ],
             "NextToken": page.next_token,
+        }
+
+    # -- load balancers, target groups and traffic sources ------------------------------------
+
+    def _attached(self, scope: Scope, group: str, kind: str) -> list[Target]:
+        return [t for t in attachments.targets(self.ctx, scope, group) if t.kind == kind]
+
+    def AttachLoadBalancers(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        targets = [Target("clb", n) for n in p.get("LoadBalancerNames") or []]
+        attachments.attach(self.ctx, scope, p["AutoScalingGroupName"], targets)
+        return {}
+
+    def DetachLoadBalancers(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        targets = [Target("clb", n) for n in p.get("LoadBalancerNames") or []]
+        attachments.detach(self.ctx, scope, p["AutoScalingGroupName"], targets)
+        return {}
+
+    def DescribeLoadBalancers(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        found = self._attached(scope, p["AutoScalingGroupName"], "clb")
+        return {"LoadBalancers": [{"LoadBalancerName": t.ref, "State": "InService"} for t in found]}
+
+    def AttachLoadBalancerTargetGroups(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        targets = [Target("target_group", a) for a in p.get("TargetGroupARNs") or []]
+        attachments.attach(self.ctx, scope, p["AutoScalingGroupName"], targets)
+        return {}
+
+    def DetachLoadBalancerTargetGroups(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        targets = [Target("target_group", a) for a in p.get("TargetGroupARNs") or []]
+        attachments.detach(self.ctx, scope, p["AutoScalingGroupName"], targets)
+        return {}
+
+    def DescribeLoadBalancerTargetGroups(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        found = self._attached(scope, p["AutoScalingGroupName"], "target_group")
+        return {
+            "LoadBalancerTargetGroups": [
+                {"LoadBalancerTargetGroupARN": t.ref, "State": "InService"} for t in found
+            ]
+        }
+
+    def AttachTrafficSources(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        attachments.attach(self.ctx, scope, p["AutoScalingGroupName"], _targets(p))
+        return {}
+
+    def DetachTrafficSources(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        attachments.detach(self.ctx, scope, p["AutoScalingGroupName"], _targets(p))
+        return {}
+
+    def DescribeTrafficSources(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        wanted = p.get("TrafficSourceType")
+        found = [
+            t
+            for t in attachments.targets(self.ctx, scope, p["AutoScalingGroupName"])
+            if t.kind in KIND_SOURCES and wanted in (None, KIND_SOURCES[t.kind])
+        ]
+        return {
+            "TrafficSources": [
+                {
+                    "TrafficSource": t.ref,
+                    "Identifier": t.ref,
+                    "Type": KIND_SOURCES[t.kind],
+                    "State": "InService",
+                }
+                for t in found
+            ]
         }
 
     # -- what tools call on every run; empty until those features exist -----------------------

@@ -207,6 +207,16 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "AMI {image_id} is invalid: The image id '[{image_id}]' does not exist",
     ),
     "token.invalid": ("InvalidNextToken", 400, "The token '{token}' was invalid"),
+    "clb.not_found": (
+        "ValidationError",
+        400,
+        "Provided Load Balancers may not be valid. Please ensure they exist and try again.",
+    ),
+    "target_group.not_found": (
+        "ValidationError",
+        400,
+        "Provided Target Groups may not be valid. Please ensure they exist and try again.",
+    ),
     "max_records.range": (
         "ValidationError",
         400,
