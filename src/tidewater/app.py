@@ -85,10 +85,10 @@ def build(
     keys = KeyRing(ctx)
     keys.seed(settings.access_key_id, settings.secret_access_key, settings.aws_account_id)
     aws = AwsFront(
-        {
-            "autoscaling": Product(Protocol("autoscaling"), AutoScalingService(ctx)),
-            "ec2": Product(Protocol("ec2"), Ec2Service(SimEc2(compute), runner.wake)),
-        },
+        [
+            Product(Protocol("autoscaling"), AutoScalingService(ctx)),
+            Product(Protocol("ec2"), Ec2Service(SimEc2(compute), runner.wake)),
+        ],
         keys,
         Clock(),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -53,17 +53,23 @@ class Product:
 class AwsFront:
     """Routes a signed AWS request to one product's handler and renders the outcome."""
 
-    def __init__(self, products: Mapping[str, Product], keys: KeyRing, wall: Clock) -> None:
-        self.products = dict(products)  # keyed by signing name
-        self.by_version = {p.protocol.api_version: name for name, p in self.products.items()}
+    def __init__(self, products: Sequence[Product], keys: KeyRing, wall: Clock) -> None:
+        # Classic ELB and ELBv2 share a signing name; their API versions tell them apart.
+        self.by_version = {p.protocol.api_version: p for p in products}
+        self.by_name: dict[str, Product] = {}
+        for product in products:
+            self.by_name.setdefault(product.service.signing_name, product)
         self.keys = keys
         self.wall = wall  # signatures are checked against real time, never the simulated clock
 
-    def product_for(self, headers: Mapping[str, str], params: Mapping[str, str]) -> str:
+    def product_for(self, headers: Mapping[str, str], params: Mapping[str, str]) -> Product:
+        by_version = self.by_version.get(params.get("Version", ""))
         claimed = sigv4.scope_of(headers, params)
-        if claimed is not None and claimed[2] in self.products:
-            return claimed[2]
-        return self.by_version.get(params.get("Version", ""), "autoscaling")
+        if claimed is not None and claimed[2] in self.by_name:
+            if by_version is not None and by_version.service.signing_name == claimed[2]:
+                return by_version
+            return self.by_name[claimed[2]]
+        return by_version or self.by_name["autoscaling"]
 
     async def handle(
         self,
@@ -75,8 +81,8 @@ class AwsFront:
         params: Mapping[str, str],
         request_id: str,
     ) -> Reply:
-        name = self.product_for(headers, params)
-        product = self.products[name]
+        product = self.product_for(headers, params)
+        name = product.service.signing_name
         action = params.get("Action", "")
         try:
             credential = sigv4.verify(
