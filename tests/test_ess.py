@@ -839,3 +839,169 @@ def test_activity_detail_health_filter_and_configuration_delete(
         m.DescribeScalingActivityDetailRequest(scaling_activity_id=activity)
     ).body
     assert detail.scaling_activity_id == activity and member in detail.detail
+
+
+def aliyun_call(
+    client: Any, server: Server, region: str, product_version: str, action: str, **params: Any
+) -> Any:
+    from aliyunsdkcore.request import CommonRequest
+
+    request = CommonRequest(
+        domain=server.url.removeprefix("http://"), version=product_version, action_name=action
+    )
+    request.set_protocol_type("http")
+    request.add_query_param("RegionId", region)
+    for key, value in params.items():
+        request.add_query_param(key, value)
+    return json.loads(client.do_action_with_exception(request))
+
+
+def test_instances_join_and_leave_slb_backends_and_rds_whitelists(
+    ess: Any, ess_legacy: Any, server: Server, region: str
+) -> None:
+    lb = aliyun_call(
+        ess_legacy, server, region, "2014-05-15", "CreateLoadBalancer", AddressType="intranet"
+    )["LoadBalancerId"]
+    db = aliyun_call(
+        ess_legacy,
+        server,
+        region,
+        "2014-08-15",
+        "CreateDBInstance",
+        Engine="MySQL",
+        EngineVersion="8.0",
+        DBInstanceClass="rds.mysql.s1.small",
+        DBInstanceStorage=20,
+        DBInstanceNetType="Intranet",
+        SecurityIPList="127.0.0.1",
+        PayType="Postpaid",
+    )["DBInstanceId"]
+    server.advance(120)
+
+    def backends() -> dict[str, int]:
+        found = aliyun_call(
+            ess_legacy,
+            server,
+            region,
+            "2014-05-15",
+            "DescribeLoadBalancerAttribute",
+            LoadBalancerId=lb,
+        )
+        return {b["ServerId"]: int(b["Weight"]) for b in found["BackendServers"]["BackendServer"]}
+
+    def whitelist() -> str:
+        items = aliyun_call(
+            ess_legacy,
+            server,
+            region,
+            "2014-08-15",
+            "DescribeDBInstanceIPArrayList",
+            DBInstanceId=db,
+        )["Items"]["DBInstanceIPArray"]
+        return ",".join(i["SecurityIPList"] for i in items)
+
+    group = ess.create_scaling_group(
+        m.CreateScalingGroupRequest(
+            region_id=region,
+            scaling_group_name="web",
+            min_size=0,
+            max_size=4,
+            desired_capacity=2,
+            load_balancer_ids=json.dumps([lb]),
+            dbinstance_ids=json.dumps([db]),
+        )
+    ).body.scaling_group_id
+    ess.create_scaling_configuration(
+        m.CreateScalingConfigurationRequest(
+            scaling_group_id=group, image_id=IMAGE, instance_type="ecs.g6.large"
+        )
+    )
+    ess.enable_scaling_group(m.EnableScalingGroupRequest(region_id=region, scaling_group_id=group))
+    server.settle()
+    server.advance(10)
+    members = sorted(i.instance_id for i in instances(ess, region, group))
+    assert sorted(backends()) == members and set(backends().values()) == {50}
+    ips = {
+        i["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0]
+        for i in ecs_call(
+            ess_legacy, server, region, "DescribeInstances", InstanceIds=json.dumps(members)
+        )["Instances"]["Instance"]
+    }
+    assert ips <= set(whitelist().split(","))
+    [described] = ess.describe_scaling_groups(
+        m.DescribeScalingGroupsRequest(region_id=region, scaling_group_ids=[group])
+    ).body.scaling_groups
+    assert described.load_balancer_ids == [lb] and described.dbinstance_ids == [db]
+
+    ess.enter_standby(m.EnterStandbyRequest(scaling_group_id=group, instance_ids=members[:1]))
+    server.settle()
+    assert backends()[members[0]] == 0, "a standby instance stays a backend with weight 0"
+    ess.exit_standby(m.ExitStandbyRequest(scaling_group_id=group, instance_ids=members[:1]))
+    server.settle()
+    assert backends()[members[0]] == 50
+
+    aliyun_call(
+        ess_legacy,
+        server,
+        region,
+        "2014-05-15",
+        "SetLoadBalancerStatus",
+        LoadBalancerId=lb,
+        LoadBalancerStatus="inactive",
+    )
+    assert error_of(
+        ess.remove_instances,
+        m.RemoveInstancesRequest(
+            region_id=region, scaling_group_id=group, instance_ids=members[:1]
+        ),
+    ) == (
+        "IncorrectLoadBalancerStatus",
+        400,
+        "The current status of the specified load balancer does not support this action.",
+    )
+    aliyun_call(
+        ess_legacy,
+        server,
+        region,
+        "2014-05-15",
+        "SetLoadBalancerStatus",
+        LoadBalancerId=lb,
+        LoadBalancerStatus="active",
+    )
+    aliyun_call(ess_legacy, server, region, "2014-08-15", "RestartDBInstance", DBInstanceId=db)
+    assert error_of(
+        ess.remove_instances,
+        m.RemoveInstancesRequest(
+            region_id=region, scaling_group_id=group, instance_ids=members[:1]
+        ),
+    ) == (
+        "IncorrectDBInstanceStatus",
+        400,
+        f'The current status of DB instance "{db}" does not support this action.',
+    )
+    assert sorted(backends()) == members, "a refused removal changes nothing"
+    server.advance(60)
+
+    ess.remove_instances(
+        m.RemoveInstancesRequest(region_id=region, scaling_group_id=group, instance_ids=members[:1])
+    )
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    assert sorted(backends()) == members[1:]
+    gone_ip = next(
+        iter(
+            ips
+            - {
+                i["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0]
+                for i in ecs_call(
+                    ess_legacy,
+                    server,
+                    region,
+                    "DescribeInstances",
+                    InstanceIds=json.dumps(members[1:]),
+                )["Instances"]["Instance"]
+            }
+        )
+    )
+    assert gone_ip not in whitelist().split(",")

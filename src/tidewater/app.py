@@ -8,18 +8,25 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 
 from tidewater.clock import Clock
+from tidewater.cloud.sim.balancers import SimBalancers
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.compute import new_instance_id as sim_instance_id
 from tidewater.cloud.sim.ec2 import SimEc2
 from tidewater.cloud.sim.ecs import SimEcs
+from tidewater.cloud.sim.rds import SimRds
+from tidewater.cloud.sim.slb import SimSlb
 from tidewater.cloud.sim.timing import Timing
 from tidewater.cloud.sim.traffic import SimTraffic
 from tidewater.config import Settings
 from tidewater.dialects.aliyun import ess_api
 from tidewater.dialects.aliyun.ecs import EcsService
 from tidewater.dialects.aliyun.ess import EssService
+from tidewater.dialects.aliyun.rds import RdsService
+from tidewater.dialects.aliyun.slb import SlbService
 from tidewater.dialects.aws.autoscaling import AutoScalingService
 from tidewater.dialects.aws.ec2 import Ec2Service
+from tidewater.dialects.aws.elb import ElbService
+from tidewater.dialects.aws.elbv2 import Elbv2Service
 from tidewater.dialects.aws.protocol import Protocol
 from tidewater.domain.scope import Cloud
 from tidewater.engine import queries
@@ -78,7 +85,9 @@ def build(
         scale=settings.sim_time_scale,
     )
     compute = SimCompute(db, clock, timing, new_instance_id or sim_instance_id)
-    traffic = SimTraffic()
+    slb, rds = SimSlb(compute), SimRds(compute)
+    balancers = SimBalancers(compute)
+    traffic = SimTraffic(balancers=balancers, slb=slb, rds=rds)
     ctx = Context(db=db, clock=clock, compute=compute, traffic=traffic, node=settings.node)
     runner = Runner(ctx)
     ctx.wake = runner.wake
@@ -88,6 +97,8 @@ def build(
         [
             Product(Protocol("autoscaling"), AutoScalingService(ctx)),
             Product(Protocol("ec2"), Ec2Service(SimEc2(compute), runner.wake)),
+            Product(Protocol("elb"), ElbService(balancers)),
+            Product(Protocol("elbv2"), Elbv2Service(balancers)),
         ],
         keys,
         Clock(),
@@ -97,12 +108,15 @@ def build(
         db.dispose()
 
     ecs = EcsService(SimEcs(compute), runner.wake)
+    slb_api, rds_api = SlbService(slb, runner.wake), RdsService(rds, runner.wake)
     ess = AliyunProduct(
         "Ess", "ess.aliyuncs.com", EssService(ctx).handlers, ess_api.parse, ess_api.shape
     )
     aliyun = AliyunFront(
         {
             ecs.version: AliyunProduct(ecs.product, "ecs.aliyuncs.com", ecs.handlers),
+            slb_api.version: AliyunProduct(slb_api.product, "slb.aliyuncs.com", slb_api.handlers),
+            rds_api.version: AliyunProduct(rds_api.product, "rds.aliyuncs.com", rds_api.handlers),
             **{version: ess for version in ess_api.VERSIONS},
         },
         keys,

@@ -271,3 +271,161 @@ scaling_rules = Table(
     Column("created_at", Time, nullable=False),
     Index(None, "group_id"),
 )
+
+
+# The simulated SLB and RDS: balancer backends and DB whitelists for ESS groups.
+sim_slbs = Table(
+    "sim_slbs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("address_type", String(16), nullable=False),  # internet | intranet
+    Column("network_type", String(16), nullable=False),  # vpc | classic
+    Column("vpc_id", String(32), nullable=False),  # "" for classic
+    Column("vswitch_id", String(32), nullable=False),
+    Column("address", String(16), nullable=False),
+    Column("master_zone", String(32), nullable=False),
+    Column("slave_zone", String(32), nullable=False),
+    Column("spec", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # active | inactive
+    Column("created_at", Time, nullable=False),
+    Index(None, "account", "region", "created_at"),
+)
+
+
+sim_slb_backends = Table(
+    "sim_slb_backends",
+    metadata,
+    Column("lb_id", String(32), ForeignKey("sim_slbs.id", ondelete="CASCADE"), primary_key=True),
+    Column("server_id", String(32), primary_key=True),
+    Column("weight", Integer, nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("position", Integer, nullable=False),  # the order in which servers were added
+    Index(None, "server_id"),
+)
+
+
+sim_rds_instances = Table(
+    "sim_rds_instances",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("engine", String(16), nullable=False),
+    Column("engine_version", String(16), nullable=False),
+    Column("instance_class", String(64), nullable=False),
+    Column("storage", Integer, nullable=False),
+    Column("net_type", String(16), nullable=False),  # Internet | Intranet
+    Column("pay_type", String(16), nullable=False),
+    Column("description", String(256), nullable=False),
+    Column("zone", String(32), nullable=False),
+    Column("vpc_id", String(32), nullable=False),
+    Column("vswitch_id", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # Creating | Rebooting | Running
+    Column("due_at", Time),  # when Creating or Rebooting becomes Running
+    Column("created_at", Time, nullable=False),
+    Column("client_token", String(64)),
+    UniqueConstraint("account", "region", "client_token"),
+    Index(None, "account", "region", "created_at"),
+)
+
+
+sim_rds_ips = Table(
+    "sim_rds_ips",
+    metadata,
+    Column(
+        "db_id",
+        String(32),
+        ForeignKey("sim_rds_instances.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("name", String(64), primary_key=True),
+    Column("attribute", String(16), nullable=False),  # "" | hidden
+    Column("ips", Text, nullable=False),  # comma-separated, in the order they were added
+)
+
+
+# The simulated Classic ELB and ELBv2: balancers, listeners, target groups, targets.
+sim_load_balancers = Table(
+    "sim_load_balancers",
+    metadata,
+    Column("arn", String(400), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("family", String(8), nullable=False),  # "classic" or "v2": two name spaces
+    Column("name", String(32), nullable=False),
+    Column("type", String(16), nullable=False),  # classic, application, network
+    Column("scheme", String(16), nullable=False),
+    Column("dns_name", String(255), nullable=False),
+    Column("vpc_id", String(32), nullable=False),
+    Column("zones", JSON, nullable=False),
+    Column("subnets", JSON, nullable=False),
+    Column("security_groups", JSON, nullable=False),
+    Column("listeners", JSON, nullable=False),  # Classic listeners; ELBv2 ones have a table
+    Column("settings", JSON, nullable=False),  # what an idempotent re-create must repeat
+    Column("attributes", JSON, nullable=False),
+    Column("created_at", Time, nullable=False),
+    UniqueConstraint("account", "region", "family", "name"),
+)
+
+
+sim_listeners = Table(
+    "sim_listeners",
+    metadata,
+    Column("arn", String(400), primary_key=True),
+    Column(
+        "load_balancer_arn",
+        String(400),
+        ForeignKey("sim_load_balancers.arn", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("protocol", String(16), nullable=False),
+    Column("target_groups", JSON, nullable=False),  # ARNs its default actions forward to
+    Column("data", JSON, nullable=False),  # DefaultActions, SslPolicy, Certificates as given
+    Column("created_at", Time, nullable=False),
+    UniqueConstraint("load_balancer_arn", "port"),
+    Index(None, "account", "region"),
+)
+
+
+sim_target_groups = Table(
+    "sim_target_groups",
+    metadata,
+    Column("arn", String(400), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(32), nullable=False),
+    Column("protocol", String(16)),
+    Column("port", Integer),
+    Column("vpc_id", String(32)),
+    Column("target_type", String(16), nullable=False),
+    Column("health_check", JSON, nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("created_at", Time, nullable=False),
+    UniqueConstraint("account", "region", "name"),
+)
+
+
+# One registration of an instance with a Classic load balancer (owner = its ARN, port 0) or a
+# target group (owner = its ARN). No foreign key: the owner lives in one of two tables.
+sim_targets = Table(
+    "sim_targets",
+    metadata,
+    Column("owner", String(400), primary_key=True),
+    Column("instance_id", String(32), primary_key=True),
+    Column("port", Integer, primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),  # "clb" or "target_group"
+    Column("registered_at", Time, nullable=False),
+    Column("healthy_at", Time, nullable=False),  # when the initial health checks pass
+    Column("draining_until", Time),  # set once deregistered; the row means nothing after it
+    Index(None, "account", "region", "instance_id"),
+    Index(None, "draining_until"),
+)

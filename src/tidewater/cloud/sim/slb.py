@@ -24,15 +24,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
     Connection,
-    ForeignKey,
-    Index,
-    Integer,
     Row,
-    String,
-    Table,
     delete,
     exists,
     func,
@@ -44,43 +38,13 @@ from sqlalchemy import (
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.compute import ALIYUN_ID_ALPHABET, SimCompute, private_ip
 from tidewater.domain.scope import Cloud, Scope
-from tidewater.store.tables import Time, machines, metadata
+from tidewater.store.tables import machines, sim_slb_backends, sim_slbs
 
 Params = Mapping[str, str]
 Output = dict[str, Any]
 
 # -- tables -----------------------------------------------------------------------------------
 
-sim_slbs = Table(
-    "sim_slbs",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("account", String(32), nullable=False),
-    Column("region", String(32), nullable=False),
-    Column("name", String(128), nullable=False),
-    Column("address_type", String(16), nullable=False),  # internet | intranet
-    Column("network_type", String(16), nullable=False),  # vpc | classic
-    Column("vpc_id", String(32), nullable=False),  # "" for classic
-    Column("vswitch_id", String(32), nullable=False),
-    Column("address", String(16), nullable=False),
-    Column("master_zone", String(32), nullable=False),
-    Column("slave_zone", String(32), nullable=False),
-    Column("spec", String(32), nullable=False),
-    Column("status", String(16), nullable=False),  # active | inactive
-    Column("created_at", Time, nullable=False),
-    Index(None, "account", "region", "created_at"),
-)
-
-sim_slb_backends = Table(
-    "sim_slb_backends",
-    metadata,
-    Column("lb_id", String(32), ForeignKey("sim_slbs.id", ondelete="CASCADE"), primary_key=True),
-    Column("server_id", String(32), primary_key=True),
-    Column("weight", Integer, nullable=False),
-    Column("port", Integer, nullable=False),
-    Column("position", Integer, nullable=False),  # the order in which servers were added
-    Index(None, "server_id"),
-)
 
 # -- constants ----------------------------------------------------------------------------------
 
@@ -142,7 +106,9 @@ def _not_found() -> SlbFault:
 
 
 def _malformed() -> SlbFault:
-    return SlbFault("BackendServersMalformed", "the specified parameter BackendServers is unavailable.")
+    return SlbFault(
+        "BackendServersMalformed", "the specified parameter BackendServers is unavailable."
+    )
 
 
 def _too_many() -> SlbFault:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:39:02.950016
+Create Date: 2026-11-22 04:46:03.398400
 """
 
 import sqlalchemy as sa
@@ -190,6 +190,134 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_machines_unobserved"), ["unobserved"], unique=False)
 
     op.create_table(
+        "sim_load_balancers",
+        sa.Column("arn", sa.String(length=400), nullable=False),
+        sa.Column("account", sa.String(length=32), nullable=False),
+        sa.Column("region", sa.String(length=32), nullable=False),
+        sa.Column("family", sa.String(length=8), nullable=False),
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("scheme", sa.String(length=16), nullable=False),
+        sa.Column("dns_name", sa.String(length=255), nullable=False),
+        sa.Column("vpc_id", sa.String(length=32), nullable=False),
+        sa.Column("zones", sa.JSON(), nullable=False),
+        sa.Column("subnets", sa.JSON(), nullable=False),
+        sa.Column("security_groups", sa.JSON(), nullable=False),
+        sa.Column("listeners", sa.JSON(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("attributes", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("arn", name=op.f("pk_sim_load_balancers")),
+        sa.UniqueConstraint(
+            "account",
+            "region",
+            "family",
+            "name",
+            name=op.f("uq_sim_load_balancers_account_region_family_name"),
+        ),
+    )
+    op.create_table(
+        "sim_rds_instances",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("account", sa.String(length=32), nullable=False),
+        sa.Column("region", sa.String(length=32), nullable=False),
+        sa.Column("engine", sa.String(length=16), nullable=False),
+        sa.Column("engine_version", sa.String(length=16), nullable=False),
+        sa.Column("instance_class", sa.String(length=64), nullable=False),
+        sa.Column("storage", sa.Integer(), nullable=False),
+        sa.Column("net_type", sa.String(length=16), nullable=False),
+        sa.Column("pay_type", sa.String(length=16), nullable=False),
+        sa.Column("description", sa.String(length=256), nullable=False),
+        sa.Column("zone", sa.String(length=32), nullable=False),
+        sa.Column("vpc_id", sa.String(length=32), nullable=False),
+        sa.Column("vswitch_id", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("client_token", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sim_rds_instances")),
+        sa.UniqueConstraint(
+            "account",
+            "region",
+            "client_token",
+            name=op.f("uq_sim_rds_instances_account_region_client_token"),
+        ),
+    )
+    with op.batch_alter_table("sim_rds_instances", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sim_rds_instances_account_region_created_at"),
+            ["account", "region", "created_at"],
+            unique=False,
+        )
+
+    op.create_table(
+        "sim_slbs",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("account", sa.String(length=32), nullable=False),
+        sa.Column("region", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("address_type", sa.String(length=16), nullable=False),
+        sa.Column("network_type", sa.String(length=16), nullable=False),
+        sa.Column("vpc_id", sa.String(length=32), nullable=False),
+        sa.Column("vswitch_id", sa.String(length=32), nullable=False),
+        sa.Column("address", sa.String(length=16), nullable=False),
+        sa.Column("master_zone", sa.String(length=32), nullable=False),
+        sa.Column("slave_zone", sa.String(length=32), nullable=False),
+        sa.Column("spec", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sim_slbs")),
+    )
+    with op.batch_alter_table("sim_slbs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sim_slbs_account_region_created_at"),
+            ["account", "region", "created_at"],
+            unique=False,
+        )
+
+    op.create_table(
+        "sim_target_groups",
+        sa.Column("arn", sa.String(length=400), nullable=False),
+        sa.Column("account", sa.String(length=32), nullable=False),
+        sa.Column("region", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("protocol", sa.String(length=16), nullable=True),
+        sa.Column("port", sa.Integer(), nullable=True),
+        sa.Column("vpc_id", sa.String(length=32), nullable=True),
+        sa.Column("target_type", sa.String(length=16), nullable=False),
+        sa.Column("health_check", sa.JSON(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("attributes", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("arn", name=op.f("pk_sim_target_groups")),
+        sa.UniqueConstraint(
+            "account", "region", "name", name=op.f("uq_sim_target_groups_account_region_name")
+        ),
+    )
+    op.create_table(
+        "sim_targets",
+        sa.Column("owner", sa.String(length=400), nullable=False),
+        sa.Column("instance_id", sa.String(length=32), nullable=False),
+        sa.Column("port", sa.Integer(), nullable=False),
+        sa.Column("account", sa.String(length=32), nullable=False),
+        sa.Column("region", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("healthy_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("draining_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("owner", "instance_id", "port", name=op.f("pk_sim_targets")),
+    )
+    with op.batch_alter_table("sim_targets", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sim_targets_account_region_instance_id"),
+            ["account", "region", "instance_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_sim_targets_draining_until"), ["draining_until"], unique=False
+        )
+
+    op.create_table(
         "group_tags",
         sa.Column("group_id", sa.String(length=40), nullable=False),
         sa.Column("key", sa.String(length=128), nullable=False),
@@ -315,11 +443,81 @@ def upgrade() -> None:
     with op.batch_alter_table("scaling_rules", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_scaling_rules_group_id"), ["group_id"], unique=False)
 
+    op.create_table(
+        "sim_listeners",
+        sa.Column("arn", sa.String(length=400), nullable=False),
+        sa.Column("load_balancer_arn", sa.String(length=400), nullable=False),
+        sa.Column("account", sa.String(length=32), nullable=False),
+        sa.Column("region", sa.String(length=32), nullable=False),
+        sa.Column("port", sa.Integer(), nullable=False),
+        sa.Column("protocol", sa.String(length=16), nullable=False),
+        sa.Column("target_groups", sa.JSON(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["load_balancer_arn"],
+            ["sim_load_balancers.arn"],
+            name=op.f("fk_sim_listeners_load_balancer_arn_sim_load_balancers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("arn", name=op.f("pk_sim_listeners")),
+        sa.UniqueConstraint(
+            "load_balancer_arn", "port", name=op.f("uq_sim_listeners_load_balancer_arn_port")
+        ),
+    )
+    with op.batch_alter_table("sim_listeners", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sim_listeners_account_region"), ["account", "region"], unique=False
+        )
+
+    op.create_table(
+        "sim_rds_ips",
+        sa.Column("db_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("attribute", sa.String(length=16), nullable=False),
+        sa.Column("ips", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["db_id"],
+            ["sim_rds_instances.id"],
+            name=op.f("fk_sim_rds_ips_db_id_sim_rds_instances"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("db_id", "name", name=op.f("pk_sim_rds_ips")),
+    )
+    op.create_table(
+        "sim_slb_backends",
+        sa.Column("lb_id", sa.String(length=32), nullable=False),
+        sa.Column("server_id", sa.String(length=32), nullable=False),
+        sa.Column("weight", sa.Integer(), nullable=False),
+        sa.Column("port", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["lb_id"],
+            ["sim_slbs.id"],
+            name=op.f("fk_sim_slb_backends_lb_id_sim_slbs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("lb_id", "server_id", name=op.f("pk_sim_slb_backends")),
+    )
+    with op.batch_alter_table("sim_slb_backends", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sim_slb_backends_server_id"), ["server_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("sim_slb_backends", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sim_slb_backends_server_id"))
+
+    op.drop_table("sim_slb_backends")
+    op.drop_table("sim_rds_ips")
+    with op.batch_alter_table("sim_listeners", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sim_listeners_account_region"))
+
+    op.drop_table("sim_listeners")
     with op.batch_alter_table("scaling_rules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scaling_rules_group_id"))
 
@@ -338,6 +536,21 @@ def downgrade() -> None:
     op.drop_table("machine_tags")
     op.drop_table("launch_template_versions")
     op.drop_table("group_tags")
+    with op.batch_alter_table("sim_targets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sim_targets_draining_until"))
+        batch_op.drop_index(batch_op.f("ix_sim_targets_account_region_instance_id"))
+
+    op.drop_table("sim_targets")
+    op.drop_table("sim_target_groups")
+    with op.batch_alter_table("sim_slbs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sim_slbs_account_region_created_at"))
+
+    op.drop_table("sim_slbs")
+    with op.batch_alter_table("sim_rds_instances", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sim_rds_instances_account_region_created_at"))
+
+    op.drop_table("sim_rds_instances")
+    op.drop_table("sim_load_balancers")
     with op.batch_alter_table("machines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_machines_unobserved"))
         batch_op.drop_index(batch_op.f("ix_machines_due_at"))
