@@ -160,3 +160,60 @@ def test_attach_and_detach_balancers_register_members(
         ]
         == []
     )
+
+
+def test_standby_terminate_and_scale_in_leave_the_balancer_first(
+    client: ClientFactory, server: Server, autoscaling: Any
+) -> None:
+    region = autoscaling.meta.region_name
+    elb = client("elb")
+    elb.create_load_balancer(
+        LoadBalancerName="edge",
+        AvailabilityZones=[f"{region}a"],
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+    )
+    elb.modify_load_balancer_attributes(
+        LoadBalancerName="edge",
+        LoadBalancerAttributes={"ConnectionDraining": {"Enabled": True, "Timeout": 20}},
+    )
+    group = make_group(
+        autoscaling, server, min_size=0, max_size=4, desired=3, LoadBalancerNames=["edge"]
+    )
+    first, second, third = instance_ids(group)
+
+    def registered() -> set[str]:
+        return {
+            i["InstanceId"]
+            for i in elb.describe_load_balancers(LoadBalancerNames=["edge"])[
+                "LoadBalancerDescriptions"
+            ][0]["Instances"]
+        }
+
+    def status(activity: dict[str, Any]) -> str:
+        return str(
+            autoscaling.describe_scaling_activities(ActivityIds=[activity["ActivityId"]])[
+                "Activities"
+            ][0]["StatusCode"]
+        )
+
+    [standby] = autoscaling.enter_standby(
+        AutoScalingGroupName="web", InstanceIds=[first], ShouldDecrementDesiredCapacity=True
+    )["Activities"]
+    ended = autoscaling.terminate_instance_in_auto_scaling_group(
+        InstanceId=second, ShouldDecrementDesiredCapacity=True
+    )["Activity"]
+    server.settle()
+    assert status(standby) == status(ended) == "WaitingForELBConnectionDraining"
+    assert registered() == {third}
+    server.advance(21)
+    server.advance(10)
+    assert status(standby) == status(ended) == "Successful"
+    autoscaling.exit_standby(AutoScalingGroupName="web", InstanceIds=[first])
+    server.settle()
+    assert registered() == {first, third}, "an instance back from standby is registered again"
+    autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=1)
+    server.settle()
+    assert len(registered()) == 1, "scale-in deregisters before it terminates"
+    server.advance(21)
+    server.advance(10)
+    assert len(instance_ids(describe_group(autoscaling, "web"))) == 1
