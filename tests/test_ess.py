@@ -913,14 +913,17 @@ def test_instances_join_and_leave_slb_backends_and_rds_whitelists(
     ).body.scaling_group_id
     ess.create_scaling_configuration(
         m.CreateScalingConfigurationRequest(
-            scaling_group_id=group, image_id=IMAGE, instance_type="ecs.g6.large"
+            scaling_group_id=group,
+            image_id=IMAGE,
+            instance_type="ecs.g6.large",
+            load_balancer_weight=70,
         )
     )
     ess.enable_scaling_group(m.EnableScalingGroupRequest(region_id=region, scaling_group_id=group))
     server.settle()
     server.advance(10)
     members = sorted(i.instance_id for i in instances(ess, region, group))
-    assert sorted(backends()) == members and set(backends().values()) == {50}
+    assert sorted(backends()) == members and set(backends().values()) == {70}
     ips = {
         i["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0]
         for i in ecs_call(
@@ -938,7 +941,7 @@ def test_instances_join_and_leave_slb_backends_and_rds_whitelists(
     assert backends()[members[0]] == 0, "a standby instance stays a backend with weight 0"
     ess.exit_standby(m.ExitStandbyRequest(scaling_group_id=group, instance_ids=members[:1]))
     server.settle()
-    assert backends()[members[0]] == 50
+    assert backends()[members[0]] == 70
 
     aliyun_call(
         ess_legacy,

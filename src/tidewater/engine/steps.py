@@ -360,14 +360,31 @@ def drain(ctx: Context, activity: Any) -> None:
 
 
 def join(ctx: Context, activity: Any) -> None:
-    """Put an instance into every balancer and whitelist of its group before it serves."""
+    """Put an instance into every balancer and whitelist of its group before it serves.
+
+    An SLB backend gets the weight its scaling configuration names (ESS), else the target's.
+    """
     scope = scope_of(activity)
     with ctx.db.read() as conn:
         targets = targets_of(conn, activity)
+        weight = configured_weight(conn, activity)
     for target in targets:
+        if target.kind == "slb" and weight is not None:
+            target = Target(target.kind, target.ref, weight)
         ctx.traffic.register(scope, target, [activity.instance_id])
         if activity.kind == Kind.EXIT_STANDBY and target.kind == "slb":
             ctx.traffic.set_weight(scope, target, [activity.instance_id], target.weight or 50)
+
+
+def configured_weight(conn: Connection, activity: Any) -> int | None:
+    launch = conn.execute(select(groups.c.launch).where(groups.c.id == activity.group_id)).scalar()
+    if not launch or launch.get("kind") != "scaling_configuration":
+        return None
+    data = conn.execute(
+        select(scaling_configurations.c.data).where(scaling_configurations.c.id == launch["id"])
+    ).scalar()
+    weight = (data or {}).get("LoadBalancerWeight")
+    return int(weight) if weight is not None else None
 
 
 def halt(ctx: Context, activity: Any) -> None:
