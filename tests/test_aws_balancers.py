@@ -177,7 +177,13 @@ def test_standby_terminate_and_scale_in_leave_the_balancer_first(
         LoadBalancerAttributes={"ConnectionDraining": {"Enabled": True, "Timeout": 20}},
     )
     group = make_group(
-        autoscaling, server, min_size=0, max_size=4, desired=3, LoadBalancerNames=["edge"]
+        autoscaling,
+        server,
+        min_size=0,
+        max_size=4,
+        desired=3,
+        zones=[f"{region}a"],
+        LoadBalancerNames=["edge"],
     )
     first, second, third = instance_ids(group)
 
