@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import ClientFactory, Server
 from tests.helpers import describe_group, instance_ids, make_group
 
@@ -223,3 +225,73 @@ def test_standby_terminate_and_scale_in_leave_the_balancer_first(
     server.advance(21)
     server.advance(10)
     assert len(instance_ids(describe_group(autoscaling, "web"))) == 1
+
+
+def test_every_balancer_action_over_http(client: ClientFactory, server: Server, ec2: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    region = ec2.meta.region_name
+    elb, elbv2 = client("elb"), client("elbv2")
+    [instance] = ec2.run_instances(
+        ImageId="ami-0c02fb55956c7d316",
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
+        Placement={"AvailabilityZone": f"{region}a"},
+    )["Instances"]
+    server.advance(10)
+    target = instance["InstanceId"]
+    elb.create_load_balancer(
+        LoadBalancerName="lb",
+        AvailabilityZones=[f"{region}a"],
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+    )
+    elb.register_instances_with_load_balancer(
+        LoadBalancerName="lb", Instances=[{"InstanceId": target}]
+    )
+    server.advance(30)
+    [health] = elb.describe_instance_health(LoadBalancerName="lb")["InstanceStates"]
+    assert (health["InstanceId"], health["State"]) == (target, "InService")
+    attributes = elb.describe_load_balancer_attributes(LoadBalancerName="lb")[
+        "LoadBalancerAttributes"
+    ]
+    assert attributes["ConnectionDraining"]["Enabled"] is False
+    elb.deregister_instances_from_load_balancer(
+        LoadBalancerName="lb", Instances=[{"InstanceId": target}]
+    )
+    assert elb.describe_instance_health(LoadBalancerName="lb")["InstanceStates"] == []
+    elb.delete_load_balancer(LoadBalancerName="lb")
+    with pytest.raises(ClientError) as missing:
+        elb.describe_load_balancers(LoadBalancerNames=["lb"])
+    assert missing.value.response["Error"]["Code"] == "LoadBalancerNotFound"
+    assert missing.value.response["Error"]["Message"] == "Cannot find Load Balancer lb"
+
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    tg = elbv2.create_target_group(Name="tg", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][
+        0
+    ]["TargetGroupArn"]
+    assert [g["TargetGroupArn"] for g in elbv2.describe_target_groups()["TargetGroups"]] == [tg]
+    attributes = {
+        a["Key"]: a["Value"]
+        for a in elbv2.describe_target_group_attributes(TargetGroupArn=tg)["Attributes"]
+    }
+    assert attributes["deregistration_delay.timeout_seconds"] == "300"
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": target}])
+    elbv2.deregister_targets(TargetGroupArn=tg, Targets=[{"Id": target}])
+    [draining] = elbv2.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    assert draining["TargetHealth"]["State"] == "draining"
+    server.advance(301)
+    assert elbv2.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"] == []
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    arn = elbv2.create_load_balancer(Name="alb", Subnets=subnets)["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    assert (
+        elbv2.describe_load_balancers(Names=["alb"])["LoadBalancers"][0]["State"]["Code"]
+        == "active"
+    )
+    elbv2.delete_load_balancer(LoadBalancerArn=arn)
+    elbv2.delete_target_group(TargetGroupArn=tg)
+    with pytest.raises(ClientError) as gone:
+        elbv2.describe_target_health(TargetGroupArn=tg)
+    assert gone.value.response["Error"]["Code"] == "TargetGroupNotFound"

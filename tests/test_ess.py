@@ -1008,3 +1008,83 @@ def test_instances_join_and_leave_slb_backends_and_rds_whitelists(
         )
     )
     assert gone_ip not in whitelist().split(",")
+
+
+def test_every_slb_and_rds_action_over_http(ess_legacy: Any, server: Server, region: str) -> None:
+    from aliyunsdkcore.acs_exception.exceptions import ServerException
+
+    zone = ecs_call(ess_legacy, server, region, "DescribeZones")["Zones"]["Zone"][0]["ZoneId"]
+    [vm] = ecs_call(
+        ess_legacy,
+        server,
+        region,
+        "RunInstances",
+        ImageId=IMAGE,
+        InstanceType="ecs.g6.large",
+        ZoneId=zone,
+        Amount=1,
+    )["InstanceIdSets"]["InstanceIdSet"]
+    server.advance(10)
+
+    def slb(action: str, **params: Any) -> Any:
+        return aliyun_call(ess_legacy, server, region, "2014-05-15", action, **params)
+
+    def rds(action: str, **params: Any) -> Any:
+        return aliyun_call(ess_legacy, server, region, "2014-08-15", action, **params)
+
+    lb = slb("CreateLoadBalancer", LoadBalancerName="front")["LoadBalancerId"]
+    assert [
+        b["LoadBalancerId"] for b in slb("DescribeLoadBalancers")["LoadBalancers"]["LoadBalancer"]
+    ] == [lb]
+    slb(
+        "AddBackendServers",
+        LoadBalancerId=lb,
+        BackendServers=json.dumps([{"ServerId": vm, "Weight": "30"}]),
+    )
+    slb(
+        "SetBackendServers",
+        LoadBalancerId=lb,
+        BackendServers=json.dumps([{"ServerId": vm, "Weight": "60"}]),
+    )
+    [backend] = slb("DescribeLoadBalancerAttribute", LoadBalancerId=lb)["BackendServers"][
+        "BackendServer"
+    ]
+    assert (backend["ServerId"], int(backend["Weight"])) == (vm, 60)
+    [status] = slb("DescribeHealthStatus", LoadBalancerId=lb)["BackendServers"]["BackendServer"]
+    assert status["ServerHealthStatus"] == "normal"
+    slb(
+        "RemoveBackendServers",
+        LoadBalancerId=lb,
+        BackendServers=json.dumps([{"ServerId": vm, "Weight": "60"}]),
+    )
+    assert (
+        slb("DescribeLoadBalancerAttribute", LoadBalancerId=lb)["BackendServers"]["BackendServer"]
+        == []
+    )
+    slb("DeleteLoadBalancer", LoadBalancerId=lb)
+    assert slb("DescribeLoadBalancers")["LoadBalancers"]["LoadBalancer"] == []
+
+    db = rds(
+        "CreateDBInstance",
+        Engine="MySQL",
+        EngineVersion="8.0",
+        DBInstanceClass="rds.mysql.s1.small",
+        DBInstanceStorage=20,
+        DBInstanceNetType="Intranet",
+        SecurityIPList="127.0.0.1",
+        PayType="Postpaid",
+    )["DBInstanceId"]
+    [creating] = rds("DescribeDBInstances")["Items"]["DBInstance"]
+    assert (creating["DBInstanceId"], creating["DBInstanceStatus"]) == (db, "Creating")
+    server.advance(61)
+    assert rds("DescribeDBInstances")["Items"]["DBInstance"][0]["DBInstanceStatus"] == "Running"
+    rds("ModifySecurityIps", DBInstanceId=db, SecurityIps="10.0.0.1,10.0.0.2")
+    lists = rds("DescribeDBInstanceIPArrayList", DBInstanceId=db)["Items"]["DBInstanceIPArray"]
+    assert "10.0.0.2" in ",".join(i["SecurityIPList"] for i in lists)
+    rds("RestartDBInstance", DBInstanceId=db)
+    assert rds("DescribeDBInstances")["Items"]["DBInstance"][0]["DBInstanceStatus"] == "Rebooting"
+    server.advance(11)
+    rds("DeleteDBInstance", DBInstanceId=db)
+    with pytest.raises(ServerException) as gone:
+        rds("DescribeDBInstanceIPArrayList", DBInstanceId=db)
+    assert gone.value.get_error_code() == "InvalidDBInstanceId.NotFound"
