@@ -25,6 +25,7 @@ lint: setup
 
 unit: setup
 	$(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
+	TIDEWATER_TEST_BACKEND=postgresql $(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 
 test: lint unit
 

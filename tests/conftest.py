@@ -144,9 +144,17 @@ def postgres_url() -> Iterator[str]:
         server.dispose()
 
 
+# `make test` runs the suite twice: on the embedded SQLite, then with TIDEWATER_TEST_BACKEND=
+# postgresql, where each test worker's server gets a database of its own on the machine's server.
+BACKEND = os.environ.get("TIDEWATER_TEST_BACKEND", "sqlite")
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    service = start_server(tmp_path_factory.mktemp("tidewater"))
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Server]:
+    url = request.getfixturevalue("postgres_url") if BACKEND == "postgresql" else None
+    service = start_server(tmp_path_factory.mktemp("tidewater"), database_url=url)
     yield service
     service.stop()
 
