@@ -126,6 +126,19 @@ POSTGRES = os.environ.get(
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """One throwaway database per session (and per xdist worker), dropped at the end."""
+    yield from _throwaway_database()
+
+
+@pytest.fixture
+def own_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database no other test touches: a fresh SQLite file, or a fresh PostgreSQL database."""
+    if BACKEND == "postgresql":
+        yield from _throwaway_database()
+    else:
+        yield f"sqlite:///{tmp_path / 'own' / 'tidewater.db'}"
+
+
+def _throwaway_database() -> Iterator[str]:
     name = "tidewater_test_" + secrets.token_hex(6)
     server = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     try:

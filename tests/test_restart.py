@@ -10,11 +10,12 @@ import pytest
 
 from tests.conftest import Server, start_server
 from tests.helpers import describe_group, instance_ids, make_group
+from tests.test_check import run_check
 
 
 @pytest.fixture
-def own_server(tmp_path: Path) -> Any:
-    service = start_server(tmp_path / "data")
+def own_server(tmp_path: Path, own_database_url: str) -> Any:
+    service = start_server(tmp_path / "data", database_url=own_database_url)
     yield service
     if service.process.poll() is None:
         service.stop()
@@ -35,7 +36,9 @@ def clients(service: Server) -> tuple[Any, Any]:
 
 
 @pytest.mark.parametrize("stop", ["terminate", "kill"])
-def test_activities_resume_after_restart(own_server: Server, stop: str) -> None:
+def test_activities_resume_after_restart(
+    own_server: Server, stop: str, own_database_url: str
+) -> None:
     autoscaling, ec2 = clients(own_server)
     group = make_group(autoscaling, own_server, min_size=0, max_size=6, desired=3)
     first, second, third = instance_ids(group)
@@ -74,3 +77,5 @@ def test_activities_resume_after_restart(own_server: Server, stop: str) -> None:
         for i in r["Instances"]
     ]
     assert sorted(running) == sorted([*members, first]), "no instance lost, none launched twice"
+    checked = run_check(own_database_url)
+    assert checked.returncode == 0, checked.stderr

@@ -131,5 +131,24 @@ def migrate(
     db.dispose()
 
 
+@cli.command()
+def check(
+    data_dir: Annotated[Path, typer.Option(envvar=env("DATA_DIR"))] = Path(".tidewater"),
+    database_url: Annotated[str | None, typer.Option(envvar=env("DATABASE_URL"))] = None,
+) -> None:
+    """Verify the database's invariants; exit 1 naming each violation."""
+    from tidewater.engine.invariants import check as verify
+    from tidewater.store.database import Database
+
+    db = Database(Settings(data_dir=data_dir, database_url=database_url).url)
+    violations = verify(db)
+    db.dispose()
+    for violation in violations:
+        err.print(f"[red]violation[/red] {violation}")
+    if violations:
+        raise typer.Exit(1)
+    err.print("all invariants hold")
+
+
 def main() -> None:
     cli()

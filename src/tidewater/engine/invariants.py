@@ -1,0 +1,164 @@
+"""What must hold in a Tidewater database at rest; `tidewater check` reports each violation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, func, select
+
+from tidewater.domain.activity import TERMINAL
+from tidewater.domain.group import GroupStatus
+from tidewater.domain.instance import Lifecycle
+from tidewater.store.database import Database
+from tidewater.store.tables import activities, groups, machines, members
+
+TERMINAL_VALUES = [s.value for s in TERMINAL]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str
+    subject: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.subject}: {self.detail}"
+
+
+def check(db: Database) -> list[Violation]:
+    with db.read() as conn:
+        return [
+            *bounds(conn),
+            *orphan_members(conn),
+            *lost_instances(conn),
+            *duplicate_launches(conn),
+            *stuck_activities(conn),
+            *settled_counts(conn),
+        ]
+
+
+def bounds(conn: Connection) -> Iterator[Violation]:
+    """Every active group keeps MinSize <= DesiredCapacity <= MaxSize."""
+    for row in conn.execute(
+        select(
+            groups.c.id, groups.c.name, groups.c.min_size, groups.c.desired, groups.c.max_size
+        ).where(groups.c.status != GroupStatus.DELETING.value)
+    ):
+        if not row.min_size <= row.desired <= row.max_size:
+            yield Violation(
+                "group-bounds",
+                row.id,
+                f"min {row.min_size}, desired {row.desired}, max {row.max_size}",
+            )
+
+
+def orphan_members(conn: Connection) -> Iterator[Violation]:
+    """A member is a real machine of the group's own cloud."""
+    for row in conn.execute(
+        select(members.c.instance_id, members.c.group_id)
+        .outerjoin(machines, machines.c.id == members.c.instance_id)
+        .where(machines.c.id.is_(None))
+    ):
+        yield Violation("member-without-machine", row.instance_id, f"in group {row.group_id}")
+
+
+def lost_instances(conn: Connection) -> Iterator[Violation]:
+    """A machine the service launched is a member, was let go by an activity, or is ended."""
+    launched = (
+        select(machines.c.id, machines.c.state, activities.c.group_id)
+        .join(activities, activities.c.id == machines.c.client_token)
+        .outerjoin(members, members.c.instance_id == machines.c.id)
+        .where(members.c.instance_id.is_(None), machines.c.state != "terminated")
+    )
+    for row in conn.execute(launched):
+        let_go = conn.execute(
+            select(activities.c.id).where(
+                activities.c.instance_id == row.id,
+                activities.c.kind.in_(["detach", "terminate"]),
+            )
+        ).first()
+        if let_go is None:
+            yield Violation(
+                "instance-lost",
+                row.id,
+                f"launched for group {row.group_id}, {row.state}, in no group",
+            )
+
+
+def duplicate_launches(conn: Connection) -> Iterator[Violation]:
+    """One launch activity, one machine: the activity id is the launch's idempotency token."""
+    for row in conn.execute(
+        select(activities.c.id, func.count(machines.c.id).label("count"))
+        .join(machines, machines.c.client_token == activities.c.id)
+        .group_by(activities.c.id)
+        .having(func.count(machines.c.id) > 1)
+    ):
+        yield Violation("duplicate-launch", row.id, f"{row.count} machines")
+    for row in conn.execute(
+        select(activities.c.id, activities.c.instance_id)
+        .where(activities.c.kind == "launch", activities.c.instance_id.is_not(None))
+        .outerjoin(
+            machines,
+            and_(
+                machines.c.id == activities.c.instance_id,
+                machines.c.client_token == activities.c.id,
+            ),
+        )
+        .where(machines.c.id.is_(None))
+    ):
+        yield Violation("launch-without-token", row.id, f"instance {row.instance_id}")
+
+
+def stuck_activities(conn: Connection) -> Iterator[Violation]:
+    """An unfinished activity is either due to run or waits on its instances' activities."""
+    for row in conn.execute(
+        select(activities.c.id, activities.c.step, activities.c.parent_id).where(
+            activities.c.status.not_in(TERMINAL_VALUES), activities.c.due_at.is_(None)
+        )
+    ):
+        children = conn.execute(
+            select(func.count())
+            .select_from(activities)
+            .where(
+                activities.c.parent_id == row.id,
+                activities.c.status.not_in(TERMINAL_VALUES),
+            )
+        ).scalar_one()
+        if children == 0:
+            yield Violation("activity-stuck", row.id, f"step {row.step}, nothing will move it")
+
+
+def settled_counts(conn: Connection) -> Iterator[Violation]:
+    """With nothing in flight, a group's counted instances match its desired capacity.
+
+    Protected instances may stand above it (scale-in spares them); a suspended Launch or
+    Terminate process may leave a gap on purpose.
+    """
+    busy = select(activities.c.group_id).where(activities.c.status.not_in(TERMINAL_VALUES))
+    for row in conn.execute(
+        select(groups).where(
+            groups.c.status == GroupStatus.ACTIVE.value,
+            groups.c.id.not_in(busy),
+            groups.c.dirty.is_(False),
+        )
+    ):
+        if {"Launch", "Terminate", "ReplaceUnhealthy"} & set(row.suspended):
+            continue
+        states = [Lifecycle.IN_SERVICE.value, Lifecycle.PENDING.value]
+        counted = conn.execute(
+            select(func.count())
+            .select_from(members)
+            .where(members.c.group_id == row.id, members.c.state.in_(states))
+        ).scalar_one()
+        protected = conn.execute(
+            select(func.count())
+            .select_from(members)
+            .where(members.c.group_id == row.id, members.c.state.in_(states), members.c.protected)
+        ).scalar_one()
+        if not row.desired <= counted <= row.desired + protected:
+            yield Violation(
+                "group-count",
+                row.id,
+                f"desired {row.desired}, {counted} counted ({protected} protected)",
+            )
