@@ -431,6 +431,11 @@ def test_paging_and_group_name_duplicates(ess: Any, server: Server, region: str)
     assert (page.total_count, page.page_number, page.page_size) == (5, 3, 2)
     assert [g.scaling_group_name for g in page.scaling_groups] == ["g4"]
     assert {g.lifecycle_state for g in page.scaling_groups} == {"Inactive"}
+    ess.modify_scaling_group(
+        m.ModifyScalingGroupRequest(
+            scaling_group_id=page.scaling_groups[0].scaling_group_id, max_size=3
+        )
+    )
     assert error_of(
         ess.create_scaling_group,
         m.CreateScalingGroupRequest(

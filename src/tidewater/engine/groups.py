@@ -176,7 +176,7 @@ def modify(ctx: Context, scope: Scope, spec: GroupSpec) -> None:
     now = ctx.clock.now()
     with ctx.change() as conn:
         row = lock_group(conn, scope, spec.name)
-        if row.status != GroupStatus.ACTIVE.value:
+        if row.status == GroupStatus.DELETING.value:  # a disabled ESS group may still change
             raise Refusal("group.deleting", group=spec.name)
         if spec.launch is not None:
             check_launch(ctx, conn, scope, spec.launch)
