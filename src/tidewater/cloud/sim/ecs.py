@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.ports import LaunchSpec, Subnet
-from tidewater.cloud.sim import network
+from tidewater.cloud.sim import network, rpc
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.ecs_types import TYPES, EcsType, ecs_type, family_of
 from tidewater.cloud.sim.images import CATALOGUE as IMAGES
@@ -175,32 +175,18 @@ def _action(
     def checked(self: SimEcs, scope: Scope, params: Params) -> _Result:
         for key, value in params.items():
             for text in (key, value):
-                if not isinstance(text, str) or "\x00" in text or not _encodable(text):
+                if not isinstance(text, str) or "\x00" in text or not rpc.encodable(text):
                     raise _invalid(str(key))
         return method(self, scope, params)
 
     return checked
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 # -- parameters -------------------------------------------------------------------------------
 
 
-def _value(params: Params, name: str) -> str | None:
-    """RPC clients send unset optional members as empty strings; both mean absent."""
-    value = params.get(name)
-    return value if value else None
-
-
 def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
-    raw = _value(params, name)
+    raw = rpc.value(params, name)
     if raw is None:
         return default
     if not NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
@@ -210,7 +196,7 @@ def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
 
 def _bool(params: Params, name: str, default: bool = False) -> bool:
     """Both SDKs send Python's str(): True/False; other clients send true/false."""
-    raw = _value(params, name)
+    raw = rpc.value(params, name)
     if raw is None:
         return default
     lowered = raw.lower()
@@ -222,7 +208,7 @@ def _bool(params: Params, name: str, default: bool = False) -> bool:
 def _choice(
     params: Params, name: str, default: str, allowed: Sequence[str], fault: EcsFault
 ) -> str:
-    value = _value(params, name) or default
+    value = rpc.value(params, name) or default
     if value not in allowed:
         raise fault
     return value
@@ -230,7 +216,7 @@ def _choice(
 
 def _json_list(params: Params, name: str, limit: int = 100) -> list[str] | None:
     """A JSON array of strings, e.g. InstanceIds=["i-1","i-2"]; None when not given."""
-    raw = _value(params, name)
+    raw = rpc.value(params, name)
     if raw is None:
         return None
     try:
@@ -379,7 +365,7 @@ def _sequence(template: str, count: int, unique: bool, limit: int, too_long: Ecs
 
 
 def _names(params: Params, count: int, unique: bool) -> list[str | None]:
-    template = _value(params, "InstanceName")
+    template = rpc.value(params, "InstanceName")
     if template is None:
         return [None] * count
     names = _sequence(
@@ -403,7 +389,7 @@ def _names(params: Params, count: int, unique: bool) -> list[str | None]:
 
 
 def _hostnames(params: Params, count: int, unique: bool) -> list[str | None]:
-    template = _value(params, "HostName")
+    template = rpc.value(params, "HostName")
     if template is None:
         return [None] * count
     names = _sequence(
@@ -473,7 +459,7 @@ class _Launch:
 
 
 def _image(scope: Scope, params: Params) -> str:
-    image_id = _value(params, "ImageId")
+    image_id = rpc.value(params, "ImageId")
     if image_id is None:
         raise _missing("ImageId", quoted=False)
     if image_id not in IMAGES[scope.cloud]:
@@ -482,7 +468,7 @@ def _image(scope: Scope, params: Params) -> str:
 
 
 def _instance_type(params: Params) -> str:
-    instance_type = _value(params, "InstanceType")
+    instance_type = rpc.value(params, "InstanceType")
     if instance_type is None:
         raise _missing("InstanceType", quoted=False)
     if ecs_type(instance_type) is None:
@@ -500,8 +486,8 @@ def _type_not_supported() -> EcsFault:
 def _placement(scope: Scope, params: Params, texts: _Texts) -> Subnet | None:
     """VSwitchId wins (a ZoneId beside it must agree), then ZoneId's default vSwitch."""
     subnets = network.default_subnets(scope)
-    vswitch_id = _value(params, "VSwitchId")
-    zone = _value(params, "ZoneId")
+    vswitch_id = rpc.value(params, "VSwitchId")
+    zone = rpc.value(params, "ZoneId")
     if zone is not None and zone not in network.zones(scope.region, scope.cloud):
         raise EcsFault("InvalidZoneId.NotFound", texts.zone_not_found, 404)
     if vswitch_id is not None:
@@ -521,7 +507,7 @@ def _placement(scope: Scope, params: Params, texts: _Texts) -> Subnet | None:
 
 def _security_groups(scope: Scope, params: Params, texts: _Texts) -> tuple[str, ...]:
     """The sim keeps no security groups: any well-formed id is taken, none means the default."""
-    single = _value(params, "SecurityGroupId")
+    single = rpc.value(params, "SecurityGroupId")
     many = _indexed(params, "SecurityGroupIds")
     if single is not None and many:
         raise EcsFault(
@@ -537,7 +523,7 @@ def _security_groups(scope: Scope, params: Params, texts: _Texts) -> tuple[str, 
 
 
 def _description(params: Params) -> str | None:
-    text = _value(params, "Description")
+    text = rpc.value(params, "Description")
     if text is not None and (not 2 <= len(text) <= 256 or text.startswith(("http://", "https://"))):
         raise EcsFault(
             "InvalidDescription.Malformed", 'The specified parameter "Description" is not valid.'
@@ -547,7 +533,7 @@ def _description(params: Params) -> str | None:
 
 def _user_data(params: Params) -> None:
     """Base64 of at most 32 KiB encoded (16 KiB raw); the sim checks it and keeps nothing."""
-    data = _value(params, "UserData")
+    data = rpc.value(params, "UserData")
     if data is None:
         return
     if len(data) > 32 * 1024:
@@ -563,7 +549,7 @@ def _user_data(params: Params) -> None:
 
 
 def _client_token(params: Params) -> str | None:
-    token = _value(params, "ClientToken")
+    token = rpc.value(params, "ClientToken")
     if token is not None and (len(token) > 64 or not token.isascii()):
         raise EcsFault(
             "InvalidClientToken.ValueNotSupported", "The ClientToken provided is invalid."
@@ -603,7 +589,7 @@ def _charges(params: Params, now: datetime) -> dict[str, Any]:
         SPOT_STRATEGIES,
         EcsFault("InvalidSpotStrategy", "The specified SpotStrategy is not valid."),
     )
-    price = _value(params, "SpotPriceLimit")
+    price = rpc.value(params, "SpotPriceLimit")
     if price is not None and not DECIMAL.fullmatch(price):
         raise EcsFault("InvalidSpotPriceLimit", "The specified SpotPriceLimitis not valid.")
     protection = _bool(params, "DeletionProtection")
@@ -624,8 +610,8 @@ def _charges(params: Params, now: datetime) -> dict[str, Any]:
         "deletion_protection": protection,
     }
     if charge == "PrePaid":
-        unit = _value(params, "PeriodUnit") or "Month"
-        period = _value(params, "Period")
+        unit = rpc.value(params, "PeriodUnit") or "Month"
+        period = rpc.value(params, "Period")
         if unit not in PERIODS or period is None or not NUMBER.fullmatch(period):
             raise EcsFault("InvalidPeriod", "The specified period is not valid.")
         if int(period) not in PERIODS[unit]:
@@ -659,7 +645,7 @@ def _launch(
         attributes["description"] = description
     tags = _launch_tags(params)
     _user_data(params)
-    key_name = _value(params, "KeyPairName")
+    key_name = rpc.value(params, "KeyPairName")
     if key_name is not None and len(key_name) > 128:
         raise EcsFault(
             "InvalidKeyPairName.NotFound",
@@ -687,11 +673,11 @@ def _launch(
 
 
 def _amounts(params: Params) -> int:
-    raw = _value(params, "Amount") or "1"
+    raw = rpc.value(params, "Amount") or "1"
     if not NUMBER.fullmatch(raw) or not 1 <= int(raw) <= LAUNCH_LIMIT:
         raise EcsFault("InvalidParameter", "The specified parameter Amount is not valid.")
     amount = int(raw)
-    minimum = _value(params, "MinAmount")
+    minimum = rpc.value(params, "MinAmount")
     if minimum is not None and (not NUMBER.fullmatch(minimum) or not 1 <= int(minimum) <= amount):
         raise EcsFault(
             "InvalidMinAmount.Malformed", "The specified parameter MinAmount is not valid."
@@ -977,7 +963,7 @@ class SimEcs:
             raise _too_many_ids()
         if ids:
             conditions.append(machines.c.id.in_(ids))
-        zone = _value(params, "ZoneId")
+        zone = rpc.value(params, "ZoneId")
         if zone is not None:
             conditions.append(machines.c.zone == zone)
         with self.db.read() as conn:
@@ -1029,19 +1015,19 @@ class SimEcs:
             ("ImageId", machines.c.image_id),
             ("KeyPairName", machines.c.key_name),
         ):
-            value = _value(params, name)
+            value = rpc.value(params, name)
             if value is not None:
                 conditions.append(column == value)
-        status = _value(params, "Status")
+        status = rpc.value(params, "Status")
         if status is not None:
             if status not in STATUSES:
                 raise EcsFault("InvalidStatus.NotFound", "The specified Status is not found", 404)
             conditions.append(self._status_condition(status, now))
-        wanted = _value(params, "InstanceName")
+        wanted = rpc.value(params, "InstanceName")
         if wanted is not None:
             label = func.coalesce(machines.c.attributes["name"].as_string(), machines.c.id)
             conditions.append(self._pattern(label, wanted))
-        family = _value(params, "InstanceTypeFamily")
+        family = rpc.value(params, "InstanceTypeFamily")
         if family is not None:  # ecs.g6 holds ecs.g6.large; ecs.t5 holds ecs.t5-lc1m1.small
             escaped = re.sub(r"([%_\\])", r"\\\1", family)
             column = machines.c.instance_type
@@ -1051,7 +1037,7 @@ class SimEcs:
                     column.like(escaped + "-%", escape="\\"),
                 )
             )
-        group = _value(params, "SecurityGroupId")
+        group = rpc.value(params, "SecurityGroupId")
         if group is not None:
             conditions.append(self._in_security_group(group))
         conditions += self._charge_filters(params)
@@ -1061,7 +1047,7 @@ class SimEcs:
 
     def _charge_filters(self, params: Params) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
-        charge = _value(params, "InstanceChargeType")
+        charge = rpc.value(params, "InstanceChargeType")
         if charge is not None:
             if charge not in CHARGE_TYPES:
                 raise EcsFault(
@@ -1070,7 +1056,7 @@ class SimEcs:
                     404,
                 )
             conditions.append(self._attribute("charge_type", "PostPaid") == charge)
-        internet = _value(params, "InternetChargeType")
+        internet = rpc.value(params, "InternetChargeType")
         if internet is not None:
             if internet not in INTERNET_CHARGE_TYPES:
                 raise EcsFault(
@@ -1079,7 +1065,7 @@ class SimEcs:
                     404,
                 )
             conditions.append(self._attribute("internet_charge_type", "PayByTraffic") == internet)
-        network_type = _value(params, "InstanceNetworkType")
+        network_type = rpc.value(params, "InstanceNetworkType")
         if network_type is not None:
             if network_type not in ("classic", "vpc"):
                 raise EcsFault(
@@ -1256,7 +1242,7 @@ class SimEcs:
 
     @staticmethod
     def _partial(params: Params) -> bool:
-        mode = _value(params, "BatchOptimization") or "AllTogether"
+        mode = rpc.value(params, "BatchOptimization") or "AllTogether"
         if mode not in ("AllTogether", "SuccessFirst"):
             raise _invalid("BatchOptimization")
         return mode == "SuccessFirst"
@@ -1334,7 +1320,7 @@ class SimEcs:
 
     @staticmethod
     def _one_id(params: Params) -> list[str]:
-        instance_id = _value(params, "InstanceId")
+        instance_id = rpc.value(params, "InstanceId")
         if instance_id is None:
             raise _missing("InstanceId")
         return [instance_id]
@@ -1399,7 +1385,7 @@ class SimEcs:
     @_action
     def describe_images(self, scope: Scope, params: Params) -> Output:
         number, size = _page(params, 100)
-        aliases = (_value(params, "ImageOwnerAlias") or "system,self,others").split(",")
+        aliases = (rpc.value(params, "ImageOwnerAlias") or "system,self,others").split(",")
         if any(a not in ("system", "self", "others", "marketplace") for a in aliases):
             raise EcsFault(
                 "InvalidImageOwnerAlias.ValueNotSupported",
@@ -1410,10 +1396,10 @@ class SimEcs:
             ("Architecture", ("i386", "x86_64", "arm64"), "InvalidArchitecture"),
             ("Usage", ("instance", "none"), "InvalidUsage"),
         ):
-            value = _value(params, name)
+            value = rpc.value(params, name)
             if value is not None and value not in allowed:
                 raise EcsFault(code, f"The specifed {name} is not valid", 404)
-        instance_type = _value(params, "InstanceType")
+        instance_type = rpc.value(params, "InstanceType")
         if instance_type is not None and ecs_type(instance_type) is None:
             raise _type_not_supported()
         if _bool(params, "DryRun"):
@@ -1436,17 +1422,17 @@ class SimEcs:
 
     @staticmethod
     def _image_wanted(image: Output, params: Params, aliases: Sequence[str]) -> bool:
-        ids = (_value(params, "ImageId") or "").split(",")
-        statuses = (_value(params, "Status") or "Available").split(",")
-        name = _value(params, "ImageName")
+        ids = (rpc.value(params, "ImageId") or "").split(",")
+        statuses = (rpc.value(params, "Status") or "Available").split(",")
+        name = rpc.value(params, "ImageName")
         checks = (
             image["ImageOwnerAlias"] in aliases,
             ids == [""] or image["ImageId"] in ids,
             image["Status"] in statuses,
             name is None or name in image["ImageName"],
-            _value(params, "OSType") in (None, image["OSType"]),
-            _value(params, "Architecture") in (None, image["Architecture"]),
-            _value(params, "Usage") in (None, image["Usage"]),
+            rpc.value(params, "OSType") in (None, image["OSType"]),
+            rpc.value(params, "Architecture") in (None, image["Architecture"]),
+            rpc.value(params, "Usage") in (None, image["Usage"]),
         )
         return all(checks)
 
@@ -1454,7 +1440,7 @@ class SimEcs:
     def describe_instance_types(self, scope: Scope, params: Params) -> Output:
         """The whole catalogue, or the types asked for; NextToken pages through it."""
         asked = _indexed(params, "InstanceTypes")
-        family = _value(params, "InstanceTypeFamily")
+        family = rpc.value(params, "InstanceTypeFamily")
         low_cpu = _int(params, "MinimumCpuCoreCount", 0, 0, 10_000)
         high_cpu = _int(params, "MaximumCpuCoreCount", 10_000, 0, 10_000)
         low_memory = _float(params, "MinimumMemorySize", 0.0)
@@ -1520,7 +1506,7 @@ class SimEcs:
 
 
 def _float(params: Params, name: str, default: float) -> float:
-    raw = _value(params, name)
+    raw = rpc.value(params, name)
     if raw is None:
         return default
     if not DECIMAL.fullmatch(raw):
@@ -1533,7 +1519,7 @@ def _encode_offset(offset: int) -> str:
 
 
 def _offset_token(params: Params) -> int:
-    token = _value(params, "NextToken")
+    token = rpc.value(params, "NextToken")
     if token is None:
         return 0
     try:

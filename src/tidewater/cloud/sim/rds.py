@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from tidewater.cloud.sim import network
+from tidewater.cloud.sim import network, rpc
 from tidewater.cloud.sim.compute import ALIYUN_ID_ALPHABET, SimCompute
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.tables import machines, sim_rds_instances, sim_rds_ips
@@ -136,39 +136,25 @@ def _action(
     def checked(self: SimRds, scope: Scope, params: Params) -> _Result:
         for key, value in params.items():
             for text in (key, value):
-                if not isinstance(text, str) or "\x00" in text or not _encodable(text):
-                    raise _invalid(str(key) if _encodable(str(key)) else "")
+                if not isinstance(text, str) or "\x00" in text or not rpc.encodable(text):
+                    raise _invalid(str(key) if rpc.encodable(str(key)) else "")
         return method(self, scope, params)
 
     return checked
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 # -- parameters ---------------------------------------------------------------------------------
 
 
-def _value(params: Params, name: str) -> str | None:
-    """RPC clients send unset optional members as empty strings; both mean absent."""
-    value = params.get(name)
-    return value if value else None
-
-
 def _required(params: Params, name: str) -> str:
-    value = _value(params, name)
+    value = rpc.value(params, name)
     if value is None:
         raise _missing(name)
     return value
 
 
 def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
-    raw = _value(params, name)
+    raw = rpc.value(params, name)
     if raw is None:
         return default
     if not NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
@@ -177,7 +163,7 @@ def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
 
 
 def _choice(params: Params, name: str, default: str, allowed: Sequence[str]) -> str:
-    value = _value(params, name) or default
+    value = rpc.value(params, name) or default
     if value not in allowed:
         raise _invalid(name)
     return value
@@ -389,7 +375,7 @@ class SimRds:
         storage = _int(params, "DBInstanceStorage", 0, 5, 64000)
         net_type = _choice(params, "DBInstanceNetType", "Intranet", NET_TYPES)
         pay_type = _choice(params, "PayType", "Postpaid", PAY_TYPES)
-        network_type = _value(params, "InstanceNetworkType") or "VPC"
+        network_type = rpc.value(params, "InstanceNetworkType") or "VPC"
         if network_type == "Classic":
             raise RdsFault(
                 "InvalidParam.InstanceNetworkType",
@@ -397,11 +383,11 @@ class SimRds:
             )
         if network_type != "VPC":
             raise _invalid("InstanceNetworkType")
-        description = _value(params, "DBInstanceDescription") or ""
+        description = rpc.value(params, "DBInstanceDescription") or ""
         if len(description) > 256:
             raise _invalid("DBInstanceDescription")
         ips = _ip_list(
-            _value(params, "SecurityIPList") or DEFAULT_IPS,
+            rpc.value(params, "SecurityIPList") or DEFAULT_IPS,
             RdsFault(
                 "InvalidSecurityIPList.Format",
                 "The specified parameter securityIPList is not valid.",
@@ -409,15 +395,15 @@ class SimRds:
         )
         zones = network.zones(scope.region, scope.cloud)
         subnets = {s.id: s for s in network.default_subnets(scope)}
-        zone = _value(params, "ZoneId")
+        zone = rpc.value(params, "ZoneId")
         if zone is not None and zone not in zones:
             raise RdsFault("InvalidZone.NotSupported", "The Specified Zone not supported.")
-        vswitch = _value(params, "VSwitchId")
+        vswitch = rpc.value(params, "VSwitchId")
         if vswitch is not None and vswitch not in subnets:
             raise RdsFault(
                 "InvalidVSwitchId.Format", "The specified vswitch Id format is incorrect."
             )
-        vpc = _value(params, "VPCId") or _value(params, "VpcId")
+        vpc = rpc.value(params, "VPCId") or rpc.value(params, "VpcId")
         if vpc is not None and vpc != network.default_vpc(scope):
             raise _invalid("VPCId")
         if vswitch is None:
@@ -426,7 +412,7 @@ class SimRds:
         elif zone is not None and subnets[vswitch].zone != zone:
             raise RdsFault("InvalidZoneId.NotSupported", "The Specified vpc Zone not supported.")
         subnet = subnets[vswitch]
-        token = _value(params, "ClientToken")
+        token = rpc.value(params, "ClientToken")
         if token is not None and not CLIENT_TOKEN.fullmatch(token):
             raise _invalid("ClientToken")
         now = self.clock.now()
@@ -490,24 +476,24 @@ class SimRds:
         number, size = _page(params)
         now = self.clock.now()
         conditions = self._in_scope(scope)
-        raw_ids = _value(params, "DBInstanceId")
+        raw_ids = rpc.value(params, "DBInstanceId")
         ids: list[str] = []
         if raw_ids is not None:
             ids = list(dict.fromkeys(i.strip() for i in raw_ids.split(",") if i.strip()))
             if not ids or len(ids) > ID_LIMIT:
                 raise _invalid("DBInstanceId")
             conditions.append(sim_rds_instances.c.id.in_(ids))
-        status = _value(params, "DBInstanceStatus")
+        status = rpc.value(params, "DBInstanceStatus")
         if status is not None:
             if status not in LISTED_STATUSES:
                 raise _invalid("DBInstanceStatus")
             conditions.append(self._status_column(now) == status)
-        engine = _value(params, "Engine")
+        engine = rpc.value(params, "Engine")
         if engine is not None:
             if engine not in ENGINES:
                 raise _invalid("Engine")
             conditions.append(sim_rds_instances.c.engine == engine)
-        net_type = _value(params, "DBInstanceNetType")
+        net_type = rpc.value(params, "DBInstanceNetType")
         if net_type is not None:
             if net_type not in NET_TYPES:
                 raise _invalid("DBInstanceNetType")
@@ -517,7 +503,7 @@ class SimRds:
             ("VSwitchId", sim_rds_instances.c.vswitch_id),
             ("ZoneId", sim_rds_instances.c.zone),
         ):
-            value = _value(params, name)
+            value = rpc.value(params, name)
             if value is not None:
                 conditions.append(column == value)
         with self.db.read() as conn:
@@ -576,7 +562,7 @@ class SimRds:
     def modify_security_ips(self, scope: Scope, params: Params) -> Output:
         """Cover, Append to or Delete from one group (default `Default`, shown as `default`)."""
         raw = _required(params, "SecurityIps")
-        name = (_value(params, "DBInstanceIPArrayName") or DEFAULT_GROUP).lower()
+        name = (rpc.value(params, "DBInstanceIPArrayName") or DEFAULT_GROUP).lower()
         if not GROUP_NAME.fullmatch(name):
             raise _invalid("DBInstanceIPArrayName")
         mode = _choice(params, "ModifyMode", "Cover", MODIFY_MODES)

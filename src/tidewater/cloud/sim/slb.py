@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 
-from tidewater.cloud.sim import network
+from tidewater.cloud.sim import network, rpc
 from tidewater.cloud.sim.compute import ALIYUN_ID_ALPHABET, SimCompute, private_ip
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.tables import machines, sim_slb_backends, sim_slbs
@@ -153,39 +153,25 @@ def _action(
     def checked(self: SimSlb, scope: Scope, params: Params) -> _Result:
         for key, value in params.items():
             for text in (key, value):
-                if not isinstance(text, str) or "\x00" in text or not _encodable(text):
+                if not isinstance(text, str) or "\x00" in text or not rpc.encodable(text):
                     raise _invalid()
         return method(self, scope, params)
 
     return checked
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 # -- parameters ---------------------------------------------------------------------------------
 
 
-def _value(params: Params, name: str) -> str | None:
-    """RPC clients send unset optional members as empty strings; both mean absent."""
-    value = params.get(name)
-    return value if value else None
-
-
 def _required(params: Params, name: str) -> str:
-    value = _value(params, name)
+    value = rpc.value(params, name)
     if value is None:
         raise _missing(name)
     return value
 
 
 def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
-    raw = _value(params, name)
+    raw = rpc.value(params, name)
     if raw is None:
         return default
     if not NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
@@ -194,14 +180,14 @@ def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
 
 
 def _choice(params: Params, name: str, default: str | None, allowed: Sequence[str]) -> str | None:
-    value = _value(params, name) or default
+    value = rpc.value(params, name) or default
     if value is not None and value not in allowed:
         raise _invalid()
     return value
 
 
 def _csv(params: Params, name: str) -> list[str] | None:
-    raw = _value(params, name)
+    raw = rpc.value(params, name)
     if raw is None:
         return None
     items = [item.strip() for item in raw.split(",") if item.strip()]
@@ -442,19 +428,19 @@ class SimSlb:
         """An active load balancer: intranet ones sit in a vSwitch, internet ones are classic."""
         address_type = _choice(params, "AddressType", "internet", ADDRESS_TYPES)
         spec = _choice(params, "LoadBalancerSpec", "slb.s1.small", SPECS)
-        name = _value(params, "LoadBalancerName")
+        name = rpc.value(params, "LoadBalancerName")
         if name is not None and not NAME.fullmatch(name):
             raise _invalid()
         zones = network.zones(scope.region, scope.cloud)
         subnets = {s.id: s for s in network.default_subnets(scope)}
-        master = _value(params, "MasterZoneId")
+        master = rpc.value(params, "MasterZoneId")
         if master is not None and master not in zones:
             raise _invalid()
-        slave = _value(params, "SlaveZoneId")
+        slave = rpc.value(params, "SlaveZoneId")
         if slave is not None and (slave not in zones or slave == master):
             raise _invalid()
-        vswitch = _value(params, "VSwitchId")
-        vpc = _value(params, "VpcId")
+        vswitch = rpc.value(params, "VSwitchId")
+        vpc = rpc.value(params, "VpcId")
         if vswitch is not None and vswitch not in subnets:
             raise _invalid()
         if vpc is not None and vpc != network.default_vpc(scope):
@@ -537,10 +523,10 @@ class SimSlb:
             ("MasterZoneId", sim_slbs.c.master_zone),
             ("SlaveZoneId", sim_slbs.c.slave_zone),
         ):
-            value = _value(params, name)
+            value = rpc.value(params, name)
             if value is not None:
                 conditions.append(column == value)
-        server = _value(params, "ServerId")
+        server = rpc.value(params, "ServerId")
         if server is not None:
             conditions.append(
                 exists().where(
