@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, insert, select
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
-from tidewater.engine.queries import Page, decode_token, encode_token
+from tidewater.engine.queries import Page, numbered
 from tidewater.engine.records import lock_group
 from tidewater.store.tables import groups, scaling_configurations
 
@@ -103,16 +103,12 @@ def page(
     group: str | None,
     ids: Sequence[str] | None,
     names: Sequence[str] | None,
-    token: str | None,
+    number: int,
     size: int,
 ) -> Page:
-    """One page, oldest first, each row with its group's id and active configuration."""
-    after = decode_token(token)
+    """One numbered page, oldest first, each row with its group's active launch source."""
     query = (
-        select(
-            scaling_configurations,
-            groups.c.launch.label("group_launch"),
-        )
+        select(scaling_configurations, groups.c.launch.label("group_launch"))
         .join(groups, groups.c.id == scaling_configurations.c.group_id)
         .where(
             groups.c.account == scope.account,
@@ -126,14 +122,4 @@ def page(
         query = query.where(scaling_configurations.c.id.in_(list(ids)))
     if names is not None:
         query = query.where(scaling_configurations.c.name.in_(list(names)))
-    if after is not None:
-        if not after.isdigit():
-            raise Refusal("token.invalid", token=token)
-        query = query.where(scaling_configurations.c.seq > int(after))
-    total = 0
-    with ctx.db.read() as conn:
-        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = list(conn.execute(query.order_by(scaling_configurations.c.seq).limit(size + 1)))
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(rows, encode_token(rows[-1].seq) if more else None, {"total": total})
+    return numbered(ctx, query, scaling_configurations.c.seq, number, size)

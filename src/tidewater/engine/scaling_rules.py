@@ -7,14 +7,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from tidewater.domain.activity import Kind, Trigger
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.instances import open_group
-from tidewater.engine.queries import Page
+from tidewater.engine.queries import Page, numbered
 from tidewater.engine.records import add_activity, lock_group
 from tidewater.engine.removal import earlier
 from tidewater.store.tables import groups, scaling_rules
@@ -89,14 +89,7 @@ def page(
         query = query.where(scaling_rules.c.name.in_(list(names)))
     if aris is not None:
         query = query.where(scaling_rules.c.ari.in_(list(aris)))
-    with ctx.db.read() as conn:
-        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = list(
-            conn.execute(
-                query.order_by(scaling_rules.c.seq).offset((number - 1) * size).limit(size)
-            )
-        )
-    return Page(rows, None, {"total": total})
+    return numbered(ctx, query, scaling_rules.c.seq, number, size)
 
 
 def execute(

@@ -281,10 +281,10 @@ class EssService:
             p.get("ScalingGroupId"),
             p.get("ScalingConfigurationIds"),
             p.get("ScalingConfigurationNames"),
-            None,
-            10_000,
+            number,
+            size,
         )
-        rows = page.rows[(number - 1) * size : number * size]
+        rows = page.rows
         return {
             "TotalCount": page.extra["total"],
             "PageNumber": number,
