@@ -77,7 +77,6 @@ class Wire:
             self.query,
             self.headers,
             self.body,
-            self.params,
             secret_for=keys.get,
             now=self.now if now is None else now,
             nonces=NonceBook() if nonces is None else nonces,
@@ -631,14 +630,12 @@ def gateway() -> Iterator[Gateway]:
             body = self.rfile.read(length)
             headers = lowered(list(self.headers.items()))
             raw_query = self.path.partition("?")[2]
-            params = Wire(self.command, raw_query, headers, body).params
             try:
                 signed = verify(
                     self.command,
                     raw_query,
                     headers,
                     body,
-                    params,
                     secret_for=keys.get,
                     now=datetime.now(UTC),
                     nonces=nonces,
@@ -1016,7 +1013,6 @@ def test_hostile_input_only_ever_raises_signature_failure(
             wire.query,
             wire.headers,
             wire.body,
-            {},
             secret_for=secret_for,
             now=wire.now,
             nonces=NonceBook(),

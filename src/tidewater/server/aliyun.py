@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 
@@ -85,7 +84,6 @@ class AliyunFront:
                 raw_query,
                 headers,
                 body,
-                _signed_params(raw_query, body, headers),
                 secret_for=self.keys.secret,
                 now=self.wall.now(),
                 nonces=self.nonces,
@@ -141,11 +139,3 @@ class AliyunFront:
     ) -> Reply:
         content, kind = wire.render_error(code, message, request_id, call.format, host, product)
         return Reply(status, content, kind)
-
-
-def _signed_params(raw_query: str, body: bytes, headers: Mapping[str, str]) -> dict[str, str]:
-    """Everything RPC v1 signs: query and form parameters, decoded, empty values kept."""
-    params = dict(parse_qsl(raw_query, keep_blank_values=True))
-    if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return params

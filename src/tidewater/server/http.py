@@ -80,7 +80,6 @@ def build_http(
         for key, value in request.scope["headers"]:
             name, text = key.decode("latin-1").lower(), value.decode("latin-1")
             headers[name] = f"{headers[name]},{text}" if name in headers else text
-        params = form_params(raw_query, body, headers.get("content-type", ""))
         if aliyun is not None and aliyun.claims(raw_query, headers, body):
             answer = await aliyun.handle(request.method, raw_query, headers, body, request_id)
             if answer is not None:
@@ -97,6 +96,7 @@ def build_http(
                     status_code=answer.status,
                     headers={"content-type": answer.content_type},
                 )
+        params = form_params(raw_query, body, headers.get("content-type", ""))
         raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
         reply = await aws.handle(
             request.method, raw_path.decode("latin-1"), raw_query, headers, body, params, request_id

@@ -146,7 +146,6 @@ def verify(
     raw_query: str,
     headers: Mapping[str, str],
     body: bytes,
-    params: Mapping[str, str],
     *,
     secret_for: Callable[[str], str | None],
     now: datetime,
@@ -154,10 +153,8 @@ def verify(
 ) -> Signed:
     """Prove who signed, or refuse in the gateway's own words so the SDKs react as they would."""
     # `raw_query` is the query as on the wire, its bytes decoded as latin-1 (tidewater.server.http
-    # does so); `headers` lower-case names, repeats joined with ",". `params` is the router's
-    # merged, decoded view: it is not what gets checked. Both schemes are judged on the raw
-    # bytes, so '+', empty values and repeated names count exactly as the client signed them.
-    del params
+    # does so); `headers` lower-case names, repeats joined with ",". Both schemes are judged on
+    # the raw bytes, so '+', empty values and repeated names count exactly as the client signed.
     now = _utc(now)
     algorithm, rest = _split_authorization(headers.get("authorization", ""))
     if algorithm == ACS3_ALGORITHM:
