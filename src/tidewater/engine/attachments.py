@@ -12,13 +12,13 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import target_json
-from tidewater.engine.records import lock_group
+from tidewater.engine.records import find_group, lock_group
 from tidewater.store.tables import groups, members
 
 
 def targets(ctx: Context, scope: Scope, group: str) -> list[Target]:
     with ctx.db.read() as conn:
-        row = lock_group(conn, scope, group)
+        row = find_group(conn, scope, group)
     return [Target(t["kind"], t["ref"], t.get("weight")) for t in row.targets]
 
 

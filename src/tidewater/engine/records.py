@@ -62,23 +62,32 @@ def group_key(scope: Scope) -> Any:
     return groups.c.id if scope.cloud is Cloud.ALIYUN else groups.c.name
 
 
+def find_group(
+    conn: Connection,
+    scope: Scope,
+    name: str,
+    *,
+    missing: str = "group.not_found",
+    lock: bool = False,
+) -> Any:
+    """Fetch a group by its key; with `lock`, hold its row until the transaction ends."""
+    query = select(groups).where(
+        groups.c.account == scope.account,
+        groups.c.region == scope.region,
+        groups.c.cloud == scope.cloud.value,
+        group_key(scope) == name,
+    )
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise Refusal(missing, group=name)
+    return row
+
+
 def lock_group(
     conn: Connection, scope: Scope, name: str, *, missing: str = "group.not_found"
 ) -> Any:
     """Fetch a group for change, holding its row until the transaction ends."""
-    row = conn.execute(
-        select(groups)
-        .where(
-            groups.c.account == scope.account,
-            groups.c.region == scope.region,
-            groups.c.cloud == scope.cloud.value,
-            group_key(scope) == name,
-        )
-        .with_for_update()
-    ).first()
-    if row is None:
-        raise Refusal(missing, group=name)
-    return row
+    return find_group(conn, scope, name, missing=missing, lock=True)
 
 
 def members_of(conn: Connection, group_id: str) -> dict[str, Member]:

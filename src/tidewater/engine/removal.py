@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -134,13 +135,6 @@ def remove(
                 facts={**facts, "path": path, "instances": [member.instance_id]},
             )
         if not chosen:
-            finish(conn, _Row(parent), now, Status.WARNING, "No instance was removed.")
+            finish(conn, SimpleNamespace(**parent), now, Status.WARNING, "No instance was removed.")
             parent.update(status=Status.WARNING.value, progress=100, ended_at=now)
         return parent
-
-
-class _Row:
-    """Attribute access over a freshly inserted activity, for the step helpers."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)

@@ -12,7 +12,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.queries import Page, numbered
-from tidewater.engine.records import lock_group
+from tidewater.engine.records import find_group, lock_group
 from tidewater.store.tables import groups, scaling_configurations
 
 LIMIT_PER_GROUP = 10
@@ -68,7 +68,7 @@ def create(
 def first_of(ctx: Context, scope: Scope, group: str, wanted: str | None) -> dict[str, Any]:
     """The configuration EnableScalingGroup activates: the one named, else the group's first."""
     with ctx.db.read() as conn:
-        row = lock_group(conn, scope, group)
+        row = find_group(conn, scope, group)
         query = select(scaling_configurations.c.id).where(
             scaling_configurations.c.group_id == row.id
         )
