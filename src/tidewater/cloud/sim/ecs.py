@@ -173,10 +173,9 @@ def _action(
 
     @functools.wraps(method)
     def checked(self: SimEcs, scope: Scope, params: Params) -> _Result:
-        for key, value in params.items():
-            for text in (key, value):
-                if not isinstance(text, str) or "\x00" in text or not rpc.encodable(text):
-                    raise _invalid(str(key))
+        bad = rpc.unstorable(params)
+        if bad is not None:
+            raise _invalid(bad)
         return method(self, scope, params)
 
     return checked

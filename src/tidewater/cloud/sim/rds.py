@@ -134,10 +134,9 @@ def _action(
 
     @functools.wraps(method)
     def checked(self: SimRds, scope: Scope, params: Params) -> _Result:
-        for key, value in params.items():
-            for text in (key, value):
-                if not isinstance(text, str) or "\x00" in text or not rpc.encodable(text):
-                    raise _invalid(str(key) if rpc.encodable(str(key)) else "")
+        bad = rpc.unstorable(params)
+        if bad is not None:
+            raise _invalid(bad if rpc.encodable(bad) else "")
         return method(self, scope, params)
 
     return checked

@@ -18,3 +18,12 @@ def value(params: Mapping[str, str], name: str) -> str | None:
     """RPC clients send unset optional members as empty strings; both mean absent."""
     found = params.get(name)
     return found if found else None
+
+
+def unstorable(params: Mapping[str, str]) -> str | None:
+    """The first parameter whose name or value no store can keep (NUL, lone surrogates)."""
+    for key, found in params.items():
+        for text in (key, found):
+            if not isinstance(text, str) or "\x00" in text or not encodable(text):
+                return str(key)
+    return None

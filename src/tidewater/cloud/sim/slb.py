@@ -151,10 +151,9 @@ def _action(
 
     @functools.wraps(method)
     def checked(self: SimSlb, scope: Scope, params: Params) -> _Result:
-        for key, value in params.items():
-            for text in (key, value):
-                if not isinstance(text, str) or "\x00" in text or not rpc.encodable(text):
-                    raise _invalid()
+        bad = rpc.unstorable(params)
+        if bad is not None:
+            raise _invalid()
         return method(self, scope, params)
 
     return checked
