@@ -217,11 +217,14 @@ def observe(ctx: Context, machine_ids: list[str]) -> None:
             scope_rows[r.instance_id] = r
     if not scope_rows:
         return
-    states: dict[str, str] = {}
+    by_scope: dict[Scope, list[str]] = {}
     for r in scope_rows.values():
-        scope = Scope(r.account, r.region, Cloud(r.cloud))
-        for machine in ctx.compute.machines(scope, [r.instance_id]).values():
-            states[machine.id] = machine.state
+        by_scope.setdefault(Scope(r.account, r.region, Cloud(r.cloud)), []).append(r.instance_id)
+    states = {
+        machine.id: machine.state
+        for scope, ids in by_scope.items()
+        for machine in ctx.compute.machines(scope, ids).values()
+    }
     sick = [i for i, state in states.items() if state not in ("pending", "running")]
     if not sick:
         return
