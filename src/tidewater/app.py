@@ -75,7 +75,7 @@ def build(
     new_instance_id: Callable[[Cloud], str] | None = None,
 ) -> Tidewater:
     settings.check()
-    db = Database(settings.url)
+    db = Database(settings.url, lock_wait=settings.lock_wait_seconds)
     prepare_database(db)
     clock = clock or Clock()
     timing = Timing(
@@ -89,7 +89,7 @@ def build(
     balancers = SimBalancers(compute)
     traffic = SimTraffic(balancers=balancers, slb=slb, rds=rds)
     ctx = Context(db=db, clock=clock, compute=compute, traffic=traffic, node=settings.node)
-    runner = Runner(ctx)
+    runner = Runner(ctx, lease_seconds=settings.lease_seconds, sweep_seconds=settings.sweep_seconds)
     ctx.wake = runner.wake
     keys = KeyRing(ctx)
     keys.seed(settings.access_key_id, settings.secret_access_key, settings.aws_account_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -62,8 +63,33 @@ def serve(
         ),
     ] = False,
     node: Annotated[
-        str, typer.Option(envvar=env("NODE"), help="This process's name in leases.")
-    ] = "node-1",
+        str | None,
+        typer.Option(
+            envvar=env("NODE"),
+            help="This process's name in leases; unique among live nodes (default: host name).",
+        ),
+    ] = None,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(
+            envvar=env("LEASE_SECONDS"),
+            help="How long a node that stops answering keeps the activities it runs.",
+        ),
+    ] = 30.0,
+    lock_wait_seconds: Annotated[
+        float,
+        typer.Option(
+            envvar=env("LOCK_WAIT_SECONDS"),
+            help="How long a change waits for a busy group before ResourceContention.",
+        ),
+    ] = 5.0,
+    sweep_seconds: Annotated[
+        float,
+        typer.Option(
+            envvar=env("SWEEP_SECONDS"),
+            help="How often the runner looks for due work without being woken.",
+        ),
+    ] = 0.5,
     log_level: Annotated[str, typer.Option(envvar=env("LOG_LEVEL"))] = "info",
 ) -> None:
     """Serve the Auto Scaling APIs and the simulated cloud on one port."""
@@ -86,7 +112,10 @@ def serve(
         sim_time_scale=sim_time_scale,
         runner=runner,
         frozen_clock=frozen_clock,
-        node=node,
+        node=node or socket.gethostname(),
+        lease_seconds=lease_seconds,
+        lock_wait_seconds=lock_wait_seconds,
+        sweep_seconds=sweep_seconds,
     )
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,10 @@ class Settings:
     sim_time_scale: float = 1.0
     runner: str = "auto"  # "manual": activities move only when /_tidewater/settle or clock asks
     frozen_clock: bool = False  # time stands still except through /_tidewater/clock
-    node: str = "node-1"
+    node: str = field(default_factory=socket.gethostname)  # unique among live processes
+    lease_seconds: float = 30.0  # how long a silent node keeps the activities it runs
+    lock_wait_seconds: float = 5.0  # how long a change waits for its group before contention
+    sweep_seconds: float = 0.5  # the runner looks for due work this often, woken or not
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -46,6 +50,10 @@ class Settings:
             raise ValueError("--runner must be 'auto' or 'manual'")
         if self.sim_time_scale <= 0:
             raise ValueError("--sim-time-scale must be greater than zero")
+        if self.lease_seconds <= 0 or self.lock_wait_seconds <= 0 or self.sweep_seconds <= 0:
+            raise ValueError("--lease-seconds, --lock-wait-seconds and --sweep-seconds must be > 0")
+        if not self.node or len(self.node) > 64:
+            raise ValueError("--node must be 1 to 64 characters")
 
 
 def is_loopback(host: str) -> bool:

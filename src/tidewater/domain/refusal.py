@@ -17,5 +17,5 @@ class Refusal(Exception):
         return f"Refusal({self.reason!r}, {self.facts!r})"
 
 
-class Contention(Exception):
-    """Another change to the same group holds it; the caller may retry."""
+class Contention(Refusal):
+    """Another change held what this one needed for longer than the bounded wait; retry."""

@@ -24,7 +24,8 @@ class Context:
 
     @contextmanager
     def change(self) -> Iterator[Connection]:
-        """One command, one transaction; the runner is woken once it commits."""
+        """One command, one transaction; every node's runner is woken once it commits."""
         with self.db.write() as conn:
             yield conn
+            self.db.notify(conn)
         self.wake()

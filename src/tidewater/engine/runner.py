@@ -1,38 +1,56 @@
-"""The activity runner: one loop that moves the simulated cloud, activities and capacity along."""
+"""The activity runner: one loop per node that moves the simulated cloud, activities and capacity.
+
+Any number of nodes may run on one database: each step runs under a lease taken with
+FOR UPDATE SKIP LOCKED, a heartbeat renews the leases a node holds, and a node that falls
+silent loses them when they run out, so a survivor finishes its work.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
-
-from tidewater.domain.activity import TERMINAL, Status
-from tidewater.engine import reconciler
+from tidewater.domain.activity import Status
+from tidewater.domain.refusal import Contention
+from tidewater.engine import leases, reconciler
 from tidewater.engine.context import Context
 from tidewater.engine.steps import STEPS, finish
-from tidewater.store.tables import activities
 
 log = logging.getLogger("tidewater.runner")
 
-LEASE = timedelta(seconds=60)
-BATCH = 100
+BATCH = 20
+
+
+def wall_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Runner:
-    """Woken by commits; also polls, so timers (boot, draining) fire on the clock's own time."""
+    """Woken by commits (its own node's, and others' through the database); also sweeps."""
 
-    def __init__(self, ctx: Context, poll_seconds: float = 0.5) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        lease_seconds: float = 30.0,
+        sweep_seconds: float = 0.5,
+        wall: Callable[[], datetime] = wall_now,
+    ) -> None:
         self.ctx = ctx
-        self.poll_seconds = poll_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self.sweep_seconds = sweep_seconds
+        self.wall = wall
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._run_task: asyncio.Task[None] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._stop_listening: Callable[[], None] = lambda: None
 
     # -- the synchronous heart ----------------------------------------------------------------
 
@@ -43,36 +61,22 @@ class Runner:
         changed = ctx.compute.advance(now)
         reconciler.observe(ctx, changed)
         moved = bool(changed)
-        for activity in self.claim(now):
+        claimed = leases.claim(ctx.db, ctx.node, now, self.wall(), self.lease, BATCH)
+        for index, activity in enumerate(claimed):
+            if self._stopping:
+                leases.release(ctx.db, ctx.node, [a.id for a in claimed[index:]])
+                return False
             moved = True
             self.run_step(activity)
         for group_id in reconciler.dirty(ctx, now):
-            moved = True
-            reconciler.reconcile(ctx, group_id)
+            if self._stopping:
+                return False
+            try:
+                reconciler.reconcile(ctx, group_id)
+                moved = True
+            except Contention:
+                log.info("group %s is busy; reconciling it on a later pass", group_id)
         return moved
-
-    def claim(self, now: datetime) -> list[Any]:
-        with self.ctx.db.write() as conn:
-            rows = list(
-                conn.execute(
-                    select(activities)
-                    .where(
-                        activities.c.due_at <= now,
-                        activities.c.status.not_in([s.value for s in TERMINAL]),
-                        or_(activities.c.lease_until.is_(None), activities.c.lease_until < now),
-                    )
-                    .order_by(activities.c.due_at, activities.c.seq)
-                    .limit(BATCH)
-                    .with_for_update(skip_locked=True)
-                ).all()
-            )
-            if rows:
-                conn.execute(
-                    update(activities)
-                    .where(activities.c.id.in_([r.id for r in rows]))
-                    .values(lease_owner=self.ctx.node, lease_until=now + LEASE)
-                )
-        return rows
 
     def run_step(self, activity: Any) -> None:
         step = STEPS.get(activity.step)
@@ -80,9 +84,14 @@ class Runner:
             if step is None:
                 raise RuntimeError(f"unknown step {activity.step!r}")
             step(self.ctx, activity)
+        except leases.LeaseLost:
+            log.warning("activity %s was taken over by another node", activity.id)
+        except Contention:
+            # the lease is ours until it runs out or we let go; let go so the step runs again
+            leases.release(self.ctx.db, self.ctx.node, [activity.id])
         except Exception as error:  # a broken step must fail its activity, not the loop
             log.exception("activity %s failed at step %s", activity.id, activity.step)
-            with self.ctx.db.write() as conn:
+            with contextlib.suppress(leases.LeaseLost), self.ctx.db.write() as conn:
                 finish(conn, activity, self.ctx.clock.now(), Status.FAILED, str(error)[:255])
 
     def drain(self, limit: int = 1000) -> int:
@@ -91,6 +100,13 @@ class Runner:
             if not self.tick():
                 return count
         return limit
+
+    def renew(self) -> int:
+        return leases.renew(self.ctx.db, self.ctx.node, self.wall(), self.lease)
+
+    def recover(self) -> int:
+        """A node restarting under its old name takes back nothing: what it held is free again."""
+        return leases.release(self.ctx.db, self.ctx.node)
 
     # -- the asynchronous shell ---------------------------------------------------------------
 
@@ -101,13 +117,24 @@ class Runner:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
-        self._task = asyncio.create_task(self._run())
+        await asyncio.to_thread(self.recover)
+        self._stop_listening = self.ctx.db.listen(self.wake)
+        self._run_task = asyncio.create_task(self._run())
+        self._heartbeat_task = asyncio.create_task(self._heartbeat())
 
     async def stop(self) -> None:
+        """Finish the step in hand, hand back every other lease, stop listening."""
         self._stopping = True
         self.wake()
-        if self._task is not None:
-            await self._task
+        if self._run_task is not None:
+            await self._run_task  # the step in hand finishes; tick() releases the rest
+        if self._heartbeat_task is not None:
+            self._heartbeat_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat_task
+        await asyncio.to_thread(self._stop_listening)
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.recover)
 
     async def settle(self) -> int:
         async with self._lock:
@@ -122,5 +149,13 @@ class Runner:
             except Exception:
                 log.exception("runner pass failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), timeout=self.poll_seconds)
+                await asyncio.wait_for(self._event.wait(), timeout=self.sweep_seconds)
             self._event.clear()
+
+    async def _heartbeat(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                await asyncio.to_thread(self.renew)
+            except Exception:
+                log.exception("renewing leases failed")

@@ -14,6 +14,7 @@ from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
+from tidewater.engine.leases import LeaseLost, held
 from tidewater.engine.records import launch_ref
 from tidewater.store.tables import (
     activities,
@@ -53,11 +54,14 @@ def scope_of(activity: Any) -> Scope:
 
 
 def move(conn: Connection, activity: Any, step: str, due: datetime, **values: Any) -> None:
-    conn.execute(
+    """Record the next step and let go of the lease; only the lease's holder may."""
+    moved = conn.execute(
         update(activities)
-        .where(activities.c.id == activity.id)
+        .where(activities.c.id == activity.id, *held(activity))
         .values(step=step, due_at=due, lease_owner=None, lease_until=None, **values)
     )
+    if moved.rowcount == 0:
+        raise LeaseLost(activity.id)
 
 
 def finish(
@@ -69,9 +73,9 @@ def finish(
     **values: Any,
 ) -> None:
     """End an activity and ask the reconciler to look at its group again."""
-    conn.execute(
+    ended = conn.execute(
         update(activities)
-        .where(activities.c.id == activity.id)
+        .where(activities.c.id == activity.id, *held(activity))
         .values(
             status=status.value,
             progress=100,
@@ -84,6 +88,8 @@ def finish(
             **values,
         )
     )
+    if ended.rowcount == 0:
+        raise LeaseLost(activity.id)
     group_values: dict[str, Any] = {"dirty": True}
     if (
         activity.kind in (Kind.LAUNCH, Kind.TERMINATE)

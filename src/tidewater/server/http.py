@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -121,6 +122,8 @@ def build_http(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if auto_runner:
             await runner.start()
+        else:
+            await run_in_threadpool(runner.recover)
         try:
             yield
         finally:

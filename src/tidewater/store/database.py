@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, create_engine, event, inspect
+from sqlalchemy import Connection, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+from tidewater.domain.refusal import Contention
+
+log = logging.getLogger("tidewater.database")
+
+CHANNEL = "tidewater"
+# PostgreSQL's codes for "gave up waiting": lock_timeout, deadlock, serialization failure
+GAVE_UP = frozenset({"55P03", "40P01", "40001"})
 
 
 class Database:
-    """One engine per process; `write()` serializes writers, `read()` sees a consistent snapshot."""
+    """One engine per process; `write()` serializes writers, `read()` sees a consistent snapshot.
 
-    def __init__(self, url: str) -> None:
+    A writer waits at most `lock_wait` seconds for a lock, then gives up with Contention.
+    """
+
+    def __init__(self, url: str, lock_wait: float = 5.0) -> None:
         self.url = url
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
+        wait_ms = max(1, int(lock_wait * 1000))
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -26,18 +41,22 @@ class Database:
                 url,
                 json_serializer=_dumps,
                 json_deserializer=orjson.loads,
-                connect_args={"check_same_thread": False, "timeout": 30},
+                connect_args={"check_same_thread": False, "timeout": lock_wait},
                 pool_size=8,
                 max_overflow=8,
             )
-            _sqlite_transactions(self.engine)
+            _sqlite_transactions(self.engine, wait_ms)
         else:
             if parsed.drivername == "postgresql":
-                url = str(parsed.set(drivername="postgresql+psycopg"))
+                parsed = parsed.set(drivername="postgresql+psycopg")
+            self.listen_url = parsed.set(drivername="postgresql").render_as_string(
+                hide_password=False
+            )
             self.engine = create_engine(
-                url,
+                parsed,
                 json_serializer=_dumps,
                 json_deserializer=orjson.loads,
+                connect_args={"options": f"-c lock_timeout={wait_ms}"},
                 pool_size=10,
                 max_overflow=20,
                 pool_pre_ping=True,
@@ -45,8 +64,37 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(tidewater_write=True) as conn, conn.begin():
-            yield conn
+        try:
+            with (
+                self.engine.connect().execution_options(tidewater_write=True) as conn,
+                conn.begin(),
+            ):
+                yield conn
+        except OperationalError as error:
+            if _gave_up(error):
+                raise Contention("contention") from error
+            raise
+
+    def notify(self, conn: Connection) -> None:
+        """Tell every node's runner, once this transaction commits, that there is work."""
+        if self.dialect == "postgresql":
+            conn.execute(text(f"NOTIFY {CHANNEL}"))
+
+    def listen(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call `wake` on each other node's notification; returns the function that stops it."""
+        if self.dialect != "postgresql":
+            return lambda: None
+        stopping = threading.Event()
+        thread = threading.Thread(
+            target=_listen, args=(self.listen_url, wake, stopping), name="listen", daemon=True
+        )
+        thread.start()
+
+        def stop() -> None:
+            stopping.set()
+            thread.join(timeout=5)
+
+        return stop
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -64,7 +112,30 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _sqlite_transactions(engine: Engine) -> None:
+def _gave_up(error: OperationalError) -> bool:
+    if getattr(error.orig, "sqlstate", None) in GAVE_UP:
+        return True
+    return "database is locked" in str(error.orig)
+
+
+def _listen(url: str, wake: Callable[[], None], stopping: threading.Event) -> None:
+    """Hold one connection in LISTEN; reconnect after a lost connection, the sweep covers gaps."""
+    import psycopg
+
+    while not stopping.is_set():
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f"LISTEN {CHANNEL}")
+                wake()  # anything sent while we were not listening
+                while not stopping.is_set():
+                    if any(True for _ in conn.notifies(timeout=0.5, stop_after=1)):
+                        wake()
+        except psycopg.Error as error:
+            log.warning("listening for wake-ups failed (%s); retrying", error)
+            stopping.wait(1.0)
+
+
+def _sqlite_transactions(engine: Engine, wait_ms: int) -> None:
     """SQLAlchemy, not pysqlite, emits BEGIN: writers lock up front, so no upgrade deadlock."""
 
     @event.listens_for(engine, "connect")
@@ -74,7 +145,7 @@ def _sqlite_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={wait_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -240,6 +240,7 @@ activities = Table(
     Index(None, "group_id", "status"),
     Index(None, "due_at"),
     Index(None, "parent_id"),
+    Index(None, "lease_owner"),  # a node renews and hands back its leases by its name
     UniqueConstraint("account", "region", "cloud", "client_token"),
 )
 

@@ -25,6 +25,7 @@ IN_USE = (
 )
 
 MESSAGES: dict[str, tuple[str, int, str]] = {
+    "contention": ("ScalingActivityInProgress", 400, IN_PROGRESS),
     "group.not_found": NO_GROUP,
     "group.not_found_delete": NO_GROUP,
     "group.not_found_tags": NO_GROUP,

@@ -20,6 +20,13 @@ CAPACITY = (
 
 # reason -> (code, HTTP status, message template)
 MESSAGES: dict[str, tuple[str, int, str]] = {
+    # a change that waited its bounded time for a busy group; HTTP 500, so the SDKs retry it
+    "contention": (
+        "ResourceContention",
+        500,
+        "You already have a pending update to an Amazon EC2 Auto Scaling resource "
+        "(for example, an Auto Scaling group, instance, or load balancer).",
+    ),
     "group.not_found": ("ValidationError", 400, NOT_FOUND),
     "group.not_found_delete": (
         "ValidationError",
