@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -134,6 +135,11 @@ def serve(
             "TIDEWATER_SECRET_ACCESS_KEY to change them)."
         )
     err.print(f"Tidewater on http://{host}:{port} — database {settings.url.split('@')[-1]}")
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then delivers the signal again to the
+    # handlers it found; by then every request is answered and every lease handed back, so
+    # the process ends normally (exit 0) instead of dying of the repeated signal.
+    for handled in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(handled, lambda *_: None)
     uvicorn.run(
         service.http,
         host=host,

@@ -1,0 +1,208 @@
+"""Several nodes on one PostgreSQL: wake-ups cross between them and a survivor finishes the work."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import BACKEND, Server, start_server
+from tests.helpers import IMAGE
+from tests.test_check import run_check
+
+pytestmark = pytest.mark.skipif(
+    BACKEND != "postgresql",
+    reason="several nodes share PostgreSQL; this runs in the PostgreSQL pass of `make test`",
+)
+
+LEASE = 2.0
+# real time, sped up: a boot takes 0.1 s and connection draining 100 s takes 2 s
+REAL_TIME = ("--no-frozen-clock", "--sim-time-scale", "0.02", "--lease-seconds", str(LEASE))
+
+
+def node(tmp_path: Path, url: str, name: str, *extra: str) -> Server:
+    return start_server(tmp_path / name, *REAL_TIME, "--node", name, *extra, database_url=url)
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, own_database_url: str) -> Iterator[list[Server]]:
+    started: list[Server] = []
+    yield started
+    for server in started:
+        if server.process.poll() is None:
+            server.stop()
+
+
+def aws(server: Server, service: str) -> Any:
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=server.url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def eventually(what: Callable[[], Any], seconds: float = 30) -> Any:
+    """Poll a real multi-process system until `what` returns something true."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = what()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.1)
+
+
+def group_of(autoscaling: Any, name: str = "web") -> dict[str, Any]:
+    return autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])[
+        "AutoScalingGroups"
+    ][0]
+
+
+def in_service(autoscaling: Any, count: int) -> list[str] | None:
+    members = [
+        i["InstanceId"]
+        for i in group_of(autoscaling)["Instances"]
+        if i["LifecycleState"] == "InService"
+    ]
+    return sorted(members) if len(members) == count else None
+
+
+def create_group(autoscaling: Any, desired: int, **extra: Any) -> None:
+    autoscaling.create_launch_configuration(
+        LaunchConfigurationName="web-lc", ImageId=IMAGE, InstanceType="t3.micro"
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="web",
+        LaunchConfigurationName="web-lc",
+        MinSize=0,
+        MaxSize=10,
+        DesiredCapacity=desired,
+        AvailabilityZones=["us-east-1a"],
+        **extra,
+    )
+
+
+def test_a_change_on_one_node_wakes_the_runner_of_another(
+    tmp_path: Path, own_database_url: str, nodes: list[Server]
+) -> None:
+    # a serves the API only; b runs activities and would sweep for work once a minute
+    a = node(tmp_path, own_database_url, "a", "--runner", "manual")
+    b = node(tmp_path, own_database_url, "b", "--runner", "auto", "--sweep-seconds", "60")
+    nodes.extend([a, b])
+    create_group(aws(a, "autoscaling"), desired=2)
+    instances = eventually(lambda: group_of(aws(a, "autoscaling"))["Instances"], seconds=10)
+    assert len(instances) == 2, "b launched a's instances long before its sweep"
+
+
+def test_a_survivor_finishes_what_a_killed_node_started(
+    tmp_path: Path, own_database_url: str, nodes: list[Server]
+) -> None:
+    a = node(tmp_path, own_database_url, "a", "--runner", "auto", "--sweep-seconds", "0.2")
+    b = node(tmp_path, own_database_url, "b", "--runner", "auto", "--sweep-seconds", "0.2")
+    nodes.extend([a, b])
+    elb = aws(a, "elb")
+    elb.create_load_balancer(
+        LoadBalancerName="classic",
+        AvailabilityZones=["us-east-1a"],
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+    )
+    elb.modify_load_balancer_attributes(
+        LoadBalancerName="classic",
+        LoadBalancerAttributes={"ConnectionDraining": {"Enabled": True, "Timeout": 100}},
+    )
+    autoscaling = aws(a, "autoscaling")
+    create_group(autoscaling, desired=3, LoadBalancerNames=["classic"])
+    members = eventually(lambda: in_service(autoscaling, 3))
+    assert members, "the group filled up"
+
+    detached = autoscaling.detach_instances(
+        AutoScalingGroupName="web", InstanceIds=members[:2], ShouldDecrementDesiredCapacity=False
+    )["Activities"]
+    engine = create_engine(own_database_url)
+    try:
+        with engine.begin() as conn:
+            # the detaches drain for two seconds; a dies now, and, as a crash inside a step
+            # leaves it, still holds the first one's lease for three more seconds
+            a.kill()
+            held_until = datetime.now(UTC) + timedelta(seconds=LEASE + 1)
+            conn.execute(
+                text(
+                    "UPDATE activities SET lease_owner = 'a', lease_until = :until "
+                    "WHERE id = :id AND status NOT IN ('Successful', 'Failed', 'Cancelled')"
+                ),
+                {"until": held_until, "id": detached[0]["ActivityId"]},
+            )
+
+        def lease_of(activity_id: str) -> Any:
+            with engine.connect() as conn:
+                return conn.execute(
+                    text("SELECT lease_owner, status FROM activities WHERE id = :id"),
+                    {"id": activity_id},
+                ).one()
+
+        survivor = aws(b, "autoscaling")
+        while datetime.now(UTC) < held_until - timedelta(seconds=0.5):
+            owner, status = lease_of(detached[0]["ActivityId"])
+            assert owner == "a", "nobody takes a live lease"
+            assert status in ("InProgress", "WaitingForELBConnectionDraining")
+            time.sleep(0.1)
+
+        def all_done() -> list[dict[str, Any]] | None:
+            activities = survivor.describe_scaling_activities(AutoScalingGroupName="web")[
+                "Activities"
+            ]
+            if all(a["StatusCode"] == "Successful" for a in activities):
+                return activities
+            return None
+
+        activities = eventually(all_done)
+        assert activities, "b finished every activity, the orphaned one included"
+        by_id = {a["ActivityId"]: a for a in activities}
+        for started in detached:
+            assert by_id[started["ActivityId"]]["StatusCode"] == "Successful"
+        assert eventually(lambda: in_service(survivor, 3)), "replacements joined the group"
+        registered = {
+            i["InstanceId"]
+            for i in aws(b, "elb").describe_load_balancers(LoadBalancerNames=["classic"])[
+                "LoadBalancerDescriptions"
+            ][0]["Instances"]
+        }
+        assert not registered & set(members[:2]), "the detached instances left the balancer"
+    finally:
+        engine.dispose()
+    b.stop()
+    assert b.process.returncode == 0
+    checked = run_check(own_database_url)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_sigterm_finishes_the_step_in_hand_and_hands_back_every_lease(
+    tmp_path: Path, own_database_url: str, nodes: list[Server]
+) -> None:
+    a = node(tmp_path, own_database_url, "a", "--runner", "auto", "--sweep-seconds", "0.2")
+    nodes.append(a)
+    autoscaling = aws(a, "autoscaling")
+    create_group(autoscaling, desired=10)
+    a.stop()  # SIGTERM while ten launches are under way
+    assert a.process.returncode == 0
+    engine = create_engine(own_database_url)
+    try:
+        with engine.connect() as conn:
+            held = conn.execute(
+                text("SELECT count(*) FROM activities WHERE lease_owner IS NOT NULL")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert held == 0
+    a.start()
+    assert eventually(lambda: in_service(aws(a, "autoscaling"), 10)), "a restart finishes them"
+    a.stop()
+    checked = run_check(own_database_url)
+    assert checked.returncode == 0, checked.stderr
