@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from tests.conftest import _throwaway_database
 from tidewater.app import SchemaBehind, prepare_database
 from tidewater.store import schema
 from tidewater.store.database import Database
@@ -15,9 +18,13 @@ from tidewater.store.tables import metadata
 
 
 def _url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database of the test's own: never the one a running test server uses."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'schema.db'}"
-    return str(request.getfixturevalue("postgres_url"))
+    made = _throwaway_database()
+    url = next(made)
+    request.addfinalizer(lambda: next(made, None))
+    return url
 
 
 @pytest.mark.parametrize(
@@ -47,3 +54,45 @@ def test_a_fresh_database_is_created_and_an_old_one_refused(tmp_path: Path) -> N
     with pytest.raises(SchemaBehind, match="run `tidewater migrate` first"):
         prepare_database(fresh)
     fresh.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_a_database_made_by_the_first_migration_is_upgraded_with_its_data(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = _url(backend, tmp_path, request)
+    db = Database(url)
+    metadata.drop_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    schema.upgrade(db, "0001")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO access_keys (access_key_id, secret, account, created_at) "
+            "VALUES ('AKIDKEPT', 'kept-secret', '123456789012', '2026-01-01 00:00:00+00:00')"
+        )
+    with pytest.raises(SchemaBehind, match=r"at revision 0001 .* run `tidewater migrate` first"):
+        prepare_database(db)
+    db.dispose()
+
+    migrated = subprocess.run(
+        [sys.executable, "-m", "tidewater", "migrate", "--database-url", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    assert f"schema at {schema.head()} (was 0001)" in migrated.stderr
+
+    db = Database(url)
+    prepare_database(db)  # now serves
+    with db.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+        kept = conn.exec_driver_sql(
+            "SELECT secret FROM access_keys WHERE access_key_id = 'AKIDKEPT'"
+        ).scalar()
+    assert differences == []
+    assert kept == "kept-secret"
+    db.dispose()
