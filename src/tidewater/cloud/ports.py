@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tidewater.domain.scope import Scope
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +84,11 @@ class Compute(Protocol):
 
     def launch(self, scope: Scope, spec: LaunchSpec, subnet: Subnet, token: str) -> Machine: ...
 
-    def machines(self, scope: Scope, ids: Iterable[str]) -> dict[str, Machine]: ...
+    def machines(
+        self, scope: Scope, ids: Iterable[str], within: Connection | None = None
+    ) -> dict[str, Machine]:
+        """`within`: the caller's transaction, for a cloud kept in the same database."""
+        ...
 
     def terminate(self, scope: Scope, ids: Sequence[str]) -> None: ...
 

@@ -191,7 +191,6 @@ def attach(
 ) -> list[dict[str, Any]]:
     """Bring running instances into a group; its desired capacity grows by as many."""
     unique = list(dict.fromkeys(ids))
-    machines = ctx.compute.machines(scope, unique)
     now = ctx.clock.now()
     with ctx.change() as conn:
         row, group, _ = open_group(conn, scope, name)
@@ -206,6 +205,9 @@ def attach(
                 .where(members.c.instance_id.in_(unique))
             )
         }
+        # Only now, with the group held and membership read, is the machines' state current:
+        # an instance another group let go is terminated before its membership ends.
+        machines = ctx.compute.machines(scope, unique, within=conn)
         for instance_id in unique:
             machine = machines.get(instance_id)
             if machine is None:

@@ -125,18 +125,21 @@ class SimCompute:
             )
         return conn.execute(select(machines).where(machines.c.id == instance_id)).one()
 
-    def machines(self, scope: Scope, ids: Iterable[str]) -> dict[str, Machine]:
+    def machines(
+        self, scope: Scope, ids: Iterable[str], within: Connection | None = None
+    ) -> dict[str, Machine]:
         ids = list(ids)
         if not ids:
             return {}
+        query = select(machines).where(
+            machines.c.id.in_(ids),
+            machines.c.account == scope.account,
+            machines.c.region == scope.region,
+        )
+        if within is not None:  # a second connection here could wait on a pool writers hold
+            return {row.id: machine_of(row) for row in within.execute(query)}
         with self.db.read() as conn:
-            rows = conn.execute(
-                select(machines).where(
-                    machines.c.id.in_(ids),
-                    machines.c.account == scope.account,
-                    machines.c.region == scope.region,
-                )
-            ).all()
+            rows = conn.execute(query).all()
         return {row.id: machine_of(row) for row in rows}
 
     def terminate(self, scope: Scope, ids: Sequence[str]) -> None:
