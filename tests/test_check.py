@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from sqlalchemy import create_engine, text
+from alibabacloud_ess20220222 import models as m
+from sqlalchemy import create_engine, select, text, update
 
 from tests.conftest import Server, start_server
-from tests.helpers import instance_ids, make_group
+from tests.helpers import describe_group, instance_ids, make_group
+from tests.test_ess import IMAGE as ESS_IMAGE
+from tests.test_ess import aliyun_call
+from tests.test_ess import instances as ess_instances
+from tidewater.engine.invariants import check
+from tidewater.store.database import Database
+from tidewater.store.tables import activities
+
+ALIYUN_REGION = "cn-hangzhou"
 
 
 @pytest.fixture
@@ -30,6 +42,7 @@ def run_check(url: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, "COLUMNS": "500"},  # one violation a line, however long
     )
 
 
@@ -68,3 +81,246 @@ def test_check_is_clean_after_a_workflow_and_names_violations(own_server: Server
     assert broken.returncode == 1
     assert f"member-without-machine: {member}" in broken.stderr
     assert "group-bounds" in broken.stderr
+
+
+def aws(server: Server, service: str) -> Any:
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=server.url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def aws_group_behind_balancers(server: Server) -> dict[str, Any]:
+    """An Auto Scaling group in a Classic ELB and a target group: one detached, one in standby."""
+    autoscaling, ec2 = aws(server, "autoscaling"), aws(server, "ec2")
+    elb, elbv2 = aws(server, "elb"), aws(server, "elbv2")
+    elb.create_load_balancer(
+        LoadBalancerName="classic",
+        AvailabilityZones=["us-east-1a"],
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+    )
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    tg = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][
+        0
+    ]["TargetGroupArn"]
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=tg,
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "20"}],
+    )
+    group = make_group(
+        autoscaling,
+        server,
+        min_size=0,
+        desired=3,
+        LoadBalancerNames=["classic"],
+        TargetGroupARNs=[tg],
+    )
+    detached, resting, serving = instance_ids(group)
+    autoscaling.detach_instances(
+        AutoScalingGroupName="web", InstanceIds=[detached], ShouldDecrementDesiredCapacity=True
+    )
+    autoscaling.enter_standby(
+        AutoScalingGroupName="web", InstanceIds=[resting], ShouldDecrementDesiredCapacity=True
+    )
+    for _ in range(3):
+        server.settle()
+        server.advance(30)
+    states = {
+        i["InstanceId"]: i["LifecycleState"]
+        for i in describe_group(autoscaling, "web")["Instances"]
+    }
+    assert states == {resting: "Standby", serving: "InService"}
+    return {"detached": detached, "resting": resting, "serving": serving, "tg": tg}
+
+
+def aliyun(server: Server, product_version: str, action: str, **params: Any) -> Any:
+    """One SLB, RDS or ECS call through aliyun-python-sdk-core."""
+    from aliyunsdkcore.client import AcsClient
+
+    client = AcsClient("test", "test", ALIYUN_REGION)
+    client.add_endpoint(ALIYUN_REGION, "Ess", server.url.removeprefix("http://"))
+    return aliyun_call(client, server, ALIYUN_REGION, product_version, action, **params)
+
+
+def ess_group_behind_slb_and_rds(server: Server) -> dict[str, Any]:
+    """An ESS group in an SLB and an RDS whitelist: one removed, one in standby."""
+    from alibabacloud_ess20220222.client import Client
+    from alibabacloud_tea_openapi import models as open_api_models
+
+    ess = Client(
+        open_api_models.Config(
+            access_key_id="test",
+            access_key_secret="test",
+            region_id=ALIYUN_REGION,
+            endpoint=server.url.removeprefix("http://"),
+            protocol="http",
+        )
+    )
+    lb = aliyun(server, "2014-05-15", "CreateLoadBalancer", AddressType="intranet")[
+        "LoadBalancerId"
+    ]
+    db = aliyun(
+        server,
+        "2014-08-15",
+        "CreateDBInstance",
+        Engine="MySQL",
+        EngineVersion="8.0",
+        DBInstanceClass="rds.mysql.s1.small",
+        DBInstanceStorage=20,
+        DBInstanceNetType="Intranet",
+        SecurityIPList="127.0.0.1",
+        PayType="Postpaid",
+    )["DBInstanceId"]
+    server.advance(120)
+    group = ess.create_scaling_group(
+        m.CreateScalingGroupRequest(
+            region_id=ALIYUN_REGION,
+            scaling_group_name="web",
+            min_size=0,
+            max_size=4,
+            desired_capacity=3,
+            load_balancer_ids=json.dumps([lb]),
+            dbinstance_ids=json.dumps([db]),
+        )
+    ).body.scaling_group_id
+    ess.create_scaling_configuration(
+        m.CreateScalingConfigurationRequest(
+            scaling_group_id=group,
+            image_id=ESS_IMAGE,
+            instance_type="ecs.g6.large",
+            load_balancer_weight=70,
+        )
+    )
+    ess.enable_scaling_group(
+        m.EnableScalingGroupRequest(region_id=ALIYUN_REGION, scaling_group_id=group)
+    )
+    server.settle()
+    server.advance(10)
+    removed, resting, serving = sorted(
+        i.instance_id for i in ess_instances(ess, ALIYUN_REGION, group)
+    )
+    ess.remove_instances(
+        m.RemoveInstancesRequest(
+            region_id=ALIYUN_REGION, scaling_group_id=group, instance_ids=[removed]
+        )
+    )
+    for _ in range(3):
+        server.settle()
+        server.advance(10)
+    ess.enter_standby(m.EnterStandbyRequest(scaling_group_id=group, instance_ids=[resting]))
+    server.settle()
+    server.advance(10)
+    states = {i.instance_id: i.lifecycle_state for i in ess_instances(ess, ALIYUN_REGION, group)}
+    assert states == {resting: "Standby", serving: "InService"}
+    backends = aliyun(server, "2014-05-15", "DescribeLoadBalancerAttribute", LoadBalancerId=lb)
+    weights = {b["ServerId"]: int(b["Weight"]) for b in backends["BackendServers"]["BackendServer"]}
+    assert weights == {resting: 0, serving: 70}
+    return {"removed": removed, "resting": resting, "serving": serving, "lb": lb, "db": db}
+
+
+def test_check_holds_membership_and_leases_and_names_each_break(own_server: Server) -> None:
+    url = own_server.database_url  # type: ignore[attr-defined]
+    ec2 = aws_group_behind_balancers(own_server)
+    ecs = ess_group_behind_slb_and_rds(own_server)
+    clean = run_check(url)
+    assert clean.returncode == 0, clean.stderr
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    wall = datetime.now(UTC)
+    with engine.begin() as conn:
+        request = conn.execute(
+            select(activities.c.id)
+            .where(activities.c.cloud == "aliyun", activities.c.instance_id.is_(None))
+            .order_by(activities.c.seq)
+            .limit(1)
+        ).scalar_one()
+        conn.execute(
+            update(activities)
+            .where(activities.c.id == request)
+            .values(
+                status="InProgress",
+                due_at=wall + timedelta(days=1),
+                lease_owner="node-gone",
+                lease_until=wall + timedelta(hours=1),
+            )
+        )
+    db = Database(url)
+    try:
+        assert not [v for v in check(db) if v.rule == "activity-lease-expired"], "a live lease"
+        [expired] = [
+            v
+            for v in check(db, now=wall + timedelta(hours=2))
+            if v.rule == "activity-lease-expired"
+        ]
+        assert expired.subject == request and "node-gone" in expired.detail
+    finally:
+        db.dispose()
+
+    with engine.begin() as conn:
+        conn.execute(
+            update(activities)
+            .where(activities.c.id == request)
+            .values(lease_until=wall - timedelta(minutes=1))
+        )
+        conn.execute(
+            text("DELETE FROM sim_slb_backends WHERE server_id = :i"), {"i": ecs["serving"]}
+        )
+        conn.execute(
+            text("UPDATE sim_slb_backends SET weight = 70 WHERE server_id = :i"),
+            {"i": ecs["resting"]},
+        )
+        conn.execute(
+            text("UPDATE sim_rds_ips SET ips = '127.0.0.1' WHERE db_id = :db"), {"db": ecs["db"]}
+        )
+        conn.execute(
+            text("DELETE FROM sim_targets WHERE instance_id = :i AND kind = 'target_group'"),
+            {"i": ec2["serving"]},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO sim_slb_backends (lb_id, server_id, weight, port, position) "
+                "VALUES (:lb, :i, 70, 80, 99)"
+            ),
+            {"lb": ecs["lb"], "i": ecs["removed"]},
+        )
+        conn.execute(
+            text("UPDATE machines SET state = 'stopped' WHERE id = :i"), {"i": ec2["serving"]}
+        )
+        conn.execute(
+            text(
+                "INSERT INTO sim_targets (owner, instance_id, port, account, region, kind,"
+                " registered_at, healthy_at)"
+                " SELECT lb.arn, a.instance_id, 0, lb.account, lb.region, 'clb',"
+                " a.started_at, a.started_at"
+                " FROM activities a, sim_load_balancers lb"
+                " WHERE a.instance_id = :i AND a.kind = 'detach' AND lb.name = 'classic'"
+            ),
+            {"i": ec2["detached"]},
+        )
+    engine.dispose()
+    broken = run_check(url)
+    assert broken.returncode == 1
+    found = " ".join(broken.stderr.split())
+    assert f"activity-lease-expired: {request}: held by node node-gone" in found
+    assert f"member-not-registered: {ecs['serving']}:" in found
+    assert f"from slb {ecs['lb']}" in found
+    assert f"from rds {ecs['db']}" in found
+    assert f"from target_group {ec2['tg']}" in found
+    assert f"standby-serving: {ecs['resting']}:" in found
+    assert f"left-but-registered: {ecs['removed']}:" in found
+    assert f"member-not-running: {ec2['serving']}:" in found
+    assert f"left-but-registered: {ec2['detached']}:" in found
+    assert "still in clb classic" in found
+    rules = {
+        line.split()[1].rstrip(":") for line in broken.stderr.splitlines() if "violation" in line
+    }
+    assert rules == {
+        "activity-lease-expired",
+        "member-not-registered",
+        "standby-serving",
+        "left-but-registered",
+        "member-not-running",
+    }, broken.stderr
