@@ -295,3 +295,39 @@ def test_every_balancer_action_over_http(client: ClientFactory, server: Server, 
     with pytest.raises(ClientError) as gone:
         elbv2.describe_target_health(TargetGroupArn=tg)
     assert gone.value.response["Error"]["Code"] == "TargetGroupNotFound"
+
+
+def test_an_instance_terminated_while_booting_leaves_the_balancer_after_it_joins(
+    client: ClientFactory, server: Server, autoscaling: Any
+) -> None:
+    region = autoscaling.meta.region_name
+    elb = client("elb")
+    elb.create_load_balancer(
+        LoadBalancerName="classic",
+        AvailabilityZones=[f"{region}a"],
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+    )
+    group = make_group(
+        autoscaling,
+        server,
+        min_size=0,
+        desired=1,
+        zones=[f"{region}a"],
+        LoadBalancerNames=["classic"],
+        boot=False,
+    )
+    [booting] = [i["InstanceId"] for i in group["Instances"]]
+    assert group["Instances"][0]["LifecycleState"] == "Pending"
+    autoscaling.terminate_instance_in_auto_scaling_group(
+        InstanceId=booting, ShouldDecrementDesiredCapacity=True
+    )
+    server.settle()
+    server.advance(10)  # the launch finishes (joining the balancer), then the termination runs
+    server.advance(10)
+    registered = elb.describe_load_balancers(LoadBalancerNames=["classic"])[
+        "LoadBalancerDescriptions"
+    ][0]["Instances"]
+    assert registered == []
+    assert describe_group(autoscaling, "web")["Instances"] == []
+    activities = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+    assert {a["StatusCode"] for a in activities} == {"Successful"}

@@ -361,3 +361,40 @@ def test_replace_unhealthy_can_be_suspended(autoscaling: Any, ec2: Any, server: 
     server.advance(10)
     server.advance(10)
     assert sick not in {i["InstanceId"] for i in describe_group(autoscaling, "web")["Instances"]}
+
+
+def test_a_machine_stopped_in_standby_is_found_out_when_it_returns(
+    autoscaling: Any, ec2: Any, server: Server
+) -> None:
+    group = make_group(autoscaling, server, min_size=1, max_size=4, desired=2)
+    resting, _ = instance_ids(group)
+    autoscaling.enter_standby(
+        AutoScalingGroupName="web", InstanceIds=[resting], ShouldDecrementDesiredCapacity=True
+    )
+    server.settle()
+    ec2.stop_instances(InstanceIds=[resting])
+    server.advance(10)  # stopped; standby instances are not health-checked
+    member = next(
+        i for i in describe_group(autoscaling, "web")["Instances"] if i["InstanceId"] == resting
+    )
+    assert (member["LifecycleState"], member["HealthStatus"]) == ("Standby", "Healthy")
+    autoscaling.exit_standby(AutoScalingGroupName="web", InstanceIds=[resting])
+    server.settle()
+    server.advance(10)
+    after = describe_group(autoscaling, "web")
+    assert resting not in [i["InstanceId"] for i in after["Instances"]], "replaced, not kept"
+    assert len(instance_ids(after)) == 2
+
+
+def test_a_stopped_machine_called_healthy_is_found_out_again(
+    autoscaling: Any, ec2: Any, server: Server
+) -> None:
+    autoscaling_group = make_group(autoscaling, server, min_size=1, max_size=4, desired=1)
+    [sick] = instance_ids(autoscaling_group)
+    autoscaling.suspend_processes(AutoScalingGroupName="web", ScalingProcesses=["ReplaceUnhealthy"])
+    ec2.stop_instances(InstanceIds=[sick])
+    server.advance(10)
+    autoscaling.set_instance_health(InstanceId=sick, HealthStatus="Healthy")
+    server.settle()
+    [member] = describe_group(autoscaling, "web")["Instances"]
+    assert (member["InstanceId"], member["HealthStatus"]) == (sick, "Unhealthy")

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
 
 from tidewater.domain import group as rules
 from tidewater.domain.activity import Kind, Status, Trigger
 from tidewater.domain.group import Group, Process
 from tidewater.domain.instance import Lifecycle, Member, Origin
-from tidewater.domain.refusal import Refusal
+from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import busy
+from tidewater.engine.reconciler import observe
 from tidewater.engine.records import add_activity, group_of, lock_group, members_of
 from tidewater.store.tables import groups, members
 
@@ -235,23 +237,26 @@ def attach(
         created = []
         for instance_id in unique:
             machine = machines[instance_id]
-            conn.execute(
-                members.insert().values(
-                    instance_id=instance_id,
-                    group_id=group.id,
-                    zone=machine.zone,
-                    subnet_id=machine.subnet_id,
-                    state=Lifecycle.PENDING.value,
-                    healthy=True,
-                    protected=group.new_instances_protected,
-                    origin=Origin.ATTACHED.value,
-                    entrusted=entrusted,
-                    instance_type=machine.instance_type,
-                    launch_ref="",
-                    launch={},
-                    joined_at=now,
-                )
+            joined = members.insert().values(
+                instance_id=instance_id,
+                group_id=group.id,
+                zone=machine.zone,
+                subnet_id=machine.subnet_id,
+                state=Lifecycle.PENDING.value,
+                healthy=True,
+                protected=group.new_instances_protected,
+                origin=Origin.ATTACHED.value,
+                entrusted=entrusted,
+                instance_type=machine.instance_type,
+                launch_ref="",
+                launch={},
+                joined_at=now,
             )
+            try:
+                conn.execute(joined)
+            except IntegrityError as error:
+                # another group's attach took it a moment ago; a retry names that group
+                raise Contention("contention") from error
             created.append(
                 add_activity(
                     conn,
@@ -342,3 +347,6 @@ def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> N
             update(members).where(members.c.instance_id == instance_id).values(healthy=healthy)
         )
         conn.execute(update(groups).where(groups.c.id == found.group_id).values(dirty=True))
+    if healthy:
+        # the cloud's own health check overrules a user who calls a stopped machine healthy
+        observe(ctx, [instance_id])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 
 from tidewater.domain.activity import TERMINAL
 from tidewater.store.database import Database
@@ -24,7 +24,12 @@ class LeaseLost(Exception):
 def claim(
     db: Database, node: str, now: datetime, wall: datetime, lease: timedelta, limit: int
 ) -> list[Any]:
-    """Take up to `limit` due activities nobody holds (or whose holder went silent)."""
+    """Take up to `limit` due activities nobody holds (or whose holder went silent).
+
+    An instance's activities run in the order they were recorded: a termination asked for
+    while the instance still boots waits for the launch, so nothing re-registers it afterwards.
+    """
+    earlier = activities.alias("earlier")
     with db.write() as conn:
         ids = list(
             conn.execute(
@@ -33,6 +38,11 @@ def claim(
                     activities.c.due_at <= now,
                     activities.c.status.not_in(TERMINAL_VALUES),
                     or_(activities.c.lease_until.is_(None), activities.c.lease_until < wall),
+                    ~exists().where(
+                        earlier.c.instance_id == activities.c.instance_id,
+                        earlier.c.seq < activities.c.seq,
+                        earlier.c.status.not_in(TERMINAL_VALUES),
+                    ),
                 )
                 .order_by(activities.c.due_at, activities.c.seq)
                 .limit(limit)

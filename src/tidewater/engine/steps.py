@@ -15,6 +15,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.leases import LeaseLost, held
+from tidewater.engine.reconciler import observe
 from tidewater.engine.records import launch_ref
 from tidewater.store.tables import (
     activities,
@@ -475,6 +476,8 @@ def register(ctx: Context, activity: Any) -> None:
             .values(state=Lifecycle.IN_SERVICE.value)
         )
         finish(conn, activity, now)
+    # a machine stopped while it rested (standby is not health-checked) is found out now
+    observe(ctx, [activity.instance_id])
 
 
 STEPS: dict[str, Step] = {

@@ -241,6 +241,7 @@ activities = Table(
     Index(None, "due_at"),
     Index(None, "parent_id"),
     Index(None, "lease_owner"),  # a node renews and hands back its leases by its name
+    Index(None, "instance_id", "seq"),  # an instance's activities run in order
     UniqueConstraint("account", "region", "cloud", "client_token"),
 )
 

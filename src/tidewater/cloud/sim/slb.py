@@ -343,6 +343,8 @@ class SimSlb:
         conn: Connection, lb_id: str, ids: Sequence[str], weight: int, ports: Mapping[str, int]
     ) -> None:
         """Adds backends (or sets the weight of present ones), keeping the order of adding."""
+        # writers to one balancer take turns, or two could add the same backend at once
+        conn.execute(select(sim_slbs.c.id).where(sim_slbs.c.id == lb_id).with_for_update())
         present = {
             row.server_id: row
             for row in conn.execute(

@@ -1,7 +1,7 @@
-"""index activities by lease owner
+"""index activities by lease owner and by instance
 
-Several nodes renew and hand back their leases by name; without this index each heartbeat
-reads every activity ever recorded.
+Several nodes renew and hand back their leases by name, and a claim looks for an instance's
+earlier unfinished activities; without these indexes both read every activity ever recorded.
 
 Revision ID: 0002
 Revises: 0001
@@ -20,8 +20,12 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_activities_lease_owner"), ["lease_owner"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_activities_instance_id_seq"), ["instance_id", "seq"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_activities_instance_id_seq"))
         batch_op.drop_index(batch_op.f("ix_activities_lease_owner"))
