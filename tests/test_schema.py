@@ -45,6 +45,10 @@ def test_migrations_match_the_tables(
     db.dispose()
 
 
+def test_the_head_a_server_expects_is_the_newest_migration() -> None:
+    assert schema.head() == schema.script_head()
+
+
 def test_a_fresh_database_is_created_and_an_old_one_refused(tmp_path: Path) -> None:
     fresh = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
     prepare_database(fresh)
