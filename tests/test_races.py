@@ -189,11 +189,13 @@ def test_fifty_clients_on_the_same_groups(own_server: Server, own_database_url: 
         list(pool.map(worker, range(CLIENTS)))
     assert len(outcomes) == CLIENTS * ROUNDS
     assert outcomes.count("ok") > CLIENTS
-    # every kind of change got through at least once, racing all the others
-    for action in ("detach", "attach", "desired", "standby", "exit", "terminate"):
+    # AWS changes go through side by side; which of the rarer ones (attach needs an instance
+    # whose detach has finished) win a given run is up to the scheduler
+    for action in ("detach", "desired", "standby"):
         assert action in succeeded, (action, sorted(set(succeeded)))
-    # ESS runs one activity at a time per group: the rest of its racers are refused
-    assert "ess remove" in succeeded, sorted(set(succeeded))
+    assert {"attach", "exit", "terminate"} & set(succeeded), sorted(set(succeeded))
+    # ESS runs one activity at a time per group: some of its changes win, the racers are refused
+    assert any(done.startswith("ess ") for done in succeeded), sorted(set(succeeded))
     assert "ScalingActivityInProgress" in outcomes
     for _ in range(6):
         own_server.settle()
