@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,6 +44,16 @@ PATHS: dict[str, tuple[str, ...]] = {
     Kind.EXIT_STANDBY: ("register",),
     Kind.ATTACH: ("register",),
 }
+
+
+@contextmanager
+def record(ctx: Context, activity: Any) -> Iterator[Connection]:
+    """A step's write: it takes its group's lock first, in the order every command does."""
+    with ctx.db.write() as conn:
+        conn.execute(
+            select(groups.c.id).where(groups.c.id == activity.group_id).with_for_update()
+        )
+        yield conn
 
 
 def next_step(activity: Any) -> str:
@@ -198,7 +209,7 @@ def launch(ctx: Context, activity: Any) -> None:
     with ctx.db.read() as conn:
         group = group_row(conn, activity)
     if group is None or group.status != "InService":
-        with ctx.db.write() as conn:
+        with record(ctx, activity) as conn:
             finish(conn, activity, now, Status.CANCELLED, "The group is being deleted.")
         return
     with ctx.db.read() as conn:
@@ -215,7 +226,7 @@ def launch(ctx: Context, activity: Any) -> None:
                 )
         tags = member_tags(conn, group, scope.cloud)
     if failure is not None:
-        with ctx.db.write() as conn:
+        with record(ctx, activity) as conn:
             finish(conn, activity, now, Status.FAILED, failure)
             conn.execute(
                 update(groups).where(groups.c.id == group.id).values(retry_at=now + LAUNCH_RETRY)
@@ -235,7 +246,7 @@ def launch(ctx: Context, activity: Any) -> None:
         tags=tags,
     )
     machine = ctx.compute.launch(scope, spec, subnet, token=activity.id)
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         exists = conn.execute(
             select(members.c.instance_id).where(members.c.instance_id == machine.id)
         ).first()
@@ -288,7 +299,7 @@ def launch_failure(refusal: Refusal) -> str:
 def boot(ctx: Context, activity: Any) -> None:
     scope, now = scope_of(activity), ctx.clock.now()
     machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         if machine is not None and machine.state == "pending":
             move(conn, activity, "boot", max(machine.settles_at or now + POLL, now))
             return
@@ -303,7 +314,7 @@ def boot(ctx: Context, activity: Any) -> None:
             )
             return
     join(ctx, activity)
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         conn.execute(
             update(members)
             .where(
@@ -342,7 +353,7 @@ def deregister(ctx: Context, activity: Any) -> None:
         done = ctx.traffic.deregister(scope, target, ids)
         if done is not None and done > now and (until is None or done > until):
             until = done
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         if until is None:
             move(conn, activity, next_step(activity), now)
         else:
@@ -356,7 +367,7 @@ def drain(ctx: Context, activity: Any) -> None:
         targets = targets_of(conn, activity)
     ids = [activity.instance_id]
     waiting = [t for t in targets if not ctx.traffic.drained(scope, t, ids)]
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         if waiting:
             move(conn, activity, "drain", now + POLL)
             return
@@ -399,7 +410,7 @@ def halt(ctx: Context, activity: Any) -> None:
     scope, now = scope_of(activity), ctx.clock.now()
     ctx.compute.stop(scope, [activity.instance_id])
     machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         due = machine.settles_at if machine is not None and machine.settles_at else now
         move(conn, activity, "halted", max(due, now), progress=50)
 
@@ -407,7 +418,7 @@ def halt(ctx: Context, activity: Any) -> None:
 def halted(ctx: Context, activity: Any) -> None:
     scope, now = scope_of(activity), ctx.clock.now()
     machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         if machine is not None and machine.state in ("pending", "running", "stopping"):
             move(conn, activity, "halted", max(machine.settles_at or now + POLL, now))
             return
@@ -418,7 +429,7 @@ def release(ctx: Context, activity: Any) -> None:
     """Hand a detached instance back to its owner: untagged, running, outside the group."""
     scope, now = scope_of(activity), ctx.clock.now()
     ctx.compute.untag(scope, [activity.instance_id], [GROUP_TAG[scope.cloud]])
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         conn.execute(delete(members).where(members.c.instance_id == activity.instance_id))
         finish(conn, activity, now)
 
@@ -427,7 +438,7 @@ def end(ctx: Context, activity: Any) -> None:
     scope, now = scope_of(activity), ctx.clock.now()
     ctx.compute.terminate(scope, [activity.instance_id])
     machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         due = machine.settles_at if machine is not None and machine.settles_at else now
         move(conn, activity, "gone", max(due, now), progress=50)
 
@@ -435,7 +446,7 @@ def end(ctx: Context, activity: Any) -> None:
 def gone(ctx: Context, activity: Any) -> None:
     scope, now = scope_of(activity), ctx.clock.now()
     machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         if machine is not None and machine.state not in ("terminated",):
             move(conn, activity, "gone", max(machine.settles_at or now + POLL, now))
             return
@@ -444,7 +455,7 @@ def gone(ctx: Context, activity: Any) -> None:
 
 
 def rest(ctx: Context, activity: Any) -> None:
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         conn.execute(
             update(members)
             .where(members.c.instance_id == activity.instance_id)
@@ -466,7 +477,7 @@ def register(ctx: Context, activity: Any) -> None:
                 {GROUP_TAG[scope.cloud]: group.name if scope.cloud is Cloud.AWS else group.id},
             )
     join(ctx, activity)
-    with ctx.db.write() as conn:
+    with record(ctx, activity) as conn:
         conn.execute(
             update(members)
             .where(
