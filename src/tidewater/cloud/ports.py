@@ -111,5 +111,9 @@ class Compute(Protocol):
     def zones(self, scope: Scope) -> list[str]: ...
 
     def advance(self, now: datetime) -> list[str]:
-        """Move due timed transitions; returns every machine changed since the last call."""
+        """Move due timed transitions; returns every changed machine not yet `observed`."""
+        ...
+
+    def observed(self, ids: Sequence[str], within: Connection) -> None:
+        """The engine has taken note of these machines, in the transaction that recorded it."""
         ...

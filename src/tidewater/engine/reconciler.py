@@ -192,7 +192,11 @@ def _subnet_for(ctx: Context, scope: Scope, row: Any, zone: str, conn: Connectio
 
 
 def observe(ctx: Context, machine_ids: list[str]) -> None:
-    """Members whose machine left `running` behind our back are unhealthy; their group must look."""
+    """Members whose machine left `running` behind our back are unhealthy; their group must look.
+
+    What was seen and the note that it was seen commit together: a crash or a busy group
+    before that leaves the machines unobserved, and the next pass looks again.
+    """
     if not machine_ids:
         return
     scope_rows: dict[str, Any] = {}
@@ -215,8 +219,6 @@ def observe(ctx: Context, machine_ids: list[str]) -> None:
         ).all()
         for r in rows:
             scope_rows[r.instance_id] = r
-    if not scope_rows:
-        return
     by_scope: dict[Scope, list[str]] = {}
     for r in scope_rows.values():
         by_scope.setdefault(Scope(r.account, r.region, Cloud(r.cloud)), []).append(r.instance_id)
@@ -226,16 +228,20 @@ def observe(ctx: Context, machine_ids: list[str]) -> None:
         for machine in ctx.compute.machines(scope, ids).values()
     }
     sick = [i for i, state in states.items() if state not in ("pending", "running")]
-    if not sick:
-        return
     with ctx.db.write() as conn:
-        conn.execute(
-            update(members)
-            .where(members.c.instance_id.in_(sick), members.c.state != Lifecycle.STANDBY.value)
-            .values(healthy=False)
-        )
-        conn.execute(
-            update(groups)
-            .where(groups.c.id.in_({scope_rows[i].group_id for i in sick}))
-            .values(dirty=True)
-        )
+        if sick:
+            sick_groups = sorted({scope_rows[i].group_id for i in sick})
+            # groups first, in id order: the lock order every command and step keeps
+            conn.execute(
+                select(groups.c.id)
+                .where(groups.c.id.in_(sick_groups))
+                .order_by(groups.c.id)
+                .with_for_update()
+            )
+            conn.execute(
+                update(members)
+                .where(members.c.instance_id.in_(sick), members.c.state != Lifecycle.STANDBY.value)
+                .values(healthy=False)
+            )
+            conn.execute(update(groups).where(groups.c.id.in_(sick_groups)).values(dirty=True))
+        ctx.compute.observed(machine_ids, within=conn)

@@ -58,10 +58,14 @@ class Runner:
         """One pass over everything due now; returns whether anything moved."""
         ctx = self.ctx
         now = ctx.clock.now()
-        changed = ctx.compute.advance(now)
-        reconciler.observe(ctx, changed)
+        try:
+            changed = ctx.compute.advance(now)
+            reconciler.observe(ctx, changed)
+            claimed = leases.claim(ctx.db, ctx.node, now, self.wall(), self.lease, BATCH)
+        except Contention:  # another node holds what this pass wanted; the next pass retries
+            log.info("the cloud or the activities are busy on another node; trying again")
+            return False
         moved = bool(changed)
-        claimed = leases.claim(ctx.db, ctx.node, now, self.wall(), self.lease, BATCH)
         for index, activity in enumerate(claimed):
             if self._stopping:
                 leases.release(ctx.db, ctx.node, [a.id for a in claimed[index:]])

@@ -259,11 +259,15 @@ class SimCompute:
         return image_exists(scope.cloud, image_id)
 
     def advance(self, now: datetime) -> list[str]:
+        """Settle what is due; several nodes may call this at once, each takes rows the others
+        do not hold, in id order, so they never wait on each other in a circle. Changed
+        machines stay unobserved until the engine records what it saw (`observed`)."""
         with self.db.write() as conn:
             due = conn.execute(
-                select(machines.c.id, machines.c.state).where(
-                    machines.c.due_at <= now, machines.c.state.in_(list(SETTLES_TO))
-                )
+                select(machines.c.id, machines.c.state)
+                .where(machines.c.due_at <= now, machines.c.state.in_(list(SETTLES_TO)))
+                .order_by(machines.c.id)
+                .with_for_update(skip_locked=True)
             ).all()
             for row in due:
                 conn.execute(
@@ -274,13 +278,19 @@ class SimCompute:
                     )
                 )
             changed = list(
-                conn.execute(select(machines.c.id).where(machines.c.unobserved)).scalars()
-            )
-            if changed:
                 conn.execute(
-                    update(machines).where(machines.c.id.in_(changed)).values(unobserved=False)
-                )
+                    select(machines.c.id).where(machines.c.unobserved).order_by(machines.c.id)
+                ).scalars()
+            )
         return changed
+
+    def observed(self, ids: Sequence[str], within: Connection) -> None:
+        if ids:
+            within.execute(
+                update(machines)
+                .where(machines.c.id.in_(list(ids)), machines.c.unobserved)
+                .values(unobserved=False)
+            )
 
     def next_due(self) -> datetime | None:
         with self.db.read() as conn:
