@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint unit bench clean
+.PHONY: setup run test lint unit bench soak clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,11 @@ test: lint unit
 bench: setup
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev,bench]'
 	$(PY) bench/compare.py
+
+# Two nodes on a fresh PostgreSQL database under mixed AWS/ESS traffic (docs/soak.md).
+# Options: make soak SOAK_ARGS="--seconds 60 --clients 8"
+soak: setup
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .tidewater .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -244,6 +244,7 @@ def test_fifty_kills_at_random_moments_lose_and_duplicate_nothing(
         traffic.stopping.set()
         traffic.join(timeout=60)
 
+    print(f"in flight at the kills: {dict(seen)}; traffic: {dict(traffic.outcomes)}")
     # the kills landed while instances detached, drained, launched and were removed
     for wanted in ("detach", "launch", "remove", "draining"):
         assert seen[wanted] > 0, (wanted, seen)

@@ -147,6 +147,9 @@ def serve(
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=10,
+        # SDKs keep idle connections for a long time (the legacy Alibaba one for ever); closing
+        # them after uvicorn's 5 s default races their next request into a connection reset
+        timeout_keep_alive=75,
     )
 
 
