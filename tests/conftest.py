@@ -239,17 +239,9 @@ def aws_cli(
 @pytest.fixture
 def ess(server: Server, region: str) -> Any:
     """alibabacloud-ess20220222 (the tea SDK, ACS3 signatures) pointed at the server."""
-    from alibabacloud_ess20220222.client import Client
-    from alibabacloud_tea_openapi import models as open_api_models
+    from tests.helpers import ess_client  # helpers imports this module
 
-    config = open_api_models.Config(
-        access_key_id="test",
-        access_key_secret="test",
-        region_id=region,
-        endpoint=server.url.removeprefix("http://"),
-        protocol="http",
-    )
-    return Client(config)
+    return ess_client(server, region)
 
 
 @pytest.fixture

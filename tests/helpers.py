@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server
@@ -71,3 +73,50 @@ def error_of(call: Any, **kwargs: Any) -> dict[str, Any]:
         "Status": response["ResponseMetadata"]["HTTPStatusCode"],
         "Type": response["Error"].get("Type"),
     }
+
+
+def aws_client(
+    server: Server, service: str, *, region: str = "us-east-1", config: Config | None = None
+) -> Any:
+    """boto3 aimed at the server with the test keys, so no test module repeats the settings."""
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=server.url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=config,
+    )
+
+
+def ess_client(server: Server, region: str, *, signature_algorithm: str | None = None) -> Any:
+    """The tea ESS SDK aimed at the server with the test keys (ACS3 unless told), built once."""
+    from alibabacloud_ess20220222.client import Client
+    from alibabacloud_tea_openapi import models as open_api_models
+
+    return Client(
+        open_api_models.Config(
+            access_key_id="test",
+            access_key_secret="test",
+            region_id=region,
+            endpoint=server.url.removeprefix("http://"),
+            protocol="http",
+            signature_algorithm=signature_algorithm,
+        )
+    )
+
+
+def classic_elb(elb: Any, name: str, zones: list[str], draining_seconds: int | None = None) -> None:
+    """A Classic ELB on port 80, draining if asked: what detaches and standbys must wait out."""
+    elb.create_load_balancer(
+        LoadBalancerName=name,
+        AvailabilityZones=zones,
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+    )
+    if draining_seconds is not None:
+        elb.modify_load_balancer_attributes(
+            LoadBalancerName=name,
+            LoadBalancerAttributes={
+                "ConnectionDraining": {"Enabled": True, "Timeout": draining_seconds}
+            },
+        )

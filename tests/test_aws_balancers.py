@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ClientFactory, Server
-from tests.helpers import describe_group, instance_ids, make_group
+from tests.helpers import classic_elb, describe_group, instance_ids, make_group
 
 
 def test_detach_drains_from_target_group_and_classic_elb(
@@ -16,15 +16,7 @@ def test_detach_drains_from_target_group_and_classic_elb(
     region = autoscaling.meta.region_name
     elb, elbv2 = client("elb"), client("elbv2")
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
-    elb.create_load_balancer(
-        LoadBalancerName="classic",
-        AvailabilityZones=[f"{region}a"],
-        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
-    )
-    elb.modify_load_balancer_attributes(
-        LoadBalancerName="classic",
-        LoadBalancerAttributes={"ConnectionDraining": {"Enabled": True, "Timeout": 30}},
-    )
+    classic_elb(elb, "classic", [f"{region}a"], draining_seconds=30)
     tg = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][
         0
     ]["TargetGroupArn"]
@@ -114,11 +106,7 @@ def test_attach_and_detach_balancers_register_members(
     region = autoscaling.meta.region_name
     elb, elbv2 = client("elb"), client("elbv2")
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
-    elb.create_load_balancer(
-        LoadBalancerName="late",
-        AvailabilityZones=[f"{region}a"],
-        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
-    )
+    classic_elb(elb, "late", [f"{region}a"])
     tg = elbv2.create_target_group(Name="late", Protocol="HTTP", Port=80, VpcId=vpc)[
         "TargetGroups"
     ][0]["TargetGroupArn"]
@@ -169,15 +157,7 @@ def test_standby_terminate_and_scale_in_leave_the_balancer_first(
 ) -> None:
     region = autoscaling.meta.region_name
     elb = client("elb")
-    elb.create_load_balancer(
-        LoadBalancerName="edge",
-        AvailabilityZones=[f"{region}a"],
-        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
-    )
-    elb.modify_load_balancer_attributes(
-        LoadBalancerName="edge",
-        LoadBalancerAttributes={"ConnectionDraining": {"Enabled": True, "Timeout": 20}},
-    )
+    classic_elb(elb, "edge", [f"{region}a"], draining_seconds=20)
     group = make_group(
         autoscaling,
         server,
@@ -241,11 +221,7 @@ def test_every_balancer_action_over_http(client: ClientFactory, server: Server, 
     )["Instances"]
     server.advance(10)
     target = instance["InstanceId"]
-    elb.create_load_balancer(
-        LoadBalancerName="lb",
-        AvailabilityZones=[f"{region}a"],
-        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
-    )
+    classic_elb(elb, "lb", [f"{region}a"])
     elb.register_instances_with_load_balancer(
         LoadBalancerName="lb", Instances=[{"InstanceId": target}]
     )
@@ -302,11 +278,7 @@ def test_an_instance_terminated_while_booting_leaves_the_balancer_after_it_joins
 ) -> None:
     region = autoscaling.meta.region_name
     elb = client("elb")
-    elb.create_load_balancer(
-        LoadBalancerName="classic",
-        AvailabilityZones=[f"{region}a"],
-        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
-    )
+    classic_elb(elb, "classic", [f"{region}a"])
     group = make_group(
         autoscaling,
         server,

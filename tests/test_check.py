@@ -10,13 +10,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from alibabacloud_ess20220222 import models as m
 from sqlalchemy import create_engine, select, text, update
 
 from tests.conftest import Server, start_server
-from tests.helpers import describe_group, instance_ids, make_group
+from tests.helpers import (
+    aws_client,
+    classic_elb,
+    describe_group,
+    ess_client,
+    instance_ids,
+    make_group,
+)
 from tests.test_ess import IMAGE as ESS_IMAGE
 from tests.test_ess import aliyun_call
 from tests.test_ess import instances as ess_instances
@@ -47,13 +53,7 @@ def run_check(url: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_check_is_clean_after_a_workflow_and_names_violations(own_server: Server) -> None:
-    autoscaling = boto3.client(
-        "autoscaling",
-        region_name="us-east-1",
-        endpoint_url=own_server.url,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    autoscaling = aws_client(own_server, "autoscaling")
     group = make_group(autoscaling, own_server, min_size=0, desired=3)
     first, second, _ = instance_ids(group)
     autoscaling.detach_instances(
@@ -83,25 +83,11 @@ def test_check_is_clean_after_a_workflow_and_names_violations(own_server: Server
     assert "group-bounds" in broken.stderr
 
 
-def aws(server: Server, service: str) -> Any:
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=server.url,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-
-
 def aws_group_behind_balancers(server: Server) -> dict[str, Any]:
     """An Auto Scaling group in a Classic ELB and a target group: one detached, one in standby."""
-    autoscaling, ec2 = aws(server, "autoscaling"), aws(server, "ec2")
-    elb, elbv2 = aws(server, "elb"), aws(server, "elbv2")
-    elb.create_load_balancer(
-        LoadBalancerName="classic",
-        AvailabilityZones=["us-east-1a"],
-        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
-    )
+    autoscaling, ec2 = aws_client(server, "autoscaling"), aws_client(server, "ec2")
+    elb, elbv2 = aws_client(server, "elb"), aws_client(server, "elbv2")
+    classic_elb(elb, "classic", ["us-east-1a"])
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     tg = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][
         0
@@ -147,18 +133,7 @@ def aliyun(server: Server, product_version: str, action: str, **params: Any) -> 
 
 def ess_group_behind_slb_and_rds(server: Server) -> dict[str, Any]:
     """An ESS group in an SLB and an RDS whitelist: one removed, one in standby."""
-    from alibabacloud_ess20220222.client import Client
-    from alibabacloud_tea_openapi import models as open_api_models
-
-    ess = Client(
-        open_api_models.Config(
-            access_key_id="test",
-            access_key_secret="test",
-            region_id=ALIYUN_REGION,
-            endpoint=server.url.removeprefix("http://"),
-            protocol="http",
-        )
-    )
+    ess = ess_client(server, ALIYUN_REGION)
     lb = aliyun(server, "2014-05-15", "CreateLoadBalancer", AddressType="intranet")[
         "LoadBalancerId"
     ]

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from alibabacloud_ess20220222 import models as m
 from botocore.config import Config
@@ -18,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 
 from tests.conftest import BACKEND, Server, start_server
-from tests.helpers import describe_group, instance_ids, make_group
+from tests.helpers import aws_client, describe_group, ess_client, instance_ids, make_group
 from tests.test_ess import error_of as ess_error_of
 from tests.test_ess import instances, ready_group
 
@@ -63,14 +62,9 @@ def holding(url: str, statement: str) -> Iterator[Connection]:
 
 
 def autoscaling_client(server: Server, attempts: int) -> Any:
-    return boto3.client(
-        "autoscaling",
-        region_name="us-east-1",
-        endpoint_url=server.url,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": attempts, "mode": "standard"}),
-    )
+    """Auto Scaling with `attempts` tries: one to see ResourceContention, more to retry it."""
+    config = Config(retries={"max_attempts": attempts, "mode": "standard"})
+    return aws_client(server, "autoscaling", config=config)
 
 
 def test_aws_answers_resource_contention_after_the_bounded_wait(
@@ -153,19 +147,8 @@ def test_a_change_that_gives_up_leaves_nothing_half_done(
 def test_ess_answers_scaling_activity_in_progress(
     own_server: Server, own_database_url: str
 ) -> None:
-    from alibabacloud_ess20220222.client import Client
-    from alibabacloud_tea_openapi import models as open_api_models
-
     region = "cn-hangzhou"
-    ess = Client(
-        open_api_models.Config(
-            access_key_id="test",
-            access_key_secret="test",
-            region_id=region,
-            endpoint=own_server.url.removeprefix("http://"),
-            protocol="http",
-        )
-    )
+    ess = ess_client(own_server, region)
     group = ready_group(ess, own_server, region)
     victim = instances(ess, region, group)[0].instance_id
     lock = f"SELECT id FROM groups WHERE id = '{group}' FOR UPDATE"

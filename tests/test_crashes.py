@@ -13,18 +13,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from alibabacloud_ess20220222 import models as m
-from alibabacloud_ess20220222.client import Client as EssClient
-from alibabacloud_tea_openapi import models as open_api_models
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from sqlalchemy import create_engine, text
 from Tea.exceptions import TeaException, UnretryableException
 
 from tests.conftest import Server, start_server
-from tests.helpers import IMAGE
+from tests.helpers import IMAGE, aws_client, classic_elb, ess_client
 from tests.test_check import run_check
 
 KILLS = 50
@@ -54,39 +51,15 @@ def own_server(tmp_path: Path, own_database_url: str) -> Any:
 
 
 def aws(server: Server, service: str) -> Any:
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=server.url,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=30),
-    )
-
-
-def ess(server: Server) -> Any:
-    config = open_api_models.Config(
-        access_key_id="test",
-        access_key_secret="test",
-        region_id=ESS_REGION,
-        endpoint=server.url.removeprefix("http://"),
-        protocol="http",
-    )
-    return EssClient(config)
+    """A client that fails fast rather than retrying, since the node may be down."""
+    config = Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=30)
+    return aws_client(server, service, config=config)
 
 
 def prepare(server: Server) -> str:
     """An AWS group behind a draining Classic ELB, and an ESS group; returns the ESS group id."""
     elb, autoscaling = aws(server, "elb"), aws(server, "autoscaling")
-    elb.create_load_balancer(
-        LoadBalancerName="classic",
-        AvailabilityZones=["us-east-1a"],
-        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
-    )
-    elb.modify_load_balancer_attributes(
-        LoadBalancerName="classic",
-        LoadBalancerAttributes={"ConnectionDraining": {"Enabled": True, "Timeout": 60}},
-    )
+    classic_elb(elb, "classic", ["us-east-1a"], draining_seconds=60)
     autoscaling.create_launch_configuration(
         LaunchConfigurationName="web-lc", ImageId=IMAGE, InstanceType="t3.micro"
     )
@@ -99,7 +72,7 @@ def prepare(server: Server) -> str:
         AvailabilityZones=["us-east-1a"],
         LoadBalancerNames=["classic"],
     )
-    client = ess(server)
+    client = ess_client(server, ESS_REGION)
     group = client.create_scaling_group(
         m.CreateScalingGroupRequest(
             region_id=ESS_REGION,
@@ -174,7 +147,7 @@ class Traffic(threading.Thread):
                     InstanceId=rng.choice(serving), ShouldDecrementDesiredCapacity=False
                 )
             return
-        client = ess(self.server)
+        client = ess_client(self.server, ESS_REGION)
         members = client.describe_scaling_instances(
             m.DescribeScalingInstancesRequest(region_id=ESS_REGION, scaling_group_id=self.ess_group)
         ).body.scaling_instances

@@ -10,6 +10,7 @@ from alibabacloud_ess20220222 import models as m
 from Tea.exceptions import TeaException
 
 from tests.conftest import Server
+from tests.helpers import ess_client
 
 IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
 
@@ -736,19 +737,7 @@ def test_replayed_nonce_and_stale_timestamp_over_http(server: Server, region: st
 
 
 def test_tea_sdk_v2_signatures(server: Server, region: str) -> None:
-    from alibabacloud_ess20220222.client import Client
-    from alibabacloud_tea_openapi import models as open_api_models
-
-    v2 = Client(
-        open_api_models.Config(
-            access_key_id="test",
-            access_key_secret="test",
-            region_id=region,
-            endpoint=server.url.removeprefix("http://"),
-            protocol="http",
-            signature_algorithm="v2",
-        )
-    )
+    v2 = ess_client(server, region, signature_algorithm="v2")
     group = v2.create_scaling_group(
         m.CreateScalingGroupRequest(
             region_id=region, scaling_group_name="v2", min_size=0, max_size=1

@@ -8,12 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import BACKEND, Server, start_server
-from tests.helpers import IMAGE
+from tests.helpers import IMAGE, aws_client, classic_elb
 from tests.test_check import run_check
 
 pytestmark = pytest.mark.skipif(
@@ -37,16 +36,6 @@ def nodes(tmp_path: Path, own_database_url: str) -> Iterator[list[Server]]:
     for server in started:
         if server.process.poll() is None:
             server.stop()
-
-
-def aws(server: Server, service: str) -> Any:
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=server.url,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def eventually(what: Callable[[], Any], seconds: float = 30) -> Any:
@@ -96,8 +85,8 @@ def test_a_change_on_one_node_wakes_the_runner_of_another(
     a = node(tmp_path, own_database_url, "a", "--runner", "manual")
     b = node(tmp_path, own_database_url, "b", "--runner", "auto", "--sweep-seconds", "60")
     nodes.extend([a, b])
-    create_group(aws(a, "autoscaling"), desired=2)
-    instances = eventually(lambda: group_of(aws(a, "autoscaling"))["Instances"], seconds=10)
+    create_group(aws_client(a, "autoscaling"), desired=2)
+    instances = eventually(lambda: group_of(aws_client(a, "autoscaling"))["Instances"], seconds=10)
     assert len(instances) == 2, "b launched a's instances long before its sweep"
 
 
@@ -107,17 +96,9 @@ def test_a_survivor_finishes_what_a_killed_node_started(
     a = node(tmp_path, own_database_url, "a", "--runner", "auto", "--sweep-seconds", "0.2")
     b = node(tmp_path, own_database_url, "b", "--runner", "auto", "--sweep-seconds", "0.2")
     nodes.extend([a, b])
-    elb = aws(a, "elb")
-    elb.create_load_balancer(
-        LoadBalancerName="classic",
-        AvailabilityZones=["us-east-1a"],
-        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
-    )
-    elb.modify_load_balancer_attributes(
-        LoadBalancerName="classic",
-        LoadBalancerAttributes={"ConnectionDraining": {"Enabled": True, "Timeout": 100}},
-    )
-    autoscaling = aws(a, "autoscaling")
+    elb = aws_client(a, "elb")
+    classic_elb(elb, "classic", ["us-east-1a"], draining_seconds=100)
+    autoscaling = aws_client(a, "autoscaling")
     create_group(autoscaling, desired=3, LoadBalancerNames=["classic"])
     members = eventually(lambda: in_service(autoscaling, 3))
     assert members, "the group filled up"
@@ -147,7 +128,7 @@ def test_a_survivor_finishes_what_a_killed_node_started(
                     {"id": activity_id},
                 ).one()
 
-        survivor = aws(b, "autoscaling")
+        survivor = aws_client(b, "autoscaling")
         while datetime.now(UTC) < held_until - timedelta(seconds=0.5):
             owner, status = lease_of(detached[0]["ActivityId"])
             assert owner == "a", "nobody takes a live lease"
@@ -170,7 +151,7 @@ def test_a_survivor_finishes_what_a_killed_node_started(
         assert eventually(lambda: in_service(survivor, 3)), "replacements joined the group"
         registered = {
             i["InstanceId"]
-            for i in aws(b, "elb").describe_load_balancers(LoadBalancerNames=["classic"])[
+            for i in aws_client(b, "elb").describe_load_balancers(LoadBalancerNames=["classic"])[
                 "LoadBalancerDescriptions"
             ][0]["Instances"]
         }
@@ -188,7 +169,7 @@ def test_sigterm_finishes_the_step_in_hand_and_hands_back_every_lease(
 ) -> None:
     a = node(tmp_path, own_database_url, "a", "--runner", "auto", "--sweep-seconds", "0.2")
     nodes.append(a)
-    autoscaling = aws(a, "autoscaling")
+    autoscaling = aws_client(a, "autoscaling")
     create_group(autoscaling, desired=10)
     a.stop()  # SIGTERM while ten launches are under way
     assert a.process.returncode == 0
@@ -202,7 +183,9 @@ def test_sigterm_finishes_the_step_in_hand_and_hands_back_every_lease(
         engine.dispose()
     assert held == 0
     a.start()
-    assert eventually(lambda: in_service(aws(a, "autoscaling"), 10)), "a restart finishes them"
+    assert eventually(lambda: in_service(aws_client(a, "autoscaling"), 10)), (
+        "a restart finishes them"
+    )
     a.stop()
     checked = run_check(own_database_url)
     assert checked.returncode == 0, checked.stderr

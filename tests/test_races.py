@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from alibabacloud_ess20220222 import models as m
 from botocore.config import Config
@@ -15,7 +14,7 @@ from botocore.exceptions import ClientError
 from Tea.exceptions import TeaException
 
 from tests.conftest import Server, start_server
-from tests.helpers import instance_ids, make_group
+from tests.helpers import aws_client, ess_client, instance_ids, make_group
 from tests.test_check import run_check
 from tests.test_ess import ready_group
 
@@ -44,39 +43,20 @@ def own_server(tmp_path: Path, own_database_url: str) -> Any:
 ESS_REGION = "cn-hangzhou"
 
 
-def ess_client(server: Server) -> Any:
-    from alibabacloud_ess20220222.client import Client
-    from alibabacloud_tea_openapi import models as open_api_models
-
-    return Client(
-        open_api_models.Config(
-            access_key_id="test",
-            access_key_secret="test",
-            region_id=ESS_REGION,
-            endpoint=server.url.removeprefix("http://"),
-            protocol="http",
-        )
-    )
-
-
 def test_fifty_clients_on_the_same_groups(own_server: Server, own_database_url: str) -> None:
     def client() -> Any:
-        return boto3.client(
-            "autoscaling",
-            region_name="us-east-1",
-            endpoint_url=own_server.url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(
-                retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=CLIENTS
-            ),
+        config = Config(
+            retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=CLIENTS
         )
+        return aws_client(own_server, "autoscaling", config=config)
 
     assert own_server.get("/_tidewater/health")["runner"] == "auto"
     setup = client()
     for name in ("a", "b"):
         make_group(setup, own_server, name, min_size=0, max_size=12, desired=6)
-    ess_group = ready_group(ess_client(own_server), own_server, ESS_REGION, max_size=12, desired=6)
+    ess_group = ready_group(
+        ess_client(own_server, ESS_REGION), own_server, ESS_REGION, max_size=12, desired=6
+    )
     outcomes: list[str] = []
     succeeded: list[str] = []
     detached: list[str] = []  # instances let go by one group, free for any group to attach
@@ -168,7 +148,7 @@ def test_fifty_clients_on_the_same_groups(own_server: Server, own_database_url: 
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)
-        autoscaling, ess = client(), ess_client(own_server)
+        autoscaling, ess = client(), ess_client(own_server, ESS_REGION)
         for _ in range(ROUNDS):
             try:
                 if rng.random() < 0.7:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.conftest import Server, start_server
-from tests.helpers import describe_group, instance_ids, make_group
+from tests.helpers import aws_client, describe_group, instance_ids, make_group
 from tests.test_check import run_check
 
 
@@ -22,17 +21,7 @@ def own_server(tmp_path: Path, own_database_url: str) -> Any:
 
 
 def clients(service: Server) -> tuple[Any, Any]:
-    made = [
-        boto3.client(
-            name,
-            region_name="us-east-1",
-            endpoint_url=service.url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-        for name in ("autoscaling", "ec2")
-    ]
-    return made[0], made[1]
+    return aws_client(service, "autoscaling"), aws_client(service, "ec2")
 
 
 @pytest.mark.parametrize("stop", ["terminate", "kill"])

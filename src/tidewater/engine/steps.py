@@ -50,9 +50,7 @@ PATHS: dict[str, tuple[str, ...]] = {
 def record(ctx: Context, activity: Any) -> Iterator[Connection]:
     """A step's write: it takes its group's lock first, in the order every command does."""
     with ctx.db.write() as conn:
-        conn.execute(
-            select(groups.c.id).where(groups.c.id == activity.group_id).with_for_update()
-        )
+        conn.execute(select(groups.c.id).where(groups.c.id == activity.group_id).with_for_update())
         yield conn
 
 
