@@ -189,3 +189,86 @@ def test_sigterm_finishes_the_step_in_hand_and_hands_back_every_lease(
     a.stop()
     checked = run_check(own_database_url)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_a_database_outage_inside_a_step_loses_and_repeats_nothing(
+    own_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL goes away between a launch and the step's record of it, then comes back."""
+    from sqlalchemy.engine import make_url
+
+    from tidewater.app import build
+    from tidewater.clock import Clock
+    from tidewater.config import Settings
+    from tidewater.domain.scope import Cloud, Scope
+    from tidewater.engine import groups, launch_configurations
+    from tidewater.engine.invariants import check
+
+    name = make_url(own_database_url).database
+    settings = Settings(
+        database_url=own_database_url, runner="manual", node="a", lease_seconds=LEASE
+    )
+    service = build(settings, Clock(frozen_at=Clock().now()))
+    scope = Scope("000000000000", "us-east-1", Cloud.AWS)
+    launch_configurations.create(
+        service.ctx, scope, "lc", {"ImageId": IMAGE, "InstanceType": "t3.micro"}
+    )
+    groups.create(
+        service.ctx,
+        scope,
+        groups.GroupSpec(
+            name="web",
+            min_size=0,
+            max_size=5,
+            desired=3,
+            launch={"kind": "configuration", "name": "lc"},
+            zones=["us-east-1a"],
+        ),
+    )
+    service.runner.tick()  # the reconciler records three launches
+    admin = create_engine(
+        make_url(own_database_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    real_launch = service.ctx.compute.launch
+
+    def launch_then_outage(*args: Any, **kwargs: Any) -> Any:
+        machine = real_launch(*args, **kwargs)
+        monkeypatch.setattr(service.ctx.compute, "launch", real_launch)
+        with admin.connect() as conn:  # the database restarts right after the cloud call
+            conn.execute(text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+        return machine
+
+    monkeypatch.setattr(service.ctx.compute, "launch", launch_then_outage)
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - whatever the driver says when it is gone
+            service.runner.tick()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        admin.dispose()
+    # the heartbeat goes on renewing what the node has in hand, which is nothing now: the
+    # leases the failed pass could not hand back run out
+    for _ in range(4):
+        service.runner.renew()
+        time.sleep(LEASE / 3)
+    service.clock.advance(10)
+    service.runner.drain()
+    service.clock.advance(10)
+    service.runner.drain()
+    engine = create_engine(own_database_url)
+    try:
+        with engine.connect() as conn:
+            launches = conn.execute(
+                text("SELECT status FROM activities WHERE kind = 'launch'")
+            ).scalars()
+            machines = conn.execute(text("SELECT count(*) FROM machines")).scalar_one()
+    finally:
+        engine.dispose()
+    assert list(launches) == ["Successful"] * 3
+    assert machines == 3, "the interrupted launch was resumed, not repeated"
+    assert check(service.db) == []
+    service.db.dispose()

@@ -65,12 +65,15 @@ def claim(
         )
 
 
-def renew(db: Database, node: str, wall: datetime, lease: timedelta) -> int:
-    """Extend every lease this node holds: it is alive and still working."""
+def renew(db: Database, node: str, ids: list[str], wall: datetime, lease: timedelta) -> int:
+    """Extend the leases of the activities this node still has in hand, and no others: a lease
+    it dropped by accident (a failed pass) runs out, and another node takes the work."""
+    if not ids:
+        return 0
     with db.write() as conn:
         return conn.execute(
             update(activities)
-            .where(activities.c.lease_owner == node)
+            .where(activities.c.lease_owner == node, activities.c.id.in_(ids))
             .values(lease_until=wall + lease)
         ).rowcount
 

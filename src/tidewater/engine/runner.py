@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy.exc import OperationalError
 
 from tidewater.domain.activity import Status
 from tidewater.domain.refusal import Contention
@@ -50,6 +53,8 @@ class Runner:
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._held: list[str] = []  # activities claimed by the pass under way, not yet run
+        self._held_lock = threading.Lock()  # the heartbeat reads it from another thread
         self._stop_listening: Callable[[], None] = lambda: None
 
     # -- the synchronous heart ----------------------------------------------------------------
@@ -66,12 +71,22 @@ class Runner:
             log.info("the cloud or the activities are busy on another node; trying again")
             return False
         moved = bool(changed)
-        for index, activity in enumerate(claimed):
-            if self._stopping:
-                leases.release(ctx.db, ctx.node, [a.id for a in claimed[index:]])
-                return False
-            moved = True
-            self.run_step(activity)
+        with self._held_lock:
+            self._held = [a.id for a in claimed]
+        try:
+            for activity in claimed:
+                if self._stopping:
+                    return False
+                moved = True
+                self.run_step(activity)
+                with self._held_lock:
+                    self._held.remove(activity.id)
+        finally:
+            with self._held_lock:
+                left, self._held = self._held, []
+            if left:  # stopping, or the pass failed: hand back what was never run
+                with contextlib.suppress(Exception):
+                    leases.release(ctx.db, ctx.node, left)
         for group_id in reconciler.dirty(ctx, now):
             if self._stopping:
                 return False
@@ -90,9 +105,12 @@ class Runner:
             step(self.ctx, activity)
         except leases.LeaseLost:
             log.warning("activity %s was taken over by another node", activity.id)
-        except Contention:
-            # the lease is ours until it runs out or we let go; let go so the step runs again
-            leases.release(self.ctx.db, self.ctx.node, [activity.id])
+        except (Contention, OperationalError) as error:
+            # busy, or the database went away: nothing was recorded, so the step runs again;
+            # let go of the lease if we still can, else it runs out unrenewed
+            log.warning("activity %s will retry step %s: %s", activity.id, activity.step, error)
+            with contextlib.suppress(Exception):
+                leases.release(self.ctx.db, self.ctx.node, [activity.id])
         except Exception as error:  # a broken step must fail its activity, not the loop
             log.exception("activity %s failed at step %s", activity.id, activity.step)
             with contextlib.suppress(leases.LeaseLost), self.ctx.db.write() as conn:
@@ -106,7 +124,9 @@ class Runner:
         return limit
 
     def renew(self) -> int:
-        return leases.renew(self.ctx.db, self.ctx.node, self.wall(), self.lease)
+        with self._held_lock:
+            held = list(self._held)
+        return leases.renew(self.ctx.db, self.ctx.node, held, self.wall(), self.lease)
 
     def recover(self) -> int:
         """A node restarting under its old name takes back nothing: what it held is free again."""
