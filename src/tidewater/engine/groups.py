@@ -18,7 +18,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine import ids
 from tidewater.engine.context import Context
-from tidewater.engine.records import group_of, lock_group
+from tidewater.engine.records import group_of, lock_group, lock_groups
 from tidewater.store.tables import activities, group_tags, groups, launch_configurations, members
 
 ALL_PROCESSES = tuple(p.value for p in Process)
@@ -374,15 +374,17 @@ def put_tags(ctx: Context, scope: Scope, tags: Sequence[tuple[str, Tag]]) -> Non
         by_group: dict[str, list[Tag]] = {}
         for name, tag in tags:
             by_group.setdefault(name, []).append(tag)
+        rows = lock_groups(conn, scope, list(by_group), missing="group.not_found_tags")
         for name, group_tags_ in by_group.items():
-            row = lock_group(conn, scope, name, missing="group.not_found_tags")
-            _put_tags(conn, row.id, group_tags_)
+            _put_tags(conn, rows[name].id, group_tags_)
 
 
 def delete_tags(ctx: Context, scope: Scope, tags: Sequence[tuple[str, str]]) -> None:
     with ctx.change() as conn:
+        rows = lock_groups(conn, scope, [name for name, _ in tags], missing="group.not_found_tags")
         for name, key in tags:
-            row = lock_group(conn, scope, name, missing="group.not_found_tags")
             conn.execute(
-                delete(group_tags).where(group_tags.c.group_id == row.id, group_tags.c.key == key)
+                delete(group_tags).where(
+                    group_tags.c.group_id == rows[name].id, group_tags.c.key == key
+                )
             )

@@ -17,7 +17,6 @@ from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import busy
-from tidewater.engine.reconciler import observe
 from tidewater.engine.records import add_activity, group_of, lock_group, members_of
 from tidewater.store.tables import groups, members
 
@@ -25,6 +24,7 @@ DETACH_LIMIT = 20
 ATTACH_LIMIT = 20
 STANDBY_LIMIT = 20
 PROTECTION_LIMIT = 50
+UP = ("pending", "running")  # machine states the health check counts as healthy
 TERMINATE_LIMIT = 100
 
 
@@ -332,7 +332,7 @@ def set_protection(
 def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> None:
     with ctx.change() as conn:
         found = conn.execute(
-            select(members.c.group_id)
+            select(members.c.group_id, groups.c.name)
             .join(groups, groups.c.id == members.c.group_id)
             .where(
                 members.c.instance_id == instance_id,
@@ -343,10 +343,16 @@ def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> N
         ).first()
         if found is None:
             raise Refusal("instance.unmanaged", instance_id=instance_id)
-        conn.execute(
-            update(members).where(members.c.instance_id == instance_id).values(healthy=healthy)
+        # the group first, as every change takes it; then make sure the member is still there
+        conn.execute(select(groups.c.id).where(groups.c.id == found.group_id).with_for_update())
+        machine = ctx.compute.machines(scope, [instance_id], within=conn).get(instance_id)
+        if machine is None or machine.state not in UP:
+            healthy = False  # the cloud's own health check overrules a user who says otherwise
+        changed = conn.execute(
+            update(members)
+            .where(members.c.instance_id == instance_id, members.c.group_id == found.group_id)
+            .values(healthy=healthy)
         )
+        if changed.rowcount == 0:
+            raise Refusal("instance.unmanaged", instance_id=instance_id)
         conn.execute(update(groups).where(groups.c.id == found.group_id).values(dirty=True))
-    if healthy:
-        # the cloud's own health check overrules a user who calls a stopped machine healthy
-        observe(ctx, [instance_id])

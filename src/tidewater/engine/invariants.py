@@ -113,6 +113,7 @@ def lost_instances(conn: Connection) -> Iterator[Violation]:
             select(activities.c.id).where(
                 activities.c.instance_id == row.id,
                 activities.c.kind.in_(["detach", "terminate"]),
+                activities.c.status == "Successful",
             )
         ).first()
         if let_go is None:

@@ -90,6 +90,20 @@ def lock_group(
     return find_group(conn, scope, name, missing=missing, lock=True)
 
 
+def lock_groups(
+    conn: Connection, scope: Scope, names: list[str], *, missing: str
+) -> dict[str, Any]:
+    """Lock several groups in id order, the order every multi-group change keeps: no deadlock."""
+    rows = {name: find_group(conn, scope, name, missing=missing) for name in dict.fromkeys(names)}
+    conn.execute(
+        select(groups.c.id)
+        .where(groups.c.id.in_(sorted(row.id for row in rows.values())))
+        .order_by(groups.c.id)
+        .with_for_update()
+    )
+    return rows
+
+
 def members_of(conn: Connection, group_id: str) -> dict[str, Member]:
     rows = conn.execute(
         select(members)

@@ -17,7 +17,7 @@ from tidewater.domain.scope import Scope
 from tidewater.engine.attachments import check_usable
 from tidewater.engine.context import Context
 from tidewater.engine.instances import open_group
-from tidewater.engine.records import add_activity
+from tidewater.engine.records import add_activity, lock_group
 from tidewater.engine.steps import finish
 from tidewater.store.tables import activities, groups, members
 
@@ -66,6 +66,8 @@ def remove(
     ids = list(dict.fromkeys(ids))
     now = ctx.clock.now()
     with ctx.change() as conn:
+        # the group's lock first: a retry queued behind its original then finds its activity
+        lock_group(conn, scope, group)
         already = earlier(conn, scope, client_token)
         if already is not None:
             return already

@@ -21,7 +21,7 @@ from tidewater.domain.activity import Status
 from tidewater.domain.refusal import Contention
 from tidewater.engine import leases, reconciler
 from tidewater.engine.context import Context
-from tidewater.engine.steps import STEPS, finish
+from tidewater.engine.steps import STEPS, finish, record
 
 log = logging.getLogger("tidewater.runner")
 
@@ -113,7 +113,7 @@ class Runner:
                 leases.release(self.ctx.db, self.ctx.node, [activity.id])
         except Exception as error:  # a broken step must fail its activity, not the loop
             log.exception("activity %s failed at step %s", activity.id, activity.step)
-            with contextlib.suppress(leases.LeaseLost), self.ctx.db.write() as conn:
+            with contextlib.suppress(leases.LeaseLost), record(self.ctx, activity) as conn:
                 finish(conn, activity, self.ctx.clock.now(), Status.FAILED, str(error)[:255])
 
     def drain(self, limit: int = 1000) -> int:

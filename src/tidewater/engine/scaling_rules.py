@@ -137,6 +137,8 @@ def adjust(
         raise Refusal("adjustment.invalid", kind=kind)
     now = ctx.clock.now()
     with ctx.change() as conn:
+        # the group's lock first: a retry queued behind its original then finds its activity
+        lock_group(conn, scope, group)
         already = earlier(conn, scope, client_token)
         if already is not None:
             return already

@@ -16,7 +16,6 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.leases import LeaseLost, held
-from tidewater.engine.reconciler import observe
 from tidewater.engine.records import launch_ref
 from tidewater.store.tables import (
     activities,
@@ -207,6 +206,7 @@ def launch(ctx: Context, activity: Any) -> None:
     with ctx.db.read() as conn:
         group = group_row(conn, activity)
     if group is None or group.status != "InService":
+        abandon(ctx, activity)
         with record(ctx, activity) as conn:
             finish(conn, activity, now, Status.CANCELLED, "The group is being deleted.")
         return
@@ -224,6 +224,7 @@ def launch(ctx: Context, activity: Any) -> None:
                 )
         tags = member_tags(conn, group, scope.cloud)
     if failure is not None:
+        abandon(ctx, activity)
         with record(ctx, activity) as conn:
             finish(conn, activity, now, Status.FAILED, failure)
             conn.execute(
@@ -276,6 +277,14 @@ def launch(ctx: Context, activity: Any) -> None:
         )
 
 
+def abandon(ctx: Context, activity: Any) -> None:
+    """A launch given up after a crash may already have made its machine: end it, not leak it."""
+    scope = scope_of(activity)
+    machine = ctx.compute.launched(scope, activity.id)
+    if machine is not None:
+        ctx.compute.terminate(scope, [machine.id])
+
+
 def _launch_used(launch: dict[str, Any], spec: LaunchSpec) -> dict[str, Any]:
     if launch.get("kind") == "template":
         return {**launch, "version": spec.template_version}
@@ -311,17 +320,20 @@ def boot(ctx: Context, activity: Any) -> None:
                 "Instance failed to reach running state. Launching EC2 instance failed.",
             )
             return
-    join(ctx, activity)
+    joined = join(ctx, activity)
     with record(ctx, activity) as conn:
-        conn.execute(
-            update(members)
-            .where(
-                members.c.instance_id == activity.instance_id,
-                members.c.state == Lifecycle.PENDING.value,
+        stale = rejoin(conn, activity, joined, now)
+        if stale is None:
+            conn.execute(
+                update(members)
+                .where(
+                    members.c.instance_id == activity.instance_id,
+                    members.c.state == Lifecycle.PENDING.value,
+                )
+                .values(state=Lifecycle.IN_SERVICE.value)
             )
-            .values(state=Lifecycle.IN_SERVICE.value)
-        )
-        finish(conn, activity, now)
+            finish(conn, activity, now)
+    leave(ctx, activity, stale)
 
 
 # -- instances leaving or resting -------------------------------------------------------------
@@ -375,10 +387,11 @@ def drain(ctx: Context, activity: Any) -> None:
         move(conn, activity, str(path[path.index("deregister") + 1]), now, status=status.value)
 
 
-def join(ctx: Context, activity: Any) -> None:
+def join(ctx: Context, activity: Any) -> list[Target]:
     """Put an instance into every balancer and whitelist of its group before it serves.
 
     An SLB backend gets the weight its scaling configuration names (ESS), else the target's.
+    Returns the group's targets as read; the step compares them under the group's lock.
     """
     scope = scope_of(activity)
     with ctx.db.read() as conn:
@@ -389,7 +402,27 @@ def join(ctx: Context, activity: Any) -> None:
             target = Target(target.kind, target.ref, weight)
         ctx.traffic.register(scope, target, [activity.instance_id])
         if activity.kind == Kind.EXIT_STANDBY and target.kind == "slb":
-            ctx.traffic.set_weight(scope, target, [activity.instance_id], target.weight or 50)
+            weight = 50 if target.weight is None else target.weight
+            ctx.traffic.set_weight(scope, target, [activity.instance_id], weight)
+    return targets
+
+
+def rejoin(
+    conn: Connection, activity: Any, joined: list[Target], now: datetime
+) -> list[Target] | None:
+    """Under the group's lock: None if the targets joined are still the group's; otherwise
+    the step runs again, and the targets the group dropped meanwhile are returned to leave."""
+    current = targets_of(conn, activity)
+    if current == joined:
+        return None
+    move(conn, activity, activity.step, now)
+    return [t for t in joined if t not in current]
+
+
+def leave(ctx: Context, activity: Any, stale: list[Target] | None) -> None:
+    """Take the instance out of balancers its group let go while it was joining them."""
+    for target in stale or ():
+        ctx.traffic.deregister(scope_of(activity), target, [activity.instance_id])
 
 
 def configured_weight(conn: Connection, activity: Any) -> int | None:
@@ -474,19 +507,25 @@ def register(ctx: Context, activity: Any) -> None:
                 [activity.instance_id],
                 {GROUP_TAG[scope.cloud]: group.name if scope.cloud is Cloud.AWS else group.id},
             )
-    join(ctx, activity)
+    joined = join(ctx, activity)
     with record(ctx, activity) as conn:
-        conn.execute(
-            update(members)
-            .where(
-                members.c.instance_id == activity.instance_id,
-                members.c.state == Lifecycle.PENDING.value,
+        stale = rejoin(conn, activity, joined, now)
+        if stale is None:
+            # a machine stopped while it rested (standby is not health-checked) is found out now
+            machine = ctx.compute.machines(scope, [activity.instance_id], within=conn).get(
+                activity.instance_id
             )
-            .values(state=Lifecycle.IN_SERVICE.value)
-        )
-        finish(conn, activity, now)
-    # a machine stopped while it rested (standby is not health-checked) is found out now
-    observe(ctx, [activity.instance_id])
+            up = machine is not None and machine.state in ("pending", "running")
+            conn.execute(
+                update(members)
+                .where(
+                    members.c.instance_id == activity.instance_id,
+                    members.c.state == Lifecycle.PENDING.value,
+                )
+                .values(state=Lifecycle.IN_SERVICE.value, **({} if up else {"healthy": False}))
+            )
+            finish(conn, activity, now)
+    leave(ctx, activity, stale)
 
 
 STEPS: dict[str, Step] = {

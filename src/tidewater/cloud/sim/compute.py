@@ -74,6 +74,17 @@ class SimCompute:
 
     # -- the Compute port -------------------------------------------------------------------
 
+    def launched(self, scope: Scope, token: str) -> Machine | None:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(machines).where(
+                    machines.c.account == scope.account,
+                    machines.c.region == scope.region,
+                    machines.c.client_token == token,
+                )
+            ).first()
+        return machine_of(row) if row is not None else None
+
     def launch(self, scope: Scope, spec: LaunchSpec, subnet: Subnet, token: str) -> Machine:
         with self.db.write() as conn:
             existing = conn.execute(
