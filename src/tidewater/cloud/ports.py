@@ -47,6 +47,14 @@ class Machine:
     def running(self) -> bool:
         return self.state == "running"
 
+    @property
+    def up(self) -> bool:
+        """Serving or about to: what the health check counts as healthy."""
+        return self.state in UP
+
+
+UP = ("pending", "running")
+
 
 @dataclass(frozen=True, slots=True)
 class Target:

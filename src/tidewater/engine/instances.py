@@ -24,7 +24,6 @@ DETACH_LIMIT = 20
 ATTACH_LIMIT = 20
 STANDBY_LIMIT = 20
 PROTECTION_LIMIT = 50
-UP = ("pending", "running")  # machine states the health check counts as healthy
 TERMINATE_LIMIT = 100
 
 
@@ -346,7 +345,7 @@ def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> N
         # the group first, as every change takes it; then make sure the member is still there
         conn.execute(select(groups.c.id).where(groups.c.id == found.group_id).with_for_update())
         machine = ctx.compute.machines(scope, [instance_id], within=conn).get(instance_id)
-        if machine is None or machine.state not in UP:
+        if machine is None or not machine.up:
             healthy = False  # the cloud's own health check overrules a user who says otherwise
         changed = conn.execute(
             update(members)

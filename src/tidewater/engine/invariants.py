@@ -21,6 +21,7 @@ from sqlalchemy import (
     values,
 )
 
+from tidewater.cloud.ports import UP
 from tidewater.cloud.sim.rds import ESS_GROUP
 from tidewater.domain.activity import TERMINAL, Kind
 from tidewater.domain.group import GroupStatus
@@ -42,7 +43,6 @@ from tidewater.store.tables import (
 
 TERMINAL_VALUES = [s.value for s in TERMINAL]
 # A machine in these states is, or is about to be, serving; the engine's health view agrees.
-UP = ("pending", "running")
 
 
 @dataclass(frozen=True, slots=True)

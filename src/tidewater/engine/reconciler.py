@@ -222,12 +222,12 @@ def observe(ctx: Context, machine_ids: list[str]) -> None:
     by_scope: dict[Scope, list[str]] = {}
     for r in scope_rows.values():
         by_scope.setdefault(Scope(r.account, r.region, Cloud(r.cloud)), []).append(r.instance_id)
-    states = {
-        machine.id: machine.state
+    sick = [
+        machine.id
         for scope, ids in by_scope.items()
         for machine in ctx.compute.machines(scope, ids).values()
-    }
-    sick = [i for i, state in states.items() if state not in ("pending", "running")]
+        if not machine.up
+    ]
     with ctx.db.write() as conn:
         if sick:
             sick_groups = sorted({scope_rows[i].group_id for i in sick})

@@ -515,7 +515,7 @@ def register(ctx: Context, activity: Any) -> None:
             machine = ctx.compute.machines(scope, [activity.instance_id], within=conn).get(
                 activity.instance_id
             )
-            up = machine is not None and machine.state in ("pending", "running")
+            up = machine is not None and machine.up
             conn.execute(
                 update(members)
                 .where(
