@@ -12,11 +12,12 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
+from tidewater.clock import Clock
 from tidewater.domain.activity import Status
 from tidewater.domain.refusal import Contention
 from tidewater.engine import leases, reconciler
@@ -28,10 +29,6 @@ log = logging.getLogger("tidewater.runner")
 BATCH = 20
 
 
-def wall_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Runner:
     """Woken by commits (its own node's, and others' through the database); also sweeps."""
 
@@ -41,12 +38,12 @@ class Runner:
         *,
         lease_seconds: float = 30.0,
         sweep_seconds: float = 0.5,
-        wall: Callable[[], datetime] = wall_now,
+        wall: Clock | None = None,
     ) -> None:
         self.ctx = ctx
         self.lease = timedelta(seconds=lease_seconds)
         self.sweep_seconds = sweep_seconds
-        self.wall = wall
+        self.wall = wall or Clock()  # leases measure liveness: real time, never simulated
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._run_task: asyncio.Task[None] | None = None
@@ -66,7 +63,7 @@ class Runner:
         try:
             changed = ctx.compute.advance(now)
             reconciler.observe(ctx, changed)
-            claimed = leases.claim(ctx.db, ctx.node, now, self.wall(), self.lease, BATCH)
+            claimed = leases.claim(ctx.db, ctx.node, now, self.wall.now(), self.lease, BATCH)
         except Contention:  # another node holds what this pass wanted; the next pass retries
             log.info("the cloud or the activities are busy on another node; trying again")
             return False
@@ -126,7 +123,7 @@ class Runner:
     def renew(self) -> int:
         with self._held_lock:
             held = list(self._held)
-        return leases.renew(self.ctx.db, self.ctx.node, held, self.wall(), self.lease)
+        return leases.renew(self.ctx.db, self.ctx.node, held, self.wall.now(), self.lease)
 
     def recover(self) -> int:
         """A node restarting under its old name takes back nothing: what it held is free again."""
