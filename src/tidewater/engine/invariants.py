@@ -133,6 +133,9 @@ def duplicate_launches(conn: Connection) -> Iterator[Violation]:
         .having(func.count(machines.c.id) > 1)
     ):
         yield Violation("duplicate-launch", row.id, f"{row.count} machines")
+    # The simulated cloud forgets a terminated machine once nothing unfinished names it, so a
+    # finished launch may outlive its machine; a machine that is there must carry the token.
+    launched = machines.alias("launched")
     for row in conn.execute(
         select(activities.c.id, activities.c.instance_id)
         .where(activities.c.kind == "launch", activities.c.instance_id.is_not(None))
@@ -143,7 +146,13 @@ def duplicate_launches(conn: Connection) -> Iterator[Violation]:
                 machines.c.client_token == activities.c.id,
             ),
         )
-        .where(machines.c.id.is_(None))
+        .where(
+            machines.c.id.is_(None),
+            or_(
+                activities.c.status.not_in(TERMINAL_VALUES),
+                exists().where(launched.c.id == activities.c.instance_id),
+            ),
+        )
     ):
         yield Violation("launch-without-token", row.id, f"instance {row.instance_id}")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tidewater.clock import Clock
@@ -16,20 +16,24 @@ from tidewater.cloud.ports import LaunchSpec, Machine, Subnet
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.images import image_exists
 from tidewater.cloud.sim.timing import Timing
+from tidewater.domain.activity import TERMINAL
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.database import Database
 from tidewater.store.tables import (
+    activities,
     launch_template_versions,
     launch_templates,
     machine_tags,
     machines,
+    members,
 )
 
 ALIYUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 
 # What each state becomes when its timer runs out.
 SETTLES_TO = {"pending": "running", "stopping": "stopped", "shutting-down": "terminated"}
+FORGET_BATCH = 500  # terminated machines one pass deletes: a backlog drains over a few passes
 
 
 def new_instance_id(cloud: Cloud) -> str:
@@ -71,6 +75,7 @@ class SimCompute:
         self.clock = clock
         self.timing = timing
         self.new_id = new_id  # injected, like the clock, so a test can make runs repeatable
+        self._forget_from: datetime | None = None  # no forgetting due before this moment
 
     # -- the Compute port -------------------------------------------------------------------
 
@@ -293,7 +298,67 @@ class SimCompute:
                     select(machines.c.id).where(machines.c.unobserved).order_by(machines.c.id)
                 ).scalars()
             )
+        self.forget(now)
         return changed
+
+    def forget(self, now: datetime) -> int:
+        """Delete terminated machines their cloud no longer lists, at most a batch at a time.
+
+        A machine is kept while anything may still ask about it: the engine has not yet
+        observed its last change, a group still counts it as a member, or an unfinished activity
+        names it or carries its launch token (a launch step repeated after a crash must find the
+        machine its token made, never launch a second one). Looks at most once a second of the
+        service clock, and reads before it writes, so a pass with nothing to forget takes no
+        lock. Returns how many machines were forgotten.
+        """
+        if self._forget_from is not None and now < self._forget_from:
+            return 0
+        forgettable = self._forgettable(now)
+        with self.db.read() as conn:
+            ids = list(
+                conn.execute(
+                    select(machines.c.id)
+                    .where(forgettable)
+                    .order_by(machines.c.id)
+                    .limit(FORGET_BATCH)
+                ).scalars()
+            )
+        forgotten = 0
+        if ids:
+            with self.db.write() as conn:  # the same test again, under the write lock
+                chosen = select(machines.c.id).where(machines.c.id.in_(ids), forgettable)
+                conn.execute(delete(machine_tags).where(machine_tags.c.machine_id.in_(chosen)))
+                forgotten = conn.execute(
+                    delete(machines).where(machines.c.id.in_(ids), forgettable)
+                ).rowcount
+        # a full batch may have left more behind: look again at once; otherwise a second later
+        self._forget_from = now if len(ids) == FORGET_BATCH else now + timedelta(seconds=1)
+        return forgotten
+
+    def _forgettable(self, now: datetime) -> ColumnElement[bool]:
+        busy = exists().where(
+            activities.c.status.not_in([s.value for s in TERMINAL]),
+            or_(
+                activities.c.id == machines.c.client_token,
+                activities.c.instance_id == machines.c.id,
+            ),
+        )
+        ages = (
+            (Cloud.AWS, self.timing.delay(self.timing.forget_aws)),
+            (Cloud.ALIYUN, self.timing.delay(self.timing.forget_aliyun)),
+        )
+        return and_(
+            machines.c.state == "terminated",
+            machines.c.unobserved.is_(False),
+            or_(
+                *(
+                    and_(machines.c.cloud == cloud.value, machines.c.changed_at <= now - age)
+                    for cloud, age in ages
+                )
+            ),
+            ~exists().where(members.c.instance_id == machines.c.id),
+            ~busy,
+        )
 
     def observed(self, ids: Sequence[str], within: Connection) -> None:
         if ids:
