@@ -82,6 +82,25 @@ def _listed(values: Sequence[str] | None) -> list[str] | None:
 
 
 GROUP_TAG_FILTERS = {"tag-key": group_tags.c.key, "tag-value": group_tags.c.value}
+# Values one filter type may carry: DescribeAutoScalingGroups refuses a sixth value for a
+# tag:<key> filter (observed; applied to tag-key and tag-value too, inferred), DescribeTags a
+# 1001st (documented). Filters that share a name are one filter type: their values add up.
+GROUP_FILTER_VALUES = 5
+TAG_FILTER_VALUES = 1000
+GROUP_TAGS_LIMIT = 50  # tags one group may carry: more distinct tag:<key> filters match nothing
+
+
+def merged_filters(
+    filters: Sequence[tuple[str, Sequence[str]]], limit: int
+) -> list[tuple[str, list[str]]]:
+    """One filter per name, its values joined; refused when a name carries more than `limit`."""
+    merged: dict[str, list[str]] = {}
+    for name, values in filters:
+        merged.setdefault(name, []).extend(values)
+    for name, values in merged.items():
+        if len(values) > limit:
+            raise Refusal("filter.too_many_values", name=name, limit=limit)
+    return [(name, list(dict.fromkeys(values))) for name, values in merged.items()]
 
 
 @lru_cache(maxsize=128)
@@ -127,6 +146,12 @@ def groups_page(
     after = decode_token(token)
     params = _scope_params(scope, size)
     params.update(names=_listed(names), after=after)
+    for name, _ in filters:
+        if not name.startswith("tag:") and name not in GROUP_TAG_FILTERS:
+            raise Refusal("filter.invalid", name=name)
+    filters = merged_filters(filters, GROUP_FILTER_VALUES)
+    if sum(name.startswith("tag:") for name, _ in filters) > GROUP_TAGS_LIMIT:
+        return Page([], None, {"tags": {}, "instances": {}})
     kinds = []
     for n, (name, values) in enumerate(filters):
         if name.startswith("tag:"):
@@ -262,6 +287,10 @@ def tags_page(
 ) -> Page:
     after = decode_token(token)
     params = _scope_params(scope, size)
+    for name, _ in filters:
+        if name not in TAG_FILTERS:
+            raise Refusal("filter.invalid", name=name)
+    filters = merged_filters(filters, TAG_FILTER_VALUES)
     for n, (name, values) in enumerate(filters):
         if name not in TAG_FILTERS:
             raise Refusal("filter.invalid", name=name)

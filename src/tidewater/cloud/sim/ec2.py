@@ -198,10 +198,29 @@ _Filters = list[tuple[str, list[str]]]
 _Reader = Callable[[Output], Iterable[str]]  # the texts of one item a filter is matched against
 
 
+FILTER_VALUES_LIMIT = 200  # filter values one call may carry, over all its filters
+FILTER_VALUE_LENGTH = 255
+
+
 def _filters(params: Params) -> _Filters:
+    """EC2 refuses more than 200 filter values in a call (a filter with none counts as one,
+    inferred) and any value longer than 255 characters, before it looks at a name."""
     parsed: _Filters = []
+    count = 0
     for item in params.get("Filters") or []:
         values = [str(v) for v in item.get("Values") or [] if v is not None]
+        count += max(1, len(values))
+        if count > FILTER_VALUES_LIMIT:
+            raise Ec2Fault(
+                "FilterLimitExceeded",
+                f"The maximum number of filter values specified on a single call is "
+                f"{FILTER_VALUES_LIMIT}",
+            )
+        if any(len(v) > FILTER_VALUE_LENGTH for v in values):
+            raise Ec2Fault(
+                "FilterLimitExceeded",
+                f"The maximum length for a filter value is {FILTER_VALUE_LENGTH} characters",
+            )
         parsed.append((str(item.get("Name") or ""), values))
     return parsed
 
@@ -1189,7 +1208,8 @@ class SimEc2:
 
     @_operation
     def describe_instances(self, scope: Scope, params: Params) -> Output:
-        """Terminated instances stay listed; one SQL statement reads exactly one page."""
+        """Terminated instances stay listed until the cloud forgets them (about an hour);
+        one SQL statement reads exactly one page."""
         ids = _unique(params.get("InstanceIds") or [])
         if ids and params.get("MaxResults") is not None:
             raise _combination("instancesSet")

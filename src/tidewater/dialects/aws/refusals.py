@@ -232,6 +232,12 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "{limit}",
     ),
     "filter.invalid": ("ValidationError", 400, "Filter type {name} is not correct."),
+    "filter.too_many_values": (
+        "ValidationError",
+        400,
+        "The request isn't valid. The number of values specified for the {name} filter type "
+        "exceeds the maximum of {limit} {name}.",
+    ),
 }
 
 # Some actions word a missing group differently; scripts match on each form.
