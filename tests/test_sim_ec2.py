@@ -703,8 +703,13 @@ def test_text_the_store_cannot_keep_is_refused(world: World) -> None:
         "DescribeLaunchTemplateVersions", LaunchTemplateId=lt, Versions=["9" * 5000]
     )
     assert fault.code == "InvalidLaunchTemplateId.VersionNotFound"
-    codes = [{"Name": "instance-state-code", "Values": ["9" * 5000]}]
+    codes = [{"Name": "instance-state-code", "Values": ["9" * 255]}]
     assert world.call("DescribeInstances", Filters=codes)["Reservations"] == []
+    fault = world.fault("DescribeInstances", Filters=[{**codes[0], "Values": ["9" * 5000]}])
+    assert (fault.code, fault.message) == (
+        "FilterLimitExceeded",
+        "The maximum length for a filter value is 255 characters",
+    )
 
 
 def test_bad_tokens_are_refused(world: World) -> None:

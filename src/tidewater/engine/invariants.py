@@ -435,7 +435,8 @@ def left_behind(conn: Connection, attached: CTE | None) -> Iterator[Violation]:
     """An instance a group let go left the group's balancers and whitelists along with it."""
     # Only what the group itself could have left there counts, not what a user added since: an
     # ELB registration no newer than the leaving, any SLB backend, an IP in the whitelist group
-    # ESS manages that no member's machine also has (private IPs can repeat).
+    # ESS manages that no member's machine also has (private IPs can repeat). The simulated cloud
+    # may have forgotten the machine itself (terminated, released): what it left still counts.
     if attached is None:
         return
     others = machines.alias("others")
@@ -449,7 +450,7 @@ def left_behind(conn: Connection, attached: CTE | None) -> Iterator[Violation]:
         attached.c.kind.in_(ELB),
         exists().where(
             sim_targets.c.owner == attached.c.owner,
-            sim_targets.c.instance_id == machines.c.id,
+            sim_targets.c.instance_id == activities.c.instance_id,
             sim_targets.c.draining_until.is_(None),
             or_(
                 activities.c.ended_at.is_(None),
@@ -461,22 +462,29 @@ def left_behind(conn: Connection, attached: CTE | None) -> Iterator[Violation]:
         attached.c.kind == "slb",
         exists().where(
             sim_slb_backends.c.lb_id == attached.c.ref,
-            sim_slb_backends.c.server_id == machines.c.id,
+            sim_slb_backends.c.server_id == activities.c.instance_id,
         ),
     )
     still_rds = and_(whitelisted(attached, machines.c.private_ip, ESS_GROUP), ~shared_ip)
     for row in conn.execute(
-        select(machines.c.id, activities.c.group_id, attached.c.kind, attached.c.ref)
+        select(
+            activities.c.instance_id.label("id"),
+            activities.c.group_id,
+            attached.c.kind,
+            attached.c.ref,
+        )
         .distinct()
-        .join(activities, activities.c.instance_id == machines.c.id)
+        .select_from(activities)
+        .outerjoin(machines, machines.c.id == activities.c.instance_id)
         .join(attached, attached.c.group_id == activities.c.group_id)
         .where(
             activities.c.kind.in_(LEFT),
             activities.c.status.in_(TERMINAL_VALUES),
-            ~exists().where(members.c.instance_id == machines.c.id),
+            activities.c.instance_id.is_not(None),
+            ~exists().where(members.c.instance_id == activities.c.instance_id),
             or_(still_elb, still_slb, still_rds),
         )
-        .order_by(machines.c.id, attached.c.kind, attached.c.ref)
+        .order_by(activities.c.instance_id, attached.c.kind, attached.c.ref)
     ):
         yield Violation(
             "left-but-registered",
