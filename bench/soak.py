@@ -4,7 +4,9 @@ Creates a throwaway database (or uses --database-url), migrates it, starts two `
 processes on it with the runner on and a real, fast clock, and lets many threads drive both
 nodes with boto3 and both Alibaba Cloud SDKs: describes, capacity changes, detach/attach, standby,
 termination, protection, on groups behind Classic ELBs, target groups and SLBs. It samples each
-node's RSS, then stops the traffic, waits until every activity has ended, stops the nodes with
+node's RSS and how many instances EC2 and ECS DescribeInstances list (terminated EC2 instances
+stay listed for an hour of the simulated clock, released ECS ones not at all, so both counts
+level off), then stops the traffic, waits until every activity has ended, stops the nodes with
 SIGTERM and runs `tidewater check`. Run with `make soak` (SOAK_ARGS="--seconds 60 --clients 8");
 each run appends one JSON line to bench/soak.jsonl and exits 1 naming every failed criterion.
 """
@@ -227,10 +229,40 @@ def sample(nodes: list[Node]) -> None:
             node.rss.append((time.monotonic(), rss_kib(node.process.pid)))
 
 
-def sample_every(nodes: list[Node], stop: threading.Event) -> None:
-    """Sample RSS every RSS_EVERY seconds until told to stop."""
+def listed_now(node: Node) -> tuple[int, int]:
+    """How many instances EC2 DescribeInstances (every page) and ECS DescribeInstances list."""
+    ec2 = boto_client("ec2", node, None)
+    ec2_count = sum(
+        len(reservation["Instances"])
+        for page in ec2.get_paginator("describe_instances").paginate(
+            PaginationConfig={"PageSize": 1000}
+        )
+        for reservation in page["Reservations"]
+    )
+    client = legacy_client(node)
+    answer = client.do_action_with_exception(
+        rpc(node.host, "2014-05-26", "DescribeInstances", PageSize="1")
+    )
+    return ec2_count, int(json.loads(answer)["TotalCount"])
+
+
+def sample_listed(node: Node, listed: list[tuple[float, int, int]]) -> None:
+    """Record what the clouds list now; a failed look is skipped, the traffic tally has it."""
+    try:
+        ec2_count, ecs_count = listed_now(node)
+    except Exception as error:  # a sample is best effort
+        print(f"listing instances failed: {error!r}", file=sys.stderr)
+        return
+    listed.append((time.monotonic(), ec2_count, ecs_count))
+
+
+def sample_every(
+    nodes: list[Node], stop: threading.Event, listed: list[tuple[float, int, int]]
+) -> None:
+    """Sample RSS and the clouds' listings every RSS_EVERY seconds until told to stop."""
     while not stop.wait(RSS_EVERY):
         sample(nodes)
+        sample_listed(nodes[0], listed)
 
 
 def stop_node(node: Node) -> int | None:
@@ -894,6 +926,23 @@ def memory(node: Node, began: float, warmup: float, ended: float) -> dict[str, f
     }
 
 
+def listing(listed: list[tuple[float, int, int]], began: float, warmup: float) -> dict[str, Any]:
+    """Instances listed by EC2 and ECS: at the start, after warm-up, at the end, the most seen."""
+    if not listed:
+        return {}
+    window = [s for s in listed if s[0] - began >= warmup] or listed[-1:]
+    out: dict[str, Any] = {}
+    for index, name in ((1, "ec2"), (2, "ecs")):
+        out[name] = {
+            "start": listed[0][index],
+            "warm": window[0][index],
+            "end": listed[-1][index],
+            "max": max(s[index] for s in listed),
+        }
+    out["samples"] = len(listed)
+    return out
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """The value at `fraction` of the sorted list, in milliseconds."""
     ordered = sorted(values)
@@ -966,6 +1015,7 @@ def report(record: dict[str, Any], problems: list[str], tally: Tally) -> None:
         print(f"  no answer: {line}")
     for name, mem in record["memory"].items():
         print(f"memory {name}: {mem}")
+    print(f"instances listed (DescribeInstances): {record['listed']}")
     print(f"settled {record['settled']} in {record['settle_seconds']} s")
     print(f"node exit codes after SIGTERM {record['exit_codes']}")
     print(f"tidewater check exit {record['check']['exit']}: {record['check']['rules']}")
@@ -981,13 +1031,17 @@ def report(record: dict[str, Any], problems: list[str], tally: Tally) -> None:
         print(f"  {key}: {count}")
 
 
-def progress(tally: Tally, nodes: list[Node], elapsed: float) -> None:
-    """One line of progress: requests so far, failures so far, each node's latest RSS."""
+def progress(
+    tally: Tally, nodes: list[Node], elapsed: float, listed: list[tuple[float, int, int]]
+) -> None:
+    """One line of progress: requests and failures so far, each node's latest RSS, and how many
+    instances EC2 and ECS list."""
     rss = ", ".join(f"{n.name} {n.rss[-1][1] / 1024:.0f} MiB" for n in nodes if n.rss)
+    shown = f"; listed EC2 {listed[-1][1]}, ECS {listed[-1][2]}" if listed else ""
     print(
         f"[{elapsed:4.0f} s] {tally.requests()} requests, "
         f"{tally.codes.get('ResourceContention', 0)} ResourceContention, "
-        f"{len(tally.server_errors)} other 5xx, {len(tally.unanswered)} unanswered; {rss}",
+        f"{len(tally.server_errors)} other 5xx, {len(tally.unanswered)} unanswered; {rss}{shown}",
         flush=True,
     )
 
@@ -1001,6 +1055,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         return 2
     nodes: list[Node] = []
     stop_sampling = threading.Event()
+    listed: list[tuple[float, int, int]] = []
     try:
         nodes = [start_node(name, url, workdir) for name in ("soak-a", "soak-b")]
         sample(nodes)
@@ -1017,16 +1072,20 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         ready.wait(timeout=300)  # every client built: the traffic starts now
         began, next_report = time.monotonic(), 30.0
         sample(nodes)
-        threading.Thread(target=sample_every, args=(nodes, stop_sampling), daemon=True).start()
+        sample_listed(nodes[0], listed)
+        threading.Thread(
+            target=sample_every, args=(nodes, stop_sampling, listed), daemon=True
+        ).start()
         while time.monotonic() - began < args.seconds:
             if any(node.process.poll() is not None for node in nodes):
                 print("a node died during the run; stopping the traffic", file=sys.stderr)
                 break
             time.sleep(1)
             if time.monotonic() - began >= next_report:
-                progress(tally, nodes, next_report)
+                progress(tally, nodes, next_report, listed)
                 next_report += 30
         sample(nodes)
+        sample_listed(nodes[0], listed)
         ended = time.monotonic()
         stop.set()
         for thread in workers:
@@ -1080,6 +1139,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         "p99_ms": round(percentile(tally.latencies, 0.99), 1),
         "warmup_seconds": warmup,
         "memory": {n.name: memory(n, began, warmup, ended) for n in nodes},
+        "listed": listing(listed, began, warmup),
         "settled": settled,
         "settle_seconds": round(settle_seconds, 1),
         "unsettled": left,
