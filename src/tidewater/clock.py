@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, datetime, timedelta
+
+# How far ahead of the wall clock the service clock may run: far enough for any test, near
+# enough that every timestamp it produces (plus any delay added to it) stays representable.
+MAX_AHEAD_SECONDS = 100 * 36525 * 864  # 100 years of 365.25 days
 
 
 class Clock:
@@ -19,7 +24,19 @@ class Clock:
         return base + self._offset
 
     def advance(self, seconds: float) -> datetime:
+        """Move forward; refuse (ValueError) a move that could not be applied, storing nothing."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(
+                f"seconds must be a finite number from 0 to {MAX_AHEAD_SECONDS}; "
+                "the clock only moves forward"
+            )
         with self._lock:
+            ahead = self._offset.total_seconds() + seconds
+            if ahead > MAX_AHEAD_SECONDS:
+                raise ValueError(
+                    f"seconds must keep the clock at most {MAX_AHEAD_SECONDS} seconds (100 years) "
+                    f"ahead; it is {self._offset.total_seconds():.0f} seconds ahead now"
+                )
             self._offset += timedelta(seconds=seconds)
         return self.now()
 

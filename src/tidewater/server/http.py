@@ -62,9 +62,10 @@ def build_http(
             seconds = float(request.query_params.get("seconds", "0"))
         except ValueError:
             return JSONResponse({"error": "seconds must be a number"}, status_code=400)
-        if seconds < 0:
-            return JSONResponse({"error": "the clock only moves forward"}, status_code=400)
-        clock.advance(seconds)
+        try:
+            clock.advance(seconds)
+        except ValueError as refused:
+            return JSONResponse({"error": str(refused)}, status_code=400)
         steps = await runner.settle()
         return JSONResponse({"now": clock.now().isoformat(), "passes": steps})
 
