@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,7 +36,9 @@ from tidewater.engine.keys import KeyRing
 from tidewater.engine.runner import Runner
 from tidewater.server.aliyun import AliyunFront, AliyunProduct
 from tidewater.server.aws import AwsFront, Product
+from tidewater.server.connections import guarded
 from tidewater.server.http import build_http
+from tidewater.server.limits import Gate, Limits, connection_limit, open_files
 from tidewater.store import schema
 from tidewater.store.database import Database
 
@@ -52,6 +55,7 @@ class Tidewater:
     ctx: Context
     runner: Runner
     http: Starlette
+    protocol: type[asyncio.Protocol]  # what uvicorn speaks HTTP with: ours, with its limits
 
 
 def prepare_database(db: Database) -> None:
@@ -123,13 +127,19 @@ def build(
         Clock(),
         lambda account, group: queries.region_of_group(ctx, account, group),
     )
+    limits = Limits(
+        read_seconds=settings.read_timeout_seconds,
+        connections=connection_limit(settings.max_connections, open_files()),
+    )
+    gate = Gate(aws, aliyun, limits)
     http = build_http(
         aws,
         aliyun,
         runner,
         clock,
+        gate=gate,
         auto_runner=settings.runner == "auto",
         on_shutdown=shutdown,
         info={"database": db.dialect, "node": settings.node, "runner": settings.runner},
     )
-    return Tidewater(settings, db, clock, ctx, runner, http)
+    return Tidewater(settings, db, clock, ctx, runner, http, guarded(gate))

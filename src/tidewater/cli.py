@@ -91,6 +91,20 @@ def serve(
             help="How often the runner looks for due work without being woken.",
         ),
     ] = 0.5,
+    read_timeout_seconds: Annotated[
+        float,
+        typer.Option(
+            envvar=env("READ_TIMEOUT_SECONDS"),
+            help="A request's head, then its body, must arrive within this many seconds.",
+        ),
+    ] = 30.0,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            envvar=env("MAX_CONNECTIONS"),
+            help="Open connections allowed; beyond it idle ones are closed to make room.",
+        ),
+    ] = 1000,
     log_level: Annotated[str, typer.Option(envvar=env("LOG_LEVEL"))] = "info",
 ) -> None:
     """Serve the Auto Scaling APIs and the simulated cloud on one port."""
@@ -117,6 +131,8 @@ def serve(
         lease_seconds=lease_seconds,
         lock_wait_seconds=lock_wait_seconds,
         sweep_seconds=sweep_seconds,
+        read_timeout_seconds=read_timeout_seconds,
+        max_connections=max_connections,
     )
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -150,6 +166,8 @@ def serve(
         # SDKs keep idle connections for a long time (the legacy Alibaba one for ever); closing
         # them after uvicorn's 5 s default races their next request into a connection reset
         timeout_keep_alive=75,
+        # our httptools protocol: bounded heads, a read timeout, idle sockets making room
+        http=service.protocol,
     )
 
 

@@ -29,6 +29,8 @@ class Settings:
     lease_seconds: float = 30.0  # how long a silent node keeps the activities it runs
     lock_wait_seconds: float = 5.0  # how long a change waits for its group before contention
     sweep_seconds: float = 0.5  # the runner looks for due work this often, woken or not
+    read_timeout_seconds: float = 30.0  # a request's head, then its body, must arrive within this
+    max_connections: int = 1000  # beyond this idle connections make room; kept below the fd limit
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -52,6 +54,10 @@ class Settings:
             raise ValueError("--sim-time-scale must be greater than zero")
         if self.lease_seconds <= 0 or self.lock_wait_seconds <= 0 or self.sweep_seconds <= 0:
             raise ValueError("--lease-seconds, --lock-wait-seconds and --sweep-seconds must be > 0")
+        if not 0 < self.read_timeout_seconds <= 3600:
+            raise ValueError("--read-timeout-seconds must be > 0 and at most 3600")
+        if self.max_connections < 1:
+            raise ValueError("--max-connections must be at least 1")
         if not self.node or len(self.node) > 64:
             raise ValueError("--node must be 1 to 64 characters")
 

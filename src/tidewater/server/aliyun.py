@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 
@@ -126,6 +127,25 @@ class AliyunFront:
                 name,
                 request_id,
             )
+
+    def refusal(
+        self,
+        raw_query: str,
+        headers: Mapping[str, str],
+        code: str,
+        message: str,
+        status: int,
+        request_id: str,
+    ) -> Reply:
+        """An error for a request refused before its body was read, in the gateway's envelope."""
+        params = dict(parse_qsl(raw_query, keep_blank_values=True))
+        version = params.get("Version") or headers.get("x-acs-version", "")
+        product = self.products.get(version)
+        host = product.host if product else "aliyuncs.com"
+        name = product.name if product else "Ess"
+        fmt = "XML" if params.get("Format", "").upper() == "XML" else "JSON"
+        content, kind = wire.render_error(code, message, request_id, fmt, host, name)
+        return Reply(status, content, kind)
 
     @staticmethod
     def error(

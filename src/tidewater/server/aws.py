@@ -135,6 +135,19 @@ class AwsFront:
                 sender=False,
             )
 
+    def refusal(
+        self,
+        raw_query: str,
+        headers: Mapping[str, str],
+        code: str,
+        message: str,
+        status: int,
+        request_id: str,
+    ) -> Reply:
+        """An error for a request refused before its body was read, in its product's envelope."""
+        product = self.product_for(headers, dict(parse_qsl(raw_query, keep_blank_values=True)))
+        return self.error(product, code, message, status, request_id, sender=status < 500)
+
     @staticmethod
     def error(
         product: Product,

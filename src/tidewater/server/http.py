@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,8 +20,18 @@ from tidewater.clock import Clock
 from tidewater.engine.runner import Runner
 from tidewater.server.aliyun import AliyunFront
 from tidewater.server.aws import AwsFront, form_params
+from tidewater.server.limits import Gate, Gone, Kind, Refused, read_body
 
 log = logging.getLogger("tidewater.http")
+
+
+def joined(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Headers by lower-case name, repeated ones joined with commas."""
+    headers: dict[str, str] = {}
+    for key, value in raw:
+        name, text = key.decode("latin-1").lower(), value.decode("latin-1")
+        headers[name] = f"{headers[name]},{text}" if name in headers else text
+    return headers
 
 
 class Counters:
@@ -40,6 +50,7 @@ def build_http(
     runner: Runner,
     clock: Clock,
     *,
+    gate: Gate,
     auto_runner: bool,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     info: dict[str, Any] | None = None,
@@ -76,12 +87,20 @@ def build_http(
     async def api(request: Request) -> Response:
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
-        body = await request.body()
         raw_query = request.scope.get("query_string", b"").decode("latin-1")
-        headers: dict[str, str] = {}
-        for key, value in request.scope["headers"]:
-            name, text = key.decode("latin-1").lower(), value.decode("latin-1")
-            headers[name] = f"{headers[name]},{text}" if name in headers else text
+        headers = joined(request.scope["headers"])
+        try:
+            body = await read_body(
+                request.receive,
+                headers.get("content-length"),
+                gate.body_limit(raw_query, headers),
+                gate.limits.read_seconds,
+            )
+        except Refused as refused:
+            return refusal(gate, refused.kind, raw_query, headers, request_id, started)
+        except Gone:
+            log.debug("%s %s: the client left before its body arrived", request_id, request.method)
+            return Response(status_code=400, headers={"connection": "close"})
         if aliyun is not None and aliyun.claims(raw_query, headers, body):
             answer = await aliyun.handle(request.method, raw_query, headers, body, request_id)
             if answer is not None:
@@ -117,6 +136,31 @@ def build_http(
             status_code=reply.status,
             media_type=reply.content_type,
             headers={"x-amzn-RequestId": request_id},
+        )
+
+    def refusal(
+        gate: Gate,
+        kind: Kind,
+        raw_query: str,
+        headers: Mapping[str, str],
+        request_id: str,
+        started: float,
+    ) -> Response:
+        reply = gate.refuse(kind, raw_query, headers, request_id)
+        api = gate.cloud(raw_query, headers).value
+        counters.count(api, reply.status)
+        log.info(
+            "%s refused (%s) %d %.1fms",
+            request_id,
+            kind,
+            reply.status,
+            (time.perf_counter() - started) * 1000,
+        )
+        extra = {"x-amzn-RequestId": request_id} if api == "aws" else {}
+        return Response(
+            reply.body,
+            status_code=reply.status,
+            headers={"content-type": reply.content_type, "connection": "close", **extra},
         )
 
     @asynccontextmanager
