@@ -398,3 +398,19 @@ def test_beyond_the_connection_limit_a_request_gets_a_clear_answer(
         aws_client(service, "autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"] == []
     )
     service.stop()
+
+
+def test_a_body_nobody_reads_does_not_hold_the_connection(guarded: Server) -> None:
+    """An endpoint that reads no body answers; the connection then closes instead of sinking a
+    trickle of body for ever."""
+    with socket.create_connection(address(guarded), timeout=30) as sock:
+        sock.sendall(head("/_tidewater/settle", length=10**6) + b"x" * 100)
+        status, _, _ = read_response(sock, timeout=10)
+        assert status == 200
+        sock.settimeout(READ_TIMEOUT * 5)
+        started = time.monotonic()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for _ in range(int(READ_TIMEOUT * 25)):
+                sock.sendall(b"x" * 100)
+                time.sleep(0.2)
+        assert time.monotonic() - started < READ_TIMEOUT * 2

@@ -139,8 +139,13 @@ class GuardedHttp(HttpToolsProtocol):
             self.app = app
 
     def on_response_complete(self) -> None:
+        unread = self.cycle is not None and self.cycle.more_body
         super().on_response_complete()
-        if not self.transport.is_closing() and not self.pipeline:
+        if unread:
+            # answered before its body arrived (an endpoint that reads none): the rest would
+            # only be discarded, and a trickle of it would hold the connection open for ever
+            self.close()
+        elif not self.transport.is_closing() and not self.pipeline:
             self.idle_since = self.loop.time()
 
     def arm_head_timer(self) -> None:
