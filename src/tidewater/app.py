@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ from tidewater.server.limits import Gate, Limits, connection_limit, open_files
 from tidewater.store import schema
 from tidewater.store.database import Database
 
+log = logging.getLogger("tidewater.app")
 
 class SchemaBehind(RuntimeError):
     """The database holds data from an older Tidewater; `tidewater migrate` must run first."""
@@ -96,7 +98,9 @@ def build(
     runner = Runner(ctx, lease_seconds=settings.lease_seconds, sweep_seconds=settings.sweep_seconds)
     ctx.wake = runner.wake
     keys = KeyRing(ctx)
-    keys.seed(settings.access_key_id, settings.secret_access_key, settings.aws_account_id)
+    retired = keys.seed(settings.access_key_id, settings.secret_access_key, settings.aws_account_id)
+    if retired:
+        log.warning("retired access keys no longer configured: %s", ", ".join(retired))
     aws = AwsFront(
         [
             Product(Protocol("autoscaling"), AutoScalingService(ctx)),
