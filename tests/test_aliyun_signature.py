@@ -394,11 +394,17 @@ def test_unsigned_and_incomplete_acs3_requests() -> None:
     assert wire.with_header("authorization", "Bearer abc").refused().code == "MissingAccessKeyId"
 
 
-def test_acs3_nonce_is_optional_but_counted_when_sent() -> None:
-    without = tea_acs3({"RegionId": "cn-hangzhou"}, nonce=None)
-    nonces = NonceBook()
-    without.verify(nonces=nonces)
-    without.verify(nonces=nonces)  # the V3 doc makes x-acs-signature-nonce optional
+def test_acs3_nonce_is_required() -> None:
+    # Without a nonce a signed request could be replayed for the whole timestamp window.
+    expect(
+        tea_acs3({"RegionId": "cn-hangzhou"}, nonce=None).refused(),
+        "MissingSignatureNonce",
+        400,
+        "SignatureNonce is mandatory for this action.",
+    )
+    assert tea_acs3({"RegionId": "cn-hangzhou"}, nonce=" ").refused().code == (
+        "MissingSignatureNonce"
+    )
 
 
 def test_claimed_key() -> None:

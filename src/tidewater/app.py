@@ -34,6 +34,7 @@ from tidewater.domain.scope import Cloud
 from tidewater.engine import queries
 from tidewater.engine.context import Context
 from tidewater.engine.keys import KeyRing
+from tidewater.engine.nonces import NonceLedger
 from tidewater.engine.runner import Runner
 from tidewater.server.aliyun import AliyunFront, AliyunProduct
 from tidewater.server.aws import AwsFront, Product
@@ -44,6 +45,7 @@ from tidewater.store import schema
 from tidewater.store.database import Database
 
 log = logging.getLogger("tidewater.app")
+
 
 class SchemaBehind(RuntimeError):
     """The database holds data from an older Tidewater; `tidewater migrate` must run first."""
@@ -129,6 +131,7 @@ def build(
         },
         keys,
         Clock(),
+        NonceLedger(db),
         lambda account, group: queries.region_of_group(ctx, account, group),
     )
     limits = Limits(

@@ -50,12 +50,13 @@ class AliyunFront:
         products: Mapping[str, AliyunProduct],
         keys: KeyRing,
         wall: Clock,
+        nonces: signature.Nonces,
         locate: Callable[[str, str], str | None] = lambda account, group: None,
     ) -> None:
         self.products = dict(products)  # keyed by API version
         self.keys = keys
         self.wall = wall  # timestamps and nonces are checked against real time
-        self.nonces = signature.NonceBook()
+        self.nonces = nonces  # shared by every node through the database
         self.locate = locate  # the region of a scaling group, for requests that name none
 
     def claims(self, raw_query: str, headers: Mapping[str, str], body: bytes) -> bool:
@@ -80,7 +81,9 @@ class AliyunFront:
         name = product.name if product else "Ess"
         try:
             params = {**call.params}
-            signed = signature.verify(
+            # In a worker thread: spending the nonce is a database write that may wait a moment.
+            signed = await run_in_threadpool(
+                signature.verify,
                 method,
                 raw_query,
                 headers,

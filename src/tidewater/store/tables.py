@@ -61,6 +61,16 @@ access_keys = Table(
     Column("created_at", Time, nullable=False),
 )
 
+# Alibaba signature nonces spent within the timestamp window, shared by every node: a replay
+# is a second insert of the same digest. Rows past `expires_at` are purged in small batches.
+signature_nonces = Table(
+    "signature_nonces",
+    metadata,
+    Column("digest", String(32), primary_key=True),  # blake2b-128 of key id and nonce, hex
+    Column("expires_at", Time, nullable=False),
+    Index(None, "expires_at"),
+)
+
 # The simulated cloud: virtual machines of either cloud, with the timers that move their states.
 machines = Table(
     "machines",

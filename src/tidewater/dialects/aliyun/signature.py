@@ -26,9 +26,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
-__all__ = ["NonceBook", "SignatureFailure", "Signed", "claimed_key", "verify"]
+__all__ = ["NonceBook", "Nonces", "SignatureFailure", "Signed", "claimed_key", "verify"]
 
 ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
 RPC_METHOD = b"HMAC-SHA1"
@@ -88,8 +89,20 @@ class SignatureFailure(Exception):
         self.message = message
 
 
+class Nonces(Protocol):
+    """Where spent nonces are kept. The server's is durable and shared by every node
+    (tidewater.engine.nonces); NonceBook below keeps them in one process's memory."""
+
+    def spend(self, access_key_id: str, nonce: str, now: datetime) -> bool:
+        """Record the nonce for this key; False when already spent: that request is a replay."""
+        ...
+
+
 class NonceBook:
-    """Nonces seen within the timestamp window; refuses a replay. Bounded memory, thread safe."""
+    """Nonces seen within the timestamp window, in this process only (tests and tools).
+
+    Bounded memory, thread safe. A server shares its nonces through the database instead.
+    """
 
     LIMIT = 1 << 18  # entries; past it the oldest is forgotten first
 
@@ -149,7 +162,7 @@ def verify(
     *,
     secret_for: Callable[[str], str | None],
     now: datetime,
-    nonces: NonceBook,
+    nonces: Nonces,
 ) -> Signed:
     """Prove who signed, or refuse in the gateway's own words so the SDKs react as they would."""
     # `raw_query` is the query as on the wire, its bytes decoded as latin-1 (tidewater.server.http
@@ -175,7 +188,7 @@ def _verify_rpc(
     body: bytes,
     secret_for: Callable[[str], str | None],
     now: datetime,
-    nonces: NonceBook,
+    nonces: Nonces,
 ) -> Signed:
     """Check the HMAC-SHA1 parameters in the order the gateway reports them missing or wrong."""
     pairs = _pairs(_wire(raw_query))
@@ -244,7 +257,7 @@ def _verify_acs3(
     authorization: str,
     secret_for: Callable[[str], str | None],
     now: datetime,
-    nonces: NonceBook,
+    nonces: Nonces,
 ) -> Signed:
     """Check an ACS3 Authorization header against the canonical request rebuilt from the wire."""
     fields = _acs3_fields(authorization)
@@ -263,6 +276,12 @@ def _verify_acs3(
     if not stamp:
         raise _missing("Timestamp")  # inferred: x-acs-date stands for Timestamp
     _check_time(stamp.strip(), now)
+    # Required as SignatureNonce is for RPC: without it a request could be replayed for the
+    # whole window. The V3 doc lists x-acs-signature-nonce among the common headers; the
+    # refusal is worded as the gateway words other missing common parameters (inferred).
+    nonce = headers.get("x-acs-signature-nonce", "").strip()
+    if not nonce:
+        raise _missing("SignatureNonce")
     body_hash = hashlib.sha256(body).hexdigest()
     claimed_hash = headers.get("x-acs-content-sha256")
     if claimed_hash is None:
@@ -270,7 +289,6 @@ def _verify_acs3(
     # The payload line holds the hash of what arrived, so a body that does not match its
     # x-acs-content-sha256 header can never verify.
     hash_ok = claimed_hash.strip() == body_hash
-    nonce = headers.get("x-acs-signature-nonce", "").strip()  # optional per the V3 doc
 
     access_key_id, secret = _secret(_utf8(credential), secret_for)
     head = _utf8(f"{method}\n/\n{_acs3_query(_wire(raw_query))}\n")
@@ -285,7 +303,7 @@ def _verify_acs3(
         reported = reported or to_sign
     else:
         raise SignatureFailure("SignatureDoesNotMatch", 400, _ACS3_MISMATCH.format(reported))
-    if nonce and not nonces.spend(access_key_id, nonce, now):
+    if not nonces.spend(access_key_id, nonce, now):
         raise SignatureFailure("SignatureNonceUsed", 400, _NONCE_USED)
     token = headers.get("x-acs-security-token", "").strip()
     return Signed(access_key_id, "acs3", token or None)
