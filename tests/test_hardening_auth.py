@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import urllib.error
 import urllib.request
@@ -199,9 +200,18 @@ def fetch(
         request.add_header(name.title(), value)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
+            return response.status, parsed(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        return error.code, parsed(error.read())
+
+
+def parsed(body: bytes) -> dict[str, Any]:
+    """Alibaba's JSON answer; anything else (an AWS XML refusal) kept raw."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return {"raw": body}
+    return answer if isinstance(answer, dict) else {"raw": body}
 
 
 def refusal(answer: tuple[int, dict[str, Any]]) -> tuple[str, int, str]:
@@ -455,12 +465,14 @@ def test_no_region_or_version_ever_answers_5xx(server: Server, region: str, vers
     body = urlencode({"Action": "DescribeAutoScalingGroups", "Version": version})
     status, answer = aws_signed(server, body, region)
     assert status < 500, answer
-    ok = status == 200
-    assert ok == (version == "2011-01-01" and region in ("us-east-1", "tw-test-1", "cn-hangzhou"))
+    shaped = len(region) <= 31 and re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)+", region)
+    assert (status == 200) == bool(version == "2011-01-01" and shaped), answer
     for ess_version in ("2014-08-28", "2022-02-22", version):
         status, reply = fetch(
             server,
             rpc({"Action": "DescribeScalingGroups", "Version": ess_version, "RegionId": region}),
         )
         assert status < 500, reply
-        assert "RequestId" in reply
+        if ess_version in ("2014-08-28", "2022-02-22"):
+            assert "RequestId" in reply
+            assert (status == 200) == bool(shaped), reply

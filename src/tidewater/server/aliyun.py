@@ -14,7 +14,7 @@ from tidewater.clock import Clock
 from tidewater.dialects.aliyun import refusals, signature, wire
 from tidewater.dialects.aliyun.errors import AliyunError
 from tidewater.domain.refusal import Refusal
-from tidewater.domain.scope import Cloud, Scope
+from tidewater.domain.scope import Cloud, Scope, region_name_ok
 from tidewater.engine.keys import KeyRing
 from tidewater.server.aws import Reply
 
@@ -98,6 +98,8 @@ class AliyunFront:
             if product is None or handler is None:
                 raise AliyunError(NOT_FOUND[0], NOT_FOUND[1], 404)
             region = params.get("RegionId")
+            if region is not None and not region_name_ok(region):
+                raise refusals.unknown_region(product.name)
             if not region and params.get("ScalingGroupId"):
                 region = self.locate(found[1], params["ScalingGroupId"])
             scope = Scope(found[1], region or DEFAULT_REGION, Cloud.ALIYUN)

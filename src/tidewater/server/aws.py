@@ -16,7 +16,7 @@ from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.protocol import ParamError, Protocol
 from tidewater.dialects.aws.service import AwsService
 from tidewater.domain.refusal import Refusal
-from tidewater.domain.scope import Cloud, Scope
+from tidewater.domain.scope import Cloud, Scope, region_name_ok
 from tidewater.engine.keys import KeyRing
 
 log = logging.getLogger("tidewater.aws")
@@ -96,12 +96,17 @@ class AwsFront:
             )
             if credential.service != name:
                 raise sigv4.scope_refused(service=name)
+            if not region_name_ok(credential.region):
+                raise sigv4.scope_refused(region=credential.region)
             found = self.keys.lookup(credential.access_key_id)
             assert found is not None  # verify() already refused unknown keys
             scope = Scope(found[1], credential.region, Cloud.AWS)
+            version = params.get("Version")
+            if version != product.protocol.api_version:
+                raise unknown_version(product.protocol, action, version)
             handler = product.service.handlers.get(action)
             if handler is None or not product.protocol.has(action):
-                raise invalid_action(product.protocol, action, params.get("Version", ""))
+                raise invalid_action(product.protocol, action, product.protocol.api_version)
             request = product.protocol.parse(
                 action, {k: v for k, v in params.items() if k not in SKIPPED}
             )
@@ -166,8 +171,25 @@ def invalid_action(protocol: Protocol, action: str, version: str) -> AwsError:
         return AwsError("InvalidAction", f"The action {action} is not valid for this web service.")
     return AwsError(
         "InvalidAction",
-        f"Could not find operation {action} for version {version or protocol.api_version}",
+        f"Could not find operation {action} for version {version}",
     )
+
+
+def unknown_version(protocol: Protocol, action: str, version: str | None) -> AwsError:
+    """A Version the service does not have, or none, worded as each front end answers it."""
+    if protocol.protocol == "ec2":
+        if version is None:  # chosen: EC2's wording for any missing parameter
+            return AwsError("MissingParameter", "The request must contain the parameter Version")
+        # observed: code and "The requested version (V) of service AmazonEC2" in
+        # ansible/ansible#37267; "does not exist" ends the same sentence in aws/aws-sdk-php#1217
+        return AwsError(
+            "NoSuchVersion",
+            f"The requested version ({version}) of service AmazonEC2 does not exist",
+        )
+    # The query services look an operation up by action and version together, so an unknown
+    # version reads as an unknown operation (observed for SES and IAM; aws/aws-cli#37). A
+    # missing one is inferred to print as Java prints an absent string.
+    return invalid_action(protocol, action, "null" if version is None else version)
 
 
 def form_params(raw_query: str, body: bytes, content_type: str) -> dict[str, Any]:

@@ -24,6 +24,18 @@ IN_USE = (
     "associated with it.",
 )
 
+# A RegionId that is not a region. ESS's API pages word it one way, ECS's and SLB's another;
+# RDS is inferred to speak as ECS does.
+UNKNOWN_REGION = {"Ess": "The specified region does not exist."}
+UNKNOWN_REGION_ID = "The specified RegionId does not exist."
+
+
+def unknown_region(product: str) -> AliyunError:
+    return AliyunError(
+        "InvalidRegionId.NotFound", UNKNOWN_REGION.get(product, UNKNOWN_REGION_ID), 404
+    )
+
+
 MESSAGES: dict[str, tuple[str, int, str]] = {
     "contention": ("ScalingActivityInProgress", 400, IN_PROGRESS),
     "group.not_found": NO_GROUP,
