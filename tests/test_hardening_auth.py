@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from botocore.auth import SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
@@ -153,6 +155,30 @@ def test_only_the_configured_key_signs_after_a_restart(
     assert "retired access keys no longer configured: test" in log
     first.stop()
     assert_clean(first)
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="several nodes share PostgreSQL only")
+def test_a_key_retired_by_one_node_stops_working_on_the_others(
+    tmp_path: Path, own_database_url: str, servers: list[Server]
+) -> None:
+    a = start_server(tmp_path / "a", "--node", "a", database_url=own_database_url)
+    servers.append(a)
+    boto(a, "test", "test").describe_auto_scaling_groups()
+    b = start_server(tmp_path / "b", "--node", "b", database_url=own_database_url)
+    servers.append(b)
+    b.stop()
+    with_keys(b, NEW_KEY, NEW_SECRET)
+    b.start()
+    deadline = time.monotonic() + 15  # node a remembers a key for 5 s
+    while True:
+        try:
+            boto(a, "test", "test").describe_auto_scaling_groups()
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "InvalidClientTokenId"
+            break
+        assert time.monotonic() < deadline, "node a still takes the retired key"
+        time.sleep(0.2)
+    boto(a, NEW_KEY, NEW_SECRET).describe_auto_scaling_groups()
 
 
 # ---------------------------------------------------------------------------------------------
