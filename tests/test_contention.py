@@ -164,3 +164,20 @@ def test_ess_answers_scaling_activity_in_progress(
     ess.remove_instances(
         m.RemoveInstancesRequest(region_id=region, scaling_group_id=group, instance_ids=[victim])
     )
+
+
+def test_a_nonce_that_cannot_be_spent_in_time_is_a_temporary_failure(
+    own_server: Server, own_database_url: str
+) -> None:
+    """Waiting for the nonce ledger is the gateway's trouble, not a scaling activity's."""
+    region = "cn-hangzhou"
+    ess = ess_client(own_server, region)
+    describe = m.DescribeScalingGroupsRequest(region_id=region)
+    with holding(own_database_url, "LOCK TABLE signature_nonces IN ACCESS EXCLUSIVE MODE"):
+        code, status, message = ess_error_of(ess.describe_scaling_groups, describe)
+    assert (code, status, message) == (
+        "ServiceUnavailable",
+        503,
+        "The request has failed due to a temporary failure of the server.",
+    )
+    assert ess.describe_scaling_groups(describe).body.total_count == 0
