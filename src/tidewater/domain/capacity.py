@@ -17,6 +17,8 @@ class Plan:
     terminate: list[Member] = field(default_factory=list)
     replace_unhealthy: list[Member] = field(default_factory=list)
     rebalance: bool = False
+    goal: int = 0  # the capacity this plan moves towards, when every batch is done
+    more: bool = False  # the gap is wider than one batch: the next pass continues
 
 
 def zone_counts(
@@ -41,38 +43,50 @@ def plan(
     pending_zones: Sequence[str],
     now: datetime,
     rebalancing: bool = False,
+    batch: int = 100,
 ) -> Plan:
     """Decide launches and terminations; `pending_zones` are launches not yet given an instance.
 
     While a rebalancing launch is under way nothing is scaled in: AZRebalance launches first and
-    terminates only once the new instance is in service.
+    terminates only once the new instance is in service. At most `batch` instances start or end
+    per plan, however wide the gap: the rest is left for the next pass (`more`).
     """
     result = Plan()
     zones = list(group.zones) or sorted({m.zone for m in members})
     if group.status is GroupStatus.DELETING:
-        result.terminate = [m for m in members if m.counted]
+        counted = [m for m in members if m.counted]
+        result.terminate = counted[:batch]
+        result.more = len(counted) > batch
         return result
     if group.status is GroupStatus.INACTIVE:
         return result
     live = [m for m in members if m.counted]
+    result.goal = group.desired
     if not group.suspends(Process.REPLACE_UNHEALTHY) and not group.suspends(Process.TERMINATE):
-        result.replace_unhealthy = [m for m in live if not m.healthy]
+        sick = [m for m in live if not m.healthy]
+        result.replace_unhealthy = sick[:batch]
+        result.more = len(sick) > batch
+        batch -= len(result.replace_unhealthy)
         live = [m for m in live if m.healthy]
     counts = zone_counts(zones, live, pending_zones)
     actual = len(live) + len(pending_zones)
     target = group.desired
     if actual < target and zones and not group.suspends(Process.LAUNCH):
-        for _ in range(target - actual):
+        wanted = target - actual
+        for _ in range(min(wanted, batch)):
             zone = emptiest_zone(counts, zones)
             counts[zone] += 1
             result.launch_zones.append(zone)
+        result.more = result.more or wanted > batch
     elif (
         actual > target
         and not group.suspends(Process.TERMINATE)
         and not pending_zones
         and not rebalancing
     ):
-        result.terminate = choose_victims(group, live, actual - target, now)
+        extra = actual - target
+        result.terminate = choose_victims(group, live, min(extra, batch), now)
+        result.more = result.more or (extra > batch and len(result.terminate) == batch)
     elif (
         actual == target
         and not pending_zones
@@ -104,22 +118,21 @@ def choose_victims(group: Group, live: Sequence[Member], count: int, now: dateti
     """Pick scale-in victims by the group's termination policies; protected ones are spared."""
     candidates = [m for m in live if not m.protected]
     chosen: list[Member] = []
+    per_zone = Counter(m.zone for m in live)  # what stays, zone by zone, as victims are chosen
     for _ in range(min(count, len(candidates))):
-        victim = _pick(group, candidates, live, chosen, now)
+        victim = _pick(group, candidates, per_zone, now)
         chosen.append(victim)
         candidates.remove(victim)
+        per_zone[victim.zone] -= 1
     return chosen
 
 
 def _pick(
     group: Group,
     candidates: list[Member],
-    live: Sequence[Member],
-    chosen: list[Member],
+    per_zone: Counter[str],
     now: datetime,
 ) -> Member:
-    remaining = [m for m in live if m not in chosen]
-    per_zone = Counter(m.zone for m in remaining)
     biggest = max(per_zone[m.zone] for m in candidates)
     pool = [m for m in candidates if per_zone[m.zone] == biggest]
     for policy in group.termination_policies or ("Default",):

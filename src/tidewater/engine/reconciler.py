@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +16,11 @@ from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import busy, remove
 from tidewater.engine.records import add_activity, group_of, members_of
+from tidewater.engine.steps import close_parent
 from tidewater.store.tables import activities, groups, members
 
-BATCH = 50
+BATCH = 50  # dirty groups looked at per runner pass
+STEP_BATCH = 100  # instances one pass over one group may start or end
 
 
 def dirty(ctx: Context, now: datetime) -> list[str]:
@@ -33,6 +36,11 @@ def dirty(ctx: Context, now: datetime) -> list[str]:
 
 
 def reconcile(ctx: Context, group_id: str) -> None:
+    """One bounded pass over one group: at most STEP_BATCH instances start or end.
+
+    A group whose gap is wider stays dirty and the next pass continues, so the group's lock is
+    held for one batch's writes only and other groups' passes run in between.
+    """
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         row = conn.execute(select(groups).where(groups.c.id == group_id).with_for_update()).first()
@@ -53,16 +61,23 @@ def reconcile(ctx: Context, group_id: str) -> None:
         ).all()
         pending = [a.zone for a in launches if a.instance_id is None]
         rebalancing = any(a.facts.get("trigger") == Trigger.REBALANCE for a in launches)
-        plan = capacity.plan(group, list(current.values()), pending, now, rebalancing)
+        plan = capacity.plan(
+            group, list(current.values()), pending, now, rebalancing, batch=STEP_BATCH
+        )
         actual = sum(1 for m in current.values() if m.counted) + len(pending)
         trigger = row.trigger
         for member in plan.replace_unhealthy:
             _terminate(conn, scope, row, member, now, Trigger.UNHEALTHY, actual, actual - 1)
             actual -= 1
-        after_launch = actual + len(plan.launch_zones)
+        # the capacity the change aims at, however many passes it takes to get there
+        after_launch = max(actual + len(plan.launch_zones), plan.goal if plan.more else 0)
+        after_end = actual - len(plan.terminate)
+        if plan.more and plan.terminate and group.status is not GroupStatus.DELETING:
+            after_end = plan.goal
         # An ESS request (ExecuteScalingRule, ScaleWithAdjustment) answered with an activity
         # id before this pass ran; its launches and terminations belong under that activity.
         parent: str | None = (trigger or {}).get("activity")
+        continuing = bool((trigger or {}).get("batched"))
         if (
             parent is None
             and group.rules.batched_activities
@@ -81,11 +96,11 @@ def reconcile(ctx: Context, group_id: str) -> None:
                     if group.status is GroupStatus.DELETING
                     else Trigger.CAPACITY,
                     "from": actual,
-                    "to": after_launch - len(plan.terminate),
+                    "to": after_launch - len(plan.terminate) if plan.launch_zones else after_end,
                     "change": trigger,
                 },
             )["id"]
-        elif parent is not None and not (plan.launch_zones or plan.terminate):
+        elif parent is not None and not (plan.launch_zones or plan.terminate) and not continuing:
             conn.execute(
                 update(activities)
                 .where(activities.c.id == parent)
@@ -97,8 +112,9 @@ def reconcile(ctx: Context, group_id: str) -> None:
                     status_message="The group could not change its capacity.",
                 )
             )
+        subnets = _SubnetChooser(ctx, scope, row, conn) if plan.launch_zones else None
         for zone in plan.launch_zones:
-            subnet = _subnet_for(ctx, scope, row, zone, conn)
+            assert subnets is not None
             add_activity(
                 conn,
                 scope,
@@ -106,7 +122,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
                 Kind.LAUNCH,
                 now,
                 zone=zone,
-                subnet_id=subnet,
+                subnet_id=subnets.choose(zone),
                 step="launch",
                 parent_id=parent,
                 facts={
@@ -117,7 +133,6 @@ def reconcile(ctx: Context, group_id: str) -> None:
                     "change": trigger,
                 },
             )
-        after_end = actual - len(plan.terminate)
         for member in plan.terminate:
             why = Trigger.DELETE if group.status is GroupStatus.DELETING else Trigger.CAPACITY
             # ESS hands back instances a user attached without entrusting them
@@ -129,11 +144,24 @@ def reconcile(ctx: Context, group_id: str) -> None:
             _terminate(
                 conn, scope, row, member, now, why, actual, after_end, trigger, parent, hand_back
             )
+        if plan.more:
+            # the next pass continues this change, under the same request activity (ESS)
+            later = dict(trigger or {})
+            if parent is not None:
+                later.update(activity=parent, batched=True)
+            conn.execute(
+                update(groups)
+                .where(groups.c.id == group_id)
+                .values(dirty=True, retry_at=None, trigger=later or None)
+            )
+            return
         conn.execute(
             update(groups)
             .where(groups.c.id == group_id)
             .values(dirty=False, retry_at=None, trigger=None)
         )
+        if continuing and parent is not None:
+            close_parent(conn, parent, now)  # its last batch may already have finished
 
 
 def _terminate(
@@ -175,20 +203,31 @@ def _terminate(
     )
 
 
-def _subnet_for(ctx: Context, scope: Scope, row: Any, zone: str, conn: Connection) -> str:
-    """Spread launches over the group's subnets in a zone; default subnet when it names none."""
-    choices = [s.id for s in ctx.compute.subnets(scope) if s.zone == zone]
-    if row.subnets:
-        choices = [s for s in row.subnets if s in set(choices)] or choices
-    if len(choices) == 1:
-        return choices[0]
-    used = {s: 0 for s in choices}
-    for subnet_id in conn.execute(
-        select(members.c.subnet_id).where(members.c.group_id == row.id)
-    ).scalars():
-        if subnet_id in used:
-            used[subnet_id] += 1
-    return min(choices, key=lambda s: (used[s], choices.index(s)))
+class _SubnetChooser:
+    """Spread launches over the group's subnets in a zone; default subnet when it names none.
+
+    Built once per pass: the subnets and their use are read once, not once per launch.
+    """
+
+    def __init__(self, ctx: Context, scope: Scope, row: Any, conn: Connection) -> None:
+        self.by_zone: dict[str, list[str]] = {}
+        for subnet in ctx.compute.subnets(scope):
+            self.by_zone.setdefault(subnet.zone, []).append(subnet.id)
+        self.named: list[str] = list(row.subnets or ())
+        self.used: Counter[str] = Counter(
+            conn.execute(select(members.c.subnet_id).where(members.c.group_id == row.id)).scalars()
+        )
+
+    def choose(self, zone: str) -> str:
+        choices = self.by_zone.get(zone, [])
+        if self.named:
+            known = set(choices)
+            choices = [s for s in self.named if s in known] or choices
+        if len(choices) == 1:
+            return choices[0]
+        chosen = min(choices, key=lambda s: (self.used[s], choices.index(s)))
+        self.used[chosen] += 1
+        return chosen
 
 
 def observe(ctx: Context, machine_ids: list[str]) -> None:

@@ -143,6 +143,15 @@ class Runner:
         self._run_task = asyncio.create_task(self._run())
         self._heartbeat_task = asyncio.create_task(self._heartbeat())
 
+    def halt(self) -> None:
+        """Stop starting steps and passes at once (a shutdown began); safe from any thread.
+
+        A pass under way ends after its step or group in hand, so requests in flight (a
+        settle) answer promptly and the shutdown stays within its graceful limit.
+        """
+        self._stopping = True
+        self.wake()
+
     async def stop(self) -> None:
         """Finish the step in hand, hand back every other lease, stop listening."""
         self._stopping = True

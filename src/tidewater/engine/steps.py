@@ -112,11 +112,15 @@ def finish(
             group_values["cooldown_until"] = now + timedelta(seconds=cooldown)
     conn.execute(update(groups).where(groups.c.id == activity.group_id).values(**group_values))
     if activity.parent_id:
-        _close_parent(conn, activity.parent_id, now)
+        close_parent(conn, activity.parent_id, now)
 
 
-def _close_parent(conn: Connection, parent_id: str, now: datetime) -> None:
-    """A request's activity ends when the last of its instances' activities does."""
+def close_parent(conn: Connection, parent_id: str, now: datetime) -> None:
+    """A request's activity ends when the last of its instances' activities does.
+
+    While the reconciler still has batches of it to write (the group's trigger names it as
+    `batched`), it stays open however many of the children written so far have ended.
+    """
     statuses = list(
         conn.execute(
             select(activities.c.status).where(activities.c.parent_id == parent_id)
@@ -126,6 +130,11 @@ def _close_parent(conn: Connection, parent_id: str, now: datetime) -> None:
         return
     parent = conn.execute(select(activities).where(activities.c.id == parent_id)).first()
     if parent is None or parent.status in TERMINAL_VALUES:
+        return
+    trigger = conn.execute(
+        select(groups.c.trigger).where(groups.c.id == parent.group_id)
+    ).scalar_one_or_none()
+    if trigger and trigger.get("batched") and trigger.get("activity") == parent_id:
         return
     failed = sum(1 for s in statuses if s != Status.SUCCESSFUL.value)
     if failed and failed == len(statuses):
