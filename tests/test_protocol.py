@@ -20,7 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SHARED
-from tidewater.dialects.aws.protocol import ParamError, Protocol, _compile_pattern
+from tidewater.dialects.aws.protocol import (
+    EXTRA_MINIMUMS,
+    ParamError,
+    Protocol,
+    _compile_pattern,
+)
 
 SERVICES = ("autoscaling", "elb", "elbv2", "ec2")
 VECTORS = SHARED / "reference" / "vectors" / "aws-xml"
@@ -290,6 +295,8 @@ def strategy(
         s = string_strategy(shape, for_output)
     elif t in ("integer", "long"):
         tlo, thi = INT_BOUNDS[t]
+        if not for_output:  # inputs obey the constraints the service adds to the model
+            tlo = max(tlo, EXTRA_MINIMUMS.get((service, shape.name), tlo))
         s = st.integers(max(meta.get("min", tlo), tlo), min(meta.get("max", thi), thi))
     elif t in ("float", "double"):
         s = st.floats(meta.get("min"), meta.get("max"), allow_nan=False)
@@ -444,12 +451,26 @@ def test_types_timestamps_and_locationname_lists() -> None:
             "ScheduledActionName": "s",
             "StartTime": "2030-01-02T03:04:05Z",
             "EndTime": "2030-01-02T05:04:05.5+02:00",
-            "MinSize": "-1",
+            "MinSize": "1",
+            "MaxSize": "2",
         },
     )
     assert got["StartTime"] == datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert got["EndTime"] == datetime(2030, 1, 2, 3, 4, 5, 500000, tzinfo=UTC)
-    assert got["EndTime"].tzinfo is not None and got["MinSize"] == -1
+    assert got["EndTime"].tzinfo is not None and (got["MinSize"], got["MaxSize"]) == (1, 2)
+    # sizes are counts: the service refuses negatives, which the published model allows
+    with pytest.raises(ParamError) as caught:
+        p.parse(
+            "PutScheduledUpdateGroupAction",
+            {
+                **dict.fromkeys(("AutoScalingGroupName", "ScheduledActionName"), "g"),
+                "MinSize": "-1",
+            },
+        )
+    assert caught.value.message == (
+        "1 validation error detected: Value '-1' at 'minSize' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 0"
+    )
     # A list whose member has a locationName ('item') and a member with one ('Reference').
     params = {
         "LaunchTemplate": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from tidewater.dialects.aws.ec2 import Ec2Service
 from tidewater.dialects.aws.elb import ElbService
 from tidewater.dialects.aws.elbv2 import Elbv2Service
 from tidewater.dialects.aws.protocol import Protocol
+from tidewater.domain import limits
 from tidewater.domain.scope import Cloud
 from tidewater.engine import queries
 from tidewater.engine.context import Context
@@ -97,6 +99,12 @@ def build(
     balancers = SimBalancers(compute)
     traffic = SimTraffic(balancers=balancers, slb=slb, rds=rds)
     ctx = Context(db=db, clock=clock, compute=compute, traffic=traffic, node=settings.node)
+    ctx.quotas[Cloud.AWS] = dataclasses.replace(
+        limits.AWS,
+        groups=settings.aws_max_groups,
+        launch_configurations=settings.aws_max_launch_configurations,
+        group_size=settings.aws_max_instances,
+    )
     runner = Runner(ctx, lease_seconds=settings.lease_seconds, sweep_seconds=settings.sweep_seconds)
     ctx.wake = runner.wake
     keys = KeyRing(ctx)

@@ -6,7 +6,7 @@ import logging
 import signal
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ cli = typer.Typer(
     help="A self-hosted Auto Scaling service for AWS and Alibaba Cloud clients.",
 )
 err = Console(stderr=True)
+
+
+GRACEFUL_SECONDS = 10  # SIGTERM: requests in flight get this long, then the process exits
 
 
 def env(name: str) -> str:
@@ -105,6 +108,28 @@ def serve(
             help="Open connections allowed; beyond it idle ones are closed to make room.",
         ),
     ] = 1000,
+    aws_max_groups: Annotated[
+        int,
+        typer.Option(
+            envvar=env("AWS_MAX_GROUPS"),
+            help="Auto Scaling groups an AWS account may have per region.",
+        ),
+    ] = 500,
+    aws_max_launch_configurations: Annotated[
+        int,
+        typer.Option(
+            envvar=env("AWS_MAX_LAUNCH_CONFIGURATIONS"),
+            help="Launch configurations an AWS account may have per region.",
+        ),
+    ] = 200,
+    aws_max_instances: Annotated[
+        int,
+        typer.Option(
+            envvar=env("AWS_MAX_INSTANCES"),
+            help="The AWS account's instance limit: the most MinSize, MaxSize or "
+            "DesiredCapacity may name.",
+        ),
+    ] = 1000,
     log_level: Annotated[str, typer.Option(envvar=env("LOG_LEVEL"))] = "info",
 ) -> None:
     """Serve the Auto Scaling APIs and the simulated cloud on one port."""
@@ -133,6 +158,9 @@ def serve(
         sweep_seconds=sweep_seconds,
         read_timeout_seconds=read_timeout_seconds,
         max_connections=max_connections,
+        aws_max_groups=aws_max_groups,
+        aws_max_launch_configurations=aws_max_launch_configurations,
+        aws_max_instances=aws_max_instances,
     )
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -156,19 +184,33 @@ def serve(
     # the process ends normally (exit 0) instead of dying of the repeated signal.
     for handled in (signal.SIGTERM, signal.SIGINT):
         signal.signal(handled, lambda *_: None)
-    uvicorn.run(
+    config = uvicorn.Config(
         service.http,
         host=host,
         port=port,
         log_level="warning",
         access_log=False,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
         # SDKs keep idle connections for a long time (the legacy Alibaba one for ever); closing
         # them after uvicorn's 5 s default races their next request into a connection reset
         timeout_keep_alive=75,
         # our httptools protocol: bounded heads, a read timeout, idle sockets making room
         http=service.protocol,
     )
+    runner = service.runner
+
+    class Server(uvicorn.Server):
+        """Halts the runner the moment the signal arrives, not after the requests in flight.
+
+        A settle in flight drains the runner; halting it first lets that request answer at
+        once, so the whole shutdown fits in the graceful limit however much work is queued.
+        """
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            runner.halt()
+            super().handle_exit(sig, frame)
+
+    Server(config).run()
 
 
 @cli.command()

@@ -31,6 +31,9 @@ class Settings:
     sweep_seconds: float = 0.5  # the runner looks for due work this often, woken or not
     read_timeout_seconds: float = 30.0  # a request's head, then its body, must arrive within this
     max_connections: int = 1000  # beyond this idle connections make room; kept below the fd limit
+    aws_max_groups: int = 500  # Auto Scaling groups per account and region (AWS's default quota)
+    aws_max_launch_configurations: int = 200  # per account and region (AWS's default quota)
+    aws_max_instances: int = 1000  # instances one AWS group may name (the account's limit)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -58,6 +61,11 @@ class Settings:
             raise ValueError("--read-timeout-seconds must be > 0 and at most 3600")
         if self.max_connections < 1:
             raise ValueError("--max-connections must be at least 1")
+        if min(self.aws_max_groups, self.aws_max_launch_configurations, self.aws_max_instances) < 0:
+            raise ValueError(
+                "--aws-max-groups, --aws-max-launch-configurations and "
+                "--aws-max-instances must be >= 0"
+            )
         if not self.node or len(self.node) > 64:
             raise ValueError("--node must be 1 to 64 characters")
 

@@ -10,6 +10,8 @@ from sqlalchemy import Connection
 
 from tidewater.clock import Clock
 from tidewater.cloud.ports import Compute, Traffic
+from tidewater.domain.limits import AWS, ESS, Limits
+from tidewater.domain.scope import Cloud
 from tidewater.store.database import Database
 
 
@@ -21,6 +23,10 @@ class Context:
     traffic: Traffic
     node: str = "node-1"
     wake: Callable[[], None] = field(default=lambda: None)
+    quotas: dict[Cloud, Limits] = field(default_factory=lambda: {Cloud.AWS: AWS, Cloud.ALIYUN: ESS})
+
+    def limits(self, cloud: Cloud) -> Limits:
+        return self.quotas[cloud]
 
     @contextmanager
     def change(self) -> Iterator[Connection]:

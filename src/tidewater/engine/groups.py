@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from tidewater.cloud.ports import Subnet, Target
 from tidewater.domain import group as rules
+from tidewater.domain import limits as quotas
 from tidewater.domain.activity import TERMINAL
 from tidewater.domain.group import GroupStatus, Process, Rules
 from tidewater.domain.refusal import Refusal
@@ -111,8 +112,11 @@ def placement(
 
 
 def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
+    limits = ctx.limits(scope.cloud)
+    quotas.check_sizes(limits, spec.min_size, spec.max_size, spec.desired)
     min_size, max_size = spec.min_size or 0, spec.max_size or 0
     rules.check_bounds(min_size, max_size, spec.desired)
+    quotas.check_tags(limits, spec.name, len({tag.key for tag in spec.tags}))
     desired = spec.desired if spec.desired is not None else min_size
     zones, subnets = placement(ctx, scope, spec.zones, spec.subnets)
     for target in spec.targets:
@@ -132,6 +136,17 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
         ).first()
         if exists is not None:
             raise Refusal("group.exists", group=spec.name)
+        count = conn.execute(
+            select(func.count())
+            .select_from(groups)
+            .where(
+                groups.c.account == scope.account,
+                groups.c.region == scope.region,
+                groups.c.cloud == scope.cloud.value,
+            )
+        ).scalar_one()
+        if count >= limits.groups:
+            raise Refusal("group.quota", limit=limits.groups)
         group_id, arn = ids.group_identity(scope, spec.name)
         conn.execute(
             insert(groups).values(
@@ -170,6 +185,7 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
 
 
 def modify(ctx: Context, scope: Scope, spec: GroupSpec) -> None:
+    quotas.check_sizes(ctx.limits(scope.cloud), spec.min_size, spec.max_size, spec.desired)
     zones = subnets = None
     if spec.zones is not None or spec.subnets is not None:
         zones, subnets = placement(ctx, scope, spec.zones, spec.subnets)
@@ -289,6 +305,7 @@ def remove(conn: Connection, group_id: str) -> None:
 
 
 def set_desired(ctx: Context, scope: Scope, name: str, desired: int, honor_cooldown: bool) -> None:
+    quotas.check_sizes(ctx.limits(scope.cloud), None, None, desired)
     now = ctx.clock.now()
     with ctx.change() as conn:
         row = lock_group(conn, scope, name)
@@ -375,7 +392,16 @@ def put_tags(ctx: Context, scope: Scope, tags: Sequence[tuple[str, Tag]]) -> Non
         for name, tag in tags:
             by_group.setdefault(name, []).append(tag)
         rows = lock_groups(conn, scope, list(by_group), missing="group.not_found_tags")
+        limits = ctx.limits(scope.cloud)
         for name, group_tags_ in by_group.items():
+            if limits.tags_per_group is not None:
+                keys = set(
+                    conn.execute(
+                        select(group_tags.c.key).where(group_tags.c.group_id == rows[name].id)
+                    ).scalars()
+                )
+                keys.update(tag.key for tag in group_tags_)
+                quotas.check_tags(limits, name, len(keys))
             _put_tags(conn, rows[name].id, group_tags_)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
@@ -29,6 +29,18 @@ def create(ctx: Context, scope: Scope, name: str, data: dict[str, Any]) -> None:
         ).first()
         if found is not None:
             raise Refusal("launch_configuration.exists", name=name)
+        limit = ctx.limits(scope.cloud).launch_configurations
+        if limit is not None:
+            count = conn.execute(
+                select(func.count())
+                .select_from(launch_configurations)
+                .where(
+                    launch_configurations.c.account == scope.account,
+                    launch_configurations.c.region == scope.region,
+                )
+            ).scalar_one()
+            if count >= limit:
+                raise Refusal("launch_configuration.quota", limit=limit)
         conn.execute(
             insert(launch_configurations).values(
                 account=scope.account,

@@ -212,11 +212,30 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         "The specified value of parameter NextToken is not valid.",
     ),
+    # documented for CreateScalingGroup: the region's scaling group quota is used up
+    "group.quota": ("QuotaExceeded.ScalingGroup", 400, "Scaling group quota exceeded."),
+    # inferred: the docs bound MinSize/MaxSize by the "instances per scaling group" quota but
+    # name no code; a value outside a parameter's range is ESS's InvalidParameter
+    "size.above_limit": (
+        "InvalidParameter",
+        400,
+        'The specified value of parameter "{parameter}" is not valid.',
+    ),
+    "size.negative": (
+        "InvalidParameter",
+        400,
+        'The specified value of parameter "{parameter}" is not valid.',
+    ),
 }
+
+# neutral size fields -> ESS parameter names (the same in 2014-08-28 and 2022-02-22)
+SIZE_PARAMETERS = {"min": "MinSize", "max": "MaxSize", "desired": "DesiredCapacity"}
 
 
 def render(refusal: Refusal) -> AliyunError:
     facts: dict[str, Any] = dict(refusal.facts)
+    if "field" in facts:
+        facts["parameter"] = SIZE_PARAMETERS.get(facts["field"], facts["field"])
     code, status, template = MESSAGES.get(refusal.reason, ("InvalidParameter", 400, refusal.reason))
     try:
         message = template.format(**facts)

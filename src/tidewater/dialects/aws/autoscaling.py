@@ -591,9 +591,10 @@ class AutoScalingService:
 
     def DescribeAccountLimits(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         counts = queries.account_counts(self.ctx, scope)
+        limits = self.ctx.limits(scope.cloud)
         return {
-            "MaxNumberOfAutoScalingGroups": 500,
-            "MaxNumberOfLaunchConfigurations": 200,
+            "MaxNumberOfAutoScalingGroups": limits.groups,
+            "MaxNumberOfLaunchConfigurations": limits.launch_configurations,
             "NumberOfAutoScalingGroups": counts["groups"],
             "NumberOfLaunchConfigurations": counts["launch_configurations"],
         }

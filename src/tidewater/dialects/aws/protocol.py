@@ -606,6 +606,17 @@ class _OpOut:
         self.wrap_empty = f"<{wrapper}/>" if wrapper else ""
 
 
+# Constraints the service enforces that botocore's models leave out. Auto Scaling sizes are
+# counts of instances; the model's integer shapes carry no minimum, so without this a negative
+# MinSize, MaxSize or DesiredCapacity would pass. The wording is the codec's own Coral form
+# (inferred: no capture of AWS answering a negative size exists).
+EXTRA_MINIMUMS: dict[tuple[str, str], int] = {
+    ("autoscaling", "AutoScalingGroupMinSize"): 0,
+    ("autoscaling", "AutoScalingGroupMaxSize"): 0,
+    ("autoscaling", "AutoScalingGroupDesiredCapacity"): 0,
+}
+
+
 class Protocol:
     """One service's wire codec; compiled tables are cached here so requests never walk Shapes."""
 
@@ -830,6 +841,8 @@ class Protocol:
         meta = shape.metadata
         t = shape.type_name
         lo, hi = meta.get("min"), meta.get("max")
+        if lo is None:
+            lo = EXTRA_MINIMUMS.get((self.service, shape.name))
         if t in ("string", "character"):
             enum_values = meta.get("enum") or getattr(shape, "enum", None)
             enum = frozenset(enum_values) if enum_values else None

@@ -238,7 +238,44 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "The request isn't valid. The number of values specified for the {name} filter type "
         "exceeds the maximum of {limit} {name}.",
     ),
+    # Limits. LimitExceeded is the modelled code (LimitExceededFault, HTTP 400); no capture of
+    # its texts for groups, launch configurations or tags exists, so those texts are inferred.
+    "group.quota": (
+        "LimitExceeded",
+        400,
+        "You have reached the limit of {limit} Auto Scaling groups for this account and Region.",
+    ),
+    "launch_configuration.quota": (
+        "LimitExceeded",
+        400,
+        "You have reached the limit of {limit} launch configurations for this account and Region.",
+    ),
+    "tags.too_many": (
+        "LimitExceeded",
+        400,
+        "The AutoScalingGroup {group} may have at most {limit} tags; the request would give it "
+        "{count}.",
+    ),
+    # AWS accepts any size and then fails each launch beyond the account's instance limit with
+    # EC2's observed text; Tidewater refuses the size up front with that same text (inferred).
+    "size.above_limit": (
+        "LimitExceeded",
+        400,
+        "You have requested more instances ({value}) than your current instance limit of "
+        "{limit} allows for the specified instance type. Please visit "
+        "http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.",
+    ),
+    # reached only by callers the codec does not cover; the codec words negatives itself
+    "size.negative": (
+        "ValidationError",
+        400,
+        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+        "constraint: Member must have value greater than or equal to 0",
+    ),
 }
+
+# neutral size fields -> the request members AWS names in its validation paths
+SIZE_MEMBERS = {"min": "minSize", "max": "maxSize", "desired": "desiredCapacity"}
 
 # Some actions word a missing group differently; scripts match on each form.
 NULL_GROUP_ACTIONS = frozenset(
@@ -265,6 +302,8 @@ def render(refusal: Refusal, action: str) -> AwsError:
             "failed to satisfy constraint: Member must have value greater than or "
             "equal to 1",
         )
+    if reason == "size.negative":
+        facts["member"] = SIZE_MEMBERS[facts["field"]]
     if "allowed" in facts:
         facts["states"] = " or ".join(facts["allowed"])
     if "count" in facts:
