@@ -1040,6 +1040,8 @@ CASES: list[Case] = [
         {"RegionId": REGION, "AcceptLanguage": "en-US"},
         _calls(AcceptLanguage="en-US"),
     ),
+    # the legacy client adds its own RegionId to a request whose class has no setter for it
+    Case("DescribeLimitation", {}, _calls(), alt14={"RegionId": REGION}),
     Case(
         "AttachLoadBalancers",
         {
@@ -1146,6 +1148,7 @@ BRIEF_ACTIONS = {
     "ExecuteScalingRule",
     "ScaleWithAdjustment",
     "DescribeRegions",
+    "DescribeLimitation",
     "AttachLoadBalancers",
     "DetachLoadBalancers",
     "AttachDBInstances",
@@ -1443,6 +1446,7 @@ RESULTS: dict[str, dict[str, Any]] = {
             {"RegionId": "cn-beijing", "LocalName": "华北2（北京）"},
         ]
     },
+    "DescribeLimitation": {"MaxNumberOfScalingGroups": 100, "MaxNumberOfMaxSize": 2000},
     "RemoveInstances": {
         "ScalingActivityId": "asa-1",
         "IgnoredInstances": [
@@ -1465,6 +1469,7 @@ MINIMAL_2022: dict[str, dict[str, Any]] = {
     "DescribeScalingConfigurations": {"RegionId": REGION},
     "DescribeScalingRules": {"RegionId": REGION},
     "DescribeRegions": {},
+    "DescribeLimitation": {},
     "RemoveInstances": {"ScalingGroupId": "asg-1", "InstanceIds": ["i-9"]},
     "ScaleWithAdjustment": {
         "ScalingGroupId": "asg-1",

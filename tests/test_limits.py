@@ -24,6 +24,7 @@ from Tea.exceptions import TeaException
 from tests.conftest import Server, start_server
 from tests.helpers import IMAGE, aws_client, describe_group, error_of, make_group
 from tests.test_check import run_check
+from tests.test_ess import IMAGE as ESS_IMAGE
 from tests.test_ess import aliyun_call
 from tests.test_ess import error_of as ess_error_of
 
@@ -369,6 +370,41 @@ def test_ess_scaling_group_quota(ess: Any, server: Server, region: str) -> None:
         ),
     )
     assert refused == ("QuotaExceeded.ScalingGroup", 400, "Scaling group quota exceeded.")
+
+
+def test_ess_describe_limitation_reports_what_is_enforced(
+    ess: Any, ess_legacy: Any, server: Server, region: str
+) -> None:
+    body = ess.describe_limitation(m.DescribeLimitationRequest()).body
+    assert (body.max_number_of_scaling_groups, body.max_number_of_max_size) == (100, 2000)
+    assert body.max_number_of_min_size == body.max_number_of_max_size == ESS_GROUP_SIZE
+    assert body.max_number_of_scaling_configurations == 20
+    assert body.max_number_of_scaling_rules == 20
+    assert (body.max_number_of_load_balancers, body.max_number_of_dbinstances) == (5, 5)
+    legacy = aliyun_call(ess_legacy, server, region, "2014-08-28", "DescribeLimitation")
+    assert legacy["MaxNumberOfMaxSize"] == ESS_GROUP_SIZE
+    assert legacy["MaxNumberOfScalingGroups"] == 100
+    # the scaling configuration quota it reports is the one a group meets
+    group = _create(ess, region, "web", min_size=0, max_size=1).body.scaling_group_id
+    for _ in range(body.max_number_of_scaling_configurations):
+        ess.create_scaling_configuration(
+            m.CreateScalingConfigurationRequest(
+                scaling_group_id=group,
+                image_id=ESS_IMAGE,
+                instance_type="ecs.g6.large",
+                security_group_id="sg-test",
+            )
+        )
+    refused = ess_error_of(
+        ess.create_scaling_configuration,
+        m.CreateScalingConfigurationRequest(
+            scaling_group_id=group,
+            image_id=ESS_IMAGE,
+            instance_type="ecs.g6.large",
+            security_group_id="sg-test",
+        ),
+    )
+    assert refused[:2] == ("QuotaExceeded.ScalingConfiguration", 400)
 
 
 # -- one property over every capacity, both clouds ---------------------------------------------

@@ -15,8 +15,6 @@ from tidewater.engine.queries import Page, numbered
 from tidewater.engine.records import find_group, lock_group
 from tidewater.store.tables import groups, scaling_configurations
 
-LIMIT_PER_GROUP = 10
-
 
 def launch_of(config_id: str) -> dict[str, Any]:
     return {"kind": "scaling_configuration", "id": config_id}
@@ -41,8 +39,9 @@ def create(
             .select_from(scaling_configurations)
             .where(scaling_configurations.c.group_id == row.id)
         ).scalar_one()
-        if count >= LIMIT_PER_GROUP:
-            raise Refusal("scaling_configuration.quota", group=group, limit=LIMIT_PER_GROUP)
+        limit = ctx.limits(scope.cloud).scaling_configurations
+        if limit is not None and count >= limit:
+            raise Refusal("scaling_configuration.quota", group=group, limit=limit)
         taken = conn.execute(
             select(scaling_configurations.c.id).where(
                 scaling_configurations.c.group_id == row.id,

@@ -551,6 +551,24 @@ class EssService:
         attachments.detach(self.ctx, scope, p["ScalingGroupId"], gone)
         return {}
 
+    def DescribeLimitation(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        """The quotas the engine enforces, from the same table of data."""
+        limits = self.ctx.limits(scope.cloud)
+        found = {
+            "MaxNumberOfScalingGroups": limits.groups,
+            "MaxNumberOfMaxSize": limits.group_size,
+            "MaxNumberOfMinSize": limits.group_size,
+            "MaxNumberOfScalingConfigurations": limits.scaling_configurations,
+            "MaxNumberOfScalingRules": limits.scaling_rules,
+            "MaxNumberOfLoadBalancers": limits.load_balancers,
+            "MaxNumberOfDBInstances": limits.db_instances,
+            "MaxNumberOfScalingInstances": limits.instances_per_activity,
+            "MaxNumberOfLifecycleHooks": limits.lifecycle_hooks,
+            "MaxNumberOfNotificationConfigurations": limits.notifications,
+            "MaxNumberOfScheduledTasks": limits.scheduled_tasks,
+        }
+        return {key: value for key, value in found.items() if value is not None}
+
     def DescribeRegions(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return {
             "Regions": [

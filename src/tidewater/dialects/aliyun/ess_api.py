@@ -882,6 +882,7 @@ _SPECS: Final[dict[str, tuple[Param, ...]]] = {
         _s("AcceptLanguage"),
         _s("RegionId"),
     ),
+    "DescribeLimitation": (_s("RegionId"),),
     "AttachLoadBalancers": (
         _b("Async"),
         _s("ClientToken"),
