@@ -114,3 +114,46 @@ def test_deleting_group_ends_everything_counted(group: Group, current: list[Memb
     plan = capacity.plan(group, current, [], NOW)
     assert {m.instance_id for m in plan.terminate} == {m.instance_id for m in current if m.counted}
     assert plan.launch_zones == []
+
+
+def _fleet(count: int) -> list[Member]:
+    return [
+        Member(
+            instance_id=f"i-{n:017x}",
+            group_id="g",
+            zone=ZONES[n % 3],
+            subnet_id="s",
+            state=Lifecycle.IN_SERVICE,
+            healthy=True,
+            protected=False,
+            origin=Origin.LAUNCHED,
+            joined_at=NOW - timedelta(seconds=n),
+        )
+        for n in range(count)
+    ]
+
+
+@given(
+    desired=st.integers(0, 2**31 - 1),
+    have=st.integers(0, 400),
+    batch=st.integers(1, 150),
+)
+def test_a_plan_never_holds_more_than_one_batch(desired: int, have: int, batch: int) -> None:
+    """However wide the gap, one plan starts or ends at most `batch` instances and says so."""
+    group = Group(id="g", name="g", min_size=0, max_size=2**31 - 1, desired=desired, zones=ZONES)
+    plan = capacity.plan(group, _fleet(have), [], NOW, batch=batch)
+    changed = len(plan.launch_zones) + len(plan.terminate)
+    assert changed == min(abs(desired - have), batch)
+    assert plan.more == (abs(desired - have) > batch)
+    if plan.launch_zones:
+        assert plan.goal == desired
+
+
+def test_deleting_a_big_group_ends_it_a_batch_at_a_time() -> None:
+    group = Group(
+        id="g", name="g", min_size=0, max_size=500, desired=0, status=GroupStatus.DELETING
+    )
+    plan = capacity.plan(group, _fleet(250), [], NOW, batch=100)
+    assert (len(plan.terminate), plan.more) == (100, True)
+    plan = capacity.plan(group, _fleet(80), [], NOW, batch=100)
+    assert (len(plan.terminate), plan.more) == (80, False)

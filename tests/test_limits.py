@@ -27,6 +27,7 @@ from tests.test_check import run_check
 from tests.test_ess import IMAGE as ESS_IMAGE
 from tests.test_ess import aliyun_call
 from tests.test_ess import error_of as ess_error_of
+from tests.test_ess import ready_group
 
 HUGE = 2**31 - 1
 AWS_INSTANCES = 1000  # the simulated AWS account's default instance limit
@@ -614,3 +615,38 @@ def test_sigterm_during_a_big_reconcile_exits_zero_within_the_graceful_limit(
     roomy_server.stop()
     clean = run_check(url)
     assert clean.returncode == 0, clean.stderr
+
+
+def test_an_ess_request_spanning_several_batches_is_one_activity(
+    ess: Any, server: Server, region: str
+) -> None:
+    """ESS answers one activity per request; batches underneath do not split or end it early."""
+    group = ready_group(ess, server, region, min_size=0, max_size=ESS_GROUP_SIZE, desired=250)
+    assert _in_service(ess, region, group) == 250
+    made = ess.scale_with_adjustment(
+        m.ScaleWithAdjustmentRequest(
+            scaling_group_id=group, adjustment_type="TotalCapacity", adjustment_value=520
+        )
+    ).body.scaling_activity_id
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    assert _in_service(ess, region, group) == 520
+    found = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(region_id=region, scaling_group_id=group, page_size=50)
+    ).body.scaling_activities
+    assert len(found) == 2  # the enable's scale-out to 250, then this request
+    by_id = {a.scaling_activity_id: a for a in found}
+    assert by_id[made].status_code == "Successful"
+    assert by_id[made].total_capacity == "520"
+    first = next(a for a in found if a.scaling_activity_id != made)
+    assert first.status_code == "Successful"
+    assert first.total_capacity == "250"
+
+
+def _in_service(ess: Any, region: str, group: str) -> int:
+    found = ess.describe_scaling_groups(
+        m.DescribeScalingGroupsRequest(region_id=region, scaling_group_ids=[group])
+    ).body.scaling_groups[0]
+    assert found.total_capacity == found.active_capacity
+    return int(found.active_capacity)

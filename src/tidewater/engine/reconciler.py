@@ -71,9 +71,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
             actual -= 1
         # the capacity the change aims at, however many passes it takes to get there
         after_launch = max(actual + len(plan.launch_zones), plan.goal if plan.more else 0)
-        after_end = actual - len(plan.terminate)
-        if plan.more and plan.terminate and group.status is not GroupStatus.DELETING:
-            after_end = plan.goal
+        after_end = plan.goal if plan.more and plan.terminate else actual - len(plan.terminate)
         # An ESS request (ExecuteScalingRule, ScaleWithAdjustment) answered with an activity
         # id before this pass ran; its launches and terminations belong under that activity.
         parent: str | None = (trigger or {}).get("activity")
