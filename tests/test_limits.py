@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +22,37 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from Tea.exceptions import TeaException
 
-from tests.conftest import Server, start_server
+from tests.conftest import BACKEND, Server, _throwaway_database, start_server
 from tests.helpers import IMAGE, aws_client, describe_group, error_of, make_group
 from tests.test_check import run_check
 from tests.test_ess import IMAGE as ESS_IMAGE
-from tests.test_ess import aliyun_call
+from tests.test_ess import aliyun_call, ready_group
 from tests.test_ess import error_of as ess_error_of
-from tests.test_ess import ready_group
 
 HUGE = 2**31 - 1
 AWS_INSTANCES = 1000  # the simulated AWS account's default instance limit
 ESS_GROUP_SIZE = 2000  # ESS: instances per scaling group (DescribeLimitation MaxNumberOfMaxSize)
 GRACEFUL_SECONDS = 10  # tidewater.cli.GRACEFUL_SECONDS
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """This module's own service, so `tidewater check` can judge it after every hostile request."""
+    data = tmp_path_factory.mktemp("limits")
+    databases = _throwaway_database() if BACKEND == "postgresql" else None
+    url = next(databases) if databases else f"sqlite:///{data / 'tidewater.db'}"
+    service = start_server(data, database_url=url if databases else None)
+    try:
+        yield service
+        service.stop()
+        clean = run_check(url)
+        assert clean.returncode == 0, clean.stderr
+        assert "all invariants hold" in clean.stderr
+    finally:
+        if service.process.poll() is None:
+            service.stop()
+        if databases:
+            databases.close()
 
 
 def instance_limit(value: int, limit: int = AWS_INSTANCES) -> dict[str, Any]:
