@@ -301,6 +301,52 @@ def test_account_limits_are_configurable_reported_and_enforced(limited_server: S
     )
 
 
+@pytest.fixture
+def small_account(tmp_path: Path, own_database_url: str) -> Any:
+    service = start_server(
+        tmp_path / "data", "--aws-max-instances", "5", database_url=own_database_url
+    )
+    service.database_url = own_database_url  # type: ignore[attr-defined]
+    yield service
+    if service.process.poll() is None:
+        service.stop()
+
+
+def test_launches_beyond_the_account_instance_limit_fail_as_on_aws(small_account: Server) -> None:
+    """Groups share the account's instances; a launch past the limit fails with EC2's text."""
+    autoscaling = aws_client(small_account, "autoscaling")
+    make_group(autoscaling, small_account, "a", min_size=0, max_size=5, desired=3)
+    make_group(autoscaling, small_account, "b", min_size=0, max_size=5, desired=4)
+    assert len(describe_group(autoscaling, "b")["Instances"]) == 2
+    failed = [
+        a
+        for a in autoscaling.describe_scaling_activities(AutoScalingGroupName="b")["Activities"]
+        if a["StatusCode"] == "Failed"
+    ]
+    reason = (
+        "You have requested more instances (6) than your current instance limit of 5 allows "
+        "for the specified instance type. Please visit http://aws.amazon.com/contact-us/"
+        "ec2-request to request an adjustment to this limit. Launching EC2 instance failed."
+    )
+    assert len(failed) == 1  # one attempt, then a retry later: no storm of failures
+    assert failed[0]["StatusMessage"] == reason
+    assert failed[0]["Description"] == f"Launching a new EC2 instance.  Status Reason: {reason}"
+    small_account.settle()
+    assert len(autoscaling.describe_scaling_activities(AutoScalingGroupName="b")["Activities"]) == 3
+
+    # room frees up: the retry launches what the group still lacks
+    autoscaling.set_desired_capacity(AutoScalingGroupName="a", DesiredCapacity=1)
+    small_account.settle()
+    small_account.advance(10)
+    small_account.advance(10)
+    small_account.advance(10)
+    assert len(describe_group(autoscaling, "a")["Instances"]) == 1
+    assert len(describe_group(autoscaling, "b")["Instances"]) == 4
+    small_account.stop()
+    clean = run_check(small_account.database_url)  # type: ignore[attr-defined]
+    assert clean.returncode == 0, clean.stderr
+
+
 def _limits(autoscaling: Any) -> tuple[int, int, int, int]:
     found = autoscaling.describe_account_limits()
     return (
@@ -513,7 +559,7 @@ def roomy_server(tmp_path: Path, own_database_url: str) -> Any:
     service = start_server(
         tmp_path / "data",
         "--aws-max-instances",
-        str(BIG),
+        str(BIG + 5),  # room for the big group and the small one beside it
         "--lock-wait-seconds",
         str(LOCK_WAIT),
         database_url=own_database_url,

@@ -104,6 +104,7 @@ def build(
         groups=settings.aws_max_groups,
         launch_configurations=settings.aws_max_launch_configurations,
         group_size=settings.aws_max_instances,
+        instances=settings.aws_max_instances,
     )
     runner = Runner(ctx, lease_seconds=settings.lease_seconds, sweep_seconds=settings.sweep_seconds)
     ctx.wake = runner.wake

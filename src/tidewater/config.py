@@ -33,7 +33,7 @@ class Settings:
     max_connections: int = 1000  # beyond this idle connections make room; kept below the fd limit
     aws_max_groups: int = 500  # Auto Scaling groups per account and region (AWS's default quota)
     aws_max_launch_configurations: int = 200  # per account and region (AWS's default quota)
-    aws_max_instances: int = 1000  # instances one AWS group may name (the account's limit)
+    aws_max_instances: int = 1000  # the AWS account's instance limit, per region and per group
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

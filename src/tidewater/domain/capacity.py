@@ -44,12 +44,15 @@ def plan(
     now: datetime,
     rebalancing: bool = False,
     batch: int = 100,
+    room: int | None = None,
 ) -> Plan:
     """Decide launches and terminations; `pending_zones` are launches not yet given an instance.
 
     While a rebalancing launch is under way nothing is scaled in: AZRebalance launches first and
     terminates only once the new instance is in service. At most `batch` instances start or end
-    per plan, however wide the gap: the rest is left for the next pass (`more`).
+    per plan, however wide the gap: the rest is left for the next pass (`more`). `room` is how
+    many more instances the account may run: launches stop there, and the group waits for the
+    ones under way (or for a failed launch's retry) instead of coming straight back.
     """
     result = Plan()
     zones = list(group.zones) or sorted({m.zone for m in members})
@@ -73,11 +76,12 @@ def plan(
     target = group.desired
     if actual < target and zones and not group.suspends(Process.LAUNCH):
         wanted = target - actual
-        for _ in range(min(wanted, batch)):
+        count = min(wanted, batch if room is None else min(batch, max(room, 0)))
+        for _ in range(count):
             zone = emptiest_zone(counts, zones)
             counts[zone] += 1
             result.launch_zones.append(zone)
-        result.more = result.more or wanted > batch
+        result.more = result.more or (wanted > count and count == batch)
     elif (
         actual > target
         and not group.suspends(Process.TERMINATE)

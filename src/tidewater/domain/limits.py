@@ -13,6 +13,7 @@ class Limits:
 
     groups: int  # scaling groups per account and region
     group_size: int  # the most instances MinSize, MaxSize or DesiredCapacity may name
+    instances: int | None = None  # AWS: pending and running instances per account and region
     tags_per_group: int | None = None
     launch_configurations: int | None = None  # AWS only: launch configurations per region
     scaling_configurations: int | None = None  # ESS only: per scaling group
@@ -31,6 +32,7 @@ class Limits:
 AWS = Limits(
     groups=500,
     group_size=1000,
+    instances=1000,
     tags_per_group=50,
     launch_configurations=200,
     load_balancers=50,

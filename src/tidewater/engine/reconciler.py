@@ -62,7 +62,13 @@ def reconcile(ctx: Context, group_id: str) -> None:
         pending = [a.zone for a in launches if a.instance_id is None]
         rebalancing = any(a.facts.get("trigger") == Trigger.REBALANCE for a in launches)
         plan = capacity.plan(
-            group, list(current.values()), pending, now, rebalancing, batch=STEP_BATCH
+            group,
+            list(current.values()),
+            pending,
+            now,
+            rebalancing,
+            batch=STEP_BATCH,
+            room=_room(ctx, scope, conn, pending),
         )
         actual = sum(1 for m in current.values() if m.counted) + len(pending)
         trigger = row.trigger
@@ -160,6 +166,21 @@ def reconcile(ctx: Context, group_id: str) -> None:
         )
         if continuing and parent is not None:
             close_parent(conn, parent, now)  # its last batch may already have finished
+
+
+def _room(ctx: Context, scope: Scope, conn: Connection, pending: list[str]) -> int | None:
+    """How many more launches the account's instance limit allows this group now.
+
+    With no room and nothing of its own under way, one launch goes ahead: it fails with the
+    cloud's instance-limit message and the group retries later, as the cloud would show it.
+    """
+    limit = ctx.limits(scope.cloud).instances
+    if limit is None:
+        return None
+    room = limit - ctx.compute.in_use(scope, within=conn) - len(pending)
+    if room <= 0:
+        return 0 if pending else 1
+    return room
 
 
 def _terminate(

@@ -232,6 +232,8 @@ def launch(ctx: Context, activity: Any) -> None:
                     "Launching EC2 instance failed."
                 )
         tags = member_tags(conn, group, scope.cloud)
+    if failure is None:
+        failure = over_instance_limit(ctx, scope, activity.id)
     if failure is not None:
         abandon(ctx, activity)
         with record(ctx, activity) as conn:
@@ -298,6 +300,26 @@ def _launch_used(launch: dict[str, Any], spec: LaunchSpec) -> dict[str, Any]:
     if launch.get("kind") == "template":
         return {**launch, "version": spec.template_version}
     return dict(launch)
+
+
+def over_instance_limit(ctx: Context, scope: Scope, token: str) -> str | None:
+    """EC2's answer when the account already runs as many instances as its limit allows.
+
+    The text is EC2's own, as AWS shows it in a failed launch activity's status message. A
+    launch this step already made (a repeated step) is not counted against itself.
+    """
+    limit = ctx.limits(scope.cloud).instances
+    if limit is None or ctx.compute.launched(scope, token) is not None:
+        return None
+    running = ctx.compute.in_use(scope)
+    if running < limit:
+        return None
+    return (
+        f"You have requested more instances ({running + 1}) than your current instance limit "
+        f"of {limit} allows for the specified instance type. Please visit "
+        "http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit. "
+        "Launching EC2 instance failed."
+    )
 
 
 def launch_failure(refusal: Refusal) -> str:

@@ -8,7 +8,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tidewater.clock import Clock
@@ -140,6 +151,23 @@ class SimCompute:
                 [{"machine_id": instance_id, "key": k, "value": v} for k, v in spec.tags.items()],
             )
         return conn.execute(select(machines).where(machines.c.id == instance_id)).one()
+
+    def in_use(self, scope: Scope, within: Connection | None = None) -> int:
+        """Pending and running machines: what an account's On-Demand instance limit counts."""
+        query = (
+            select(func.count())
+            .select_from(machines)
+            .where(
+                machines.c.account == scope.account,
+                machines.c.region == scope.region,
+                machines.c.cloud == scope.cloud.value,
+                machines.c.state.in_(("pending", "running")),
+            )
+        )
+        if within is not None:
+            return int(within.execute(query).scalar_one())
+        with self.db.read() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def machines(
         self, scope: Scope, ids: Iterable[str], within: Connection | None = None

@@ -99,6 +99,9 @@ def render(row: Any) -> dict[str, Any]:
     description = DESCRIPTIONS[row["kind"]]
     if row["instance_id"]:
         description += f": {row['instance_id']}"
+    elif row["kind"] == "launch" and row["status"] == "Failed" and row["status_message"]:
+        # as AWS shows a launch that never made an instance (e.g. over the instance limit)
+        description += f".  Status Reason: {row['status_message']}"
     details: dict[str, str] = {}
     if row["subnet_id"]:
         details["Subnet ID"] = row["subnet_id"]
