@@ -98,13 +98,20 @@ def build(
     slb, rds = SimSlb(compute), SimRds(compute)
     balancers = SimBalancers(compute)
     traffic = SimTraffic(balancers=balancers, slb=slb, rds=rds)
-    ctx = Context(db=db, clock=clock, compute=compute, traffic=traffic, node=settings.node)
-    ctx.quotas[Cloud.AWS] = dataclasses.replace(
+    aws_limits = dataclasses.replace(
         limits.AWS,
         groups=settings.aws_max_groups,
         launch_configurations=settings.aws_max_launch_configurations,
         group_size=settings.aws_max_instances,
         instances=settings.aws_max_instances,
+    )
+    ctx = Context(
+        db=db,
+        clock=clock,
+        compute=compute,
+        traffic=traffic,
+        node=settings.node,
+        quotas={Cloud.AWS: aws_limits, Cloud.ALIYUN: limits.ESS},
     )
     runner = Runner(ctx, lease_seconds=settings.lease_seconds, sweep_seconds=settings.sweep_seconds)
     ctx.wake = runner.wake
