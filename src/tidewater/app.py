@@ -150,11 +150,11 @@ def build(
         NonceLedger(db),
         lambda account, group: queries.region_of_group(ctx, account, group),
     )
-    limits = Limits(
+    bounds = Limits(
         read_seconds=settings.read_timeout_seconds,
         connections=connection_limit(settings.max_connections, open_files()),
     )
-    gate = Gate(aws, aliyun, limits)
+    gate = Gate(aws, aliyun, bounds)
     http = build_http(
         aws,
         aliyun,
