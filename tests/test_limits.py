@@ -133,25 +133,28 @@ def test_aws_refuses_capacities_beyond_the_account_instance_limit(
         AutoScalingGroupName="web",
         LaunchConfigurationName="lc",
         MinSize=0,
-        MaxSize=above,
+        MaxSize=HUGE,
+        DesiredCapacity=above,
         AvailabilityZones=[f"{region}a"],
     ) == instance_limit(above)
+    # MaxSize is a ceiling, not a demand: AWS takes any, so does Tidewater
     autoscaling.create_auto_scaling_group(
         AutoScalingGroupName="web",
         LaunchConfigurationName="lc",
         MinSize=0,
-        MaxSize=AWS_INSTANCES,
+        MaxSize=above,
         DesiredCapacity=0,
         AvailabilityZones=[f"{region}a"],
     )
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName="web", MaxSize=HUGE)
     assert error_of(
-        autoscaling.update_auto_scaling_group, AutoScalingGroupName="web", MaxSize=above
+        autoscaling.update_auto_scaling_group, AutoScalingGroupName="web", MinSize=above
     ) == instance_limit(above)
     assert error_of(
         autoscaling.set_desired_capacity, AutoScalingGroupName="web", DesiredCapacity=50_000
     ) == instance_limit(50_000)
     group = describe_group(autoscaling, "web")
-    assert (group["MinSize"], group["MaxSize"], group["DesiredCapacity"]) == (0, AWS_INSTANCES, 0)
+    assert (group["MinSize"], group["MaxSize"], group["DesiredCapacity"]) == (0, HUGE, 0)
 
 
 def test_aws_refuses_negative_capacities(autoscaling: Any, server: Server, region: str) -> None:
@@ -496,6 +499,7 @@ def test_aws_capacities_are_refused_exactly_outside_the_limits(
     if desired is not None:
         sizes["DesiredCapacity"] = desired
     given_ = [v for v in (low, high, desired) if v is not None]
+    demanded = [v for v in (low, desired) if v is not None]  # MaxSize is only a ceiling
     try:
         autoscaling.create_auto_scaling_group(
             AutoScalingGroupName=name,
@@ -510,13 +514,13 @@ def test_aws_capacities_are_refused_exactly_outside_the_limits(
         if any(v < 0 for v in given_):
             assert code == "ValidationError"
             assert "Member must have value greater than or equal to 0" in str(error)
-        elif any(v > AWS_INSTANCES for v in given_):
+        elif any(v > AWS_INSTANCES for v in demanded):
             assert code == "LimitExceeded"
         else:
             assert code == "ValidationError"
             assert high < low or (desired is not None and not low <= desired <= high)
         return
-    assert all(0 <= v <= AWS_INSTANCES for v in given_)
+    assert all(v >= 0 for v in given_) and all(v <= AWS_INSTANCES for v in demanded)
     assert low <= high and (desired is None or low <= desired <= high)
     autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name)
 

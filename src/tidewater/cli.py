@@ -127,7 +127,7 @@ def serve(
         typer.Option(
             envvar=env("AWS_MAX_INSTANCES"),
             help="The AWS account's instance limit: pending and running instances per "
-            "region, and the most MinSize, MaxSize or DesiredCapacity may name.",
+            "region, and the most MinSize or DesiredCapacity may name.",
         ),
     ] = 1000,
     log_level: Annotated[str, typer.Option(envvar=env("LOG_LEVEL"))] = "info",

@@ -12,7 +12,8 @@ class Limits:
     """One cloud's quotas; `None` means the cloud sets no such limit."""
 
     groups: int  # scaling groups per account and region
-    group_size: int  # the most instances MinSize, MaxSize or DesiredCapacity may name
+    group_size: int  # the most instances a bounded size (`sized`) may name
+    sized: tuple[str, ...] = ("min", "max", "desired")  # the sizes group_size bounds
     instances: int | None = None  # AWS: pending and running instances per account and region
     tags_per_group: int | None = None
     launch_configurations: int | None = None  # AWS only: launch configurations per region
@@ -32,6 +33,9 @@ class Limits:
 AWS = Limits(
     groups=500,
     group_size=1000,
+    # AWS takes any MaxSize (a ceiling, not a demand); what a group must hold cannot exceed
+    # what the account may run
+    sized=("min", "desired"),
     instances=1000,
     tags_per_group=50,
     launch_configurations=200,
@@ -60,13 +64,13 @@ ESS = Limits(
 def check_sizes(
     limits: Limits, min_size: int | None, max_size: int | None, desired: int | None
 ) -> None:
-    """No capacity may be negative or name more instances than the account allows a group."""
+    """No capacity may be negative; the bounded ones may not name more than a group may hold."""
     given = (("min", min_size), ("max", max_size), ("desired", desired))
     for field, value in given:
         if value is not None and value < 0:
             raise Refusal("size.negative", field=field, value=value)
     for field, value in given:
-        if value is not None and value > limits.group_size:
+        if field in limits.sized and value is not None and value > limits.group_size:
             raise Refusal("size.above_limit", field=field, value=value, limit=limits.group_size)
 
 
