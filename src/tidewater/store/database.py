@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,7 +35,10 @@ class Database:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         wait_ms = max(1, int(lock_wait * 1000))
+        self.lock_wait = lock_wait
+        self.turns: Turns | None = None
         if self.dialect == "sqlite":
+            self.turns = Turns()
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(
@@ -64,6 +68,8 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
+        if self.turns is not None and not self.turns.take(self.lock_wait):
+            raise Contention("contention")
         try:
             with (
                 self.engine.connect().execution_options(tidewater_write=True) as conn,
@@ -74,6 +80,9 @@ class Database:
             if _gave_up(error):
                 raise Contention("contention") from error
             raise
+        finally:
+            if self.turns is not None:
+                self.turns.hand_on()
 
     def notify(self, conn: Connection) -> None:
         """Tell every node's runner, once this transaction commits, that there is work."""
@@ -106,6 +115,44 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class Turns:
+    """SQLite writers of this process go in arrival order.
+
+    SQLite's own busy wait polls with growing sleeps, so a writer that lets go and asks again
+    at once (the runner, step after step) keeps winning, and a request can wait seconds behind
+    work on another group. Waiting here, first come first served, it is next.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._held = False
+
+    def take(self, timeout: float) -> bool:
+        """Wait for this writer's turn; False when it did not come within `timeout` seconds."""
+        with self._lock:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over just as the wait ran out
+                return True
+            self._waiting.remove(turn)
+            return False
+
+    def hand_on(self) -> None:
+        """Give the turn to the longest waiter, or free it."""
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._held = False
 
 
 def _dumps(value: Any) -> str:
