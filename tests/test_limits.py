@@ -720,3 +720,48 @@ def _in_service(ess: Any, region: str, group: str) -> int:
     ).body.scaling_groups[0]
     assert found.total_capacity == found.active_capacity
     return int(found.active_capacity)
+
+
+def test_racing_creates_never_pass_a_quota(limited_server: Server) -> None:
+    """Counting then inserting must be one step: concurrent creates stop at the quota."""
+    autoscaling = aws_client(limited_server, "autoscaling")
+    lc(autoscaling, "a")
+    barrier = threading.Barrier(12)
+    outcomes: list[str] = []
+
+    def create(kind: str, number: int) -> None:
+        client = aws_client(limited_server, "autoscaling")
+        barrier.wait()
+        try:
+            if kind == "group":
+                client.create_auto_scaling_group(
+                    AutoScalingGroupName=f"g{number}",
+                    LaunchConfigurationName="a",
+                    MinSize=0,
+                    MaxSize=1,
+                    AvailabilityZones=["us-east-1a"],
+                )
+            else:
+                client.create_launch_configuration(
+                    LaunchConfigurationName=f"lc{number}", ImageId=IMAGE, InstanceType="t3.micro"
+                )
+            outcomes.append(f"{kind} made")
+        except ClientError as error:
+            outcomes.append(f"{kind} {error.response['Error']['Code']}")
+
+    threads = [
+        threading.Thread(target=create, args=(kind, number))
+        for number in range(6)
+        for kind in ("group", "configuration")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert _limits(autoscaling) == (2, 2, 2, 2)
+    assert sorted(outcomes) == sorted(
+        ["group made"] * 2
+        + ["group LimitExceeded"] * 4
+        + ["configuration made"]  # "a" holds the other place
+        + ["configuration LimitExceeded"] * 5
+    )

@@ -19,7 +19,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine import ids
 from tidewater.engine.context import Context
-from tidewater.engine.records import group_of, lock_group, lock_groups
+from tidewater.engine.records import group_of, lock_group, lock_groups, lock_quota
 from tidewater.store.tables import activities, group_tags, groups, launch_configurations, members
 
 ALL_PROCESSES = tuple(p.value for p in Process)
@@ -124,6 +124,7 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
             raise Refusal(f"{target.kind}.not_found", ref=target.ref)
     now = ctx.clock.now()
     with ctx.change() as conn:
+        lock_quota(conn, scope, "groups")
         if spec.status is GroupStatus.ACTIVE or spec.launch:
             check_launch(ctx, conn, scope, spec.launch)
         exists = conn.execute(

@@ -10,6 +10,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine import ids
 from tidewater.engine.context import Context
+from tidewater.engine.records import lock_quota
 from tidewater.store.tables import groups, launch_configurations
 
 
@@ -20,6 +21,7 @@ def create(ctx: Context, scope: Scope, name: str, data: dict[str, Any]) -> None:
     if not ctx.compute.image_exists(scope, image_id):
         raise Refusal("image.not_found", image_id=image_id)
     with ctx.change() as conn:
+        lock_quota(conn, scope, "launch_configurations")
         found = conn.execute(
             select(launch_configurations.c.name).where(
                 launch_configurations.c.account == scope.account,

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from tidewater.domain.activity import Kind, Status
 from tidewater.domain.group import Group, GroupStatus, Rules
@@ -102,6 +102,17 @@ def lock_groups(
         .with_for_update()
     )
     return rows
+
+
+def lock_quota(conn: Connection, scope: Scope, kind: str) -> None:
+    """Count-then-insert under a quota is one step: creates of one kind in one scope queue here.
+
+    PostgreSQL takes a transaction-scoped advisory lock (it honours lock_timeout, so a long
+    wait becomes Contention); SQLite already admits one writer at a time.
+    """
+    if conn.dialect.name == "postgresql":
+        key = f"quota:{kind}:{scope.account}:{scope.region}:{scope.cloud.value}"
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 def members_of(conn: Connection, group_id: str) -> dict[str, Member]:
