@@ -34,6 +34,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ AWS_SHARE = 0.6  # share of steps that use the AWS APIs; the rest use ESS
 RSS_EVERY = 5.0
 WARMUP_SECONDS = 60.0  # capped at a third of the run, so short runs still have a window
 MEMORY_BOUND = 0.20  # RSS may grow at most this much from the first sample after warm-up
+THROUGHPUT_BOUND = 0.30  # the last 30 s may serve at most this much less than the first after it
 SETTLE_SECONDS = 180.0
 TERMINAL = ("Successful", "Warning", "Failed", "Cancelled", "Rejected")
 RUNTIME = RuntimeOptions(autoretry=False, read_timeout=60000, connect_timeout=5000)
@@ -943,6 +945,24 @@ def listing(listed: list[tuple[float, int, int]], began: float, warmup: float) -
     return out
 
 
+def throughput(counted: list[tuple[float, int]], began: float, warmup: float) -> dict[str, Any]:
+    """Requests a second in each window between progress lines; first after warm-up and last."""
+    windows = [
+        (round(b[0] - began), round((b[1] - a[1]) / (b[0] - a[0]), 1))
+        for a, b in pairwise(counted)
+        if b[0] - a[0] >= 5  # a sliver at the end says nothing
+    ]
+    if not windows:
+        return {}
+    warm = [rate for end, rate in windows if end > warmup] or [windows[-1][1]]
+    return {
+        "windows": windows,
+        "first": warm[0],
+        "last": windows[-1][1],
+        "change_pct": round((windows[-1][1] - warm[0]) / warm[0] * 100, 1) if warm[0] else 0.0,
+    }
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """The value at `fraction` of the sorted list, in milliseconds."""
     ordered = sorted(values)
@@ -978,6 +998,12 @@ def verdict(record: dict[str, Any], tally: Tally) -> list[str]:
         reasons.append(
             f"{sum(record['log_errors'].values())} ERROR lines in the node logs: "
             + "; ".join(list(record["log_errors"])[:3])
+        )
+    rates = record["throughput"]
+    if rates and rates["last"] < rates["first"] * (1 - THROUGHPUT_BOUND):
+        reasons.append(
+            f"throughput fell {-rates['change_pct']} % after warm-up "
+            f"({rates['first']} -> {rates['last']} req/s, bound {THROUGHPUT_BOUND:.0%})"
         )
     for name, mem in record["memory"].items():
         if mem["growth_pct"] > MEMORY_BOUND * 100:
@@ -1016,6 +1042,7 @@ def report(record: dict[str, Any], problems: list[str], tally: Tally) -> None:
     for name, mem in record["memory"].items():
         print(f"memory {name}: {mem}")
     print(f"instances listed (DescribeInstances): {record['listed']}")
+    print(f"throughput (req/s per window, by end second): {record['throughput']}")
     print(f"settled {record['settled']} in {record['settle_seconds']} s")
     print(f"node exit codes after SIGTERM {record['exit_codes']}")
     print(f"tidewater check exit {record['check']['exit']}: {record['check']['rules']}")
@@ -1071,6 +1098,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
             thread.start()
         ready.wait(timeout=300)  # every client built: the traffic starts now
         began, next_report = time.monotonic(), 30.0
+        counted = [(began, 0)]  # (when, requests so far): throughput window by window
         sample(nodes)
         sample_listed(nodes[0], listed)
         threading.Thread(
@@ -1082,11 +1110,13 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
                 break
             time.sleep(1)
             if time.monotonic() - began >= next_report:
+                counted.append((time.monotonic(), tally.requests()))
                 progress(tally, nodes, next_report, listed)
                 next_report += 30
         sample(nodes)
         sample_listed(nodes[0], listed)
         ended = time.monotonic()
+        counted.append((ended, tally.requests()))
         stop.set()
         for thread in workers:
             thread.join(timeout=120)
@@ -1140,6 +1170,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         "warmup_seconds": warmup,
         "memory": {n.name: memory(n, began, warmup, ended) for n in nodes},
         "listed": listing(listed, began, warmup),
+        "throughput": throughput(counted, began, warmup),
         "settled": settled,
         "settle_seconds": round(settle_seconds, 1),
         "unsettled": left,
