@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from tidewater.clock import Clock
 from tidewater.cloud.ports import LaunchSpec, Machine, Subnet
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.images import image_exists
+from tidewater.cloud.sim.kit.ids import ALIYUN_ID_ALPHABET
 from tidewater.cloud.sim.timing import Timing
 from tidewater.domain.activity import TERMINAL
 from tidewater.domain.refusal import Refusal
@@ -39,8 +39,6 @@ from tidewater.store.tables import (
     machines,
     members,
 )
-
-ALIYUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 
 # What each state becomes when its timer runs out.
 SETTLES_TO = {"pending": "running", "stopping": "stopped", "shutting-down": "terminated"}

@@ -41,11 +41,12 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.ports import LaunchSpec, Subnet
-from tidewater.cloud.sim import network, rpc
+from tidewater.cloud.sim import network
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.ecs_types import TYPES, EcsType, ecs_type, family_of
 from tidewater.cloud.sim.images import CATALOGUE as IMAGES
 from tidewater.cloud.sim.images import Image
+from tidewater.cloud.sim.kit import rpc
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import machine_tags, machines
 

@@ -36,8 +36,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from tidewater.cloud.sim import network, rpc
+from tidewater.cloud.sim import network
 from tidewater.cloud.sim.compute import ALIYUN_ID_ALPHABET, SimCompute
+from tidewater.cloud.sim.kit import rpc
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.tables import machines, sim_rds_instances, sim_rds_ips
 

@@ -35,8 +35,9 @@ from sqlalchemy import (
     update,
 )
 
-from tidewater.cloud.sim import network, rpc
+from tidewater.cloud.sim import network
 from tidewater.cloud.sim.compute import ALIYUN_ID_ALPHABET, SimCompute, private_ip
+from tidewater.cloud.sim.kit import rpc
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.tables import machines, sim_slb_backends, sim_slbs
 

@@ -1,0 +1,11 @@
+"""The simulated EC2 service object: every handler family joined for the dialect to map onto."""
+
+from __future__ import annotations
+
+from tidewater.cloud.sim.ec2.catalogue import Catalogue
+from tidewater.cloud.sim.ec2.instances import Instances
+from tidewater.cloud.sim.ec2.templates import Templates
+
+
+class SimEc2(Instances, Templates, Catalogue):
+    """EC2's instance, tag, template and geography calls over the tables SimCompute keeps."""

@@ -1,0 +1,196 @@
+"""EC2's geography and catalogue actions: zones, VPCs, subnets, security groups, key pairs,
+images and instance types, all fixed per account and region."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tidewater.cloud.sim import network
+from tidewater.cloud.sim.ec2.faults import (
+    Ec2Fault,
+    combination,
+    ids_not_found,
+    invalid,
+    invalid_filter,
+)
+from tidewater.cloud.sim.ec2.filters import (
+    GROUP_FILTERS,
+    IMAGE_FILTERS,
+    KEY_PAIR_FILTERS,
+    SUBNET_FILTERS,
+    TYPE_FILTERS,
+    VPC_FILTERS,
+    ZONE_FILTERS,
+)
+from tidewater.cloud.sim.ec2.params import (
+    Params,
+    action,
+    check_image_ids,
+    parse_filters,
+    static_page,
+    unique,
+)
+from tidewater.cloud.sim.ec2.render import (
+    image_alias,
+    image_out,
+    instance_type_out,
+    security_group_out,
+    subnet_out,
+    vpc_out,
+    zone_out,
+)
+from tidewater.cloud.sim.ec2.state import Ec2State
+from tidewater.cloud.sim.images import CATALOGUE as IMAGES
+from tidewater.cloud.sim.images import Image
+from tidewater.cloud.sim.instance_types import KINDS, instance_kind
+from tidewater.cloud.sim.kit import dryrun
+from tidewater.cloud.sim.kit.filters import in_memory
+from tidewater.domain.scope import Scope
+
+Output = dict[str, Any]
+
+
+class Catalogue(Ec2State):
+    """What an account sees of the region: the same for every request."""
+
+    @action
+    def describe_availability_zones(self, scope: Scope, params: Params) -> Output:
+        zones = [zone_out(scope, z) for z in network.zones(scope.region, scope.cloud)]
+        for key, member in (("ZoneNames", "ZoneName"), ("ZoneIds", "ZoneId")):
+            zones = self._chosen(
+                zones,
+                params,
+                key,
+                member,
+                lambda unknown: invalid(f"Invalid availability zone: [{unknown[0]}]"),
+            )
+        zones = in_memory(zones, parse_filters(params), ZONE_FILTERS, invalid_filter)
+        dryrun.aws(params)
+        return {"AvailabilityZones": zones}
+
+    @action
+    def describe_vpcs(self, scope: Scope, params: Params) -> Output:
+        vpcs = self._chosen(
+            [vpc_out(scope)],
+            params,
+            "VpcIds",
+            "VpcId",
+            lambda ids: ids_not_found("InvalidVpcID.NotFound", "vpc", ids),
+        )
+        vpcs = in_memory(vpcs, parse_filters(params), VPC_FILTERS, invalid_filter)
+        dryrun.aws(params)
+        return {"Vpcs": vpcs}
+
+    @action
+    def describe_subnets(self, scope: Scope, params: Params) -> Output:
+        subnets = [subnet_out(scope, i, s) for i, s in enumerate(network.default_subnets(scope))]
+        subnets = self._chosen(
+            subnets,
+            params,
+            "SubnetIds",
+            "SubnetId",
+            lambda ids: ids_not_found("InvalidSubnetID.NotFound", "subnet", ids),
+        )
+        subnets = in_memory(subnets, parse_filters(params), SUBNET_FILTERS, invalid_filter)
+        dryrun.aws(params)
+        return {"Subnets": subnets}
+
+    @action
+    def describe_security_groups(self, scope: Scope, params: Params) -> Output:
+        groups = [security_group_out(scope)]
+        groups = self._chosen(
+            groups,
+            params,
+            "GroupIds",
+            "GroupId",
+            lambda ids: Ec2Fault(
+                "InvalidGroup.NotFound", f"The security group '{ids[0]}' does not exist"
+            ),
+        )
+        vpc = network.default_vpc(scope)
+        groups = self._chosen(
+            groups,
+            params,
+            "GroupNames",
+            "GroupName",
+            lambda names: Ec2Fault(
+                "InvalidGroup.NotFound",
+                f"The security group '{names[0]}' does not exist in default VPC '{vpc}'",
+            ),
+        )
+        groups = in_memory(groups, parse_filters(params), GROUP_FILTERS, invalid_filter)
+        dryrun.aws(params)
+        return {"SecurityGroups": groups}
+
+    @staticmethod
+    def _chosen(
+        items: list[Output],
+        params: Params,
+        key: str,
+        member: str,
+        fault: Callable[[list[str]], Ec2Fault],
+    ) -> list[Output]:
+        """Items named in `key`, in the catalogue's order; any unknown name is refused."""
+        asked = unique(params.get(key) or [])
+        if not asked:
+            return items
+        unknown = [a for a in asked if a not in {item[member] for item in items}]
+        if unknown:
+            raise fault(unknown)
+        return [item for item in items if item[member] in asked]
+
+    @action
+    def describe_key_pairs(self, scope: Scope, params: Params) -> Output:
+        """The sim keeps no key pairs, so any one asked for by name or id does not exist."""
+        for name, _ in parse_filters(params):
+            if name not in KEY_PAIR_FILTERS and not name.startswith("tag:"):
+                raise invalid_filter(name)
+        names = unique(params.get("KeyNames") or [])
+        if names:
+            raise Ec2Fault("InvalidKeyPair.NotFound", f"The key pair '{names[0]}' does not exist")
+        ids = unique(params.get("KeyPairIds") or [])
+        if ids:
+            raise Ec2Fault("InvalidKeyPair.NotFound", f"The key pair ID '{ids[0]}' does not exist")
+        dryrun.aws(params)
+        return {"KeyPairs": []}
+
+    @action
+    def describe_images(self, scope: Scope, params: Params) -> Output:
+        ids = unique(params.get("ImageIds") or [])
+        if ids and params.get("MaxResults") is not None:
+            raise combination("imageIdsSet")
+        catalogue = IMAGES[scope.cloud]
+        check_image_ids(ids, catalogue)
+        owners = unique(scope.account if o == "self" else o for o in params.get("Owners") or [])
+        images = [
+            image_out(i)
+            for i in catalogue.values()
+            if (not ids or i.id in ids) and (not owners or owned_by(i, owners))
+        ]
+        images = in_memory(images, parse_filters(params), IMAGE_FILTERS, invalid_filter)
+        page, token = static_page(images, params, "images", 5, 1000)
+        dryrun.aws(params)
+        return {"Images": page, "NextToken": token} if token else {"Images": page}
+
+    @action
+    def describe_instance_types(self, scope: Scope, params: Params) -> Output:
+        asked = unique(params.get("InstanceTypes") or [])
+        unknown = [t for t in asked if instance_kind(t) is None]
+        if unknown:
+            raise Ec2Fault(
+                "InvalidInstanceType",
+                f"The following supplied instance types do not exist: [{', '.join(unknown)}]",
+            )
+        kinds = [instance_type_out(k) for k in KINDS if not asked or k.name in asked]
+        kinds = in_memory(kinds, parse_filters(params), TYPE_FILTERS, invalid_filter)
+        page, token = static_page(kinds, params, "types", 5, 100)
+        dryrun.aws(params)
+        out: Output = {"InstanceTypes": page}
+        if token:
+            out["NextToken"] = token
+        return out
+
+
+def owned_by(image: Image, owners: Sequence[str]) -> bool:
+    return image.owner in owners or image_alias(image) in owners

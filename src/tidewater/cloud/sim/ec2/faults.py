@@ -1,0 +1,71 @@
+"""EC2's refusals: each builds the one AWS fault with EC2's exact code and text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tidewater.cloud.sim.kit.faults import AwsFault
+
+Ec2Fault = AwsFault  # EC2 raises the AWS cloud's one fault type
+
+
+def invalid(message: str) -> Ec2Fault:
+    return Ec2Fault("InvalidParameterValue", message)
+
+
+def missing(name: str) -> Ec2Fault:
+    return Ec2Fault("MissingParameter", f"The request must contain the parameter {name}")
+
+
+def invalid_filter(name: str) -> Ec2Fault:
+    return invalid(f"The filter '{name}' is invalid")
+
+
+def ids_not_found(code: str, noun: str, ids: Sequence[str]) -> Ec2Fault:
+    """EC2 names one missing id in the singular and several, comma-joined, in the plural."""
+    if len(ids) == 1:
+        return Ec2Fault(code, f"The {noun} ID '{ids[0]}' does not exist")
+    return Ec2Fault(code, f"The {noun} IDs '{', '.join(ids)}' do not exist")
+
+
+def template_not_found(template_id: str) -> Ec2Fault:
+    return Ec2Fault(
+        "InvalidLaunchTemplateId.NotFound",
+        f"The specified launch template, with template ID {template_id}, does not exist.",
+    )
+
+
+def version_not_found(version: str, template_id: str) -> Ec2Fault:
+    return Ec2Fault(
+        "InvalidLaunchTemplateId.VersionNotFound",
+        f"Could not find the specified version {version} for the launch template "
+        f"with ID {template_id}.",
+    )
+
+
+def combination(ids: str) -> Ec2Fault:
+    return Ec2Fault(
+        "InvalidParameterCombination",
+        f"The parameter {ids} cannot be used with the parameter maxResults",
+    )
+
+
+def invalid_id(resource: str) -> Ec2Fault:
+    return Ec2Fault("InvalidID", f"The ID '{resource}' is not valid")
+
+
+def malformed_template_id(template_id: str) -> Ec2Fault:
+    return Ec2Fault(
+        "InvalidLaunchTemplateId.Malformed",
+        f"The specified ID for the launch template, {template_id}, is malformed.",
+    )
+
+
+def name_in_use() -> Ec2Fault:
+    return Ec2Fault(
+        "InvalidLaunchTemplateName.AlreadyExistsException", "Launch template name already in use."
+    )
+
+
+def malformed_image_id(image_id: str) -> Ec2Fault:
+    return Ec2Fault("InvalidAMIID.Malformed", f'Invalid id: "{image_id}" (expecting "ami-...")')
