@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,17 @@ def unstorable(params: Mapping[str, str]) -> str | None:
             if not isinstance(text, str) or "\x00" in text or not encodable(text):
                 return str(key)
     return None
+
+
+def indexed(params: Mapping[str, str], prefix: str) -> list[str]:
+    """Values of Prefix.1, Prefix.2, … in index order, each once."""
+    pattern = re.compile(re.escape(prefix) + r"\.([1-9][0-9]{0,5})")
+    found: list[tuple[int, str]] = []
+    for key, text in params.items():
+        match = pattern.fullmatch(key)
+        if match and text:
+            found.append((int(match.group(1)), text))
+    return list(dict.fromkeys(text for _, text in sorted(found)))
 
 
 MAX_PAGE_NUMBER = 2**31 - 1
@@ -70,6 +82,33 @@ class RpcReader:
         if chosen not in allowed:
             raise fault if fault is not None else self.invalid(name)
         return chosen
+
+    def boolean(self, params: Mapping[str, str], name: str, default: bool = False) -> bool:
+        """Both SDKs send Python's str(): True/False; other clients send true/false."""
+        raw = value(params, name)
+        if raw is None:
+            return default
+        lowered = raw.lower()
+        if lowered not in ("true", "false"):
+            raise self.invalid(name)
+        return lowered == "true"
+
+    def json_list(self, params: Mapping[str, str], name: str, limit: int = 100) -> list[str] | None:
+        """A JSON array of strings, e.g. InstanceIds=["i-1","i-2"]; None when not given."""
+        raw = value(params, name)
+        if raw is None:
+            return None
+        try:
+            found = json.loads(raw)
+        except ValueError:
+            raise self.invalid(name) from None
+        if (
+            not isinstance(found, list)
+            or len(found) > limit
+            or not all(isinstance(item, str) for item in found)
+        ):
+            raise self.invalid(name)
+        return list(dict.fromkeys(found))
 
     def optional_choice(
         self, params: Mapping[str, str], name: str, allowed: Sequence[str]
