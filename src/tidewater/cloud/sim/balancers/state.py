@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Row, Table, delete, insert, or_, select, upda
 from tidewater.cloud.sim.balancers.faults import no_active, tg_not_found
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.kit.rows import owned
+from tidewater.cloud.sim.kit.service import SimService
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     machines,
@@ -78,14 +79,11 @@ def classic_arn(scope: Scope, name: str) -> str:
     return elb_arn(scope, f"loadbalancer/{name}")
 
 
-class BalancerState:
+class BalancerState(SimService):
     """What every load balancer action family stands on: registrations, health, lookups."""
 
     def __init__(self, compute: SimCompute, health_check: float = 10.0) -> None:
-        self.compute = compute
-        self.db = compute.db
-        self.clock = compute.clock
-        self.timing = compute.timing
+        super().__init__(compute)
         self.health_check = health_check  # seconds, scaled, until a new target passes its checks
 
     def _now(self) -> datetime:

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, select, update
 
-from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
     ids_not_found,
@@ -19,6 +18,7 @@ from tidewater.cloud.sim.ec2.faults import (
 )
 from tidewater.cloud.sim.ec2.params import TEMPLATE_ID, is_number
 from tidewater.cloud.sim.kit.rows import of_cloud
+from tidewater.cloud.sim.kit.service import SimService
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import launch_template_versions, launch_templates, machines
 
@@ -33,14 +33,8 @@ STATE_CODES = {
 GONE = ("shutting-down", "terminated")
 
 
-class Ec2State:
+class Ec2State(SimService):
     """What every EC2 handler family stands on: the sim's machines, clock and timing."""
-
-    def __init__(self, compute: SimCompute) -> None:
-        self.compute = compute
-        self.db = compute.db
-        self.clock = compute.clock
-        self.timing = compute.timing
 
     @staticmethod
     def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:

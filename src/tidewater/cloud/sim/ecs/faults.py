@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from tidewater.cloud.sim.kit.faults import AliyunFault
+from tidewater.cloud.sim.kit.faults import AliyunFault, aliyun_missing
 
 EcsFault = AliyunFault  # ECS raises the Alibaba cloud's one fault type
+missing = aliyun_missing
 
 
 def invalid(name: str) -> EcsFault:
     return EcsFault("InvalidParameter", f'The specified parameter "{name}" is not valid.')
-
-
-def missing(name: str, *, quoted: bool = True) -> EcsFault:
-    """The gateway quotes the name; RunInstances' own ImageId/InstanceType texts do not."""
-    shown = f'"{name}"' if quoted else name
-    return EcsFault(
-        "MissingParameter",
-        f"The input parameter {shown} that is mandatory for processing this request is not "
-        "supplied.",
-    )
 
 
 def not_found() -> EcsFault:

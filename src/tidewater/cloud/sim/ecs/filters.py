@@ -17,7 +17,7 @@ from tidewater.cloud.sim.ecs.params import (
     Params,
 )
 from tidewater.cloud.sim.kit import rpc
-from tidewater.cloud.sim.kit.filters import ALIYUN, match
+from tidewater.cloud.sim.kit.filters import ALIYUN, exact, match
 from tidewater.cloud.sim.kit.tags import aliyun_pairs
 from tidewater.store.tables import machine_tags, machines
 
@@ -33,17 +33,17 @@ def instance_filters(
     addresses = READ.json_list(params, "PrivateIpAddresses")
     if addresses is not None:
         conditions.append(machines.c.private_ip.in_(addresses) if addresses else false())
-    for name, column in (
-        ("ZoneId", machines.c.zone),
-        ("VSwitchId", machines.c.subnet_id),
-        ("VpcId", machines.c.vpc_id),
-        ("InstanceType", machines.c.instance_type),
-        ("ImageId", machines.c.image_id),
-        ("KeyPairName", machines.c.key_name),
-    ):
-        value = rpc.value(params, name)
-        if value is not None:
-            conditions.append(column == value)
+    conditions += exact(
+        params,
+        (
+            ("ZoneId", machines.c.zone),
+            ("VSwitchId", machines.c.subnet_id),
+            ("VpcId", machines.c.vpc_id),
+            ("InstanceType", machines.c.instance_type),
+            ("ImageId", machines.c.image_id),
+            ("KeyPairName", machines.c.key_name),
+        ),
+    )
     status = rpc.value(params, "Status")
     if status is not None:
         if status not in STATUSES:

@@ -31,7 +31,7 @@ from tidewater.cloud.sim.ecs.params import (
 )
 from tidewater.cloud.sim.ecs.render import instance_out, responses
 from tidewater.cloud.sim.ecs.state import EcsState
-from tidewater.cloud.sim.kit import dryrun, rpc
+from tidewater.cloud.sim.kit import dryrun, paging, rpc
 from tidewater.cloud.sim.kit.tags import machine_tags_of
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import machines
@@ -212,18 +212,8 @@ class Instances(EcsState):
         size: int,
     ) -> tuple[int, list[Row[Any]]]:
         where = [*self._in_scope(scope), *conditions]
-        total = conn.execute(select(func.count()).select_from(machines).where(*where)).scalar_one()
-        offset = (number - 1) * size
-        if offset >= total:
-            return total, []
-        rows = conn.execute(
-            select(machines)
-            .where(*where)
-            .order_by(machines.c.launched_at, machines.c.id)
-            .limit(size)
-            .offset(offset)
-        ).all()
-        return total, list(rows)
+        order = (machines.c.launched_at, machines.c.id)
+        return paging.numbered_rows(conn, machines, where, order, number, size)
 
     # -- Start / Stop / Delete --------------------------------------------------------------------
 

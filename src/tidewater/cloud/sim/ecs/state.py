@@ -15,10 +15,10 @@ from sqlalchemy import ColumnElement, Connection, Row, and_, func, not_, select,
 
 from tidewater.cloud.ports import Subnet
 from tidewater.cloud.sim import network
-from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.ecs.faults import EcsFault, incorrect_status
 from tidewater.cloud.sim.kit import times
 from tidewater.cloud.sim.kit.rows import of_cloud
+from tidewater.cloud.sim.kit.service import SimService
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import machines
 
@@ -26,14 +26,8 @@ VISIBLE = ("pending", "running", "stopping", "stopped")  # shutting-down and ter
 SETTLED_STATUS = {"running": "Running", "stopping": "Stopping", "stopped": "Stopped"}
 
 
-class EcsState:
+class EcsState(SimService):
     """What every ECS handler family stands on: machines as ECS sees them, and their moves."""
-
-    def __init__(self, compute: SimCompute) -> None:
-        self.compute = compute
-        self.db = compute.db
-        self.clock = compute.clock
-        self.timing = compute.timing
 
     # -- states ---------------------------------------------------------------------------------
 

@@ -22,3 +22,14 @@ class AwsFault(SimFault):
 
 class AliyunFault(SimFault):
     """Refusals of the simulated Alibaba Cloud products (ECS, SLB, RDS)."""
+
+
+def aliyun_missing(name: str, *, quoted: bool = True) -> AliyunFault:
+    """The gateway's MissingParameter, the same in every product; it quotes the name, but ECS's
+    RunInstances words its own ImageId/InstanceType refusals without quotes."""
+    shown = f'"{name}"' if quoted else name
+    return AliyunFault(
+        "MissingParameter",
+        f"The input parameter {shown} that is mandatory for processing this request is not "
+        "supplied.",
+    )

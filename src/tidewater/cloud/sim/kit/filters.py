@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_
 
+from tidewater.cloud.sim.kit import rpc
 from tidewater.cloud.sim.kit.faults import AwsFault
 
 Token = tuple[str, str]  # ("*" | "?" | "c", literal character)
@@ -168,3 +169,15 @@ def _member(key: str) -> Reader:
 def members(**paths: str) -> dict[str, Reader]:
     """Filter names that read one top-level member of an output item (`_` becomes `-`)."""
     return {name.replace("_", "-"): _member(key) for name, key in paths.items()}
+
+
+def exact(
+    params: Mapping[str, str], columns: Iterable[tuple[str, Any]]
+) -> list[ColumnElement[bool]]:
+    """Alibaba describes filter by named parameters: each one given must equal its column."""
+    conditions: list[ColumnElement[bool]] = []
+    for name, column in columns:
+        value = rpc.value(params, name)
+        if value is not None:
+            conditions.append(column == value)
+    return conditions

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, and_, or_
+from sqlalchemy import ColumnElement, Connection, Row, Select, Table, and_, func, or_, select
 
 from tidewater.store.tables import UTCDateTime
 
@@ -114,3 +114,22 @@ def numbered(items: list[Any], number: int, size: int) -> list[Any]:
     """Page `number` (from 1) of `size` items, as Alibaba's PageNumber/PageSize count."""
     start = (number - 1) * size
     return items[start : start + size]
+
+
+def numbered_rows(
+    conn: Connection,
+    table: Table,
+    where: Sequence[ColumnElement[bool]],
+    order: Sequence[Any],
+    number: int,
+    size: int,
+) -> tuple[int, list[Row[Any]]]:
+    """The total and page `number` of `size` rows: Alibaba's describes count every match."""
+    total = conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+    offset = (number - 1) * size
+    if offset >= total:
+        return total, []
+    rows = conn.execute(
+        select(table).where(*where).order_by(*order).limit(size).offset(offset)
+    ).all()
+    return total, list(rows)

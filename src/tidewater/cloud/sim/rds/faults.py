@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from tidewater.cloud.sim.kit.faults import AliyunFault
+from tidewater.cloud.sim.kit.faults import AliyunFault, aliyun_missing
 
 RdsFault = AliyunFault  # RDS raises the Alibaba cloud's one fault type
+missing = aliyun_missing
 
 
 def invalid(name: str) -> RdsFault:
     return RdsFault("InvalidParameter", f'The specified value of parameter "{name}" is not valid.')
-
-
-def missing(name: str) -> RdsFault:
-    return RdsFault(
-        "MissingParameter",
-        f'The input parameter "{name}" that is mandatory for processing this request is not '
-        "supplied.",
-    )
 
 
 def not_found() -> RdsFault:

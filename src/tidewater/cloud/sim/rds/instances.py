@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.sim import network
-from tidewater.cloud.sim.kit import rpc
+from tidewater.cloud.sim.kit import paging, rpc
+from tidewater.cloud.sim.kit.filters import exact
 from tidewater.cloud.sim.rds.faults import (
     RdsFault,
     incorrect_state,
@@ -182,14 +182,14 @@ class Instances(RdsState):
             if net_type not in NET_TYPES:
                 raise invalid("DBInstanceNetType")
             conditions.append(sim_rds_instances.c.net_type == net_type)
-        for name, column in (
-            ("VpcId", sim_rds_instances.c.vpc_id),
-            ("VSwitchId", sim_rds_instances.c.vswitch_id),
-            ("ZoneId", sim_rds_instances.c.zone),
-        ):
-            value = rpc.value(params, name)
-            if value is not None:
-                conditions.append(column == value)
+        conditions += exact(
+            params,
+            (
+                ("VpcId", sim_rds_instances.c.vpc_id),
+                ("VSwitchId", sim_rds_instances.c.vswitch_id),
+                ("ZoneId", sim_rds_instances.c.zone),
+            ),
+        )
         with self.db.read() as conn:
             if ids:
                 known = set(
@@ -201,19 +201,14 @@ class Instances(RdsState):
                 )
                 if known != set(ids):
                     raise not_found()
-            total = conn.execute(
-                select(func.count()).select_from(sim_rds_instances).where(*conditions)
-            ).scalar_one()
-            offset = (number - 1) * size
-            rows: Sequence[Row[Any]] = []
-            if offset < total:
-                rows = conn.execute(
-                    select(sim_rds_instances)
-                    .where(*conditions)
-                    .order_by(sim_rds_instances.c.created_at, sim_rds_instances.c.id)
-                    .limit(size)
-                    .offset(offset)
-                ).all()
+            total, rows = paging.numbered_rows(
+                conn,
+                sim_rds_instances,
+                conditions,
+                (sim_rds_instances.c.created_at, sim_rds_instances.c.id),
+                number,
+                size,
+            )
         return {
             "Items": {
                 "DBInstance": [instance_out(scope, row, self.status_of(row, now)) for row in rows]

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Row, and_, case, delete, inser
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.kit.ids import aliyun_id
 from tidewater.cloud.sim.kit.rows import owned
+from tidewater.cloud.sim.kit.service import SimService
 from tidewater.cloud.sim.rds.faults import not_found
 from tidewater.cloud.sim.rds.params import READ, Params
 from tidewater.domain.scope import Cloud, Scope
@@ -39,14 +40,11 @@ def split(ips: str) -> list[str]:
     return [ip for ip in ips.split(",") if ip]
 
 
-class RdsState:
+class RdsState(SimService):
     """What every RDS action family stands on: its rows, their statuses and whitelists."""
 
     def __init__(self, compute: SimCompute, new_id: Callable[[], str] = new_db_id) -> None:
-        self.compute = compute
-        self.db = compute.db
-        self.clock = compute.clock
-        self.timing = compute.timing
+        super().__init__(compute)
         self.new_id = new_id
 
     @staticmethod

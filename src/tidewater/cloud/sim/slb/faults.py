@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tidewater.cloud.sim.kit.faults import AliyunFault
+from tidewater.cloud.sim.kit.faults import AliyunFault, aliyun_missing
 
 SlbFault = AliyunFault  # SLB raises the Alibaba cloud's one fault type
+missing = aliyun_missing
 
 BACKEND_LIMIT = 20  # servers one Add/Remove/SetBackendServers may name
 
@@ -12,14 +13,6 @@ BACKEND_LIMIT = 20  # servers one Add/Remove/SetBackendServers may name
 def invalid() -> SlbFault:
     """SLB's own error example; about 45 texts share the code, none names the parameter."""
     return SlbFault("InvalidParameter", "The specified parameter is not valid.")
-
-
-def missing(name: str) -> SlbFault:
-    return SlbFault(
-        "MissingParameter",
-        f'The input parameter "{name}" that is mandatory for processing this request is not '
-        "supplied.",
-    )
 
 
 def not_found() -> SlbFault:

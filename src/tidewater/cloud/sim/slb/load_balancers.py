@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, exists, func, insert, select, update
+from sqlalchemy import delete, exists, insert, update
 
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.compute import private_ip
-from tidewater.cloud.sim.kit import rpc, times
+from tidewater.cloud.sim.kit import paging, rpc, times
+from tidewater.cloud.sim.kit.filters import exact
 from tidewater.cloud.sim.kit.ids import resource_group
 from tidewater.cloud.sim.slb.faults import (
     invalid,
@@ -131,16 +131,16 @@ class LoadBalancers(SlbState):
         network_type = READ.optional_choice(params, "NetworkType", NETWORK_TYPES)
         if network_type is not None:
             conditions.append(sim_slbs.c.network_type == network_type)
-        for name, column in (
-            ("VpcId", sim_slbs.c.vpc_id),
-            ("VSwitchId", sim_slbs.c.vswitch_id),
-            ("Address", sim_slbs.c.address),
-            ("MasterZoneId", sim_slbs.c.master_zone),
-            ("SlaveZoneId", sim_slbs.c.slave_zone),
-        ):
-            value = rpc.value(params, name)
-            if value is not None:
-                conditions.append(column == value)
+        conditions += exact(
+            params,
+            (
+                ("VpcId", sim_slbs.c.vpc_id),
+                ("VSwitchId", sim_slbs.c.vswitch_id),
+                ("Address", sim_slbs.c.address),
+                ("MasterZoneId", sim_slbs.c.master_zone),
+                ("SlaveZoneId", sim_slbs.c.slave_zone),
+            ),
+        )
         server = rpc.value(params, "ServerId")
         if server is not None:
             conditions.append(
@@ -150,19 +150,8 @@ class LoadBalancers(SlbState):
                 )
             )
         with self.db.read() as conn:
-            total = conn.execute(
-                select(func.count()).select_from(sim_slbs).where(*conditions)
-            ).scalar_one()
-            offset = (number - 1) * size
-            rows: Sequence[Row[Any]] = []
-            if offset < total:
-                rows = conn.execute(
-                    select(sim_slbs)
-                    .where(*conditions)
-                    .order_by(sim_slbs.c.created_at, sim_slbs.c.id)
-                    .limit(size)
-                    .offset(offset)
-                ).all()
+            order = (sim_slbs.c.created_at, sim_slbs.c.id)
+            total, rows = paging.numbered_rows(conn, sim_slbs, conditions, order, number, size)
         return {
             "LoadBalancers": {"LoadBalancer": [summary(row) for row in rows]},
             "TotalCount": total,

@@ -11,6 +11,7 @@ from tidewater.cloud.sim import network
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.kit.ids import aliyun_id
 from tidewater.cloud.sim.kit.rows import owned
+from tidewater.cloud.sim.kit.service import SimService
 from tidewater.cloud.sim.slb.faults import not_found
 from tidewater.cloud.sim.slb.params import DEFAULT_PORT, READ, Params
 from tidewater.domain.scope import Cloud, Scope
@@ -35,13 +36,11 @@ def health(balancer: Row[Any], backend: Row[Any], machine: Row[Any] | None) -> s
     return "abnormal"
 
 
-class SlbState:
+class SlbState(SimService):
     """What every SLB action family stands on: its rows and the machines behind them."""
 
     def __init__(self, compute: SimCompute, new_id: Callable[[], str] = new_lb_id) -> None:
-        self.compute = compute
-        self.db = compute.db
-        self.clock = compute.clock
+        super().__init__(compute)
         self.new_id = new_id
 
     @staticmethod
