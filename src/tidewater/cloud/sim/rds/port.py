@@ -19,13 +19,11 @@ class EnginePort(RdsState):
     """Idempotent calls the engine makes; every one refuses nothing."""
 
     def rds_exists(self, scope: Scope, db_id: str) -> bool:
-        with self.db.read() as conn:
-            return self._row(conn, scope, db_id) is not None
+        return self._find(scope, db_id) is not None
 
     def rds_usable(self, scope: Scope, db_id: str) -> bool:
         """Instances may join or leave the whitelist of a Running DB instance only."""
-        with self.db.read() as conn:
-            row = self._row(conn, scope, db_id)
+        row = self._find(scope, db_id)
         return row is not None and self.status_of(row, self.clock.now()) == "Running"
 
     def rds_allow(self, scope: Scope, db_id: str, instance_ids: Sequence[str]) -> None:

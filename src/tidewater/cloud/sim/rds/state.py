@@ -7,18 +7,16 @@ read derives the status from them, so no timer has to run for an instance to bec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, case, delete, insert, select, update
 
-from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.kit.ids import aliyun_id
-from tidewater.cloud.sim.kit.rows import owned
-from tidewater.cloud.sim.kit.service import SimService
+from tidewater.cloud.sim.kit.service import OwnedRows
 from tidewater.cloud.sim.rds.faults import not_found
-from tidewater.cloud.sim.rds.params import READ, Params
+from tidewater.cloud.sim.rds.params import READ
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.tables import machines, sim_rds_instances, sim_rds_ips
 
@@ -40,12 +38,14 @@ def split(ips: str) -> list[str]:
     return [ip for ip in ips.split(",") if ip]
 
 
-class RdsState(SimService):
+class RdsState(OwnedRows):
     """What every RDS action family stands on: its rows, their statuses and whitelists."""
 
-    def __init__(self, compute: SimCompute, new_id: Callable[[], str] = new_db_id) -> None:
-        super().__init__(compute)
-        self.new_id = new_id
+    table = sim_rds_instances
+    id_parameter = "DBInstanceId"
+    reader = READ
+    unknown = staticmethod(not_found)
+    default_id = staticmethod(new_db_id)
 
     @staticmethod
     def status_of(row: Row[Any], now: datetime) -> str:
@@ -66,22 +66,6 @@ class RdsState(SimService):
             ),
             else_=sim_rds_instances.c.status,
         )
-
-    @staticmethod
-    def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
-        return owned(sim_rds_instances, scope)
-
-    def _row(self, conn: Connection, scope: Scope, db_id: str) -> Row[Any] | None:
-        return conn.execute(
-            select(sim_rds_instances).where(*self._in_scope(scope), sim_rds_instances.c.id == db_id)
-        ).first()
-
-    def _existing(self, conn: Connection, scope: Scope, params: Params) -> Row[Any]:
-        db_id = READ.required(params, "DBInstanceId")
-        row = self._row(conn, scope, db_id)
-        if row is None:
-            raise not_found()
-        return row
 
     @staticmethod
     def _groups(conn: Connection, db_id: str) -> dict[str, Row[Any]]:

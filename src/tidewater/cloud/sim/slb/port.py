@@ -18,13 +18,11 @@ class EnginePort(SlbState):
     """Idempotent calls the engine makes; every one refuses nothing."""
 
     def slb_exists(self, scope: Scope, lb_id: str) -> bool:
-        with self.db.read() as conn:
-            return self._row(conn, scope, lb_id) is not None
+        return self._find(scope, lb_id) is not None
 
     def slb_usable(self, scope: Scope, lb_id: str) -> bool:
         """Instances may join or leave only an active load balancer."""
-        with self.db.read() as conn:
-            row = self._row(conn, scope, lb_id)
+        row = self._find(scope, lb_id)
         return row is not None and row.status == "active"
 
     def slb_add(self, scope: Scope, lb_id: str, instance_ids: Sequence[str], weight: int) -> None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from tidewater.cloud.sim import network
-from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.kit.ids import aliyun_id
-from tidewater.cloud.sim.kit.rows import owned
-from tidewater.cloud.sim.kit.service import SimService
+from tidewater.cloud.sim.kit.service import OwnedRows
 from tidewater.cloud.sim.slb.faults import not_found
-from tidewater.cloud.sim.slb.params import DEFAULT_PORT, READ, Params
+from tidewater.cloud.sim.slb.params import DEFAULT_PORT, READ
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.tables import machines, sim_slb_backends, sim_slbs
 
@@ -36,28 +34,14 @@ def health(balancer: Row[Any], backend: Row[Any], machine: Row[Any] | None) -> s
     return "abnormal"
 
 
-class SlbState(SimService):
+class SlbState(OwnedRows):
     """What every SLB action family stands on: its rows and the machines behind them."""
 
-    def __init__(self, compute: SimCompute, new_id: Callable[[], str] = new_lb_id) -> None:
-        super().__init__(compute)
-        self.new_id = new_id
-
-    @staticmethod
-    def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
-        return owned(sim_slbs, scope)
-
-    def _row(self, conn: Connection, scope: Scope, lb_id: str) -> Row[Any] | None:
-        return conn.execute(
-            select(sim_slbs).where(*self._in_scope(scope), sim_slbs.c.id == lb_id)
-        ).first()
-
-    def _existing(self, conn: Connection, scope: Scope, params: Params) -> Row[Any]:
-        lb_id = READ.required(params, "LoadBalancerId")
-        row = self._row(conn, scope, lb_id)
-        if row is None:
-            raise not_found()
-        return row
+    table = sim_slbs
+    id_parameter = "LoadBalancerId"
+    reader = READ
+    unknown = staticmethod(not_found)
+    default_id = staticmethod(new_lb_id)
 
     @staticmethod
     def _backend_rows(conn: Connection, lb_id: str) -> list[Row[Any]]:
