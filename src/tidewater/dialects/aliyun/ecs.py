@@ -7,6 +7,7 @@ from typing import Any
 
 from tidewater.cloud.sim.ecs import EcsFault, SimEcs
 from tidewater.dialects.aliyun.errors import AliyunError
+from tidewater.dialects.sim_products import front_door
 from tidewater.domain.scope import Scope
 
 Handler = Callable[[Scope, Mapping[str, str]], dict[str, Any]]
@@ -51,21 +52,6 @@ class EcsService:
             "DescribeZones": sim.describe_zones,
             "DescribeRegions": sim.describe_regions,
         }
-        self.handlers: dict[str, Handler] = {
-            action: self._handler(operation, wakes=action in CHANGES_INSTANCES)
-            for action, operation in operations.items()
-        }
-
-    def _handler(self, operation: Handler, *, wakes: bool) -> Handler:
-        """Wraps one action so its fault surfaces as the Alibaba error the codec renders."""
-
-        def handle(scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-            try:
-                result = operation(scope, params)
-            except EcsFault as fault:
-                raise AliyunError(fault.code, fault.message, fault.status) from None
-            if wakes:
-                self.wake()
-            return result
-
-        return handle
+        self.handlers: dict[str, Handler] = front_door(
+            operations, EcsFault, AliyunError, wake, CHANGES_INSTANCES
+        )

@@ -7,6 +7,7 @@ from typing import Any
 
 from tidewater.cloud.sim.rds import RdsFault, SimRds
 from tidewater.dialects.aliyun.errors import AliyunError
+from tidewater.dialects.sim_products import front_door
 from tidewater.domain.scope import Scope
 
 Handler = Callable[[Scope, Mapping[str, str]], dict[str, Any]]
@@ -34,21 +35,6 @@ class RdsService:
             "RestartDBInstance": sim.restart_db_instance,
             "DeleteDBInstance": sim.delete_db_instance,
         }
-        self.handlers: dict[str, Handler] = {
-            action: self._handler(operation, wakes=action in CHANGES_DATABASES)
-            for action, operation in operations.items()
-        }
-
-    def _handler(self, operation: Handler, *, wakes: bool) -> Handler:
-        """Wraps one action so its fault surfaces as the Alibaba error the codec renders."""
-
-        def handle(scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-            try:
-                result = operation(scope, params)
-            except RdsFault as fault:
-                raise AliyunError(fault.code, fault.message, fault.status) from None
-            if wakes:
-                self.wake()
-            return result
-
-        return handle
+        self.handlers: dict[str, Handler] = front_door(
+            operations, RdsFault, AliyunError, wake, CHANGES_DATABASES
+        )

@@ -7,6 +7,7 @@ from typing import Any
 
 from tidewater.cloud.sim.slb import SimSlb, SlbFault
 from tidewater.dialects.aliyun.errors import AliyunError
+from tidewater.dialects.sim_products import front_door
 from tidewater.domain.scope import Scope
 
 Handler = Callable[[Scope, Mapping[str, str]], dict[str, Any]]
@@ -43,21 +44,6 @@ class SlbService:
             "SetLoadBalancerStatus": sim.set_load_balancer_status,
             "DeleteLoadBalancer": sim.delete_load_balancer,
         }
-        self.handlers: dict[str, Handler] = {
-            action: self._handler(operation, wakes=action in CHANGES_BALANCERS)
-            for action, operation in operations.items()
-        }
-
-    def _handler(self, operation: Handler, *, wakes: bool) -> Handler:
-        """Wraps one action so its fault surfaces as the Alibaba error the codec renders."""
-
-        def handle(scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-            try:
-                result = operation(scope, params)
-            except SlbFault as fault:
-                raise AliyunError(fault.code, fault.message, fault.status) from None
-            if wakes:
-                self.wake()
-            return result
-
-        return handle
+        self.handlers: dict[str, Handler] = front_door(
+            operations, SlbFault, AliyunError, wake, CHANGES_BALANCERS
+        )

@@ -8,6 +8,7 @@ from typing import Any
 from tidewater.cloud.sim.ec2 import Ec2Fault, SimEc2
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.service import Handler
+from tidewater.dialects.sim_products import front_door
 from tidewater.domain.scope import Scope
 
 Operation = Callable[[Scope, Mapping[str, Any]], Mapping[str, Any] | None]
@@ -50,21 +51,6 @@ class Ec2Service:
             "DescribeKeyPairs": sim.describe_key_pairs,
             "DescribeInstanceTypes": sim.describe_instance_types,
         }
-        self.handlers: dict[str, Handler] = {
-            action: self._handler(operation, wakes=action in CHANGES_INSTANCES)
-            for action, operation in operations.items()
-        }
-
-    def _handler(self, operation: Operation, *, wakes: bool) -> Handler:
-        """Wraps one operation so its fault surfaces as the AWS error the codec renders."""
-
-        def handle(scope: Scope, params: dict[str, Any]) -> Mapping[str, Any] | None:
-            try:
-                result = operation(scope, params)
-            except Ec2Fault as fault:
-                raise AwsError(fault.code, fault.message, fault.status) from None
-            if wakes:
-                self.wake()
-            return result
-
-        return handle
+        self.handlers: dict[str, Handler] = front_door(
+            operations, Ec2Fault, AwsError, wake, CHANGES_INSTANCES
+        )

@@ -12,22 +12,10 @@ from typing import Any
 from tidewater.cloud.sim.balancers import BalancerFault, SimBalancers
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.service import Handler
+from tidewater.dialects.sim_products import front_door
 from tidewater.domain.scope import Scope
 
 Operation = Callable[[Scope, Mapping[str, Any]], Mapping[str, Any] | None]
-
-
-def wrap(operation: Operation) -> Handler:
-    """Turns the sim's fault into the AWS error the codec renders."""
-
-    def handle(scope: Scope, params: dict[str, Any]) -> Mapping[str, Any] | None:
-        try:
-            result = operation(scope, params)
-        except BalancerFault as fault:
-            raise AwsError(fault.code, fault.message, fault.status) from None
-        return result
-
-    return handle
 
 
 class ElbService:
@@ -51,6 +39,4 @@ class ElbService:
             "ModifyLoadBalancerAttributes": sim.clb_modify_load_balancer_attributes,
             "DescribeLoadBalancerAttributes": sim.clb_describe_load_balancer_attributes,
         }
-        self.handlers: dict[str, Handler] = {
-            action: wrap(operation) for action, operation in operations.items()
-        }
+        self.handlers: dict[str, Handler] = front_door(operations, BalancerFault, AwsError)

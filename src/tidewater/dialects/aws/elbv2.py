@@ -5,9 +5,11 @@ Shares the signing name "elasticloadbalancing" with Classic ELB; `api_version` t
 
 from __future__ import annotations
 
-from tidewater.cloud.sim.balancers import SimBalancers
-from tidewater.dialects.aws.elb import Operation, wrap
+from tidewater.cloud.sim.balancers import BalancerFault, SimBalancers
+from tidewater.dialects.aws.elb import Operation
+from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.service import Handler
+from tidewater.dialects.sim_products import front_door
 
 
 class Elbv2Service:
@@ -35,6 +37,4 @@ class Elbv2Service:
             "DescribeListeners": sim.elbv2_describe_listeners,
             "DeleteListener": sim.elbv2_delete_listener,
         }
-        self.handlers: dict[str, Handler] = {
-            action: wrap(operation) for action, operation in operations.items()
-        }
+        self.handlers: dict[str, Handler] = front_door(operations, BalancerFault, AwsError)
