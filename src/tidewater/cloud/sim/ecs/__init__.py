@@ -11,7 +11,7 @@ shutting-down then terminated, which ECS never shows: it simply disappears.
 
 from tidewater.cloud.sim.ecs.api import SimEcs
 from tidewater.cloud.sim.ecs.faults import EcsFault
-from tidewater.cloud.sim.ecs.params import default_security_group
+from tidewater.cloud.sim.ecs.launching import default_security_group
 from tidewater.cloud.sim.ecs.render import REGIONS
 
 __all__ = ["REGIONS", "EcsFault", "SimEcs", "default_security_group"]

@@ -13,19 +13,21 @@ from tidewater.cloud.ports import Subnet
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ecs.faults import EcsFault, missing, not_found, too_many_ids
 from tidewater.cloud.sim.ecs.filters import instance_filters
-from tidewater.cloud.sim.ecs.params import (
-    BATCH_LIMIT,
+from tidewater.cloud.sim.ecs.launching import (
     CREATE_TEXTS,
-    READ,
     RUN_TEXTS,
     Launch,
-    Params,
-    action,
     amounts,
     checked_launch,
+    public_ip,
+)
+from tidewater.cloud.sim.ecs.params import (
+    BATCH_LIMIT,
+    READ,
+    Params,
+    action,
     instance_ids,
     one_id,
-    public_ip,
     stopped_mode,
     success_first,
 )
