@@ -100,7 +100,7 @@ def decode_marker(kind: str, marker: Any) -> str | None:
     """The name a Marker of this listing continues after; None without one."""
     if marker is None:
         return None
-    [name] = paging.decode(kind, str(marker), [str], _bad_marker)
+    [name] = paging.decode(kind, str(marker), [str], _bad_marker, padded=True)
     return str(name)
 
 

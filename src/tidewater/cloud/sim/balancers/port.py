@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 
@@ -15,8 +14,6 @@ from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     sim_targets,
 )
-
-Output = dict[str, Any]
 
 
 class EnginePort(BalancerState):

@@ -80,7 +80,7 @@ def offset_token(params: Params) -> int:
     token = rpc.value(params, "NextToken")
     if token is None:
         return 0
-    [offset] = paging.decode("types", token, [int], lambda: invalid("NextToken"))
+    [offset] = paging.decode("types", token, [int], lambda: invalid("NextToken"), ascii_only=False)
     if not 0 <= offset <= len(TYPES):
         raise invalid("NextToken")
     return int(offset)

@@ -50,12 +50,23 @@ def _decode_value(raw: Any, expected: type) -> Any:
 
 
 def decode(
-    kind: str, token: str, types: Sequence[type], fault: Callable[[], Exception]
+    kind: str,
+    token: str,
+    types: Sequence[type],
+    fault: Callable[[], Exception],
+    *,
+    padded: bool = False,
+    ascii_only: bool = True,
 ) -> list[Any]:
-    """The values a token of this listing carries; `fault` when it is not such a token."""
+    """The values a token of this listing carries; `fault` when it is not such a token.
+
+    `padded`: the service hands out tokens with their `=` padding and takes back only those;
+    `ascii_only=False`: characters outside base64 are skipped rather than refused (ECS).
+    """
     try:
-        padded = token + "=" * (-len(token) % 4)
-        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        text = token if padded else token + "=" * (-len(token) % 4)
+        raw = text.encode("ascii") if ascii_only else text.encode()
+        decoded = json.loads(base64.urlsafe_b64decode(raw))
         if not isinstance(decoded, list) or decoded[:1] != [kind] or len(decoded) != len(types) + 1:
             raise ValueError("not ours")
         return [_decode_value(raw, t) for raw, t in zip(decoded[1:], types, strict=True)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from tidewater.cloud.sim.rds.state import (
     ESS_GROUP,
@@ -11,8 +10,6 @@ from tidewater.cloud.sim.rds.state import (
     split,
 )
 from tidewater.domain.scope import Scope
-
-Output = dict[str, Any]
 
 
 class EnginePort(RdsState):

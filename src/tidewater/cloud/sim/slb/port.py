@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import update
 
 from tidewater.cloud.sim.slb.state import SlbState
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import sim_slb_backends
-
-Output = dict[str, Any]
 
 
 class EnginePort(SlbState):
