@@ -627,6 +627,37 @@ def test_fuzzed_requests_never_fail_with_a_500(server: Server, version: str) -> 
     fire()
 
 
+@pytest.mark.parametrize(
+    ("action", "name"),
+    [
+        ("ModifyScalingGroup", "ScalingGroupId"),
+        ("DescribeScalingGroups", "ScalingGroupName"),
+        ("RemoveInstances", "ScalingGroupId"),
+    ],
+)
+def test_text_no_store_can_keep_is_an_invalid_parameter(
+    server: Server, region: str, action: str, name: str
+) -> None:
+    """PostgreSQL text cannot hold NUL: such a value is refused before any query sees it."""
+    import urllib.error
+    import urllib.request
+
+    from aliyunsdkcore.auth.composer.rpc_signature_composer import get_signed_url
+
+    params = {"Action": action, "Version": "2014-08-28", "RegionId": region, name: "asg-\x00x"}
+    if action == "RemoveInstances":
+        params["InstanceId.1"] = "i-x"
+    query, _ = get_signed_url(params, "test", "test", "JSON", "GET", {})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(f"{server.url}{query}", timeout=30)
+    body = json.loads(caught.value.read())
+    assert (caught.value.code, body["Code"], body["Message"]) == (
+        400,
+        "InvalidParameter",
+        f'The specified value of parameter "{name}" is not valid.',
+    )
+
+
 def ecs_call(client: Any, server: Server, region: str, action: str, **params: Any) -> Any:
     """ECS 2014-05-26 through the legacy core's CommonRequest, as scripts without the ECS SDK do."""
     from aliyunsdkcore.request import CommonRequest

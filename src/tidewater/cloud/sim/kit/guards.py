@@ -6,8 +6,8 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from tidewater.cloud.sim.kit import rpc
 from tidewater.domain.scope import Scope
+from tidewater.domain.text import unstorable
 
 _Service = TypeVar("_Service")
 _Params = TypeVar("_Params")
@@ -48,6 +48,6 @@ def refuse_nul(value: Any, fault: Callable[[], Exception]) -> None:
 
 def refuse_unstorable(params: Mapping[str, str], fault: Callable[[str], Exception]) -> None:
     """RPC parameters with NUL or lone surrogates are refused, naming the first such one."""
-    bad = rpc.unstorable(params)
+    bad = unstorable(params)
     if bad is not None:
         raise fault(bad)

@@ -6,10 +6,10 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
-from tidewater.cloud.sim.kit import rpc
 from tidewater.cloud.sim.kit.guards import guarded, refuse_unstorable
 from tidewater.cloud.sim.kit.rpc import RpcReader
 from tidewater.cloud.sim.rds.faults import RdsFault, invalid, missing
+from tidewater.domain.text import storable
 
 Params = Mapping[str, str]
 
@@ -39,7 +39,7 @@ READ = RpcReader(invalid=invalid, missing=missing)
 
 # Marks an RDS action and refuses text no store can keep (NUL, lone surrogates).
 action = guarded(
-    lambda params: refuse_unstorable(params, lambda bad: invalid(bad if rpc.encodable(bad) else ""))
+    lambda params: refuse_unstorable(params, lambda bad: invalid(bad if storable(bad) else ""))
 )
 
 

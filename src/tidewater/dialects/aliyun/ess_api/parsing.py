@@ -19,6 +19,7 @@ from tidewater.dialects.aliyun.ess_api.errors import (
 from tidewater.dialects.aliyun.ess_api.params import Kind, Param
 from tidewater.dialects.aliyun.ess_api.specs import SPECS
 from tidewater.dialects.aliyun.ess_api.versions import V2014, VERSIONS
+from tidewater.domain.text import storable, unstorable
 
 ACTIONS: Final = frozenset(SPECS)
 
@@ -251,6 +252,9 @@ def parse(action: str, version: str, params: Mapping[str, str]) -> dict[str, Any
     root = _TABLES.get((action, version))
     if root is None:
         raise unknown_action() if action not in SPECS else no_such_version()
+    bad = unstorable(params)
+    if bad is not None:
+        raise invalid_parameter(bad if storable(bad) else "")
     raw: dict[Any, Any] = {}
     table = root.table
     for key, value in params.items():
