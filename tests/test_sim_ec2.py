@@ -58,6 +58,18 @@ ACTIONS = (
     "DescribeSecurityGroups",
     "DescribeKeyPairs",
     "DescribeInstanceTypes",
+    "CreateVpc",
+    "DeleteVpc",
+    "ModifyVpcAttribute",
+    "CreateSubnet",
+    "DeleteSubnet",
+    "ModifySubnetAttribute",
+    "CreateInternetGateway",
+    "AttachInternetGateway",
+    "DetachInternetGateway",
+    "DeleteInternetGateway",
+    "DescribeInternetGateways",
+    "DescribeRouteTables",
 )
 
 

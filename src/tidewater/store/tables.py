@@ -441,3 +441,76 @@ sim_targets = Table(
     Index(None, "account", "region", "instance_id"),
     Index(None, "draining_until"),
 )
+
+
+# The simulated EC2's own networks: what users create beside the computed default VPC.
+sim_vpcs = Table(
+    "sim_vpcs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("cidr", String(18), nullable=False),
+    Column("tenancy", String(16), nullable=False),
+    Column("attributes", JSON, nullable=False, default=dict),  # EnableDnsSupport, …
+    Column("tags", JSON, nullable=False, default=list),
+    Column("created_at", Time, nullable=False),
+    Index(None, "account", "region"),
+)
+
+sim_subnets = Table(
+    "sim_subnets",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("vpc_id", String(32), nullable=False),
+    Column("zone", String(32), nullable=False),
+    Column("cidr", String(18), nullable=False),
+    Column("attributes", JSON, nullable=False, default=dict),  # MapPublicIpOnLaunch, …
+    Column("tags", JSON, nullable=False, default=list),
+    Column("created_at", Time, nullable=False),
+    Index(None, "account", "region", "vpc_id"),
+)
+
+sim_security_groups = Table(
+    "sim_security_groups",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("vpc_id", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", String(255), nullable=False),
+    Column("ingress", JSON, nullable=False, default=list),  # rules: {id, protocol, from, to, …}
+    Column("egress", JSON, nullable=False, default=list),
+    Column("tags", JSON, nullable=False, default=list),
+    Column("created_at", Time, nullable=False),
+    UniqueConstraint("account", "region", "vpc_id", "name"),
+)
+
+sim_internet_gateways = Table(
+    "sim_internet_gateways",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("vpc_id", String(32)),  # None while detached
+    Column("tags", JSON, nullable=False, default=list),
+    Column("created_at", Time, nullable=False),
+    Index(None, "account", "region"),
+)
+
+sim_key_pairs = Table(
+    "sim_key_pairs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("key_type", String(16), nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("tags", JSON, nullable=False, default=list),
+    Column("created_at", Time, nullable=False),
+    UniqueConstraint("account", "region", "name"),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ from tidewater.store.tables import (
     machine_tags,
     machines,
     members,
+    sim_subnets,
 )
 
 # What each state becomes when its timer runs out.
@@ -54,6 +56,14 @@ def new_instance_id(cloud: Cloud) -> str:
 def private_ip(subnet_index: int, instance_id: str) -> str:
     digest = int(network.hex_id(instance_id, length=8), 16)
     return f"172.31.{subnet_index * 16 + (digest >> 8) % 16}.{digest % 250 + 4}"
+
+
+def address_in(cidr: str, instance_id: str) -> str:
+    """An address of a user's subnet, past the four EC2 reserves at its start."""
+    block = ipaddress.IPv4Network(cidr)
+    usable = block.num_addresses - 5
+    digest = int(network.hex_id(instance_id, length=8), 16)
+    return str(block.network_address + 4 + digest % usable)
 
 
 def machine_of(row: Any) -> Machine:
@@ -118,7 +128,15 @@ class SimCompute:
         """Create one pending machine inside the caller's transaction."""
         now = self.clock.now()
         instance_id = self.new_id(scope.cloud)
-        index = network.zones(scope.region, scope.cloud).index(subnet.zone)
+        cidr = conn.execute(
+            select(sim_subnets.c.cidr).where(sim_subnets.c.id == subnet.id)
+        ).scalar()
+        if cidr is None:
+            address = private_ip(
+                network.zones(scope.region, scope.cloud).index(subnet.zone), instance_id
+            )
+        else:
+            address = address_in(cidr, instance_id)
         row = {
             "id": instance_id,
             "account": scope.account,
@@ -134,7 +152,7 @@ class SimCompute:
             "launched_at": now,
             "changed_at": now,
             "unobserved": False,
-            "private_ip": private_ip(index, instance_id),
+            "private_ip": address,
             "client_token": token,
             "launch_template_id": spec.template_id,
             "launch_template_version": spec.template_version,
@@ -254,8 +272,20 @@ class SimCompute:
                 )
             )
 
-    def subnets(self, scope: Scope) -> list[Subnet]:
-        return list(network.default_subnets(scope))
+    def subnets(self, scope: Scope, within: Connection | None = None) -> list[Subnet]:
+        """The default subnets, then the ones EC2 users created (Alibaba's sim has none)."""
+        if scope.cloud is not Cloud.AWS:
+            return list(network.default_subnets(scope))
+        if within is None:
+            with self.db.read() as conn:
+                return self.subnets(scope, conn)
+        rows = within.execute(
+            select(sim_subnets.c.id, sim_subnets.c.zone, sim_subnets.c.vpc_id)
+            .where(sim_subnets.c.account == scope.account, sim_subnets.c.region == scope.region)
+            .order_by(sim_subnets.c.created_at, sim_subnets.c.id)
+        )
+        stored = [Subnet(r.id, r.zone, r.vpc_id) for r in rows]
+        return [*network.default_subnets(scope), *stored]
 
     def zones(self, scope: Scope) -> list[str]:
         return list(network.zones(scope.region, scope.cloud))

@@ -50,6 +50,18 @@ class Ec2Service:
             "DescribeSecurityGroups": sim.describe_security_groups,
             "DescribeKeyPairs": sim.describe_key_pairs,
             "DescribeInstanceTypes": sim.describe_instance_types,
+            "CreateVpc": sim.create_vpc,
+            "DeleteVpc": sim.delete_vpc,
+            "ModifyVpcAttribute": sim.modify_vpc_attribute,
+            "CreateSubnet": sim.create_subnet,
+            "DeleteSubnet": sim.delete_subnet,
+            "ModifySubnetAttribute": sim.modify_subnet_attribute,
+            "CreateInternetGateway": sim.create_internet_gateway,
+            "AttachInternetGateway": sim.attach_internet_gateway,
+            "DetachInternetGateway": sim.detach_internet_gateway,
+            "DeleteInternetGateway": sim.delete_internet_gateway,
+            "DescribeInternetGateways": sim.describe_internet_gateways,
+            "DescribeRouteTables": sim.describe_route_tables,
         }
         self.handlers: dict[str, Handler] = front_door(
             operations, Ec2Fault, AwsError, wake, CHANGES_INSTANCES

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from tidewater.cloud.sim.ec2.catalogue import Catalogue
 from tidewater.cloud.sim.ec2.instances import Instances
+from tidewater.cloud.sim.ec2.networks import Networks
 from tidewater.cloud.sim.ec2.templates import Templates
 
 
-class SimEc2(Instances, Templates, Catalogue):
-    """EC2's instance, tag, template and geography calls over the tables SimCompute keeps."""
+class SimEc2(Instances, Templates, Networks, Catalogue):
+    """EC2's instance, tag, template, network and geography calls over the sim's tables."""

@@ -1,5 +1,5 @@
-"""EC2's geography and catalogue actions: zones, VPCs, subnets, security groups, key pairs,
-images and instance types, all fixed per account and region."""
+"""EC2's geography and catalogue actions: zones, security groups, key pairs, images and
+instance types, all fixed per account and region."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
     combination,
-    ids_not_found,
     invalid,
     invalid_filter,
 )
@@ -18,9 +17,7 @@ from tidewater.cloud.sim.ec2.filters import (
     GROUP_FILTERS,
     IMAGE_FILTERS,
     KEY_PAIR_FILTERS,
-    SUBNET_FILTERS,
     TYPE_FILTERS,
-    VPC_FILTERS,
     ZONE_FILTERS,
 )
 from tidewater.cloud.sim.ec2.params import (
@@ -36,8 +33,6 @@ from tidewater.cloud.sim.ec2.render import (
     image_out,
     instance_type_out,
     security_group_out,
-    subnet_out,
-    vpc_out,
     zone_out,
 )
 from tidewater.cloud.sim.ec2.state import Ec2State
@@ -68,33 +63,6 @@ class Catalogue(Ec2State):
         zones = in_memory(zones, parse_filters(params), ZONE_FILTERS, invalid_filter)
         dryrun.aws(params)
         return {"AvailabilityZones": zones}
-
-    @action
-    def describe_vpcs(self, scope: Scope, params: Params) -> Output:
-        vpcs = self._chosen(
-            [vpc_out(scope)],
-            params,
-            "VpcIds",
-            "VpcId",
-            lambda ids: ids_not_found("InvalidVpcID.NotFound", "vpc", ids),
-        )
-        vpcs = in_memory(vpcs, parse_filters(params), VPC_FILTERS, invalid_filter)
-        dryrun.aws(params)
-        return {"Vpcs": vpcs}
-
-    @action
-    def describe_subnets(self, scope: Scope, params: Params) -> Output:
-        subnets = [subnet_out(scope, i, s) for i, s in enumerate(network.default_subnets(scope))]
-        subnets = self._chosen(
-            subnets,
-            params,
-            "SubnetIds",
-            "SubnetId",
-            lambda ids: ids_not_found("InvalidSubnetID.NotFound", "subnet", ids),
-        )
-        subnets = in_memory(subnets, parse_filters(params), SUBNET_FILTERS, invalid_filter)
-        dryrun.aws(params)
-        return {"Subnets": subnets}
 
     @action
     def describe_security_groups(self, scope: Scope, params: Params) -> Output:

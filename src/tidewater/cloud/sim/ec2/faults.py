@@ -69,3 +69,20 @@ def name_in_use() -> Ec2Fault:
 
 def malformed_image_id(image_id: str) -> Ec2Fault:
     return Ec2Fault("InvalidAMIID.Malformed", f'Invalid id: "{image_id}" (expecting "ami-...")')
+
+
+def bad_cidr(text: str) -> Ec2Fault:
+    return invalid(
+        f"Value ({text}) for parameter cidrBlock is invalid. This is not a valid CIDR block."
+    )
+
+
+def dependency(noun: str, resource_id: str) -> Ec2Fault:
+    return Ec2Fault(
+        "DependencyViolation", f"The {noun} '{resource_id}' has dependencies and cannot be deleted."
+    )
+
+
+def cidr_out_of_range(code: str, cidr: str) -> Ec2Fault:
+    """InvalidVpc.Range and InvalidSubnet.Range word a CIDR the same way."""
+    return Ec2Fault(code, f"The CIDR '{cidr}' is invalid.")

@@ -147,3 +147,17 @@ def version_filter(name: str, values: Sequence[str]) -> ColumnElement[bool]:
             *([~is_default] if "false" in wanted else []),
         )
     raise invalid_filter(name)
+
+
+GATEWAY_FILTERS: dict[str, Reader] = {
+    **members(internet_gateway_id="InternetGatewayId", owner_id="OwnerId"),
+    "attachment.vpc-id": lambda g: [a["VpcId"] for a in g["Attachments"]],
+    "attachment.state": lambda g: [a["State"] for a in g["Attachments"]],
+}
+ROUTE_TABLE_FILTERS: dict[str, Reader] = {
+    **members(route_table_id="RouteTableId", vpc_id="VpcId", owner_id="OwnerId"),
+    "association.main": lambda t: ["true" if a["Main"] else "false" for a in t["Associations"]],
+    "association.route-table-association-id": lambda t: [
+        a["RouteTableAssociationId"] for a in t["Associations"]
+    ],
+}

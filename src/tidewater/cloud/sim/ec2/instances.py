@@ -158,12 +158,13 @@ class Instances(Ec2State):
         return str(image_id)
 
     def _subnet(self, conn: Connection, scope: Scope, data: Mapping[str, Any]) -> Subnet:
-        """SubnetId wins, then Placement.AvailabilityZone, then the zone with fewest instances."""
+        """SubnetId (any subnet, the user's too) wins, then Placement.AvailabilityZone, then the
+        default subnet of the zone with fewest instances."""
         subnets = network.default_subnets(scope)
         subnet_id = data.get("SubnetId") or primary_interface(data).get("SubnetId")
         zone = (data.get("Placement") or {}).get("AvailabilityZone")
         if subnet_id:
-            for subnet in subnets:
+            for subnet in self.compute.subnets(scope, conn):
                 if subnet.id == subnet_id:
                     return subnet
             raise ids_not_found("InvalidSubnetID.NotFound", "subnet", [subnet_id])

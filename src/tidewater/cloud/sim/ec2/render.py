@@ -358,3 +358,87 @@ def instance_type_out(kind: InstanceKind) -> Output:
         "AutoRecoverySupported": True,
         "SupportedBootModes": ["legacy-bios", "uefi"] if nitro else ["legacy-bios"],
     }
+
+
+# -- stored networks ------------------------------------------------------------------------------
+
+
+def stored_vpc_out(scope: Scope, row: Row[Any]) -> Output:
+    """A user's VPC in the default VPC's shape; its DHCP options are the region's (inferred)."""
+    return {
+        **vpc_out(scope),
+        "CidrBlock": row.cidr,
+        "VpcId": row.id,
+        "InstanceTenancy": row.tenancy,
+        "IsDefault": False,
+        "Tags": list(row.tags or []),
+        "CidrBlockAssociationSet": [
+            {
+                "AssociationId": "vpc-cidr-assoc-" + network.hex_id(row.id, "cidr"),
+                "CidrBlock": row.cidr,
+                "CidrBlockState": {"State": "associated"},
+            }
+        ],
+    }
+
+
+def stored_subnet_out(scope: Scope, row: Row[Any]) -> Output:
+    size = 2 ** (32 - int(row.cidr.split("/")[1]))
+    attributes = row.attributes or {}
+    return {
+        **subnet_out(scope, 0, Subnet(row.id, row.zone, row.vpc_id)),
+        "AvailableIpAddressCount": size - 5,  # EC2 keeps five addresses of every subnet
+        "CidrBlock": row.cidr,
+        "DefaultForAz": False,
+        "MapPublicIpOnLaunch": bool(attributes.get("MapPublicIpOnLaunch", False)),
+        "Tags": list(row.tags or []),
+    }
+
+
+def vpc_attribute_value(row: Row[Any] | None, name: str) -> bool:
+    """The default VPC resolves names and gives hostnames; a new VPC only resolves (EC2's
+    defaults)."""
+    if row is None:
+        return True
+    defaults = {"EnableDnsSupport": True, "EnableDnsHostnames": False}
+    return bool((row.attributes or {}).get(name, defaults.get(name, False)))
+
+
+def gateway_out(scope: Scope, row: Row[Any]) -> Output:
+    attachments = [{"State": "available", "VpcId": row.vpc_id}] if row.vpc_id else []
+    return {
+        "Attachments": attachments,
+        "InternetGatewayId": row.id,
+        "OwnerId": scope.account,
+        "Tags": list(row.tags or []),
+    }
+
+
+def main_route_table_out(scope: Scope, vpc_id: str, cidr: str) -> Output:
+    """A VPC's main route table, computed: only the local route, since the sim offers no
+    CreateRoute to add another."""
+    table_id = "rtb-" + network.hex_id(vpc_id, "rtb")
+    routes: list[Output] = [
+        {
+            "DestinationCidrBlock": cidr,
+            "GatewayId": "local",
+            "Origin": "CreateRouteTable",
+            "State": "active",
+        }
+    ]
+    return {
+        "Associations": [
+            {
+                "Main": True,
+                "RouteTableAssociationId": "rtbassoc-" + network.hex_id(vpc_id, "rtbassoc"),
+                "RouteTableId": table_id,
+                "AssociationState": {"State": "associated"},
+            }
+        ],
+        "PropagatingVgws": [],
+        "RouteTableId": table_id,
+        "Routes": routes,
+        "Tags": [],
+        "VpcId": vpc_id,
+        "OwnerId": scope.account,
+    }

@@ -1,0 +1,144 @@
+"""EC2's networks as rows: VPCs, subnets, security groups, gateways and key pairs users create,
+beside the default VPC that stays computed. Which CIDR fits where, and what blocks a deletion."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, exists, select
+
+from tidewater.cloud.sim import network
+from tidewater.cloud.sim.ec2.faults import (
+    Ec2Fault,
+    bad_cidr,
+    dependency,
+    ids_not_found,
+)
+from tidewater.cloud.sim.ec2.state import Ec2State
+from tidewater.cloud.sim.kit.rows import owned
+from tidewater.domain.scope import Scope
+from tidewater.store.tables import (
+    machines,
+    sim_internet_gateways,
+    sim_security_groups,
+    sim_subnets,
+    sim_vpcs,
+)
+
+DEFAULT_VPC_CIDR = "172.31.0.0/16"
+CIDR = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}/[0-9]{1,2}")
+SMALLEST, LARGEST = 28, 16  # the prefix lengths a VPC or subnet may have
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(9)[:17]}"
+
+
+def cidr_block(text: Any) -> ipaddress.IPv4Network:
+    """A dotted-quad CIDR; host bits are dropped as EC2 does (inferred)."""
+    if not isinstance(text, str) or not CIDR.fullmatch(text):
+        raise bad_cidr(str(text))
+    try:
+        return ipaddress.IPv4Network(text, strict=False)
+    except ValueError:
+        raise bad_cidr(text) from None
+
+
+def in_range(block: ipaddress.IPv4Network) -> bool:
+    return LARGEST <= block.prefixlen <= SMALLEST
+
+
+class Vpc:
+    """One VPC as the handlers see it: the computed default or a stored row."""
+
+    def __init__(self, vpc_id: str, cidr: str, row: Row[Any] | None = None) -> None:
+        self.id = vpc_id
+        self.cidr = cidr
+        self.row = row
+
+    @property
+    def is_default(self) -> bool:
+        return self.row is None
+
+
+class NetworkState(Ec2State):
+    """The stored networks of an account and region, and the default VPC computed beside them."""
+
+    def _vpc(self, conn: Connection, scope: Scope, vpc_id: str) -> Vpc:
+        if vpc_id == network.default_vpc(scope):
+            return Vpc(vpc_id, DEFAULT_VPC_CIDR)
+        row = self._owned_row(conn, sim_vpcs, scope, vpc_id)
+        if row is None:
+            raise ids_not_found("InvalidVpcID.NotFound", "vpc", [vpc_id])
+        return Vpc(row.id, row.cidr, row)
+
+    @staticmethod
+    def _owned_row(conn: Connection, table: Table, scope: Scope, row_id: str) -> Row[Any] | None:
+        query = select(table).where(*owned(table, scope), table.c.id == row_id)
+        return conn.execute(query).first()
+
+    @staticmethod
+    def _owned_rows(conn: Connection, table: Table, scope: Scope) -> list[Row[Any]]:
+        query = select(table).where(*owned(table, scope)).order_by(table.c.created_at, table.c.id)
+        return list(conn.execute(query).all())
+
+    def _subnet_blocks(self, conn: Connection, scope: Scope, vpc: Vpc) -> list[str]:
+        """The CIDRs already taken in a VPC: the default subnets' or the stored ones'."""
+        taken = [
+            r.cidr
+            for r in conn.execute(
+                select(sim_subnets.c.cidr).where(
+                    *owned(sim_subnets, scope), sim_subnets.c.vpc_id == vpc.id
+                )
+            )
+        ]
+        if vpc.is_default:
+            taken += [network.subnet_cidr(i) for i in range(len(network.default_subnets(scope)))]
+        return taken
+
+    def _vpc_in_use(self, conn: Connection, scope: Scope, vpc_id: str) -> bool:
+        """Subnets, an attached gateway, non-default groups or instances keep a VPC."""
+        blockers = (
+            exists().where(*owned(sim_subnets, scope), sim_subnets.c.vpc_id == vpc_id),
+            exists().where(
+                *owned(sim_internet_gateways, scope), sim_internet_gateways.c.vpc_id == vpc_id
+            ),
+            exists().where(
+                *owned(sim_security_groups, scope), sim_security_groups.c.vpc_id == vpc_id
+            ),
+            exists().where(*self._in_scope(scope), machines.c.vpc_id == vpc_id, _alive()),
+        )
+        return any(conn.execute(select(b)).scalar() for b in blockers)
+
+    def _subnet_in_use(self, conn: Connection, scope: Scope, subnet_id: str) -> bool:
+        query = select(
+            exists().where(*self._in_scope(scope), machines.c.subnet_id == subnet_id, _alive())
+        )
+        return bool(conn.execute(query).scalar())
+
+    def _check_deletable_vpc(self, conn: Connection, scope: Scope, vpc: Vpc) -> None:
+        if vpc.is_default or self._vpc_in_use(conn, scope, vpc.id):
+            raise dependency("vpc", vpc.id)
+
+
+def _alive() -> Any:
+    return machines.c.state != "terminated"
+
+
+def tags_for(specs: Sequence[Mapping[str, Any]] | None, kind: str) -> list[dict[str, str]]:
+    """The Tags of a creation's TagSpecifications naming this resource type."""
+    tags: dict[str, str] = {}
+    for spec in specs or []:
+        if spec.get("ResourceType") != kind:
+            raise Ec2Fault(
+                "InvalidParameterValue",
+                f"'{spec.get('ResourceType')}' is not a valid taggable resource type for this "
+                "operation.",
+            )
+        for tag in spec.get("Tags") or []:
+            tags[str(tag.get("Key", ""))] = str(tag.get("Value", ""))
+    return [{"Key": k, "Value": v} for k, v in tags.items()]

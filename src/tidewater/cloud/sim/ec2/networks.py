@@ -1,0 +1,360 @@
+"""EC2's VPCs, subnets, internet gateways and main route tables: users' own networks are rows,
+the default VPC and its subnets stay computed and are answered first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, update
+
+from tidewater.cloud.sim import network
+from tidewater.cloud.sim.ec2.faults import (
+    Ec2Fault,
+    cidr_out_of_range,
+    ids_not_found,
+    invalid,
+    invalid_filter,
+    missing,
+)
+from tidewater.cloud.sim.ec2.filters import (
+    GATEWAY_FILTERS,
+    ROUTE_TABLE_FILTERS,
+    SUBNET_FILTERS,
+    VPC_FILTERS,
+)
+from tidewater.cloud.sim.ec2.network_state import (
+    DEFAULT_VPC_CIDR,
+    NetworkState,
+    cidr_block,
+    in_range,
+    new_id,
+    tags_for,
+)
+from tidewater.cloud.sim.ec2.params import Params, action, parse_filters, unique
+from tidewater.cloud.sim.ec2.render import (
+    gateway_out,
+    main_route_table_out,
+    stored_subnet_out,
+    stored_vpc_out,
+    subnet_out,
+    vpc_out,
+)
+from tidewater.cloud.sim.kit import dryrun
+from tidewater.cloud.sim.kit.filters import in_memory
+from tidewater.domain.scope import Scope
+from tidewater.store.tables import sim_internet_gateways, sim_subnets, sim_vpcs
+
+Output = dict[str, Any]
+TENANCIES = ("default", "dedicated", "host")
+VPC_ATTRIBUTES = ("EnableDnsSupport", "EnableDnsHostnames", "EnableNetworkAddressUsageMetrics")
+SUBNET_ATTRIBUTES = ("MapPublicIpOnLaunch", "AssignIpv6AddressOnCreation", "EnableDns64")
+
+
+class Networks(NetworkState):
+    """CreateVpc to DescribeRouteTables: what test code builds before it reaches Auto Scaling."""
+
+    # -- VPCs -----------------------------------------------------------------------------------
+
+    @action
+    def create_vpc(self, scope: Scope, params: Params) -> Output:
+        text = params.get("CidrBlock")
+        if text is None:
+            raise missing("cidrBlock")
+        block = cidr_block(text)
+        if not in_range(block):
+            raise cidr_out_of_range("InvalidVpc.Range", str(text))
+        tenancy = params.get("InstanceTenancy") or "default"
+        if tenancy not in TENANCIES:
+            raise invalid(f"Value ({tenancy}) for parameter instanceTenancy is invalid.")
+        tags = tags_for(params.get("TagSpecifications"), "vpc")
+        dryrun.aws(params)
+        row = {
+            "id": new_id("vpc"),
+            "account": scope.account,
+            "region": scope.region,
+            "cidr": str(block),
+            "tenancy": tenancy,
+            "attributes": {},
+            "tags": tags,
+            "created_at": self.clock.now(),
+        }
+        with self.db.write() as conn:
+            conn.execute(insert(sim_vpcs).values(row))
+            stored = self._owned_row(conn, sim_vpcs, scope, row["id"])
+        assert stored is not None
+        return {"Vpc": {**stored_vpc_out(scope, stored), "State": "pending"}}
+
+    @action
+    def delete_vpc(self, scope: Scope, params: Params) -> Output:
+        with self.db.write() as conn:
+            vpc = self._vpc(conn, scope, str(params["VpcId"]))
+            self._check_deletable_vpc(conn, scope, vpc)
+            dryrun.aws(params)
+            conn.execute(delete(sim_vpcs).where(sim_vpcs.c.id == vpc.id))
+        return {}
+
+    @action
+    def describe_vpcs(self, scope: Scope, params: Params) -> Output:
+        with self.db.read() as conn:
+            stored = self._owned_rows(conn, sim_vpcs, scope)
+        vpcs = [vpc_out(scope), *(stored_vpc_out(scope, r) for r in stored)]
+        vpcs = _chosen(vpcs, params, "VpcIds", "VpcId", "InvalidVpcID.NotFound", "vpc")
+        vpcs = in_memory(vpcs, parse_filters(params), VPC_FILTERS, invalid_filter)
+        dryrun.aws(params)
+        return {"Vpcs": vpcs}
+
+    @action
+    def modify_vpc_attribute(self, scope: Scope, params: Params) -> Output:
+        chosen = {n: params[n]["Value"] for n in VPC_ATTRIBUTES if params.get(n) is not None}
+        if len(chosen) != 1:
+            raise invalid("Exactly one attribute must be specified.")  # inferred wording
+        with self.db.write() as conn:
+            vpc = self._vpc(conn, scope, str(params["VpcId"]))
+            dryrun.aws(params)
+            if vpc.row is None:
+                return {}  # the default VPC's attributes are fixed in the sim (inferred)
+            attributes = {**(vpc.row.attributes or {}), **chosen}
+            conn.execute(
+                update(sim_vpcs).where(sim_vpcs.c.id == vpc.id).values(attributes=attributes)
+            )
+        return {}
+
+    # -- subnets --------------------------------------------------------------------------------
+
+    @action
+    def create_subnet(self, scope: Scope, params: Params) -> Output:
+        text = params.get("CidrBlock")
+        if text is None:
+            raise missing("cidrBlock")
+        block = cidr_block(text)
+        zone = self._zone(scope, params)
+        tags = tags_for(params.get("TagSpecifications"), "subnet")
+        with self.db.write() as conn:
+            vpc = self._vpc(conn, scope, str(params["VpcId"]))
+            if not in_range(block) or not block.subnet_of(cidr_block(vpc.cidr)):
+                raise cidr_out_of_range("InvalidSubnet.Range", str(text))
+            if any(block.overlaps(cidr_block(t)) for t in self._subnet_blocks(conn, scope, vpc)):
+                raise Ec2Fault(
+                    "InvalidSubnet.Conflict", f"The CIDR '{text}' conflicts with another subnet"
+                )
+            dryrun.aws(params)
+            row = {
+                "id": new_id("subnet"),
+                "account": scope.account,
+                "region": scope.region,
+                "vpc_id": vpc.id,
+                "zone": zone,
+                "cidr": str(block),
+                "attributes": {},
+                "tags": tags,
+                "created_at": self.clock.now(),
+            }
+            conn.execute(insert(sim_subnets).values(row))
+            stored = self._owned_row(conn, sim_subnets, scope, row["id"])
+        assert stored is not None
+        return {"Subnet": {**stored_subnet_out(scope, stored), "State": "available"}}
+
+    @staticmethod
+    def _zone(scope: Scope, params: Params) -> str:
+        """The zone named, by name or id; the region's first when neither is (inferred)."""
+        zones = network.zones(scope.region, scope.cloud)
+        if params.get("AvailabilityZone") is not None:
+            zone = str(params["AvailabilityZone"])
+            if zone not in zones:
+                raise invalid(
+                    f"Value ({zone}) for parameter availabilityZone is invalid. Subnets can "
+                    f"currently only be created in the following availability zones: "
+                    f"{', '.join(zones)}."
+                )
+            return zone
+        if params.get("AvailabilityZoneId") is not None:
+            by_id = {network.zone_id(scope.region, z): z for z in zones}
+            zone_id = str(params["AvailabilityZoneId"])
+            if zone_id not in by_id:
+                raise invalid(
+                    f"Value ({zone_id}) for parameter availabilityZoneId is invalid. Subnets can "
+                    f"currently only be created in the following availability zone ids: "
+                    f"{', '.join(by_id)}."
+                )
+            return by_id[zone_id]
+        return zones[0]
+
+    @action
+    def delete_subnet(self, scope: Scope, params: Params) -> Output:
+        subnet_id = str(params["SubnetId"])
+        with self.db.write() as conn:
+            defaults = {s.id for s in network.default_subnets(scope)}
+            row = self._owned_row(conn, sim_subnets, scope, subnet_id)
+            if row is None and subnet_id not in defaults:
+                raise ids_not_found("InvalidSubnetID.NotFound", "subnet", [subnet_id])
+            if row is None or self._subnet_in_use(conn, scope, subnet_id):
+                raise Ec2Fault(
+                    "DependencyViolation",
+                    f"The subnet '{subnet_id}' has dependencies and cannot be deleted.",
+                )
+            dryrun.aws(params)
+            conn.execute(delete(sim_subnets).where(sim_subnets.c.id == subnet_id))
+        return {}
+
+    @action
+    def describe_subnets(self, scope: Scope, params: Params) -> Output:
+        with self.db.read() as conn:
+            stored = self._owned_rows(conn, sim_subnets, scope)
+        subnets = [subnet_out(scope, i, s) for i, s in enumerate(network.default_subnets(scope))]
+        subnets += [stored_subnet_out(scope, r) for r in stored]
+        subnets = _chosen(
+            subnets, params, "SubnetIds", "SubnetId", "InvalidSubnetID.NotFound", "subnet"
+        )
+        subnets = in_memory(subnets, parse_filters(params), SUBNET_FILTERS, invalid_filter)
+        dryrun.aws(params)
+        return {"Subnets": subnets}
+
+    @action
+    def modify_subnet_attribute(self, scope: Scope, params: Params) -> Output:
+        chosen = {n: params[n]["Value"] for n in SUBNET_ATTRIBUTES if params.get(n) is not None}
+        subnet_id = str(params["SubnetId"])
+        with self.db.write() as conn:
+            row = self._owned_row(conn, sim_subnets, scope, subnet_id)
+            if row is None:
+                if subnet_id in {s.id for s in network.default_subnets(scope)}:
+                    dryrun.aws(params)
+                    return {}  # the default subnets' attributes are fixed in the sim (inferred)
+                raise ids_not_found("InvalidSubnetID.NotFound", "subnet", [subnet_id])
+            dryrun.aws(params)
+            attributes = {**(row.attributes or {}), **chosen}
+            conn.execute(
+                update(sim_subnets)
+                .where(sim_subnets.c.id == subnet_id)
+                .values(attributes=attributes)
+            )
+        return {}
+
+    # -- internet gateways and route tables -----------------------------------------------------
+
+    @action
+    def create_internet_gateway(self, scope: Scope, params: Params) -> Output:
+        tags = tags_for(params.get("TagSpecifications"), "internet-gateway")
+        dryrun.aws(params)
+        row = {
+            "id": new_id("igw"),
+            "account": scope.account,
+            "region": scope.region,
+            "vpc_id": None,
+            "tags": tags,
+            "created_at": self.clock.now(),
+        }
+        with self.db.write() as conn:
+            conn.execute(insert(sim_internet_gateways).values(row))
+            stored = self._owned_row(conn, sim_internet_gateways, scope, row["id"])
+        assert stored is not None
+        return {"InternetGateway": gateway_out(scope, stored)}
+
+    def _gateway(self, conn: Any, scope: Scope, gateway_id: str) -> Any:
+        row = self._owned_row(conn, sim_internet_gateways, scope, gateway_id)
+        if row is None:
+            raise Ec2Fault(
+                "InvalidInternetGatewayID.NotFound",
+                f"The internetGateway ID '{gateway_id}' does not exist",
+            )
+        return row
+
+    @action
+    def attach_internet_gateway(self, scope: Scope, params: Params) -> Output:
+        with self.db.write() as conn:
+            gateway = self._gateway(conn, scope, str(params["InternetGatewayId"]))
+            vpc = self._vpc(conn, scope, str(params["VpcId"]))
+            if gateway.vpc_id is not None:
+                raise Ec2Fault(
+                    "Resource.AlreadyAssociated",
+                    f"resource {gateway.id} is already attached to network {gateway.vpc_id}",
+                )
+            dryrun.aws(params)
+            conn.execute(
+                update(sim_internet_gateways)
+                .where(sim_internet_gateways.c.id == gateway.id)
+                .values(vpc_id=vpc.id)
+            )
+        return {}
+
+    @action
+    def detach_internet_gateway(self, scope: Scope, params: Params) -> Output:
+        with self.db.write() as conn:
+            gateway = self._gateway(conn, scope, str(params["InternetGatewayId"]))
+            vpc_id = str(params["VpcId"])
+            if gateway.vpc_id != vpc_id:
+                raise Ec2Fault(
+                    "Gateway.NotAttached",
+                    f"resource {gateway.id} is not attached to network {vpc_id}",
+                )
+            dryrun.aws(params)
+            conn.execute(
+                update(sim_internet_gateways)
+                .where(sim_internet_gateways.c.id == gateway.id)
+                .values(vpc_id=None)
+            )
+        return {}
+
+    @action
+    def delete_internet_gateway(self, scope: Scope, params: Params) -> Output:
+        with self.db.write() as conn:
+            gateway = self._gateway(conn, scope, str(params["InternetGatewayId"]))
+            if gateway.vpc_id is not None:
+                raise Ec2Fault(
+                    "DependencyViolation",
+                    f"The internetGateway '{gateway.id}' has dependencies and cannot be deleted.",
+                )
+            dryrun.aws(params)
+            conn.execute(
+                delete(sim_internet_gateways).where(sim_internet_gateways.c.id == gateway.id)
+            )
+        return {}
+
+    @action
+    def describe_internet_gateways(self, scope: Scope, params: Params) -> Output:
+        with self.db.read() as conn:
+            rows = self._owned_rows(conn, sim_internet_gateways, scope)
+        gateways = [gateway_out(scope, r) for r in rows]
+        gateways = _chosen(
+            gateways,
+            params,
+            "InternetGatewayIds",
+            "InternetGatewayId",
+            "InvalidInternetGatewayID.NotFound",
+            "internetGateway",
+        )
+        gateways = in_memory(gateways, parse_filters(params), GATEWAY_FILTERS, invalid_filter)
+        dryrun.aws(params)
+        return {"InternetGateways": gateways}
+
+    @action
+    def describe_route_tables(self, scope: Scope, params: Params) -> Output:
+        """Each VPC's main route table, computed from the VPC: the sim keeps no other."""
+        with self.db.read() as conn:
+            stored = self._owned_rows(conn, sim_vpcs, scope)
+        vpcs = [(network.default_vpc(scope), DEFAULT_VPC_CIDR), *((r.id, r.cidr) for r in stored)]
+        tables = [main_route_table_out(scope, v, c) for v, c in vpcs]
+        tables = _chosen(
+            tables,
+            params,
+            "RouteTableIds",
+            "RouteTableId",
+            "InvalidRouteTableID.NotFound",
+            "routeTable",
+        )
+        tables = in_memory(tables, parse_filters(params), ROUTE_TABLE_FILTERS, invalid_filter)
+        dryrun.aws(params)
+        return {"RouteTables": tables}
+
+
+def _chosen(
+    items: list[Output], params: Params, key: str, member: str, code: str, noun: str
+) -> list[Output]:
+    """Items named in `key`, in listing order; unknown ids are refused all together."""
+    asked = unique(params.get(key) or [])
+    if not asked:
+        return items
+    known = {item[member] for item in items}
+    unknown = [a for a in asked if a not in known]
+    if unknown:
+        raise ids_not_found(code, noun, unknown)
+    return [item for item in items if item[member] in asked]

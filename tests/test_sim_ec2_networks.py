@@ -1,0 +1,289 @@
+"""Users' own networks in the simulated EC2, through boto3 and the aws CLI over real HTTP: a VPC
+and subnets built as test code builds them, Auto Scaling launching into them, and EC2's refusals."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import Server
+from tests.helpers import IMAGE, describe_group, error_of, instance_ids
+
+
+def vpc_with_subnets(ec2: Any, region: str) -> tuple[str, list[str]]:
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{region}{z}")[
+            "Subnet"
+        ]["SubnetId"]
+        for i, z in ((1, "a"), (2, "b"))
+    ]
+    return vpc, subnets
+
+
+def test_a_vpc_and_subnets_are_kept_beside_the_default_ones(ec2: Any, region: str) -> None:
+    default_vpcs = ec2.describe_vpcs()["Vpcs"]
+    default_subnets = ec2.describe_subnets()["Subnets"]
+    created = ec2.create_vpc(
+        CidrBlock="10.20.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "it"}]}],
+    )["Vpc"]
+    assert created["CidrBlock"] == "10.20.0.0/16" and created["IsDefault"] is False
+    assert created["VpcId"].startswith("vpc-") and len(created["VpcId"]) == 21
+    subnet = ec2.create_subnet(
+        VpcId=created["VpcId"], CidrBlock="10.20.1.0/24", AvailabilityZone=f"{region}b"
+    )["Subnet"]
+    assert (subnet["AvailabilityZone"], subnet["CidrBlock"], subnet["VpcId"]) == (
+        f"{region}b",
+        "10.20.1.0/24",
+        created["VpcId"],
+    )
+    assert subnet["AvailableIpAddressCount"] == 251 and subnet["DefaultForAz"] is False
+
+    vpcs = ec2.describe_vpcs()["Vpcs"]
+    assert vpcs[: len(default_vpcs)] == default_vpcs  # the default VPC answers as before
+    [mine] = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["it"]}])["Vpcs"]
+    assert mine["VpcId"] == created["VpcId"] and mine["State"] == "available"
+    assert ec2.describe_subnets()["Subnets"][: len(default_subnets)] == default_subnets
+    [found] = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [created["VpcId"]]}])[
+        "Subnets"
+    ]
+    assert found["SubnetId"] == subnet["SubnetId"]
+    assert ec2.describe_subnets(SubnetIds=[subnet["SubnetId"]])["Subnets"] == [found]
+
+    ec2.modify_subnet_attribute(SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=created["VpcId"], EnableDnsHostnames={"Value": True})
+    [found] = ec2.describe_subnets(SubnetIds=[subnet["SubnetId"]])["Subnets"]
+    assert found["MapPublicIpOnLaunch"] is True
+
+    [table] = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [created["VpcId"]]}])[
+        "RouteTables"
+    ]
+    assert table["Associations"][0]["Main"] is True
+    assert table["Routes"][0]["DestinationCidrBlock"] == "10.20.0.0/16"
+
+    ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+    ec2.delete_vpc(VpcId=created["VpcId"])
+    assert ec2.describe_vpcs()["Vpcs"] == default_vpcs
+
+
+def test_cidr_refusals(ec2: Any, region: str) -> None:
+    assert error_of(ec2.create_vpc, CidrBlock="10.0.0.0/8") == {
+        "Code": "InvalidVpc.Range",
+        "Message": "The CIDR '10.0.0.0/8' is invalid.",
+        "Status": 400,
+        "Type": None,
+    }
+    assert error_of(ec2.create_vpc, CidrBlock="10.0.0.0/29")["Code"] == "InvalidVpc.Range"
+    bad = error_of(ec2.create_vpc, CidrBlock="10.0.0.300/16")
+    assert (bad["Code"], bad["Message"]) == (
+        "InvalidParameterValue",
+        "Value (10.0.0.300/16) for parameter cidrBlock is invalid. This is not a valid CIDR block.",
+    )
+    vpc, _ = vpc_with_subnets(ec2, region)
+    outside = error_of(ec2.create_subnet, VpcId=vpc, CidrBlock="10.21.0.0/24")
+    assert (outside["Code"], outside["Message"]) == (
+        "InvalidSubnet.Range",
+        "The CIDR '10.21.0.0/24' is invalid.",
+    )
+    assert error_of(ec2.create_subnet, VpcId=vpc, CidrBlock="10.20.0.0/29")["Code"] == (
+        "InvalidSubnet.Range"
+    )
+    conflict = error_of(ec2.create_subnet, VpcId=vpc, CidrBlock="10.20.1.128/25")
+    assert (conflict["Code"], conflict["Message"]) == (
+        "InvalidSubnet.Conflict",
+        "The CIDR '10.20.1.128/25' conflicts with another subnet",
+    )
+    # The default VPC's own subnets are taken too.
+    default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    taken = error_of(ec2.create_subnet, VpcId=default_vpc[0]["VpcId"], CidrBlock="172.31.0.0/24")
+    assert taken["Code"] == "InvalidSubnet.Conflict"
+    zone = error_of(ec2.create_subnet, VpcId=vpc, CidrBlock="10.20.9.0/24", AvailabilityZone="x")
+    assert zone["Code"] == "InvalidParameterValue"
+    assert zone["Message"].startswith("Value (x) for parameter availabilityZone is invalid.")
+
+
+def test_unknown_ids_are_refused(ec2: Any) -> None:
+    cases = [
+        (ec2.create_subnet, {"VpcId": "vpc-0123456789abcdef0", "CidrBlock": "10.0.0.0/24"}),
+        (ec2.delete_vpc, {"VpcId": "vpc-0123456789abcdef0"}),
+        (ec2.describe_vpcs, {"VpcIds": ["vpc-0123456789abcdef0"]}),
+    ]
+    for call, kwargs in cases:
+        error = error_of(call, **kwargs)
+        assert (error["Code"], error["Message"]) == (
+            "InvalidVpcID.NotFound",
+            "The vpc ID 'vpc-0123456789abcdef0' does not exist",
+        )
+    error = error_of(ec2.delete_subnet, SubnetId="subnet-0123456789abcdef0")
+    assert (error["Code"], error["Message"]) == (
+        "InvalidSubnetID.NotFound",
+        "The subnet ID 'subnet-0123456789abcdef0' does not exist",
+    )
+    error = error_of(ec2.attach_internet_gateway, InternetGatewayId="igw-1", VpcId="vpc-1")
+    assert (error["Code"], error["Message"]) == (
+        "InvalidInternetGatewayID.NotFound",
+        "The internetGateway ID 'igw-1' does not exist",
+    )
+
+
+def test_a_vpc_or_subnet_in_use_cannot_be_deleted(ec2: Any, region: str, server: Server) -> None:
+    vpc, subnets = vpc_with_subnets(ec2, region)
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    again = error_of(ec2.attach_internet_gateway, InternetGatewayId=gateway, VpcId=vpc)
+    assert (again["Code"], again["Message"]) == (
+        "Resource.AlreadyAssociated",
+        f"resource {gateway} is already attached to network {vpc}",
+    )
+    [shown] = ec2.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}]
+    )["InternetGateways"]
+    assert shown["Attachments"] == [{"State": "available", "VpcId": vpc}]
+    [instance] = ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, SubnetId=subnets[0])[
+        "Instances"
+    ]
+    assert instance["SubnetId"] == subnets[0] and instance["VpcId"] == vpc
+    assert ipaddress.IPv4Address(instance["PrivateIpAddress"]) in ipaddress.IPv4Network(
+        "10.20.1.0/24"
+    )
+    in_use = error_of(ec2.delete_subnet, SubnetId=subnets[0])
+    assert (in_use["Code"], in_use["Message"]) == (
+        "DependencyViolation",
+        f"The subnet '{subnets[0]}' has dependencies and cannot be deleted.",
+    )
+    ec2.delete_subnet(SubnetId=subnets[1])
+    vpc_in_use = error_of(ec2.delete_vpc, VpcId=vpc)
+    assert (vpc_in_use["Code"], vpc_in_use["Message"]) == (
+        "DependencyViolation",
+        f"The vpc '{vpc}' has dependencies and cannot be deleted.",
+    )
+    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+    server.advance(120)
+    ec2.delete_subnet(SubnetId=subnets[0])
+    assert error_of(ec2.delete_vpc, VpcId=vpc)["Code"] == "DependencyViolation"  # the gateway
+    ec2.detach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    ec2.delete_internet_gateway(InternetGatewayId=gateway)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+def test_auto_scaling_launches_into_the_users_subnets(
+    ec2: Any, autoscaling: Any, region: str, server: Server
+) -> None:
+    vpc, subnets = vpc_with_subnets(ec2, region)
+    ec2.create_launch_template(
+        LaunchTemplateName="app",
+        LaunchTemplateData={"ImageId": IMAGE, "InstanceType": "t3.micro"},
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="app",
+        LaunchTemplate={"LaunchTemplateName": "app"},
+        MinSize=2,
+        MaxSize=4,
+        DesiredCapacity=2,
+        VPCZoneIdentifier=",".join(subnets),
+    )
+    server.settle()
+    server.advance(10)
+    group = describe_group(autoscaling, "app")
+    assert sorted(group["AvailabilityZones"]) == [f"{region}a", f"{region}b"]
+    ids = instance_ids(group)
+    assert len(ids) == 2
+    described = ec2.describe_instances(InstanceIds=ids)["Reservations"]
+    placed = {i["SubnetId"] for r in described for i in r["Instances"]}
+    assert placed == set(subnets)
+    assert {i["VpcId"] for r in described for i in r["Instances"]} == {vpc}
+
+    # an instance run by hand into the subnet is attached and detached again
+    [extra] = ec2.run_instances(
+        MinCount=1,
+        MaxCount=1,
+        LaunchTemplate={"LaunchTemplateName": "app"},
+        SubnetId=subnets[1],
+    )["Instances"]
+    server.advance(10)
+    autoscaling.attach_instances(AutoScalingGroupName="app", InstanceIds=[extra["InstanceId"]])
+    server.settle()
+    assert extra["InstanceId"] in instance_ids(describe_group(autoscaling, "app"))
+    autoscaling.detach_instances(
+        AutoScalingGroupName="app",
+        InstanceIds=[extra["InstanceId"]],
+        ShouldDecrementDesiredCapacity=True,
+    )
+    server.settle()
+    assert extra["InstanceId"] not in instance_ids(describe_group(autoscaling, "app"))
+
+
+def test_the_aws_cli_builds_a_network(aws_cli: Any, region: str) -> None:
+    made = aws_cli("ec2", "create-vpc", "--cidr-block", "10.30.0.0/16")
+    assert made.returncode == 0, made.stderr
+    vpc = json.loads(made.stdout)["Vpc"]["VpcId"]
+    subnet = aws_cli(
+        "ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", "10.30.0.0/20",
+        "--availability-zone", f"{region}c",
+    )  # fmt: skip
+    assert subnet.returncode == 0, subnet.stderr
+    conflict = aws_cli("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", "10.30.8.0/24")
+    assert conflict.returncode != 0
+    assert "(InvalidSubnet.Conflict)" in conflict.stderr
+    assert "The CIDR '10.30.8.0/24' conflicts with another subnet" in conflict.stderr
+
+
+OCTET = st.one_of(st.integers(0, 255).map(str), st.sampled_from(["256", "999", "01", "", "a"]))
+CIDRS = st.one_of(
+    st.builds(
+        lambda a, b, c, d, p: f"{a}.{b}.{c}.{d}/{p}",
+        OCTET,
+        OCTET,
+        OCTET,
+        OCTET,
+        st.one_of(st.integers(0, 40).map(str), st.sampled_from(["", "x", "016"])),
+    ),
+    st.text(max_size=24),
+)
+
+
+def _valid(text: str) -> ipaddress.IPv4Network | None:
+    import re
+
+    if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}", text):
+        return None
+    try:
+        return ipaddress.IPv4Network(text, strict=False)
+    except ValueError:
+        return None
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=CIDRS)
+def test_any_cidr_is_taken_or_refused_as_ec2_does(ec2: Any, text: str) -> None:
+    block = _valid(text)
+    if block is None:
+        error = error_of(ec2.create_vpc, CidrBlock=text)
+        assert error["Code"] in ("InvalidParameterValue", "MissingParameter"), error
+        return
+    if not 16 <= block.prefixlen <= 28:
+        assert error_of(ec2.create_vpc, CidrBlock=text)["Code"] == "InvalidVpc.Range"
+        return
+    vpc = ec2.create_vpc(CidrBlock=text)["Vpc"]
+    assert vpc["CidrBlock"] == str(block)
+    for prefix in (block.prefixlen - 1, block.prefixlen, min(block.prefixlen + 4, 29)):
+        sub = f"{block.network_address}/{prefix}"
+        ok = block.prefixlen <= prefix <= 28
+        if ok:
+            made = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock=sub)["Subnet"]
+            ec2.delete_subnet(SubnetId=made["SubnetId"])
+        else:
+            assert error_of(ec2.create_subnet, VpcId=vpc["VpcId"], CidrBlock=sub)["Code"] == (
+                "InvalidSubnet.Range"
+            )
+    ec2.delete_vpc(VpcId=vpc["VpcId"])
