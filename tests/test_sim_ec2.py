@@ -70,6 +70,13 @@ ACTIONS = (
     "DeleteInternetGateway",
     "DescribeInternetGateways",
     "DescribeRouteTables",
+    "CreateSecurityGroup",
+    "DeleteSecurityGroup",
+    "AuthorizeSecurityGroupIngress",
+    "AuthorizeSecurityGroupEgress",
+    "RevokeSecurityGroupIngress",
+    "RevokeSecurityGroupEgress",
+    "DescribeSecurityGroupRules",
 )
 
 

@@ -287,3 +287,136 @@ def test_any_cidr_is_taken_or_refused_as_ec2_does(ec2: Any, text: str) -> None:
                 "InvalidSubnet.Range"
             )
     ec2.delete_vpc(VpcId=vpc["VpcId"])
+
+
+def test_security_groups_keep_their_rules(ec2: Any, region: str, server: Server) -> None:
+    before = ec2.describe_security_groups()["SecurityGroups"]
+    vpc, subnets = vpc_with_subnets(ec2, region)
+    web = ec2.create_security_group(GroupName="web", Description="web tier", VpcId=vpc)["GroupId"]
+    assert web.startswith("sg-")
+    answer = ec2.authorize_security_group_ingress(
+        GroupId=web,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
+    assert answer["Return"] is True
+    [rule] = answer["SecurityGroupRules"]
+    assert (rule["GroupId"], rule["IsEgress"], rule["CidrIpv4"], rule["FromPort"]) == (
+        web,
+        False,
+        "0.0.0.0/0",
+        22,
+    )
+    [group] = ec2.describe_security_groups(GroupIds=[web])["SecurityGroups"]
+    assert (group["GroupName"], group["VpcId"], group["Description"]) == ("web", vpc, "web tier")
+    assert group["IpPermissions"] == [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 22,
+            "ToPort": 22,
+            "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            "Ipv6Ranges": [],
+            "PrefixListIds": [],
+            "UserIdGroupPairs": [],
+        }
+    ]
+    assert group["IpPermissionsEgress"][0]["IpRanges"] == [{"CidrIp": "0.0.0.0/0"}]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [web]}])
+    assert {r["IsEgress"] for r in rules["SecurityGroupRules"]} == {False, True}
+
+    # the new VPC has its own default group; the default VPC's answers as before
+    listed = ec2.describe_security_groups()["SecurityGroups"]
+    assert listed[: len(before)] == before
+    [own_default] = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]
+    assert own_default["GroupId"] != before[0]["GroupId"]
+
+    duplicate = error_of(ec2.create_security_group, GroupName="web", Description="x", VpcId=vpc)
+    assert (duplicate["Code"], duplicate["Message"]) == (
+        "InvalidGroup.Duplicate",
+        f"The security group 'web' already exists for VPC '{vpc}'",
+    )
+    again = error_of(
+        ec2.authorize_security_group_ingress,
+        GroupId=web,
+        IpProtocol="tcp",
+        FromPort=22,
+        ToPort=22,
+        CidrIp="0.0.0.0/0",
+    )
+    assert (again["Code"], again["Message"]) == (
+        "InvalidPermission.Duplicate",
+        'the specified rule "peer: 0.0.0.0/0, TCP, from port: 22, to port: 22, ALLOW" '
+        "already exists",
+    )
+    unknown = error_of(ec2.delete_security_group, GroupId="sg-0123456789abcdef0")
+    assert (unknown["Code"], unknown["Message"]) == (
+        "InvalidGroup.NotFound",
+        "The security group 'sg-0123456789abcdef0' does not exist",
+    )
+    default = error_of(ec2.delete_security_group, GroupId=own_default["GroupId"])
+    assert (default["Code"], default["Message"]) == (
+        "CannotDelete",
+        f'the specified group: "{own_default["GroupId"]}" name: "default" cannot be deleted '
+        "by a user",
+    )
+
+    # a launch template naming the group and the subnet launches there
+    ec2.create_launch_template(
+        LaunchTemplateName="web",
+        LaunchTemplateData={
+            "ImageId": IMAGE,
+            "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": subnets[1], "Groups": [web]}],
+        },
+    )
+    [instance] = ec2.run_instances(
+        MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateName": "web"}
+    )["Instances"]
+    assert instance["SubnetId"] == subnets[1]
+    assert [g["GroupId"] for g in instance["SecurityGroups"]] == [web]
+    in_use = error_of(ec2.delete_security_group, GroupId=web)
+    assert (in_use["Code"], in_use["Message"]) == (
+        "DependencyViolation",
+        f"resource {web} has a dependent object",
+    )
+    assert error_of(ec2.delete_vpc, VpcId=vpc)["Code"] == "DependencyViolation"
+    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+    server.advance(120)
+
+    ec2.revoke_security_group_ingress(
+        GroupId=web, IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="0.0.0.0/0"
+    )
+    gone = error_of(
+        ec2.revoke_security_group_ingress,
+        GroupId=web,
+        IpProtocol="tcp",
+        FromPort=22,
+        ToPort=22,
+        CidrIp="0.0.0.0/0",
+    )
+    assert (gone["Code"], gone["Message"]) == (
+        "InvalidPermission.NotFound",
+        "The specified rule does not exist in this security group.",
+    )
+    ec2.delete_security_group(GroupId=web)
+    # the default group's rules may change: it becomes a row, and still cannot be deleted
+    ec2.authorize_security_group_ingress(
+        GroupId=own_default["GroupId"],
+        IpProtocol="tcp",
+        FromPort=80,
+        ToPort=80,
+        CidrIp="10.0.0.0/8",
+    )
+    [changed] = ec2.describe_security_groups(GroupIds=[own_default["GroupId"]])["SecurityGroups"]
+    assert len(changed["IpPermissions"]) == 2
+    for subnet in subnets:
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
+    assert ec2.describe_security_groups()["SecurityGroups"] == before

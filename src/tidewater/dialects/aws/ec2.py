@@ -62,6 +62,13 @@ class Ec2Service:
             "DeleteInternetGateway": sim.delete_internet_gateway,
             "DescribeInternetGateways": sim.describe_internet_gateways,
             "DescribeRouteTables": sim.describe_route_tables,
+            "CreateSecurityGroup": sim.create_security_group,
+            "DeleteSecurityGroup": sim.delete_security_group,
+            "AuthorizeSecurityGroupIngress": sim.authorize_security_group_ingress,
+            "AuthorizeSecurityGroupEgress": sim.authorize_security_group_egress,
+            "RevokeSecurityGroupIngress": sim.revoke_security_group_ingress,
+            "RevokeSecurityGroupEgress": sim.revoke_security_group_egress,
+            "DescribeSecurityGroupRules": sim.describe_security_group_rules,
         }
         self.handlers: dict[str, Handler] = front_door(
             operations, Ec2Fault, AwsError, wake, CHANGES_INSTANCES

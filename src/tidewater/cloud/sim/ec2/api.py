@@ -5,8 +5,9 @@ from __future__ import annotations
 from tidewater.cloud.sim.ec2.catalogue import Catalogue
 from tidewater.cloud.sim.ec2.instances import Instances
 from tidewater.cloud.sim.ec2.networks import Networks
+from tidewater.cloud.sim.ec2.security_groups import SecurityGroups
 from tidewater.cloud.sim.ec2.templates import Templates
 
 
-class SimEc2(Instances, Templates, Networks, Catalogue):
+class SimEc2(Instances, Templates, Networks, SecurityGroups, Catalogue):
     """EC2's instance, tag, template, network and geography calls over the sim's tables."""

@@ -14,7 +14,6 @@ from tidewater.cloud.sim.ec2.faults import (
     invalid_filter,
 )
 from tidewater.cloud.sim.ec2.filters import (
-    GROUP_FILTERS,
     IMAGE_FILTERS,
     KEY_PAIR_FILTERS,
     TYPE_FILTERS,
@@ -32,7 +31,6 @@ from tidewater.cloud.sim.ec2.render import (
     image_alias,
     image_out,
     instance_type_out,
-    security_group_out,
     zone_out,
 )
 from tidewater.cloud.sim.ec2.state import Ec2State
@@ -63,33 +61,6 @@ class Catalogue(Ec2State):
         zones = in_memory(zones, parse_filters(params), ZONE_FILTERS, invalid_filter)
         dryrun.aws(params)
         return {"AvailabilityZones": zones}
-
-    @action
-    def describe_security_groups(self, scope: Scope, params: Params) -> Output:
-        groups = [security_group_out(scope)]
-        groups = self._chosen(
-            groups,
-            params,
-            "GroupIds",
-            "GroupId",
-            lambda ids: Ec2Fault(
-                "InvalidGroup.NotFound", f"The security group '{ids[0]}' does not exist"
-            ),
-        )
-        vpc = network.default_vpc(scope)
-        groups = self._chosen(
-            groups,
-            params,
-            "GroupNames",
-            "GroupName",
-            lambda names: Ec2Fault(
-                "InvalidGroup.NotFound",
-                f"The security group '{names[0]}' does not exist in default VPC '{vpc}'",
-            ),
-        )
-        groups = in_memory(groups, parse_filters(params), GROUP_FILTERS, invalid_filter)
-        dryrun.aws(params)
-        return {"SecurityGroups": groups}
 
     @staticmethod
     def _chosen(

@@ -161,3 +161,6 @@ ROUTE_TABLE_FILTERS: dict[str, Reader] = {
         a["RouteTableAssociationId"] for a in t["Associations"]
     ],
 }
+RULE_FILTERS: dict[str, Reader] = {
+    **members(group_id="GroupId", security_group_rule_id="SecurityGroupRuleId"),
+}

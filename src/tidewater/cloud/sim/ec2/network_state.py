@@ -52,6 +52,13 @@ def in_range(block: ipaddress.IPv4Network) -> bool:
     return LARGEST <= block.prefixlen <= SMALLEST
 
 
+def default_group_id(scope: Scope, vpc_id: str) -> str:
+    """The default VPC's group keeps its id from before groups were stored."""
+    if vpc_id == network.default_vpc(scope):
+        return network.default_security_group(scope)
+    return "sg-" + network.hex_id(vpc_id, "sg-default")
+
+
 class Vpc:
     """One VPC as the handlers see it: the computed default or a stored row."""
 
@@ -108,7 +115,9 @@ class NetworkState(Ec2State):
                 *owned(sim_internet_gateways, scope), sim_internet_gateways.c.vpc_id == vpc_id
             ),
             exists().where(
-                *owned(sim_security_groups, scope), sim_security_groups.c.vpc_id == vpc_id
+                *owned(sim_security_groups, scope),
+                sim_security_groups.c.vpc_id == vpc_id,
+                sim_security_groups.c.name != "default",
             ),
             exists().where(*self._in_scope(scope), machines.c.vpc_id == vpc_id, _alive()),
         )

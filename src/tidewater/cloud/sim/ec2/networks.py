@@ -42,7 +42,12 @@ from tidewater.cloud.sim.ec2.render import (
 from tidewater.cloud.sim.kit import dryrun
 from tidewater.cloud.sim.kit.filters import in_memory
 from tidewater.domain.scope import Scope
-from tidewater.store.tables import sim_internet_gateways, sim_subnets, sim_vpcs
+from tidewater.store.tables import (
+    sim_internet_gateways,
+    sim_security_groups,
+    sim_subnets,
+    sim_vpcs,
+)
 
 Output = dict[str, Any]
 TENANCIES = ("default", "dedicated", "host")
@@ -91,6 +96,9 @@ class Networks(NetworkState):
             self._check_deletable_vpc(conn, scope, vpc)
             dryrun.aws(params)
             conn.execute(delete(sim_vpcs).where(sim_vpcs.c.id == vpc.id))
+            conn.execute(  # its default group, stored once its rules changed
+                delete(sim_security_groups).where(sim_security_groups.c.vpc_id == vpc.id)
+            )
         return {}
 
     @action

@@ -10,6 +10,7 @@ from sqlalchemy import Row
 
 from tidewater.cloud.ports import Subnet
 from tidewater.cloud.sim import network
+from tidewater.cloud.sim.ec2.network_state import default_group_id
 from tidewater.cloud.sim.ec2.state import GONE, STATE_CODES
 from tidewater.cloud.sim.images import CATALOGUE as IMAGES
 from tidewater.cloud.sim.images import Image
@@ -236,14 +237,15 @@ def subnet_out(scope: Scope, index: int, subnet: Subnet) -> Output:
     }
 
 
-def security_group_out(scope: Scope) -> Output:
-    group = network.default_security_group(scope)
+def default_group_out(scope: Scope, vpc_id: str) -> Output:
+    """A VPC's default group as computed: its members reach each other, anything goes out."""
+    group = default_group_id(scope, vpc_id)
     return {
         "Description": "default VPC security group",
         "GroupName": "default",
         "GroupId": group,
         "OwnerId": scope.account,
-        "VpcId": network.default_vpc(scope),
+        "VpcId": vpc_id,
         "SecurityGroupArn": f"arn:aws:ec2:{scope.region}:{scope.account}:security-group/{group}",
         "IpPermissions": [
             {
@@ -264,6 +266,76 @@ def security_group_out(scope: Scope) -> Output:
             }
         ],
     }
+
+
+def stored_group_out(scope: Scope, row: Row[Any]) -> Output:
+    out: Output = {
+        "Description": row.description,
+        "GroupName": row.name,
+        "GroupId": row.id,
+        "OwnerId": scope.account,
+        "VpcId": row.vpc_id,
+        "SecurityGroupArn": f"arn:aws:ec2:{scope.region}:{scope.account}:security-group/{row.id}",
+        "IpPermissions": _permissions(scope, row.ingress or []),
+        "IpPermissionsEgress": _permissions(scope, row.egress or []),
+    }
+    return {**out, "Tags": list(row.tags)} if row.tags else out
+
+
+def _permissions(scope: Scope, rules: Sequence[Mapping[str, Any]]) -> list[Output]:
+    """Rules of one protocol and port range gathered into one permission, as EC2 shows them."""
+    grouped: dict[tuple[Any, Any, Any], Output] = {}
+    for rule in rules:
+        key = (rule["protocol"], rule.get("from"), rule.get("to"))
+        if key not in grouped:
+            grouped[key] = {
+                "IpProtocol": rule["protocol"],
+                "IpRanges": [],
+                "Ipv6Ranges": [],
+                "PrefixListIds": [],
+                "UserIdGroupPairs": [],
+            }
+            if rule.get("from") is not None:
+                grouped[key].update(FromPort=rule["from"], ToPort=rule["to"])
+        permission = grouped[key]
+        text = {"Description": rule["description"]} if rule.get("description") else {}
+        if rule.get("cidr"):
+            permission["IpRanges"].append({"CidrIp": rule["cidr"], **text})
+        if rule.get("cidr6"):
+            permission["Ipv6Ranges"].append({"CidrIpv6": rule["cidr6"], **text})
+        if rule.get("group"):
+            pair = {"GroupId": rule["group"], "UserId": scope.account, **text}
+            permission["UserIdGroupPairs"].append(pair)
+        if rule.get("prefix"):
+            permission["PrefixListIds"].append({"PrefixListId": rule["prefix"], **text})
+    return list(grouped.values())
+
+
+def group_rule_out(scope: Scope, group_id: str, rule: Mapping[str, Any], egress: bool) -> Output:
+    out: Output = {
+        "SecurityGroupRuleId": rule["id"],
+        "GroupId": group_id,
+        "GroupOwnerId": scope.account,
+        "IsEgress": egress,
+        "IpProtocol": rule["protocol"],
+        "FromPort": -1 if rule.get("from") is None else rule["from"],
+        "ToPort": -1 if rule.get("to") is None else rule["to"],
+        "SecurityGroupRuleArn": (
+            f"arn:aws:ec2:{scope.region}:{scope.account}:security-group-rule/{rule['id']}"
+        ),
+        "Tags": [],
+    }
+    if rule.get("cidr"):
+        out["CidrIpv4"] = rule["cidr"]
+    if rule.get("cidr6"):
+        out["CidrIpv6"] = rule["cidr6"]
+    if rule.get("group"):
+        out["ReferencedGroupInfo"] = {"GroupId": rule["group"], "UserId": scope.account}
+    if rule.get("prefix"):
+        out["PrefixListId"] = rule["prefix"]
+    if rule.get("description"):
+        out["Description"] = rule["description"]
+    return out
 
 
 def image_alias(image: Image) -> str | None:
