@@ -391,7 +391,8 @@ def test_describe_groups_paging_and_filters(autoscaling: Any, server: Server) ->
     assert too_many["Code"] == "ValidationError"
 
 
-def test_launch_configurations(autoscaling: Any, server: Server) -> None:
+def test_launch_configurations(autoscaling: Any, ec2: Any, server: Server) -> None:
+    ec2.create_key_pair(KeyName="k")
     autoscaling.create_launch_configuration(
         LaunchConfigurationName="a",
         ImageId=IMAGE,

@@ -77,6 +77,9 @@ ACTIONS = (
     "RevokeSecurityGroupIngress",
     "RevokeSecurityGroupEgress",
     "DescribeSecurityGroupRules",
+    "CreateKeyPair",
+    "ImportKeyPair",
+    "DeleteKeyPair",
 )
 
 
@@ -214,6 +217,7 @@ def ids_of(out: dict[str, Any]) -> list[str]:
 
 
 def test_run_returns_one_reservation_with_the_fields_boto3_reads(world: World) -> None:
+    world.call("CreateKeyPair", KeyName="deploy")
     out = world.call(
         "RunInstances",
         ImageId=AMI,
@@ -474,6 +478,7 @@ def test_monitoring_and_security_groups_are_reported(world: World) -> None:
 
 
 def test_run_from_a_template_takes_its_defaults(world: World) -> None:
+    world.call("CreateKeyPair", KeyName="ops")
     template = world.template(
         "web",
         ImageId=UBUNTU,
@@ -1076,6 +1081,7 @@ def test_launch_template_name_in_use_and_empty_data(world: World) -> None:
 
 
 def test_new_versions_build_on_a_source_version(world: World) -> None:
+    world.call("CreateKeyPair", KeyName="ops")
     template = world.template("web", ImageId=AMI, InstanceType="t3.small", KeyName="ops")
     lt = template["LaunchTemplateId"]
     out = world.call(

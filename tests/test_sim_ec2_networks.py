@@ -420,3 +420,73 @@ def test_security_groups_keep_their_rules(ec2: Any, region: str, server: Server)
         ec2.delete_subnet(SubnetId=subnet)
     ec2.delete_vpc(VpcId=vpc)
     assert ec2.describe_security_groups()["SecurityGroups"] == before
+
+
+PUBLIC_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk7fVmTQ0kJ0b0vYc8pQ0dW0N2c4sV9lq1r0pX8sY2Z user@host"
+)
+
+
+def test_key_pairs_are_kept_and_launches_need_them(
+    ec2: Any, autoscaling: Any, server: Server
+) -> None:
+    made = ec2.create_key_pair(KeyName="ops")
+    assert made["KeyName"] == "ops" and made["KeyPairId"].startswith("key-")
+    assert made["KeyMaterial"].startswith("-----BEGIN RSA PRIVATE KEY-----")
+    imported = ec2.import_key_pair(KeyName="laptop", PublicKeyMaterial=PUBLIC_KEY.encode())
+    assert imported["KeyName"] == "laptop"
+    listed = ec2.describe_key_pairs()["KeyPairs"]
+    assert [(k["KeyName"], k["KeyType"]) for k in listed] == [("ops", "rsa"), ("laptop", "ed25519")]
+    [only] = ec2.describe_key_pairs(Filters=[{"Name": "key-name", "Values": ["lap*"]}])["KeyPairs"]
+    assert only["KeyPairId"] == imported["KeyPairId"]
+    duplicate = error_of(ec2.create_key_pair, KeyName="ops")
+    assert (duplicate["Code"], duplicate["Message"]) == (
+        "InvalidKeyPair.Duplicate",
+        "The keypair 'ops' already exists.",
+    )
+    bad = error_of(ec2.import_key_pair, KeyName="bad", PublicKeyMaterial=b"not a key")
+    assert (bad["Code"], bad["Message"]) == (
+        "InvalidKey.Format",
+        "Key is not in valid OpenSSH public key format",
+    )
+
+    # a launch naming a key pair that does not exist is refused as EC2 and Auto Scaling do
+    run = error_of(ec2.run_instances, ImageId=IMAGE, MinCount=1, MaxCount=1, KeyName="nope")
+    assert (run["Code"], run["Message"]) == (
+        "InvalidKeyPair.NotFound",
+        "The key pair 'nope' does not exist",
+    )
+    assert ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, KeyName="ops")["Instances"]
+    config = error_of(
+        autoscaling.create_launch_configuration,
+        LaunchConfigurationName="lc",
+        ImageId=IMAGE,
+        InstanceType="t3.micro",
+        KeyName="nope",
+    )
+    assert (config["Code"], config["Message"]) == (
+        "ValidationError",
+        "The key pair 'nope' does not exist",
+    )
+    ec2.create_launch_template(
+        LaunchTemplateName="keyed", LaunchTemplateData={"ImageId": IMAGE, "KeyName": "nope"}
+    )  # EC2 keeps a template naming any key; Auto Scaling refuses it
+    group = error_of(
+        autoscaling.create_auto_scaling_group,
+        AutoScalingGroupName="g",
+        LaunchTemplate={"LaunchTemplateName": "keyed"},
+        MinSize=0,
+        MaxSize=1,
+        AvailabilityZones=[f"{ec2.meta.region_name}a"],
+    )
+    assert (group["Code"], group["Message"]) == (
+        "ValidationError",
+        "You must use a valid fully-formed launch template. The key pair 'nope' does not exist",
+    )
+    ec2.delete_key_pair(KeyName="ops")
+    ec2.delete_key_pair(KeyName="ops")  # already gone: EC2 answers success
+    unknown = error_of(ec2.describe_key_pairs, KeyNames=["ops"])
+    assert (unknown["Code"], unknown["Message"]) == (
+        "InvalidKeyPair.NotFound",
+        "The key pair 'ops' does not exist",
+    )

@@ -87,6 +87,8 @@ def check_launch(
             scope, launch.get("id"), launch.get("name"), launch.get("version")
         )
         launch["id"] = spec.template_id
+        if spec.key_name and not ctx.compute.key_pair_exists(scope, spec.key_name):
+            raise Refusal("template.key_pair_not_found", key_name=spec.key_name)
 
 
 def placement(

@@ -20,6 +20,9 @@ def create(ctx: Context, scope: Scope, name: str, data: dict[str, Any]) -> None:
         raise Refusal("launch_configuration.incomplete")
     if not ctx.compute.image_exists(scope, image_id):
         raise Refusal("image.not_found", image_id=image_id)
+    key_name = data.get("KeyName")
+    if key_name and not ctx.compute.key_pair_exists(scope, key_name):
+        raise Refusal("key_pair.not_found", key_name=key_name)
     with ctx.change() as conn:
         lock_quota(conn, scope, "launch_configurations")
         found = conn.execute(

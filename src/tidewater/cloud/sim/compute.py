@@ -39,6 +39,7 @@ from tidewater.store.tables import (
     machine_tags,
     machines,
     members,
+    sim_key_pairs,
     sim_subnets,
 )
 
@@ -329,6 +330,20 @@ class SimCompute:
 
     def image_exists(self, scope: Scope, image_id: str) -> bool:
         return image_exists(scope.cloud, image_id)
+
+    def key_pair_exists(self, scope: Scope, name: str) -> bool:
+        """EC2's key pairs are rows; the Alibaba sim keeps none and takes any name."""
+        if scope.cloud is not Cloud.AWS:
+            return True
+        with self.db.read() as conn:
+            found = conn.execute(
+                select(sim_key_pairs.c.id).where(
+                    sim_key_pairs.c.account == scope.account,
+                    sim_key_pairs.c.region == scope.region,
+                    sim_key_pairs.c.name == name,
+                )
+            ).first()
+        return found is not None
 
     def advance(self, now: datetime) -> list[str]:
         """Settle what is due; several nodes may call this at once, each takes rows the others

@@ -69,6 +69,9 @@ class Ec2Service:
             "RevokeSecurityGroupIngress": sim.revoke_security_group_ingress,
             "RevokeSecurityGroupEgress": sim.revoke_security_group_egress,
             "DescribeSecurityGroupRules": sim.describe_security_group_rules,
+            "CreateKeyPair": sim.create_key_pair,
+            "ImportKeyPair": sim.import_key_pair,
+            "DeleteKeyPair": sim.delete_key_pair,
         }
         self.handlers: dict[str, Handler] = front_door(
             operations, Ec2Fault, AwsError, wake, CHANGES_INSTANCES

@@ -208,6 +208,7 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "parameter or both the ImageId and InstanceType "
         "parameters.",
     ),
+    "key_pair.not_found": ("ValidationError", 400, "The key pair '{key_name}' does not exist"),
     "image.not_found": (
         "ValidationError",
         400,
@@ -316,6 +317,8 @@ def template_message(refusal: Refusal) -> str:
     """Auto Scaling prefixes EC2's own launch-template text with its own sentence."""
     facts = refusal.facts
     prefix = "You must use a valid fully-formed launch template. "
+    if refusal.reason == "template.key_pair_not_found":
+        return prefix + f"The key pair '{facts.get('key_name')}' does not exist"
     if refusal.reason == "template.version_not_found":
         return (
             prefix + f"Could not find the specified version {facts.get('version')} for the "

@@ -15,7 +15,6 @@ from tidewater.cloud.sim.ec2.faults import (
 )
 from tidewater.cloud.sim.ec2.filters import (
     IMAGE_FILTERS,
-    KEY_PAIR_FILTERS,
     TYPE_FILTERS,
     ZONE_FILTERS,
 )
@@ -78,21 +77,6 @@ class Catalogue(Ec2State):
         if unknown:
             raise fault(unknown)
         return [item for item in items if item[member] in asked]
-
-    @action
-    def describe_key_pairs(self, scope: Scope, params: Params) -> Output:
-        """The sim keeps no key pairs, so any one asked for by name or id does not exist."""
-        for name, _ in parse_filters(params):
-            if name not in KEY_PAIR_FILTERS and not name.startswith("tag:"):
-                raise invalid_filter(name)
-        names = unique(params.get("KeyNames") or [])
-        if names:
-            raise Ec2Fault("InvalidKeyPair.NotFound", f"The key pair '{names[0]}' does not exist")
-        ids = unique(params.get("KeyPairIds") or [])
-        if ids:
-            raise Ec2Fault("InvalidKeyPair.NotFound", f"The key pair ID '{ids[0]}' does not exist")
-        dryrun.aws(params)
-        return {"KeyPairs": []}
 
     @action
     def describe_images(self, scope: Scope, params: Params) -> Output:

@@ -82,7 +82,9 @@ TYPE_FILTERS: dict[str, Reader] = {
     "memory-info.size-in-mib": lambda t: [str(t["MemoryInfo"]["SizeInMiB"])],
     "processor-info.supported-architecture": lambda t: t["ProcessorInfo"]["SupportedArchitectures"],
 }
-KEY_PAIR_FILTERS = ("key-name", "key-pair-id", "fingerprint", "key-type", "tag-key")
+KEY_PAIR_FILTERS = members(
+    key_name="KeyName", key_pair_id="KeyPairId", fingerprint="KeyFingerprint", key_type="KeyType"
+)
 
 INSTANCE_COLUMNS: dict[str, Any] = {
     "instance-id": machines.c.id,

@@ -132,10 +132,13 @@ class Instances(Ec2State):
                     "aws:ec2launchtemplate:version": str(template[1]),
                 }
             )
+        key = key_name(data)
+        if key is not None and not self.compute.key_pair_exists(scope, key):
+            raise Ec2Fault("InvalidKeyPair.NotFound", f"The key pair '{key}' does not exist")
         spec = LaunchSpec(
             image_id=image_id,
             instance_type=instance_type,
-            key_name=key_name(data),
+            key_name=key,
             security_groups=security_groups(scope, data),
             template_id=template[0] if template else None,
             template_version=str(template[1]) if template else None,

@@ -173,7 +173,7 @@ def client_token(params: Params) -> str | None:
 
 
 def key_name(data: Mapping[str, Any]) -> str | None:
-    """Any key name is taken (the sim keeps no key pairs) unless no key pair could bear it."""
+    """The key name asked for, if any; whether that key pair exists is the launch's check."""
     name = data.get("KeyName")
     if name is not None and len(name) > 255:
         raise Ec2Fault("InvalidKeyPair.NotFound", f"The key pair '{name}' does not exist")

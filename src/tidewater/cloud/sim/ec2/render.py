@@ -514,3 +514,14 @@ def main_route_table_out(scope: Scope, vpc_id: str, cidr: str) -> Output:
         "VpcId": vpc_id,
         "OwnerId": scope.account,
     }
+
+
+def key_pair_out(row: Row[Any]) -> Output:
+    out: Output = {
+        "KeyPairId": row.id,
+        "KeyFingerprint": row.fingerprint,
+        "KeyName": row.name,
+        "KeyType": row.key_type,
+        "CreateTime": row.created_at,
+    }
+    return {**out, "Tags": list(row.tags)} if row.tags else out
