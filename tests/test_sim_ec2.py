@@ -998,11 +998,18 @@ def test_delete_tags_by_key_value_and_all(world: World) -> None:
 def test_tagging_refusals(world: World) -> None:
     [instance] = world.run()
     fault = world.fault(
-        "CreateTags", Resources=["vpc-0123456789abcdef0"], Tags=[{"Key": "a", "Value": "b"}]
+        "CreateTags", Resources=["foo-0123456789abcdef0"], Tags=[{"Key": "a", "Value": "b"}]
     )
     assert (fault.code, fault.message) == (
         "InvalidID",
-        "The ID 'vpc-0123456789abcdef0' is not valid",
+        "The ID 'foo-0123456789abcdef0' is not valid",
+    )
+    fault = world.fault(
+        "CreateTags", Resources=["vpc-0123456789abcdef0"], Tags=[{"Key": "a", "Value": "b"}]
+    )
+    assert (fault.code, fault.message) == (
+        "InvalidVpcID.NotFound",
+        "The vpc ID 'vpc-0123456789abcdef0' does not exist",
     )
     fault = world.fault(
         "CreateTags", Resources=["i-0123456789abcdef0"], Tags=[{"Key": "a", "Value": "b"}]

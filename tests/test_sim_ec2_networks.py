@@ -436,7 +436,7 @@ def test_key_pairs_are_kept_and_launches_need_them(
     imported = ec2.import_key_pair(KeyName="laptop", PublicKeyMaterial=PUBLIC_KEY.encode())
     assert imported["KeyName"] == "laptop"
     listed = ec2.describe_key_pairs()["KeyPairs"]
-    assert [(k["KeyName"], k["KeyType"]) for k in listed] == [("ops", "rsa"), ("laptop", "ed25519")]
+    assert [(k["KeyName"], k["KeyType"]) for k in listed] == [("laptop", "ed25519"), ("ops", "rsa")]
     [only] = ec2.describe_key_pairs(Filters=[{"Name": "key-name", "Values": ["lap*"]}])["KeyPairs"]
     assert only["KeyPairId"] == imported["KeyPairId"]
     duplicate = error_of(ec2.create_key_pair, KeyName="ops")
@@ -489,4 +489,30 @@ def test_key_pairs_are_kept_and_launches_need_them(
     assert (unknown["Code"], unknown["Message"]) == (
         "InvalidKeyPair.NotFound",
         "The key pair 'ops' does not exist",
+    )
+
+
+def test_create_and_delete_tags_reach_network_resources(ec2: Any, region: str) -> None:
+    vpc, subnets = vpc_with_subnets(ec2, region)
+    group = ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc)["GroupId"]
+    ec2.create_tags(
+        Resources=[vpc, subnets[0], group],
+        Tags=[{"Key": "Name", "Value": "test"}, {"Key": "env", "Value": "ci"}],
+    )
+    [tagged] = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["test"]}])["Vpcs"]
+    assert tagged["VpcId"] == vpc
+    found = ec2.describe_subnets(Filters=[{"Name": "tag:env", "Values": ["ci"]}])["Subnets"]
+    assert [s["SubnetId"] for s in found] == [subnets[0]]
+    ec2.delete_tags(Resources=[subnets[0]], Tags=[{"Key": "env", "Value": "other"}])
+    assert ec2.describe_subnets(Filters=[{"Name": "tag:env", "Values": ["ci"]}])["Subnets"]
+    ec2.delete_tags(Resources=[subnets[0]], Tags=[{"Key": "env"}])
+    assert not ec2.describe_subnets(Filters=[{"Name": "tag:env", "Values": ["ci"]}])["Subnets"]
+    [shown] = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
+    assert {t["Key"]: t["Value"] for t in shown["Tags"]} == {"Name": "test", "env": "ci"}
+    unknown = error_of(
+        ec2.create_tags, Resources=["vpc-0123456789abcdef0"], Tags=[{"Key": "a", "Value": "b"}]
+    )
+    assert (unknown["Code"], unknown["Message"]) == (
+        "InvalidVpcID.NotFound",
+        "The vpc ID 'vpc-0123456789abcdef0' does not exist",
     )

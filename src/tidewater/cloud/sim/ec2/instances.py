@@ -32,6 +32,7 @@ from tidewater.cloud.sim.ec2.faults import (
     missing,
 )
 from tidewater.cloud.sim.ec2.filters import instance_filter, tag_filter
+from tidewater.cloud.sim.ec2.network_state import is_network_id, retag
 from tidewater.cloud.sim.ec2.params import (
     DEFAULT_INSTANCE_TYPE,
     IMAGE_ID,
@@ -335,34 +336,53 @@ class Instances(Ec2State):
     # -- tags -----------------------------------------------------------------------------------
 
     def _resources(self, conn: Connection, scope: Scope, params: Params) -> list[str]:
+        """The instance ids among the resources named; network ids are left to `_networks`."""
         resources = unique(params.get("Resources") or [])
         if not resources:
             raise missing("ResourceId")
         for resource in resources:
-            if not resource.startswith("i-"):
+            if not resource.startswith("i-") and not is_network_id(resource):
                 raise invalid_id(resource)
-        check_instance_ids(resources)
-        self._existing(conn, scope, resources)
-        return resources
+        instances = [r for r in resources if r.startswith("i-")]
+        check_instance_ids(instances)
+        self._existing(conn, scope, instances)
+        return instances
+
+    @staticmethod
+    def _networks(params: Params) -> list[str]:
+        return [r for r in unique(params.get("Resources") or []) if is_network_id(r)]
 
     @action
     def create_tags(self, scope: Scope, params: Params) -> None:
-        """Tags only instances: the sim keeps no other taggable resources."""
+        """Tags instances and the network resources users created."""
         tags = aws_tags(params.get("Tags") or [])
         if not tags:
             raise missing("Tag")
+
+        def put(kept: list[dict[str, str]]) -> list[dict[str, str]]:
+            merged = {t["Key"]: t["Value"] for t in kept} | tags
+            return [{"Key": k, "Value": v} for k, v in merged.items()]
+
         with self.db.write() as conn:
             ids = self._resources(conn, scope, params)
             dryrun.aws(params)
             self.compute.put_tags(conn, ids, tags)
+            retag(conn, scope, self._networks(params), put)
 
     @action
     def delete_tags(self, scope: Scope, params: Params) -> None:
         """A tag given with a value (even empty) is deleted only where the value matches."""
         tags = params.get("Tags")
+
+        def drop(kept: list[dict[str, str]]) -> list[dict[str, str]]:
+            if not tags:
+                return []
+            return [k for k in kept if not any(_removes(t, k) for t in tags)]
+
         with self.db.write() as conn:
             ids = self._resources(conn, scope, params)
             dryrun.aws(params)
+            retag(conn, scope, self._networks(params), drop)
             query = delete(machine_tags).where(machine_tags.c.machine_id.in_(ids))
             if tags:
                 query = query.where(or_(false(), *(tag_condition(t) for t in tags)))
@@ -404,3 +424,10 @@ def tag_condition(tag: Mapping[str, Any]) -> ColumnElement[bool]:
     if tag.get("Value") is not None:
         condition = and_(condition, machine_tags.c.value == str(tag["Value"]))
     return condition
+
+
+def _removes(asked: Mapping[str, Any], kept: Mapping[str, str]) -> bool:
+    """A tag asked with a value (even empty) goes only where the value matches."""
+    if asked.get("Key") != kept["Key"]:
+        return False
+    return asked.get("Value") is None or asked.get("Value") == kept["Value"]

@@ -117,7 +117,7 @@ class KeyPairs(NetworkState):
     def describe_key_pairs(self, scope: Scope, params: Params) -> Output:
         with self.db.read() as conn:
             rows = self._owned_rows(conn, sim_key_pairs, scope)
-        keys = [key_pair_out(r) for r in rows]
+        keys = sorted((key_pair_out(r) for r in rows), key=lambda k: str(k["KeyName"]))  # inferred
         names = unique(params.get("KeyNames") or [])
         missing = [n for n in names if n not in {k["KeyName"] for k in keys}]
         if missing:

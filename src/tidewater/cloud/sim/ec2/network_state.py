@@ -6,10 +6,10 @@ from __future__ import annotations
 import ipaddress
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, exists, select
+from sqlalchemy import Connection, Row, Table, exists, select, update
 
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ec2.faults import (
@@ -24,6 +24,7 @@ from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     machines,
     sim_internet_gateways,
+    sim_key_pairs,
     sim_security_groups,
     sim_subnets,
     sim_vpcs,
@@ -151,3 +152,49 @@ def tags_for(specs: Sequence[Mapping[str, Any]] | None, kind: str) -> list[dict[
         for tag in spec.get("Tags") or []:
             tags[str(tag.get("Key", ""))] = str(tag.get("Value", ""))
     return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+# -- tags on network resources: CreateTags and DeleteTags reach them by id prefix ----------------
+
+TAGGED_ROWS: dict[str, tuple[Table, str, str]] = {
+    "vpc-": (sim_vpcs, "InvalidVpcID.NotFound", "vpc"),
+    "subnet-": (sim_subnets, "InvalidSubnetID.NotFound", "subnet"),
+    "sg-": (sim_security_groups, "InvalidGroup.NotFound", "security group"),
+    "igw-": (sim_internet_gateways, "InvalidInternetGatewayID.NotFound", "internetGateway"),
+    "key-": (sim_key_pairs, "InvalidKeyPair.NotFound", "key pair"),
+}
+
+
+def is_network_id(resource: str) -> bool:
+    return any(resource.startswith(prefix) for prefix in TAGGED_ROWS)
+
+
+def retag(
+    conn: Connection,
+    scope: Scope,
+    ids: Sequence[str],
+    change: Callable[[list[dict[str, str]]], list[dict[str, str]]],
+) -> None:
+    """Applies `change` to the tags of each stored network resource named; the computed defaults
+    keep none, so tagging them changes nothing (inferred)."""
+    computed = {
+        network.default_vpc(scope),
+        network.default_security_group(scope),
+        *(s.id for s in network.default_subnets(scope)),
+    }
+    found: list[tuple[Table, Row[Any]]] = []
+    for resource in ids:
+        if resource in computed:
+            continue
+        table, code, noun = next(v for p, v in TAGGED_ROWS.items() if resource.startswith(p))
+        row = conn.execute(
+            select(table.c.id, table.c.tags).where(*owned(table, scope), table.c.id == resource)
+        ).first()
+        if row is None and resource.startswith("sg-"):
+            continue  # a VPC's default group, computed until its rules change
+        if row is None:
+            raise ids_not_found(code, noun, [resource])
+        found.append((table, row))
+    for table, row in found:
+        tags = change(list(row.tags or []))
+        conn.execute(update(table).where(table.c.id == row.id).values(tags=tags))
