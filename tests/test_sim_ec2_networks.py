@@ -516,3 +516,22 @@ def test_create_and_delete_tags_reach_network_resources(ec2: Any, region: str) -
         "InvalidVpcID.NotFound",
         "The vpc ID 'vpc-0123456789abcdef0' does not exist",
     )
+
+
+def test_run_instances_checks_its_security_groups(ec2: Any, region: str) -> None:
+    vpc, subnets = vpc_with_subnets(ec2, region)
+    mine = ec2.create_security_group(GroupName="mine", Description="d", VpcId=vpc)["GroupId"]
+    elsewhere = ec2.create_security_group(GroupName="elsewhere", Description="d")["GroupId"]
+    base = {"ImageId": IMAGE, "MinCount": 1, "MaxCount": 1, "SubnetId": subnets[0]}
+    [ok] = ec2.run_instances(**base, SecurityGroupIds=[mine])["Instances"]
+    assert [g["GroupId"] for g in ok["SecurityGroups"]] == [mine]
+    crossed = error_of(ec2.run_instances, **base, SecurityGroupIds=[elsewhere])
+    assert (crossed["Code"], crossed["Message"]) == (
+        "InvalidParameter",
+        f"Security group {elsewhere} and subnet {subnets[0]} belong to different networks.",
+    )
+    unknown = error_of(ec2.run_instances, **base, SecurityGroupIds=["sg-0123456789abcdef0"])
+    assert (unknown["Code"], unknown["Message"]) == (
+        "InvalidGroup.NotFound",
+        f"The security group 'sg-0123456789abcdef0' does not exist in VPC '{vpc}'",
+    )

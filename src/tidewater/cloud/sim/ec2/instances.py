@@ -32,7 +32,12 @@ from tidewater.cloud.sim.ec2.faults import (
     missing,
 )
 from tidewater.cloud.sim.ec2.filters import instance_filter, tag_filter
-from tidewater.cloud.sim.ec2.network_state import is_network_id, retag
+from tidewater.cloud.sim.ec2.network_state import (
+    check_groups,
+    default_group_id,
+    is_network_id,
+    retag,
+)
 from tidewater.cloud.sim.ec2.params import (
     DEFAULT_INSTANCE_TYPE,
     IMAGE_ID,
@@ -89,6 +94,8 @@ class Instances(Ec2State):
         with self.db.read() as conn:
             data, template = self._launch_data(conn, scope, params)
             subnet = self._subnet(conn, scope, data)
+            groups = security_groups(scope, data, default_group_id(scope, subnet.vpc_id))
+            check_groups(conn, scope, groups, subnet)
         launch = self._launch(scope, params, data, template, subnet, count)
         dryrun.aws(params)
         return self._launch_once(scope, launch)
@@ -140,7 +147,7 @@ class Instances(Ec2State):
             image_id=image_id,
             instance_type=instance_type,
             key_name=key,
-            security_groups=security_groups(scope, data),
+            security_groups=security_groups(scope, data, default_group_id(scope, subnet.vpc_id)),
             template_id=template[0] if template else None,
             template_version=str(template[1]) if template else None,
             tags=tags,

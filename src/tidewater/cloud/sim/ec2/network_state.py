@@ -198,3 +198,32 @@ def retag(
     for table, row in found:
         tags = change(list(row.tags or []))
         conn.execute(update(table).where(table.c.id == row.id).values(tags=tags))
+
+
+def check_groups(conn: Connection, scope: Scope, groups: Sequence[str], subnet: Any) -> None:
+    """Every security group an instance is launched with exists and is in its subnet's VPC."""
+    vpcs = [network.default_vpc(scope)]
+    vpcs += [r.id for r in conn.execute(select(sim_vpcs.c.id).where(*owned(sim_vpcs, scope)))]
+    known = {default_group_id(scope, v): v for v in vpcs}
+    known |= {
+        r.id: r.vpc_id
+        for r in conn.execute(
+            select(sim_security_groups.c.id, sim_security_groups.c.vpc_id).where(
+                *owned(sim_security_groups, scope),
+                sim_security_groups.c.id.in_([g for g in groups if g.startswith("sg-")]),
+            )
+        )
+    }
+    for group in groups:
+        if not group.startswith("sg-"):
+            continue  # a group name: the sim takes it as it always has
+        if group not in known:
+            raise Ec2Fault(
+                "InvalidGroup.NotFound",
+                f"The security group '{group}' does not exist in VPC '{subnet.vpc_id}'",
+            )
+        if known[group] != subnet.vpc_id:
+            raise Ec2Fault(
+                "InvalidParameter",
+                f"Security group {group} and subnet {subnet.id} belong to different networks.",
+            )

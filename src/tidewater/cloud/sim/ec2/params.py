@@ -188,8 +188,11 @@ def primary_interface(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
-def security_groups(scope: Scope, data: Mapping[str, Any]) -> tuple[str, ...]:
-    default = network.default_security_group(scope)
+def security_groups(
+    scope: Scope, data: Mapping[str, Any], default: str | None = None
+) -> tuple[str, ...]:
+    """The groups asked for, `default` (the subnet's VPC's default group) when none is."""
+    default = default or network.default_security_group(scope)
     chosen = (
         data.get("SecurityGroupIds")
         or primary_interface(data).get("Groups")
