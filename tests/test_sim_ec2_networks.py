@@ -175,9 +175,21 @@ def test_auto_scaling_launches_into_the_users_subnets(
     ec2: Any, autoscaling: Any, region: str, server: Server
 ) -> None:
     vpc, subnets = vpc_with_subnets(ec2, region)
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    firewall = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=firewall, IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="0.0.0.0/0"
+    )
+    ec2.create_key_pair(KeyName="app")
     ec2.create_launch_template(
         LaunchTemplateName="app",
-        LaunchTemplateData={"ImageId": IMAGE, "InstanceType": "t3.micro"},
+        LaunchTemplateData={
+            "ImageId": IMAGE,
+            "InstanceType": "t3.micro",
+            "KeyName": "app",
+            "SecurityGroupIds": [firewall],
+        },
     )
     autoscaling.create_auto_scaling_group(
         AutoScalingGroupName="app",
@@ -197,6 +209,10 @@ def test_auto_scaling_launches_into_the_users_subnets(
     placed = {i["SubnetId"] for r in described for i in r["Instances"]}
     assert placed == set(subnets)
     assert {i["VpcId"] for r in described for i in r["Instances"]} == {vpc}
+    assert {i["KeyName"] for r in described for i in r["Instances"]} == {"app"}
+    assert {
+        g["GroupId"] for r in described for i in r["Instances"] for g in i["SecurityGroups"]
+    } == {firewall}
 
     # an instance run by hand into the subnet is attached and detached again
     [extra] = ec2.run_instances(
