@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Table, exists, select, update
 
+from tidewater.cloud.ports import Subnet
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
@@ -182,7 +183,7 @@ def retag(
         network.default_security_group(scope),
         *(s.id for s in network.default_subnets(scope)),
     }
-    found: list[tuple[Table, Row[Any]]] = []
+    found: list[tuple[Table, Any]] = []
     for resource in ids:
         if resource in computed:
             continue
@@ -195,12 +196,12 @@ def retag(
         if row is None:
             raise ids_not_found(code, noun, [resource])
         found.append((table, row))
-    for table, row in found:
-        tags = change(list(row.tags or []))
-        conn.execute(update(table).where(table.c.id == row.id).values(tags=tags))
+    for table, kept in found:
+        tags = change(list(kept.tags or []))
+        conn.execute(update(table).where(table.c.id == kept.id).values(tags=tags))
 
 
-def check_groups(conn: Connection, scope: Scope, groups: Sequence[str], subnet: Any) -> None:
+def check_groups(conn: Connection, scope: Scope, groups: Sequence[str], subnet: Subnet) -> None:
     """Every security group an instance is launched with exists and is in its subnet's VPC."""
     vpcs = [network.default_vpc(scope)]
     vpcs += [r.id for r in conn.execute(select(sim_vpcs.c.id).where(*owned(sim_vpcs, scope)))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Connection, Row, delete, insert, update
 
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ec2.faults import (
@@ -73,7 +73,7 @@ class Networks(NetworkState):
             raise invalid(f"Value ({tenancy}) for parameter instanceTenancy is invalid.")
         tags = tags_for(params.get("TagSpecifications"), "vpc")
         dryrun.aws(params)
-        row = {
+        row: dict[str, Any] = {
             "id": new_id("vpc"),
             "account": scope.account,
             "region": scope.region,
@@ -85,7 +85,7 @@ class Networks(NetworkState):
         }
         with self.db.write() as conn:
             conn.execute(insert(sim_vpcs).values(row))
-            stored = self._owned_row(conn, sim_vpcs, scope, row["id"])
+            stored = self._owned_row(conn, sim_vpcs, scope, str(row["id"]))
         assert stored is not None
         return {"Vpc": {**stored_vpc_out(scope, stored), "State": "pending"}}
 
@@ -146,7 +146,7 @@ class Networks(NetworkState):
                     "InvalidSubnet.Conflict", f"The CIDR '{text}' conflicts with another subnet"
                 )
             dryrun.aws(params)
-            row = {
+            row: dict[str, Any] = {
                 "id": new_id("subnet"),
                 "account": scope.account,
                 "region": scope.region,
@@ -158,7 +158,7 @@ class Networks(NetworkState):
                 "created_at": self.clock.now(),
             }
             conn.execute(insert(sim_subnets).values(row))
-            stored = self._owned_row(conn, sim_subnets, scope, row["id"])
+            stored = self._owned_row(conn, sim_subnets, scope, str(row["id"]))
         assert stored is not None
         return {"Subnet": {**stored_subnet_out(scope, stored), "State": "available"}}
 
@@ -243,7 +243,7 @@ class Networks(NetworkState):
     def create_internet_gateway(self, scope: Scope, params: Params) -> Output:
         tags = tags_for(params.get("TagSpecifications"), "internet-gateway")
         dryrun.aws(params)
-        row = {
+        row: dict[str, Any] = {
             "id": new_id("igw"),
             "account": scope.account,
             "region": scope.region,
@@ -253,11 +253,11 @@ class Networks(NetworkState):
         }
         with self.db.write() as conn:
             conn.execute(insert(sim_internet_gateways).values(row))
-            stored = self._owned_row(conn, sim_internet_gateways, scope, row["id"])
+            stored = self._owned_row(conn, sim_internet_gateways, scope, str(row["id"]))
         assert stored is not None
         return {"InternetGateway": gateway_out(scope, stored)}
 
-    def _gateway(self, conn: Any, scope: Scope, gateway_id: str) -> Any:
+    def _gateway(self, conn: Connection, scope: Scope, gateway_id: str) -> Row[Any]:
         row = self._owned_row(conn, sim_internet_gateways, scope, gateway_id)
         if row is None:
             raise Ec2Fault(
