@@ -129,6 +129,13 @@ def postgres_url() -> Iterator[str]:
     yield from _throwaway_database()
 
 
+@pytest.fixture(scope="session")
+def sim_postgres_url() -> Iterator[str]:
+    """For tests that build the simulated cloud in process and drop and create its tables: never
+    the database a running server of the same worker uses."""
+    yield from _throwaway_database()
+
+
 @pytest.fixture
 def own_database_url(tmp_path: Path) -> Iterator[str]:
     """A database no other test touches: a fresh SQLite file, or a fresh PostgreSQL database."""

@@ -195,7 +195,7 @@ def make_world(url: str) -> World:
 def database_url(request: pytest.FixtureRequest, path: Path) -> str:
     if request.param == "sqlite":
         return "sqlite:///" + str(path / "sim.db")
-    return str(request.getfixturevalue("postgres_url"))
+    return str(request.getfixturevalue("sim_postgres_url"))
 
 
 @pytest.fixture(params=BACKENDS)
