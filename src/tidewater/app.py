@@ -18,6 +18,7 @@ from tidewater.cloud.sim.ec2 import SimEc2
 from tidewater.cloud.sim.ecs import SimEcs
 from tidewater.cloud.sim.rds import SimRds
 from tidewater.cloud.sim.slb import SimSlb
+from tidewater.cloud.sim.ssm import SimSsm
 from tidewater.cloud.sim.timing import Timing
 from tidewater.cloud.sim.traffic import SimTraffic
 from tidewater.config import Settings
@@ -30,7 +31,9 @@ from tidewater.dialects.aws.autoscaling import AutoScalingService
 from tidewater.dialects.aws.ec2 import Ec2Service
 from tidewater.dialects.aws.elb import ElbService
 from tidewater.dialects.aws.elbv2 import Elbv2Service
+from tidewater.dialects.aws.json_protocol import JsonProtocol
 from tidewater.dialects.aws.protocol import Protocol
+from tidewater.dialects.aws.ssm import SsmService
 from tidewater.domain import limits
 from tidewater.domain.scope import Cloud
 from tidewater.engine import queries
@@ -97,6 +100,8 @@ def build(
     compute = SimCompute(db, clock, timing, new_instance_id or sim_instance_id)
     slb, rds = SimSlb(compute), SimRds(compute)
     balancers = SimBalancers(compute)
+    ssm = SimSsm(compute)
+    compute.resolve_image = ssm.resolve_image  # resolve:ssm: image ids, read at launch
     traffic = SimTraffic(balancers=balancers, slb=slb, rds=rds)
     aws_limits = dataclasses.replace(
         limits.AWS,
@@ -125,6 +130,7 @@ def build(
             Product(Protocol("ec2"), Ec2Service(SimEc2(compute), runner.wake)),
             Product(Protocol("elb"), ElbService(balancers)),
             Product(Protocol("elbv2"), Elbv2Service(balancers)),
+            Product(JsonProtocol("ssm"), SsmService(ssm)),
         ],
         keys,
         Clock(),

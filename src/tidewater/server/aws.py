@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from tidewater.clock import Clock
 from tidewater.dialects.aws import refusals, sigv4
 from tidewater.dialects.aws.errors import AwsError
+from tidewater.dialects.aws.json_protocol import JsonProtocol
 from tidewater.dialects.aws.protocol import ParamError, Protocol
 from tidewater.dialects.aws.service import AwsService
 from tidewater.domain.refusal import Refusal
@@ -46,7 +47,7 @@ class Reply:
 
 @dataclass(slots=True)
 class Product:
-    protocol: Protocol
+    protocol: Protocol | JsonProtocol
     service: AwsService
 
 
@@ -59,10 +60,18 @@ class AwsFront:
         self.by_name: dict[str, Product] = {}
         for product in products:
             self.by_name.setdefault(product.service.signing_name, product)
+        self.by_target = {
+            p.protocol.target_prefix: p for p in products if isinstance(p.protocol, JsonProtocol)
+        }
         self.keys = keys
         self.wall = wall  # signatures are checked against real time, never the simulated clock
 
     def product_for(self, headers: Mapping[str, str], params: Mapping[str, str]) -> Product:
+        target = _target(headers)
+        if target:
+            found = self.by_target.get(target.partition(".")[0])
+            if found is not None:
+                return found
         by_version = self.by_version.get(params.get("Version", ""))
         claimed = sigv4.scope_of(headers, params)
         if claimed is not None and claimed[2] in self.by_name:
@@ -83,7 +92,12 @@ class AwsFront:
     ) -> Reply:
         product = self.product_for(headers, params)
         name = product.service.signing_name
-        action = params.get("Action", "")
+        protocol = product.protocol
+        target = _target(headers)
+        if isinstance(protocol, JsonProtocol):
+            action = target.partition(".")[2]
+        else:
+            action = params.get("Action", "")
         try:
             credential = sigv4.verify(
                 method,
@@ -101,22 +115,30 @@ class AwsFront:
             found = self.keys.lookup(credential.access_key_id)
             assert found is not None  # verify() already refused unknown keys
             scope = Scope(found[1], credential.region, Cloud.AWS)
-            version = params.get("Version")
-            if version != product.protocol.api_version:
-                raise unknown_version(product.protocol, action, version)
             handler = product.service.handlers.get(action)
-            if handler is None or not product.protocol.has(action):
-                raise invalid_action(product.protocol, action, product.protocol.api_version)
-            request = product.protocol.parse(
-                action, {k: v for k, v in params.items() if k not in SKIPPED}
-            )
+            if isinstance(protocol, JsonProtocol):
+                if handler is None or protocol.action_of(target) is None:
+                    # inferred: the JSON services' answer to a target they do not have
+                    raise AwsError("UnknownOperationException", "")
+                request = protocol.parse(action, body)
+            else:
+                version = params.get("Version")
+                if version != protocol.api_version:
+                    raise unknown_version(protocol, action, version)
+                if handler is None or not protocol.has(action):
+                    raise invalid_action(protocol, action, protocol.api_version)
+                request = protocol.parse(
+                    action, {k: v for k, v in params.items() if k not in SKIPPED}
+                )
             if action.startswith("Describe"):
                 # Reads never wait on a lock (WAL, MVCC) and take well under a millisecond:
                 # a thread hop would cost more than the work.
                 result = handler(scope, request)
             else:
                 result = await run_in_threadpool(handler, scope, request)
-            return Reply(200, product.protocol.serialize(action, result, request_id))
+            return Reply(
+                200, protocol.serialize(action, result, request_id), _content_type(protocol)
+            )
         except sigv4.AuthFailure as failure:
             return self.error(product, failure.code, failure.message, failure.status, request_id)
         except ParamError as error:
@@ -163,10 +185,22 @@ class AwsFront:
         *,
         sender: bool = True,
     ) -> Reply:
-        return Reply(status, product.protocol.error(code, message, request_id, sender=sender))
+        return Reply(
+            status,
+            product.protocol.error(code, message, request_id, sender=sender),
+            _content_type(product.protocol),
+        )
 
 
-def invalid_action(protocol: Protocol, action: str, version: str) -> AwsError:
+def _target(headers: Mapping[str, str]) -> str:
+    return headers.get("x-amz-target") or headers.get("X-Amz-Target") or ""
+
+
+def _content_type(protocol: Protocol | JsonProtocol) -> str:
+    return protocol.content_type if isinstance(protocol, JsonProtocol) else XML
+
+
+def invalid_action(protocol: Protocol | JsonProtocol, action: str, version: str) -> AwsError:
     if protocol.protocol == "ec2":
         return AwsError("InvalidAction", f"The action {action} is not valid for this web service.")
     return AwsError(
@@ -175,7 +209,9 @@ def invalid_action(protocol: Protocol, action: str, version: str) -> AwsError:
     )
 
 
-def unknown_version(protocol: Protocol, action: str, version: str | None) -> AwsError:
+def unknown_version(
+    protocol: Protocol | JsonProtocol, action: str, version: str | None
+) -> AwsError:
     """A Version the service does not have, or none, worded as each front end answers it."""
     if protocol.protocol == "ec2":
         if version is None:  # chosen: EC2's wording for any missing parameter

@@ -71,6 +71,24 @@ signature_nonces = Table(
     Index(None, "expires_at"),
 )
 
+# Simulated Systems Manager parameters: one row per version; the highest version is current.
+ssm_parameters = Table(
+    "ssm_parameters",
+    metadata,
+    Column("account", String(32), primary_key=True),
+    Column("region", String(64), primary_key=True),
+    Column("name", String(2048), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("type", String(16), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("tier", String(32), nullable=False),
+    Column("data_type", String(128), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("key_id", String(256)),
+    Column("allowed_pattern", Text),
+    Column("modified_at", Time, nullable=False),
+)
+
 # The simulated cloud: virtual machines of either cloud, with the timers that move their states.
 machines = Table(
     "machines",

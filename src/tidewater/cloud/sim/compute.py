@@ -48,6 +48,9 @@ SETTLES_TO = {"pending": "running", "stopping": "stopped", "shutting-down": "ter
 FORGET_BATCH = 500  # terminated machines one pass deletes: a backlog drains over a few passes
 
 
+SSM_REFERENCE = "resolve:ssm:"
+
+
 def new_instance_id(cloud: Cloud) -> str:
     if cloud is Cloud.ALIYUN:
         return "i-" + "".join(secrets.choice(ALIYUN_ID_ALPHABET) for _ in range(20))
@@ -96,6 +99,8 @@ class SimCompute:
         self.timing = timing
         self.new_id = new_id  # injected, like the clock, so a test can make runs repeatable
         self._forget_from: datetime | None = None  # no forgetting due before this moment
+        # Reads a `resolve:ssm:` image reference; the app wires the parameter store in here.
+        self.resolve_image: Callable[[Scope, str], str | None] = lambda scope, reference: None
 
     # -- the Compute port -------------------------------------------------------------------
 
@@ -320,13 +325,19 @@ class SimCompute:
         if data is None:
             raise Refusal("template.version_not_found", template_id=template.id, version=version)
         return LaunchSpec(
-            image_id=data.get("ImageId", ""),
+            image_id=self.image_of(scope, data.get("ImageId", "")),
             instance_type=data.get("InstanceType", ""),
             key_name=data.get("KeyName"),
             security_groups=tuple(data.get("SecurityGroupIds") or ()),
             template_id=template.id,
             template_version=str(number),
         )
+
+    def image_of(self, scope: Scope, image_id: str) -> str:
+        """The image a launch uses: a `resolve:ssm:` reference is read now, as AWS does."""
+        if image_id.startswith(SSM_REFERENCE):
+            return self.resolve_image(scope, image_id) or image_id
+        return image_id
 
     def image_exists(self, scope: Scope, image_id: str) -> bool:
         return image_exists(scope.cloud, image_id)

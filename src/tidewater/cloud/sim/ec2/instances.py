@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.ports import LaunchSpec, Subnet
 from tidewater.cloud.sim import network
+from tidewater.cloud.sim.compute import SSM_REFERENCE
 from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
     combination,
@@ -158,10 +159,18 @@ class Instances(Ec2State):
         }
         return Launch(spec, subnet, count, client_token(params), attributes)
 
-    @staticmethod
-    def _checked_image(scope: Scope, image_id: Any) -> str:
+    def _checked_image(self, scope: Scope, image_id: Any) -> str:
         if not image_id:
             raise missing("ImageId")
+        if str(image_id).startswith(SSM_REFERENCE):
+            resolved = self.compute.resolve_image(scope, str(image_id))
+            if resolved is None:
+                # inferred wording: EC2's InvalidParameterValue for an ImageId it cannot use
+                raise invalid(
+                    f"Invalid value '{image_id}' for ImageId. Systems Manager parameter "
+                    "could not be resolved."
+                )
+            image_id = resolved
         if not IMAGE_ID.fullmatch(str(image_id)):
             raise malformed_image_id(str(image_id))
         if image_id not in IMAGES[scope.cloud]:
