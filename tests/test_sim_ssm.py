@@ -225,6 +225,42 @@ def test_latest_amazon_linux_through_ssm_launches_a_group(
     assert unknown["Code"] == "InvalidParameterValue"
 
 
+def test_a_new_template_version_and_an_unknown_parameter(
+    client: Any, server: Server, region: str
+) -> None:
+    ssm, ec2, autoscaling = client("ssm"), client("ec2"), client("autoscaling")
+    ssm.put_parameter(Name="/golden/app", Value=AMZN2_IMAGE, Type="String")
+    ec2.create_launch_template(
+        LaunchTemplateName="app",
+        LaunchTemplateData={"ImageId": "resolve:ssm:/golden/missing", "InstanceType": "t3.micro"},
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="app",
+        LaunchTemplate={"LaunchTemplateName": "app", "Version": "$Latest"},
+        MinSize=1,
+        MaxSize=1,
+        AvailabilityZones=[f"{region}a"],
+    )
+    server.settle()
+    server.advance(10)
+    assert describe_group(autoscaling, "app")["Instances"] == []
+    failed = autoscaling.describe_scaling_activities(AutoScalingGroupName="app")["Activities"][0]
+    assert failed["StatusCode"] == "Failed"
+    assert "resolve:ssm:/golden/missing" in failed["StatusMessage"]
+    ec2.create_launch_template_version(
+        LaunchTemplateName="app",
+        SourceVersion="1",
+        LaunchTemplateData={"ImageId": "resolve:ssm:/golden/app:1"},
+    )
+    server.advance(600)
+    server.settle()
+    server.advance(10)
+    ids = instance_ids(describe_group(autoscaling, "app"))
+    assert len(ids) == 1
+    found = ec2.describe_instances(InstanceIds=ids)["Reservations"][0]["Instances"][0]
+    assert found["ImageId"] == AMZN2_IMAGE
+
+
 def _signed(server: Server, region: str, target: str, body: bytes) -> requests.Response:
     request = AWSRequest(
         "POST",
@@ -282,11 +318,34 @@ json_values = st.recursive(
 @given(
     name=st.text(max_size=40),
     body=st.dictionaries(
-        st.sampled_from(["Name", "Names", "Path", "Value", "Type", "MaxResults", "Overwrite"]),
+        st.sampled_from(
+            [
+                "Name",
+                "Names",
+                "Path",
+                "Value",
+                "Type",
+                "MaxResults",
+                "Overwrite",
+                "ParameterFilters",
+                "Filters",
+                "NextToken",
+                "DataType",
+                "Tier",
+            ]
+        ),
         json_values,
     ),
     target=st.sampled_from(
-        ["GetParameter", "PutParameter", "GetParametersByPath", "GetParameters"]
+        [
+            "GetParameter",
+            "PutParameter",
+            "GetParametersByPath",
+            "GetParameters",
+            "DescribeParameters",
+            "DeleteParameter",
+            "DeleteParameters",
+        ]
     ),
 )
 def test_any_body_is_answered_without_a_server_fault(
@@ -318,3 +377,39 @@ def test_any_body_is_answered_without_a_server_fault(
             "HierarchyLevelLimitExceededException",
             "ParameterAlreadyExists",
         )
+
+
+filters = st.lists(
+    st.fixed_dictionaries(
+        {
+            "Key": st.sampled_from(
+                ["Name", "Type", "KeyId", "Path", "Tier", "DataType", "Label", "tag:x", "Bad"]
+            ),
+        },
+        optional={
+            "Option": st.sampled_from(
+                ["Equals", "BeginsWith", "Contains", "Recursive", "OneLevel", "x"]
+            ),
+            "Values": st.lists(st.text(max_size=12), max_size=3),
+        },
+    ),
+    max_size=3,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    chosen=filters,
+    path=st.text(max_size=20),
+    target=st.sampled_from(["DescribeParameters", "GetParametersByPath"]),
+)
+def test_any_filter_is_answered_without_a_server_fault(
+    server: Server, region: str, chosen: list[dict[str, Any]], path: str, target: str
+) -> None:
+    body: dict[str, Any] = {"ParameterFilters": chosen}
+    if target == "GetParametersByPath":
+        body["Path"] = path
+    reply = _signed(server, region, target, json.dumps(body).encode())
+    assert reply.status_code < 500, reply.text
