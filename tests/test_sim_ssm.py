@@ -120,6 +120,10 @@ def test_by_path_recursive_pages_through_the_paginator(client: Any) -> None:
     )
     described = ssm.describe_parameters(MaxResults=50)["Parameters"]
     assert len(described) == len(made)
+    everything = ssm.get_parameters_by_path(Path="/", Recursive=True, MaxResults=10)
+    assert all(p["Name"].startswith("/svc/") for p in everything["Parameters"])
+    trailing = error_of(ssm.get_parameter, Name="/svc/top:")
+    assert (trailing["Code"], trailing["Message"]) == ("ValidationException", NAME_TEXT)
     assert error_of(ssm.describe_parameters, MaxResults=51)["Code"] == "ValidationException"
     bad = error_of(ssm.get_parameters_by_path, Path="/svc", NextToken="nonsense")
     assert bad["Code"] == "InvalidNextToken"

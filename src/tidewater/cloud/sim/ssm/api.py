@@ -189,7 +189,9 @@ class SimSsm(SimService):
                 )
         with self.db.read() as conn:
             versions = self._all_latest(conn, scope)
-        versions += [v for name in PUBLIC if (v := _public(name)) is not None]
+        if root.startswith("/aws"):
+            # public parameters show only under their own tree (inferred), not under "/"
+            versions += [v for name in PUBLIC if (v := _public(name)) is not None]
 
         def under(name: str) -> bool:
             if recursive:

@@ -36,8 +36,8 @@ def writable(name: str) -> str:
 def split_selector(text: str) -> tuple[str, int | None, str | None]:
     """`name:version` or `name:label` as (name, version, label); a bare name has neither."""
     name, colon, selector = text.rpartition(":")
-    if not colon:
-        return text, None, None
+    if not colon or not selector:
+        return text, None, None  # a trailing ':' stays in the name, which then fails its check
     if selector.isdigit():
         return name, int(selector), None
     return name, None, selector
