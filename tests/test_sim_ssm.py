@@ -95,7 +95,7 @@ def test_put_get_overwrite_versions_delete(client: Any) -> None:
     assert deleted["InvalidParameters"] == ["/app/none"]
 
 
-def test_by_path_recursive_pages_through_the_paginator(client: Any) -> None:
+def test_by_path_recursive_pages_through_the_paginator(client: Any, aws_cli: Any) -> None:
     ssm = client("ssm")
     made = [f"/svc/a/p{i:02d}" for i in range(13)] + ["/svc/a/deep/x", "/svc/b/y", "/svc/top"]
     for name in made:
@@ -107,6 +107,11 @@ def test_by_path_recursive_pages_through_the_paginator(client: Any) -> None:
     )
     assert len(pages) == 4
     assert sorted(p["Name"] for page in pages for p in page["Parameters"]) == sorted(made)
+    listed = aws_cli(
+        "ssm", "get-parameters-by-path", "--path", "/svc", "--recursive", "--page-size", "4"
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(p["Name"] for p in json.loads(listed.stdout)["Parameters"]) == sorted(made)
     one_level = ssm.get_parameters_by_path(Path="/svc/a", MaxResults=10)
     assert [p["Name"] for p in one_level["Parameters"]] == made[:10]
     rest = ssm.get_parameters_by_path(Path="/svc/a", NextToken=one_level["NextToken"])
