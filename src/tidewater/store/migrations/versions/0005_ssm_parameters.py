@@ -4,7 +4,7 @@ Every version of a parameter is a row, so `name:version` selectors read old valu
 version of a name is the parameter.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 import sqlalchemy as sa
