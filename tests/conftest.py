@@ -49,18 +49,18 @@ class Server:
     args: list[str]
     env: dict[str, str]
 
-    def post(self, path: str) -> dict[str, Any]:
+    def post(self, path: str, timeout: float = 60) -> dict[str, Any]:
         request = urllib.request.Request(self.url + path, method="POST", data=b"")
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
 
     def get(self, path: str) -> dict[str, Any]:
         with urllib.request.urlopen(self.url + path, timeout=30) as response:
             return json.loads(response.read())
 
-    def settle(self) -> None:
-        """Let the runner finish everything due now."""
-        self.post("/_tidewater/settle")
+    def settle(self, timeout: float = 60) -> None:
+        """Let the runner finish everything due now (one request, however long that takes)."""
+        self.post("/_tidewater/settle", timeout)
 
     def advance(self, seconds: float) -> None:
         """Move the service clock forward, then settle."""

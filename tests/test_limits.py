@@ -613,7 +613,8 @@ def test_a_big_group_is_launched_in_batches_and_never_blocks_another_group(
     thread = threading.Thread(target=write_to_the_small_group)
     thread.start()
     try:
-        roomy_server.settle()  # every batch of launches, one reconcile pass after another
+        # every batch of launches, one reconcile pass after another: minutes on a busy machine
+        roomy_server.settle(timeout=600)
     finally:
         done.set()
         thread.join(timeout=60)
@@ -678,7 +679,7 @@ def test_sigterm_during_a_big_reconcile_exits_zero_within_the_graceful_limit(
 
     # a restart picks the work up where it stopped, batch by batch, and finishes it
     roomy_server.start()
-    roomy_server.settle()
+    roomy_server.settle(timeout=600)
     roomy_server.advance(10)
     group = describe_group(autoscaling, "big")
     assert len(group["Instances"]) == BIG
