@@ -36,6 +36,8 @@ SCOPE = Scope(ACCOUNT, "us-east-1", Cloud.AWS)
 AMI = "ami-0c02fb55956c7d316"
 UBUNTU = "ami-0fc5d935ebf8bc3bc"
 WINDOWS = "ami-0be0e902919675894"
+AL2023 = "ami-0230bd60aa48260c6"
+AL2023_ARM = "ami-0f403e3180720dd7e"
 START = datetime(2026, 1, 1, tzinfo=UTC)
 ACTIONS = (
     "RunInstances",
@@ -55,6 +57,10 @@ ACTIONS = (
     "DescribeVpcs",
     "DescribeSubnets",
     "DescribeImages",
+    "CreateImage",
+    "RegisterImage",
+    "CopyImage",
+    "DeregisterImage",
     "DescribeSecurityGroups",
     "DescribeKeyPairs",
     "DescribeInstanceTypes",
@@ -1383,11 +1389,11 @@ def test_key_pairs(world: World) -> None:
 
 def test_describe_images(world: World) -> None:
     images = world.call("DescribeImages")["Images"]
-    assert len(images) == 5 and all(i["State"] == "available" for i in images)
+    assert len(images) == 6 and all(i["State"] == "available" for i in images)
     [windows] = world.call("DescribeImages", ImageIds=[WINDOWS])["Images"]
     assert windows["Platform"] == "windows" and windows["ImageOwnerAlias"] == "amazon"
     amazon = world.call("DescribeImages", Owners=["amazon"])["Images"]
-    assert {i["ImageId"] for i in amazon} == {AMI, "ami-0230bd60aa48260c6", WINDOWS}
+    assert {i["ImageId"] for i in amazon} == {AMI, AL2023, AL2023_ARM, WINDOWS}
     assert world.call("DescribeImages", Owners=["self"])["Images"] == []
     canonical = world.call("DescribeImages", Owners=["099720109477"])["Images"]
     assert [i["ImageId"] for i in canonical] == [UBUNTU]
@@ -1395,7 +1401,8 @@ def test_describe_images(world: World) -> None:
         ("name", ["ubuntu/images/*"], 1),
         ("platform", ["windows"], 1),
         ("architecture", ["x86_64"], 5),
-        ("owner-id", ["137112412989"], 2),
+        ("owner-id", ["137112412989"], 3),
+        ("architecture", ["arm64"], 1),
         ("image-id", [AMI], 1),
     ]
     for name, values, count in cases:

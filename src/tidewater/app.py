@@ -16,6 +16,7 @@ from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.compute import new_instance_id as sim_instance_id
 from tidewater.cloud.sim.ec2 import SimEc2
 from tidewater.cloud.sim.ecs import SimEcs
+from tidewater.cloud.sim.images import ImageCatalogue, load_seed
 from tidewater.cloud.sim.rds import SimRds
 from tidewater.cloud.sim.slb import SimSlb
 from tidewater.cloud.sim.ssm import SimSsm
@@ -97,7 +98,10 @@ def build(
         shutdown=settings.sim_shutdown_seconds,
         scale=settings.sim_time_scale,
     )
-    compute = SimCompute(db, clock, timing, new_instance_id or sim_instance_id)
+    seeded = load_seed(settings.images, settings.aws_account_id) if settings.images else []
+    compute = SimCompute(
+        db, clock, timing, new_instance_id or sim_instance_id, ImageCatalogue(seeded)
+    )
     slb, rds = SimSlb(compute), SimRds(compute)
     balancers = SimBalancers(compute)
     ssm = SimSsm(compute)

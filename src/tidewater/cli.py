@@ -130,6 +130,14 @@ def serve(
             "region, and the most MinSize or DesiredCapacity may name.",
         ),
     ] = 1000,
+    images: Annotated[
+        Path | None,
+        typer.Option(
+            envvar=env("IMAGES"),
+            help="A JSON list of images (id, name, architecture, platform, owner, region) the "
+            "simulated clouds serve beside their built-in ones, so real image ids launch.",
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(envvar=env("LOG_LEVEL"))] = "info",
 ) -> None:
     """Serve the Auto Scaling APIs and the simulated cloud on one port."""
@@ -161,6 +169,7 @@ def serve(
         aws_max_groups=aws_max_groups,
         aws_max_launch_configurations=aws_max_launch_configurations,
         aws_max_instances=aws_max_instances,
+        images=images,
     )
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"

@@ -34,6 +34,7 @@ class Settings:
     aws_max_groups: int = 500  # Auto Scaling groups per account and region (AWS's default quota)
     aws_max_launch_configurations: int = 200  # per account and region (AWS's default quota)
     aws_max_instances: int = 1000  # the AWS account's instance limit, per region and per group
+    images: Path | None = None  # a JSON list of images the simulated clouds add to their catalogue
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -532,3 +532,24 @@ sim_key_pairs = Table(
     Column("created_at", Time, nullable=False),
     UniqueConstraint("account", "region", "name"),
 )
+
+sim_images = Table(
+    "sim_images",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("description", String(255), nullable=False),
+    Column("architecture", String(16), nullable=False),
+    Column("platform", String(16), nullable=False),  # Linux/UNIX or Windows
+    Column("root_device_name", String(64), nullable=False),
+    Column("virtualization_type", String(16), nullable=False),
+    Column("block_devices", JSON, nullable=False, default=list),
+    Column("source", String(64), nullable=True),  # the instance or image it was made from
+    Column("state", String(16), nullable=False),  # available, or deregistered (kept: the id)
+    Column("ready_at", Time, nullable=False),  # pending until then
+    Column("tags", JSON, nullable=False, default=list),
+    Column("created_at", Time, nullable=False),
+    Index(None, "account", "region"),
+)

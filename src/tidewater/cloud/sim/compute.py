@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tidewater.clock import Clock
 from tidewater.cloud.ports import LaunchSpec, Machine, Subnet
 from tidewater.cloud.sim import network
-from tidewater.cloud.sim.images import image_exists
+from tidewater.cloud.sim.images import CATALOGUE, Image, ImageCatalogue, stored_image
 from tidewater.cloud.sim.kit.ids import ALIYUN_ID_ALPHABET
 from tidewater.cloud.sim.timing import Timing
 from tidewater.domain.activity import TERMINAL
@@ -39,6 +39,7 @@ from tidewater.store.tables import (
     machine_tags,
     machines,
     members,
+    sim_images,
     sim_key_pairs,
     sim_subnets,
 )
@@ -93,8 +94,10 @@ class SimCompute:
         clock: Clock,
         timing: Timing,
         new_id: Callable[[Cloud], str] = new_instance_id,
+        images: ImageCatalogue | None = None,
     ) -> None:
         self.db = db
+        self.images = images or ImageCatalogue()  # built-in and seeded; users' own are rows
         self.clock = clock
         self.timing = timing
         self.new_id = new_id  # injected, like the clock, so a test can make runs repeatable
@@ -164,7 +167,7 @@ class SimCompute:
             "launch_template_version": spec.template_version,
             "key_name": spec.key_name,
             "security_groups": list(spec.security_groups),
-            "attributes": {},
+            "attributes": self._image_attributes(conn, scope, spec.image_id),
         }
         conn.execute(insert(machines).values(row))
         if spec.tags:
@@ -339,8 +342,37 @@ class SimCompute:
             return self.resolve_image(scope, image_id) or image_id
         return image_id
 
+    def image(self, scope: Scope, image_id: str, within: Connection | None = None) -> Image | None:
+        """A catalogue or seeded image (no query), else one of the account's own, in any state."""
+        found = self.images.find(scope, image_id)
+        if found is not None or scope.cloud is not Cloud.AWS or not image_id.startswith("ami-"):
+            return found
+        if within is None:
+            with self.db.read() as conn:
+                return self.image(scope, image_id, conn)
+        row = within.execute(
+            select(sim_images).where(
+                sim_images.c.account == scope.account,
+                sim_images.c.region == scope.region,
+                sim_images.c.id == image_id,
+            )
+        ).first()
+        return stored_image(row, scope.account, self.clock.now()) if row is not None else None
+
     def image_exists(self, scope: Scope, image_id: str) -> bool:
-        return image_exists(scope.cloud, image_id)
+        """Launchable or about to be: a deregistered image is gone for new launches."""
+        image = self.image(scope, image_id)
+        return image is not None and image.state != "deregistered"
+
+    def _image_attributes(self, conn: Connection, scope: Scope, image_id: str) -> dict[str, str]:
+        """What describing the instance needs of an image the built-in catalogue lacks, kept
+        with the machine so describing it reads no image."""
+        if image_id in CATALOGUE[scope.cloud]:
+            return {}
+        image = self.image(scope, image_id, conn)
+        if image is None:
+            return {}
+        return {"architecture": image.architecture, "platform": image.platform}
 
     def key_pair_exists(self, scope: Scope, name: str) -> bool:
         """EC2's key pairs are rows; the Alibaba sim keeps none and takes any name."""

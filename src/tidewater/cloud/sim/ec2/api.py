@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tidewater.cloud.sim.ec2.catalogue import Catalogue
+from tidewater.cloud.sim.ec2.images import Images
 from tidewater.cloud.sim.ec2.instances import Instances
 from tidewater.cloud.sim.ec2.key_pairs import KeyPairs
 from tidewater.cloud.sim.ec2.networks import Networks
@@ -10,5 +11,5 @@ from tidewater.cloud.sim.ec2.security_groups import SecurityGroups
 from tidewater.cloud.sim.ec2.templates import Templates
 
 
-class SimEc2(Instances, Templates, Networks, SecurityGroups, KeyPairs, Catalogue):
-    """EC2's instance, tag, template, network and geography calls over the sim's tables."""
+class SimEc2(Instances, Templates, Networks, SecurityGroups, KeyPairs, Images, Catalogue):
+    """EC2's instance, tag, template, network, image and geography calls over the sim's tables."""

@@ -1,40 +1,33 @@
-"""EC2's geography and catalogue actions: zones, security groups, key pairs, images and
-instance types, all fixed per account and region."""
+"""EC2's geography and catalogue actions: zones and instance types, fixed per account and
+region."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
-    combination,
     invalid,
     invalid_filter,
 )
 from tidewater.cloud.sim.ec2.filters import (
-    IMAGE_FILTERS,
     TYPE_FILTERS,
     ZONE_FILTERS,
 )
 from tidewater.cloud.sim.ec2.params import (
     Params,
     action,
-    check_image_ids,
     parse_filters,
     static_page,
     unique,
 )
 from tidewater.cloud.sim.ec2.render import (
-    image_alias,
-    image_out,
     instance_type_out,
     zone_out,
 )
 from tidewater.cloud.sim.ec2.state import Ec2State
-from tidewater.cloud.sim.images import CATALOGUE as IMAGES
-from tidewater.cloud.sim.images import Image
 from tidewater.cloud.sim.instance_types import KINDS, instance_kind
 from tidewater.cloud.sim.kit import dryrun
 from tidewater.cloud.sim.kit.filters import in_memory
@@ -79,24 +72,6 @@ class Catalogue(Ec2State):
         return [item for item in items if item[member] in asked]
 
     @action
-    def describe_images(self, scope: Scope, params: Params) -> Output:
-        ids = unique(params.get("ImageIds") or [])
-        if ids and params.get("MaxResults") is not None:
-            raise combination("imageIdsSet")
-        catalogue = IMAGES[scope.cloud]
-        check_image_ids(ids, catalogue)
-        owners = unique(scope.account if o == "self" else o for o in params.get("Owners") or [])
-        images = [
-            image_out(i)
-            for i in catalogue.values()
-            if (not ids or i.id in ids) and (not owners or owned_by(i, owners))
-        ]
-        images = in_memory(images, parse_filters(params), IMAGE_FILTERS, invalid_filter)
-        page, token = static_page(images, params, "images", 5, 1000)
-        dryrun.aws(params)
-        return {"Images": page, "NextToken": token} if token else {"Images": page}
-
-    @action
     def describe_instance_types(self, scope: Scope, params: Params) -> Output:
         asked = unique(params.get("InstanceTypes") or [])
         unknown = [t for t in asked if instance_kind(t) is None]
@@ -113,7 +88,3 @@ class Catalogue(Ec2State):
         if token:
             out["NextToken"] = token
         return out
-
-
-def owned_by(image: Image, owners: Sequence[str]) -> bool:
-    return image.owner in owners or image_alias(image) in owners

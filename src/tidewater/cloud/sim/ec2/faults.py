@@ -86,3 +86,47 @@ def dependency(noun: str, resource_id: str) -> Ec2Fault:
 def cidr_out_of_range(code: str, cidr: str) -> Ec2Fault:
     """InvalidVpc.Range and InvalidSubnet.Range word a CIDR the same way."""
     return Ec2Fault(code, f"The CIDR '{cidr}' is invalid.")
+
+
+# -- images: texts as reported in public issue threads (see docs/simulated-ec2-images.md) ------
+
+
+def image_not_found(ids: Sequence[str]) -> Ec2Fault:
+    """One unknown id in the singular, several comma-joined, each list in brackets."""
+    if len(ids) == 1:
+        return Ec2Fault("InvalidAMIID.NotFound", f"The image id '[{ids[0]}]' does not exist")
+    return Ec2Fault("InvalidAMIID.NotFound", f"The image ids '[{', '.join(ids)}]' do not exist")
+
+
+def image_gone(image_id: str) -> Ec2Fault:
+    """ansible/ansible#24945 (a deregistered image)."""
+    return Ec2Fault("InvalidAMIID.Unavailable", f"The image ID '{image_id}' is no longer available")
+
+
+def image_pending(image_id: str) -> Ec2Fault:
+    """app-sre/qontract-reconcile#2222 (an image still being made)."""
+    return Ec2Fault(
+        "InvalidAMIID.Unavailable",
+        f"The AMI ID '{image_id}' is currently pending and may not be used for this operation",
+    )
+
+
+def image_name_taken(name: str, image_id: str) -> Ec2Fault:
+    """hashicorp/terraform-aws-consul#131, wazuh/wazuh-virtual-machines#654."""
+    return Ec2Fault(
+        "InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {image_id}"
+    )
+
+
+def image_name_malformed() -> Ec2Fault:
+    """hashicorp/packer#2774, base2Services/shelvery-aws-backups#28."""
+    return Ec2Fault(
+        "InvalidAMIName.Malformed",
+        "AMI names must be between 3 and 128 characters long, and may contain letters, "
+        "numbers, '(', ')', '.', '-', '/' and '_'",
+    )
+
+
+def image_not_yours(image_id: str) -> Ec2Fault:
+    """cloudcaptainsh/cloudcaptain#66 (deregistering an image the account does not own)."""
+    return Ec2Fault("AuthFailure", f"Not authorized for image:{image_id}")

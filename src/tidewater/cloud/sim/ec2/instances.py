@@ -27,6 +27,9 @@ from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
     combination,
     ids_not_found,
+    image_gone,
+    image_not_found,
+    image_pending,
     invalid,
     invalid_id,
     malformed_image_id,
@@ -70,7 +73,6 @@ from tidewater.cloud.sim.ec2.state import (
     version_data,
     version_number,
 )
-from tidewater.cloud.sim.images import CATALOGUE as IMAGES
 from tidewater.cloud.sim.instance_types import instance_kind
 from tidewater.cloud.sim.kit import dryrun, paging
 from tidewater.cloud.sim.kit.tags import aws_tags, machine_tags_of
@@ -173,8 +175,13 @@ class Instances(Ec2State):
             image_id = resolved
         if not IMAGE_ID.fullmatch(str(image_id)):
             raise malformed_image_id(str(image_id))
-        if image_id not in IMAGES[scope.cloud]:
-            raise Ec2Fault("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist")
+        image = self.compute.image(scope, str(image_id))
+        if image is None:
+            raise image_not_found([str(image_id)])
+        if image.state == "deregistered":
+            raise image_gone(image.id)
+        if image.state == "pending":
+            raise image_pending(image.id)
         return str(image_id)
 
     def _subnet(self, conn: Connection, scope: Scope, data: Mapping[str, Any]) -> Subnet:

@@ -24,6 +24,7 @@ from tidewater.cloud.sim.kit.rows import owned
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     machines,
+    sim_images,
     sim_internet_gateways,
     sim_key_pairs,
     sim_security_groups,
@@ -163,6 +164,7 @@ TAGGED_ROWS: dict[str, tuple[Table, str, str]] = {
     "sg-": (sim_security_groups, "InvalidGroup.NotFound", "security group"),
     "igw-": (sim_internet_gateways, "InvalidInternetGatewayID.NotFound", "internetGateway"),
     "key-": (sim_key_pairs, "InvalidKeyPair.NotFound", "key pair"),
+    "ami-": (sim_images, "InvalidAMIID.NotFound", "image"),
 }
 
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tidewater.cloud.ports import LaunchSpec, Subnet
 from tidewater.cloud.sim import network
-from tidewater.cloud.sim.ec2.faults import Ec2Fault, invalid, malformed_image_id, missing
-from tidewater.cloud.sim.images import Image
+from tidewater.cloud.sim.ec2.faults import (
+    Ec2Fault,
+    image_name_malformed,
+    image_not_found,
+    invalid,
+    malformed_image_id,
+    missing,
+)
 from tidewater.cloud.sim.kit import paging
 from tidewater.cloud.sim.kit.filters import Filters, parse
 from tidewater.cloud.sim.kit.guards import guarded, refuse_nul
@@ -202,17 +208,25 @@ def security_groups(
     return tuple(unique(default if g == "default" else g for g in chosen))
 
 
-def check_image_ids(ids: Sequence[str], catalogue: Mapping[str, Image]) -> None:
+def check_image_ids(ids: Sequence[str], known: Container[str]) -> None:
     for image_id in ids:
         if not IMAGE_ID.fullmatch(image_id):
             raise malformed_image_id(str(image_id))
-    unknown = [i for i in ids if i not in catalogue]
-    if len(unknown) == 1:
-        raise Ec2Fault("InvalidAMIID.NotFound", f"The image id '[{unknown[0]}]' does not exist")
+    unknown = [i for i in ids if i not in known]
     if unknown:
-        raise Ec2Fault(
-            "InvalidAMIID.NotFound", f"The image ids '[{', '.join(unknown)}]' do not exist"
-        )
+        raise image_not_found(unknown)
+
+
+AMI_NAME = re.compile(r"[A-Za-z0-9()\[\] ./\-'@_]{3,128}")  # CreateImage's documented constraints
+
+
+def image_name(params: Params) -> str:
+    name = params.get("Name")
+    if not name:
+        raise missing("Name")
+    if not AMI_NAME.fullmatch(str(name)):
+        raise image_name_malformed()
+    return str(name)
 
 
 def parse_filters(params: Params) -> Filters:

@@ -83,7 +83,8 @@ def _instance(scope: Scope, row: Row[Any], tags: Mapping[str, str]) -> Output:
     attributes = row.attributes or {}
     kind = instance_kind(row.instance_type)
     image = IMAGES[scope.cloud].get(row.image_id)
-    windows = image is not None and image.platform == "Windows"
+    platform = image.platform if image else attributes.get("platform", "Linux/UNIX")
+    windows = platform == "Windows"
     reason, state_reason = _reasons(row)
     out: Output = {
         "AmiLaunchIndex": attributes.get("launch_index", 0),
@@ -97,7 +98,7 @@ def _instance(scope: Scope, row: Row[Any], tags: Mapping[str, str]) -> Output:
         "PublicDnsName": "",
         "State": _state(row.state),
         "StateTransitionReason": reason,
-        "Architecture": image.architecture if image else "x86_64",
+        "Architecture": image.architecture if image else attributes.get("architecture", "x86_64"),
         "ClientToken": attributes.get("client_token", row.client_token or ""),
         "EbsOptimized": False,
         "EnaSupport": True,
@@ -351,37 +352,47 @@ def image_out(image: Image) -> Output:
         "ImageId": image.id,
         "ImageLocation": f"{alias or image.owner}/{image.name}",
         "ImageType": "machine",
-        "Public": True,
+        "Public": image.public,
         "OwnerId": image.owner,
-        "State": "available",
+        "State": image.state,
         "PlatformDetails": "Windows" if windows else "Linux/UNIX",
         "UsageOperation": "RunInstances:0002" if windows else "RunInstances",
-        "BlockDeviceMappings": [
-            {
-                "DeviceName": "/dev/xvda",
-                "Ebs": {
-                    "DeleteOnTermination": True,
-                    "SnapshotId": "snap-" + network.hex_id(image.id, "snap"),
-                    "VolumeSize": 30 if windows else 8,
-                    "VolumeType": "gp2",
-                    "Encrypted": False,
-                },
-            }
-        ],
+        "BlockDeviceMappings": list(image.block_devices)
+        or [root_volume(image.id, image.root_device_name, windows)],
         "Description": image.description,
         "EnaSupport": True,
         "Hypervisor": "xen",
         "Name": image.name,
-        "RootDeviceName": "/dev/xvda",
+        "RootDeviceName": image.root_device_name,
         "RootDeviceType": "ebs",
         "SriovNetSupport": "simple",
-        "VirtualizationType": "hvm",
+        "VirtualizationType": image.virtualization_type,
     }
     if alias:
         out["ImageOwnerAlias"] = alias
     if windows:
         out["Platform"] = "windows"
+    if image.tags:
+        out["Tags"] = [{"Key": k, "Value": v} for k, v in image.tags]
     return out
+
+
+def root_volume(image_id: str, device: str, windows: bool = False) -> Output:
+    """The one EBS volume an image without stated block devices answers with."""
+    return {
+        "DeviceName": device,
+        "Ebs": {
+            "DeleteOnTermination": True,
+            "SnapshotId": snapshot_id(image_id),
+            "VolumeSize": 30 if windows else 8,
+            "VolumeType": "gp2",
+            "Encrypted": False,
+        },
+    }
+
+
+def snapshot_id(image_id: str, device: str = "snap") -> str:
+    return "snap-" + network.hex_id(image_id, device)
 
 
 def instance_type_out(kind: InstanceKind) -> Output:

@@ -22,7 +22,6 @@ from tidewater.cloud.sim.ecs.params import (
 from tidewater.cloud.sim.ecs.render import REGIONS, image_out, region_out, type_out, zone_out
 from tidewater.cloud.sim.ecs.state import EcsState
 from tidewater.cloud.sim.ecs_types import TYPES, ecs_type
-from tidewater.cloud.sim.images import CATALOGUE as IMAGES
 from tidewater.cloud.sim.kit import dryrun, paging, rpc
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import machines
@@ -63,7 +62,7 @@ class Catalogue(EcsState):
                     select(machines.c.image_id).distinct().where(*self._in_scope(scope))
                 ).scalars()
             )
-        images = [image_out(image, image.id in used) for image in IMAGES[scope.cloud].values()]
+        images = [image_out(image, image.id in used) for image in self.compute.images.listed(scope)]
         images = [i for i in images if self._image_wanted(i, params, aliases)]
         return {
             "Images": {"Image": paging.numbered(images, number, size)},

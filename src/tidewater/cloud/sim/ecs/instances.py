@@ -52,7 +52,14 @@ class Instances(EcsState):
         count = amounts(params)
         unique = READ.boolean(params, "UniqueSuffix")
         launch = checked_launch(
-            scope, params, self.clock.now(), RUN_TEXTS, count, unique=unique, public_ip=True
+            scope,
+            params,
+            self.clock.now(),
+            RUN_TEXTS,
+            count,
+            unique=unique,
+            public_ip=True,
+            images=self.compute.images,
         )
         if READ.boolean(params, "DryRun"):
             raise dryrun.aliyun_passed()
@@ -65,7 +72,9 @@ class Instances(EcsState):
     @action
     def create_instance(self, scope: Scope, params: Params) -> Output:
         """Creates one instance, Stopped as on ECS; StartInstance boots it."""
-        launch = checked_launch(scope, params, self.clock.now(), CREATE_TEXTS, 1)
+        launch = checked_launch(
+            scope, params, self.clock.now(), CREATE_TEXTS, 1, images=self.compute.images
+        )
         if READ.boolean(params, "DryRun"):
             raise dryrun.aliyun_passed()
         [instance_id] = self._launch_once(scope, launch, stopped=True)[:1]

@@ -28,7 +28,7 @@ from tidewater.cloud.sim.ecs.params import (
     Params,
 )
 from tidewater.cloud.sim.ecs_types import ecs_type
-from tidewater.cloud.sim.images import CATALOGUE as IMAGES
+from tidewater.cloud.sim.images import ImageCatalogue
 from tidewater.cloud.sim.kit import rpc, times
 from tidewater.cloud.sim.kit.tags import aliyun_launch_tags
 from tidewater.domain.scope import Scope
@@ -167,11 +167,11 @@ class Launch:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
-def _image(scope: Scope, params: Params) -> str:
+def _image(scope: Scope, params: Params, images: ImageCatalogue) -> str:
     image_id = rpc.value(params, "ImageId")
     if image_id is None:
         raise missing("ImageId", quoted=False)
-    if image_id not in IMAGES[scope.cloud]:
+    if images.find(scope, image_id) is None:
         raise EcsFault("InvalidImageId.NotFound", "The specified ImageId does not exist.", 404)
     return image_id
 
@@ -335,9 +335,10 @@ def checked_launch(
     *,
     unique: bool = False,
     public_ip: bool = False,
+    images: ImageCatalogue,
 ) -> Launch:
     """Everything a creation checks before it touches the store, in ECS's order."""
-    image_id = _image(scope, params)
+    image_id = _image(scope, params, images)
     instance_type = _instance_type(params)
     subnet = _placement(scope, params, texts)
     groups = _security_groups(scope, params, texts)

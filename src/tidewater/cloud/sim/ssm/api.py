@@ -10,7 +10,6 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, delete, func, select
 
-from tidewater.cloud.sim.images import CATALOGUE
 from tidewater.cloud.sim.kit import paging
 from tidewater.cloud.sim.kit.rows import owned
 from tidewater.cloud.sim.kit.service import SimService
@@ -25,7 +24,7 @@ from tidewater.cloud.sim.ssm.faults import (
     version_not_found,
 )
 from tidewater.cloud.sim.ssm.public import CREATED, PUBLIC
-from tidewater.domain.scope import Cloud, Scope
+from tidewater.domain.scope import Scope
 from tidewater.store.tables import ssm_parameters as table
 
 Params = Mapping[str, Any]
@@ -260,7 +259,10 @@ class SimSsm(SimService):
             if kind is None:
                 raise validation("A parameter type is required when you create a parameter.")
             if data_type == "aws:ec2:image":
-                _check_image(kind, value)
+                image = (
+                    self.compute.image(scope, value, conn) if AMI_FORMAT.fullmatch(value) else None
+                )
+                _check_image(kind, value, image is not None and image.state != "deregistered")
             tier = _tier(params.get("Tier"), latest, value)
             pattern = params.get("AllowedPattern")
             if pattern is None and latest is not None:
@@ -362,14 +364,14 @@ def _tier(asked: str | None, latest: Version | None, value: str) -> str:
     return tier
 
 
-def _check_image(kind: str, value: str) -> None:
+def _check_image(kind: str, value: str, exists: bool) -> None:
     """Documented: an aws:ec2:image value is an AMI id of the right format that exists."""
     if kind != "String":
         # inferred wording
         raise validation("The aws:ec2:image data type is supported only for String parameters.")
     if not AMI_FORMAT.fullmatch(value):
         raise validation(f"Invalid formatted AMI ID: {value}.")  # inferred wording
-    if value not in CATALOGUE[Cloud.AWS]:
+    if not exists:
         # AWS validates availability after answering; the sim refuses at once (inferred text)
         raise validation(f"The image id '{value}' does not exist.")
 

@@ -1,7 +1,7 @@
 """AWS's public parameters that name images, resolved to the simulated catalogue's images.
 
 Read-only and the same in every region, as on AWS. Only names whose image (and architecture) the
-catalogue holds are served; the catalogue has no arm64 image, so the arm64 names are absent.
+catalogue holds are served: Amazon Linux 2023 in both architectures, the others in x86_64.
 """
 
 from __future__ import annotations
@@ -28,6 +28,11 @@ _IMAGE_NAMES: Final[Mapping[str, str]] = {
     "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base": (
         "Windows_Server-2022-English-Full-Base"
     ),
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64": "al2023-ami-2023.",
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64": "al2023-ami-2023.",
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-minimal-kernel-default-arm64": (
+        "al2023-ami-2023."
+    ),
 }
 
 
@@ -38,11 +43,16 @@ def _resolve() -> dict[str, str]:
         matching = [
             image
             for image in images
-            if image.name.startswith(prefix) and image.architecture == "x86_64"
+            if image.name.startswith(prefix) and image.architecture == _architecture(name)
         ]
         if matching:
             found[name] = matching[-1].id  # the newest: what "latest" means
     return found
+
+
+def _architecture(name: str) -> str:
+    """The architecture a parameter's name ends with; x86_64 where it names none."""
+    return "arm64" if name.endswith("-arm64") else "x86_64"
 
 
 PUBLIC: Final[Mapping[str, str]] = _resolve()
