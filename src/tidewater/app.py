@@ -89,6 +89,7 @@ def build(
     new_instance_id: Callable[[Cloud], str] | None = None,
 ) -> Tidewater:
     settings.check()
+    seeded = load_seed(settings.images, settings.aws_account_id) if settings.images else []
     db = Database(settings.url, lock_wait=settings.lock_wait_seconds)
     prepare_database(db)
     clock = clock or Clock()
@@ -98,7 +99,6 @@ def build(
         shutdown=settings.sim_shutdown_seconds,
         scale=settings.sim_time_scale,
     )
-    seeded = load_seed(settings.images, settings.aws_account_id) if settings.images else []
     compute = SimCompute(
         db, clock, timing, new_instance_id or sim_instance_id, ImageCatalogue(seeded)
     )

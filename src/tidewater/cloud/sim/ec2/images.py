@@ -43,7 +43,6 @@ from tidewater.domain.scope import Scope, region_name_ok
 from tidewater.store.tables import sim_images
 
 Output = dict[str, Any]
-ARCHITECTURES = ("i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac")
 VIRTUALIZATION = ("hvm", "paravirtual")
 DEVICE_MEMBERS = ("DeviceName", "VirtualName", "NoDevice")
 
@@ -79,14 +78,12 @@ class Images(NetworkState):
             "virtualization_type": "hvm",
             "source": machine.id,
         }
-        return self._keep(scope, params, image, params.get("BlockDeviceMappings"), tags, True)
+        return self._keep_image(scope, params, image, params.get("BlockDeviceMappings"), tags, True)
 
     @action
     def register_image(self, scope: Scope, params: Params) -> Output:
         name = image_name(params)
-        architecture = str(params.get("Architecture") or "x86_64")
-        if architecture not in ARCHITECTURES:
-            raise invalid(f"Value ({architecture}) for parameter architecture is invalid.")
+        architecture = str(params.get("Architecture") or "x86_64")  # the model holds its enum
         virtualization = str(params.get("VirtualizationType") or "paravirtual")  # EC2's default
         if virtualization not in VIRTUALIZATION:
             raise invalid(
@@ -102,7 +99,9 @@ class Images(NetworkState):
             "source": None,
         }
         tags = _image_tags(params.get("TagSpecifications"))
-        return self._keep(scope, params, image, params.get("BlockDeviceMappings"), tags, False)
+        return self._keep_image(
+            scope, params, image, params.get("BlockDeviceMappings"), tags, False
+        )
 
     @action
     def copy_image(self, scope: Scope, params: Params) -> Output:
@@ -133,9 +132,11 @@ class Images(NetworkState):
             "virtualization_type": source.virtualization_type,
             "source": f"{region}/{source_id}",
         }
-        return self._keep(scope, params, image, list(source.block_devices) or None, tags, True)
+        return self._keep_image(
+            scope, params, image, list(source.block_devices) or None, tags, True
+        )
 
-    def _keep(
+    def _keep_image(
         self,
         scope: Scope,
         params: Params,
@@ -148,7 +149,7 @@ class Images(NetworkState):
         now = self.clock.now()
         image_id = new_id("ami")
         with self.db.write() as conn:
-            taken = self._named(conn, scope, str(image["name"]))
+            taken = self._image_named(conn, scope, str(image["name"]))
             if taken is not None:
                 raise image_name_taken(str(image["name"]), taken.id)
             dryrun.aws(params)
@@ -168,7 +169,7 @@ class Images(NetworkState):
         return {"ImageId": image_id}
 
     @staticmethod
-    def _named(conn: Connection, scope: Scope, name: str) -> Row[Any] | None:
+    def _image_named(conn: Connection, scope: Scope, name: str) -> Row[Any] | None:
         """The account's image of this name in the region; a deregistered one frees its name."""
         query = select(sim_images.c.id).where(
             *owned(sim_images, scope),

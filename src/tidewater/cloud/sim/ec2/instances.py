@@ -255,7 +255,12 @@ class Instances(Ec2State):
         for index in range(launch.count):
             token = launch.token if index == 0 else None
             row = self.compute.insert(conn, scope, launch.spec, launch.subnet, token)
-            attributes = {**launch.attributes, "reservation_id": reservation, "launch_index": index}
+            attributes = {
+                **(row.attributes or {}),
+                **launch.attributes,
+                "reservation_id": reservation,
+                "launch_index": index,
+            }
             if launch.token:
                 attributes["client_token"] = launch.token
             conn.execute(
