@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aliyunsdkcore.client import AcsClient
 from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Server, start_server
 from tests.helpers import IMAGE, aws_client, describe_group, error_of, instance_ids
+from tests.test_ess import ecs_call
 
 ACCOUNT = "000000000000"
 AL2023_ARM = "ami-0f403e3180720dd7e"
@@ -46,9 +48,7 @@ def unvalidated(server: Server, region: str) -> Any:
     )
 
 
-def test_an_image_baked_from_an_instance_is_pending_then_launches(
-    ec2: Any, server: Server
-) -> None:
+def test_an_image_baked_from_an_instance_is_pending_then_launches(ec2: Any, server: Server) -> None:
     source = run_one(ec2, AL2023_ARM, InstanceType="t3.micro")
     server.advance(10)
     made = ec2.create_image(
@@ -341,9 +341,7 @@ def test_auto_scaling_launches_from_a_created_image(
     image_id = ec2.create_image(InstanceId=source, Name="baked")["ImageId"]
     server.advance(10)
     ec2.get_waiter("image_available").wait(ImageIds=[image_id])
-    ec2.create_launch_template(
-        LaunchTemplateName="baked", LaunchTemplateData={"ImageId": image_id}
-    )
+    ec2.create_launch_template(LaunchTemplateName="baked", LaunchTemplateData={"ImageId": image_id})
     autoscaling.create_auto_scaling_group(
         AutoScalingGroupName="baked",
         LaunchTemplate={"LaunchTemplateName": "baked"},
@@ -458,6 +456,21 @@ def test_seeded_images_launch_and_own_images_survive_a_restart(seeded_server: Se
     assert (windows["Platform"], windows["OwnerId"]) == ("windows", "123456789012")
     refused = error_of(ec2.deregister_image, ImageId="ami-0abcdef1234567890")
     assert refused["Code"] == "AuthFailure"
+
+    aliyun = AcsClient("test", "test", "cn-hangzhou")
+    seeded = ecs_call(
+        aliyun, seeded_server, "cn-hangzhou", "DescribeImages", ImageId="m-team0000000000000001"
+    )
+    assert [i["ImageName"] for i in seeded["Images"]["Image"]] == ["team-aliyun"]
+    [ecs_instance] = ecs_call(
+        aliyun,
+        seeded_server,
+        "cn-hangzhou",
+        "RunInstances",
+        ImageId="m-team0000000000000001",
+        InstanceType="ecs.g6.large",
+    )["InstanceIdSets"]["InstanceIdSet"]
+    assert ecs_instance.startswith("i-")
 
     own = ec2.register_image(Name="kept", Architecture="arm64")["ImageId"]
     seeded_server.stop()

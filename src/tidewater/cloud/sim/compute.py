@@ -27,6 +27,7 @@ from tidewater.cloud.ports import LaunchSpec, Machine, Subnet
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.images import CATALOGUE, Image, ImageCatalogue, stored_image
 from tidewater.cloud.sim.kit.ids import ALIYUN_ID_ALPHABET
+from tidewater.cloud.sim.kit.rows import owned
 from tidewater.cloud.sim.timing import Timing
 from tidewater.domain.activity import TERMINAL
 from tidewater.domain.refusal import Refusal
@@ -350,13 +351,8 @@ class SimCompute:
         if within is None:
             with self.db.read() as conn:
                 return self.image(scope, image_id, conn)
-        row = within.execute(
-            select(sim_images).where(
-                sim_images.c.account == scope.account,
-                sim_images.c.region == scope.region,
-                sim_images.c.id == image_id,
-            )
-        ).first()
+        query = select(sim_images).where(*owned(sim_images, scope), sim_images.c.id == image_id)
+        row = within.execute(query).first()
         return stored_image(row, scope.account, self.clock.now()) if row is not None else None
 
     def image_exists(self, scope: Scope, image_id: str) -> bool:

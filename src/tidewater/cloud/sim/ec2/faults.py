@@ -88,7 +88,7 @@ def cidr_out_of_range(code: str, cidr: str) -> Ec2Fault:
     return Ec2Fault(code, f"The CIDR '{cidr}' is invalid.")
 
 
-# -- images: texts as reported in public issue threads (see docs/simulated-ec2-images.md) ------
+# -- images: texts as reported in public issue threads (docs/architecture.md, EC2 images) -----
 
 
 def image_not_found(ids: Sequence[str]) -> Ec2Fault:
