@@ -8,12 +8,14 @@ import json
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aliyunsdkcore.client import AcsClient
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -260,6 +262,22 @@ def test_image_refusals(ec2: Any, server: Server, region: str) -> None:
     ec2.terminate_instances(InstanceIds=[source])
     gone = error_of(ec2.create_image, InstanceId=source, Name="late")
     assert gone["Code"] == "IncorrectInstanceState"
+
+
+def test_one_of_several_racing_registrations_gets_the_name(server: Server, region: str) -> None:
+    clients = [aws_client(server, "ec2", region=region) for _ in range(6)]
+
+    def register(client: Any) -> str:
+        try:
+            return str(client.register_image(Name="racing")["ImageId"])
+        except ClientError as error:
+            return str(error.response["Error"]["Code"])
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        answers = list(pool.map(register, clients))
+    made = [a for a in answers if a.startswith("ami-")]
+    assert len(made) == 1 and answers.count("InvalidAMIName.Duplicate") == len(clients) - 1
+    assert [i["ImageId"] for i in clients[0].describe_images(Owners=["self"])["Images"]] == made
 
 
 def test_describe_images_filters_and_pages(ec2: Any, server: Server) -> None:

@@ -553,3 +553,13 @@ sim_images = Table(
     Column("created_at", Time, nullable=False),
     Index(None, "account", "region"),
 )
+# An account's live images have names unique in their region; a deregistered one frees its name.
+Index(
+    "uq_sim_images_live_name",
+    sim_images.c.account,
+    sim_images.c.region,
+    sim_images.c.name,
+    unique=True,
+    sqlite_where=sim_images.c.state != "deregistered",
+    postgresql_where=sim_images.c.state != "deregistered",
+)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
@@ -148,35 +149,40 @@ class Images(NetworkState):
         """Stores a new image under its unique name; made ones are pending for a boot time."""
         now = self.clock.now()
         image_id = new_id("ami")
-        with self.db.write() as conn:
-            taken = self._image_named(conn, scope, str(image["name"]))
-            if taken is not None:
-                raise image_name_taken(str(image["name"]), taken.id)
-            dryrun.aws(params)
-            conn.execute(
-                insert(sim_images).values(
-                    id=image_id,
-                    account=scope.account,
-                    region=scope.region,
-                    **image,
-                    block_devices=_devices(image_id, str(image["root_device_name"]), devices),
-                    state="available",
-                    ready_at=now + self.timing.delay(self.timing.boot) if pending else now,
-                    tags=tags,
-                    created_at=now,
-                )
-            )
+        row = {
+            **image,
+            "id": image_id,
+            "account": scope.account,
+            "region": scope.region,
+            "block_devices": _devices(image_id, str(image["root_device_name"]), devices),
+            "state": "available",
+            "ready_at": now + self.timing.delay(self.timing.boot) if pending else now,
+            "tags": tags,
+            "created_at": now,
+        }
+        try:
+            with self.db.write() as conn:
+                self._check_name_free(conn, scope, str(image["name"]))
+                dryrun.aws(params)
+                conn.execute(insert(sim_images).values(row))
+        except IntegrityError:  # a twin took the name between the look and the insert
+            with self.db.read() as conn:
+                self._check_name_free(conn, scope, str(image["name"]))
+            raise
         return {"ImageId": image_id}
 
     @staticmethod
-    def _image_named(conn: Connection, scope: Scope, name: str) -> Row[Any] | None:
-        """The account's image of this name in the region; a deregistered one frees its name."""
+    def _check_name_free(conn: Connection, scope: Scope, name: str) -> None:
+        """Names are unique among the account's images in the region; a deregistered one frees
+        its name."""
         query = select(sim_images.c.id).where(
             *owned(sim_images, scope),
             sim_images.c.name == name,
             sim_images.c.state != "deregistered",
         )
-        return conn.execute(query).first()
+        taken = conn.execute(query).first()
+        if taken is not None:
+            raise image_name_taken(name, taken.id)
 
     @action
     def deregister_image(self, scope: Scope, params: Params) -> Output:

@@ -39,8 +39,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sim_images")),
     )
     op.create_index(op.f("ix_sim_images_account_region"), "sim_images", ["account", "region"])
+    live = sa.text("state != 'deregistered'")
+    op.create_index(
+        "uq_sim_images_live_name",
+        "sim_images",
+        ["account", "region", "name"],
+        unique=True,
+        sqlite_where=live,
+        postgresql_where=live,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_sim_images_live_name", table_name="sim_images")
     op.drop_index(op.f("ix_sim_images_account_region"), table_name="sim_images")
     op.drop_table("sim_images")
