@@ -3,8 +3,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
+JS     := tests/js
 
-.PHONY: setup run test lint unit bench soak clean
+.PHONY: setup js run test lint unit bench soak clean
 
 setup: $(STAMP)
 
@@ -15,6 +16,16 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# The JS SDK the flow tests run under node (tests/js), installed exactly as locked, again only
+# when the lock changes. Without npm the JS flow tests skip, except in CI where they fail.
+js: $(JS)/node_modules/.installed
+
+$(JS)/node_modules/.installed: $(JS)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix $(JS) --no-audit --no-fund --loglevel=error && touch $@; \
+	elif [ -n "$$CI" ]; then echo "npm is required in CI (tests/js)" >&2; exit 1; \
+	else echo "npm not found: the JS SDK flow tests will skip" >&2; fi
+
 run: setup
 	$(VENV)/bin/tidewater serve
 
@@ -23,7 +34,7 @@ lint: setup
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-unit: setup
+unit: setup js
 	$(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 	TIDEWATER_TEST_BACKEND=postgresql $(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 
@@ -39,4 +50,4 @@ soak: setup
 	$(PY) bench/soak.py $(SOAK_ARGS)
 
 clean:
-	rm -rf $(VENV) .tidewater .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(JS)/node_modules .tidewater .pytest_cache .mypy_cache .ruff_cache .hypothesis
