@@ -7,6 +7,8 @@ import ipaddress
 import json
 from typing import Any
 
+import boto3
+from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -551,3 +553,58 @@ def test_run_instances_checks_its_security_groups(ec2: Any, region: str) -> None
         "InvalidGroup.NotFound",
         f"The security group 'sg-0123456789abcdef0' does not exist in VPC '{vpc}'",
     )
+
+
+def test_network_describes_page_through_boto3_paginators(ec2: Any, region: str) -> None:
+    loose = boto3.client(  # MaxResults out of bounds reaches the server
+        "ec2",
+        region_name=region,
+        endpoint_url=ec2.meta.endpoint_url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+    )
+    vpcs = [ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")["Vpc"]["VpcId"] for i in range(40, 46)]
+    for i, vpc in enumerate(vpcs):
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{40 + i}.1.0/24")
+        ec2.create_security_group(GroupName=f"g{i}", Description="paged", VpcId=vpc)
+    for operation, member, key in (
+        ("describe_vpcs", "Vpcs", "VpcId"),
+        ("describe_subnets", "Subnets", "SubnetId"),
+        ("describe_security_groups", "SecurityGroups", "GroupId"),
+    ):
+        whole = [item[key] for item in getattr(ec2, operation)()[member]]
+        pages = list(ec2.get_paginator(operation).paginate(PaginationConfig={"PageSize": 5}))
+        assert [len(p[member]) for p in pages[:-1]] == [5] * (len(pages) - 1), operation
+        assert 1 <= len(pages[-1][member]) <= 5 and "NextToken" not in pages[-1]
+        assert [item[key] for p in pages for item in p[member]] == whole, operation
+        # Filters and ids choose first; the page is of what they chose.
+        mine = [{"Name": "vpc-id", "Values": vpcs}]
+        [*chosen] = ec2.get_paginator(operation).paginate(
+            Filters=mine, PaginationConfig={"PageSize": 5}
+        )
+        count = len(getattr(ec2, operation)(Filters=mine)[member])
+        assert count > 5 and [len(p[member]) for p in chosen] == [5] * (count // 5) + (
+            [count % 5] if count % 5 else []
+        ), operation
+        first = getattr(ec2, operation)(MaxResults=5)
+        assert len(first[member]) == 5 and first["NextToken"]
+        for size in (4, 1001):  # the model's bounds, refused before the handler
+            refused = error_of(getattr(loose, operation), MaxResults=size)
+            assert (refused["Code"], refused["Message"]) == (
+                "InvalidParameterValue",
+                f"Invalid value '{size}' for MaxResults.",
+            ), operation
+        bad = error_of(getattr(ec2, operation), MaxResults=5, NextToken="not-a-token")
+        assert (bad["Code"], bad["Message"]) == (
+            "InvalidParameterValue",
+            "Unable to parse pagination token",
+        )
+    # A token of one listing is not another's.
+    token = ec2.describe_vpcs(MaxResults=5)["NextToken"]
+    assert error_of(ec2.describe_subnets, MaxResults=5, NextToken=token)["Code"] == (
+        "InvalidParameterValue"
+    )
+    tables = ec2.describe_route_tables(MaxResults=5)
+    assert len(tables["RouteTables"]) == 5 and tables["NextToken"]
+    assert error_of(loose.describe_route_tables, MaxResults=101)["Code"] == "InvalidParameterValue"

@@ -12,13 +12,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select
 
-from tidewater.cloud.sim.ec2.faults import Ec2Fault, invalid, invalid_filter
+from tidewater.cloud.sim.ec2.faults import Ec2Fault, invalid
 from tidewater.cloud.sim.ec2.filters import KEY_PAIR_FILTERS
-from tidewater.cloud.sim.ec2.network_state import NetworkState, new_id, tags_for
-from tidewater.cloud.sim.ec2.params import Params, action, parse_filters, unique
+from tidewater.cloud.sim.ec2.network_state import (
+    Choice,
+    Listing,
+    NetworkState,
+    new_id,
+    tags_for,
+)
+from tidewater.cloud.sim.ec2.params import Params, action
 from tidewater.cloud.sim.ec2.render import key_pair_out
 from tidewater.cloud.sim.kit import dryrun
-from tidewater.cloud.sim.kit.filters import in_memory
 from tidewater.cloud.sim.kit.rows import owned
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import sim_key_pairs
@@ -26,6 +31,23 @@ from tidewater.store.tables import sim_key_pairs
 Output = dict[str, Any]
 KEY_TYPES = ("rsa", "ed25519")
 OPENSSH_TYPES = {"ssh-rsa": "rsa", "ssh-ed25519": "ed25519"}
+
+
+def _no_such_name(names: list[str]) -> Ec2Fault:
+    return Ec2Fault("InvalidKeyPair.NotFound", f"The key pair '{names[0]}' does not exist")
+
+
+def _no_such_id(ids: list[str]) -> Ec2Fault:
+    return Ec2Fault("InvalidKeyPair.NotFound", f"The key pair ID '{ids[0]}' does not exist")
+
+
+# DescribeKeyPairs takes no MaxResults: every key pair in one answer.
+KEYS = Listing(
+    "KeyPairs",
+    KEY_PAIR_FILTERS,
+    (Choice("KeyNames", "KeyName", _no_such_name), Choice("KeyPairIds", "KeyPairId", _no_such_id)),
+    most=None,
+)
 
 
 def colons(digest: bytes) -> str:
@@ -118,24 +140,7 @@ class KeyPairs(NetworkState):
         with self.db.read() as conn:
             rows = self._owned_rows(conn, sim_key_pairs, scope)
         keys = sorted((key_pair_out(r) for r in rows), key=lambda k: str(k["KeyName"]))  # inferred
-        names = unique(params.get("KeyNames") or [])
-        missing = [n for n in names if n not in {k["KeyName"] for k in keys}]
-        if missing:
-            raise Ec2Fault("InvalidKeyPair.NotFound", f"The key pair '{missing[0]}' does not exist")
-        ids = unique(params.get("KeyPairIds") or [])
-        missing = [i for i in ids if i not in {k["KeyPairId"] for k in keys}]
-        if missing:
-            raise Ec2Fault(
-                "InvalidKeyPair.NotFound", f"The key pair ID '{missing[0]}' does not exist"
-            )
-        keys = [
-            k
-            for k in keys
-            if (not names or k["KeyName"] in names) and (not ids or k["KeyPairId"] in ids)
-        ]
-        keys = in_memory(keys, parse_filters(params), KEY_PAIR_FILTERS, invalid_filter)
-        dryrun.aws(params)
-        return {"KeyPairs": keys}
+        return KEYS.answer(keys, params)
 
 
 def _created(row: Row[Any]) -> Output:

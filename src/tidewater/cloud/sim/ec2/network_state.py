@@ -7,6 +7,8 @@ import ipaddress
 import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, exists, select, update
@@ -18,8 +20,12 @@ from tidewater.cloud.sim.ec2.faults import (
     bad_cidr,
     dependency,
     ids_not_found,
+    invalid_filter,
 )
+from tidewater.cloud.sim.ec2.params import Params, parse_filters, static_page, unique
 from tidewater.cloud.sim.ec2.state import Ec2State
+from tidewater.cloud.sim.kit import dryrun
+from tidewater.cloud.sim.kit.filters import Reader, in_memory
 from tidewater.cloud.sim.kit.rows import owned
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
@@ -135,6 +141,55 @@ class NetworkState(Ec2State):
     def _check_deletable_vpc(self, conn: Connection, scope: Scope, vpc: Vpc) -> None:
         if vpc.is_default or self._vpc_in_use(conn, scope, vpc.id):
             raise dependency("vpc", vpc.id)
+
+
+# -- describes: one pipeline for every network listing ------------------------------------------
+
+Item = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A list of names a describe may be limited to (`VpcIds`), the member of an item each one
+    names, and the refusal of the unknown ones, all named together."""
+
+    key: str
+    member: str
+    unknown: Callable[[list[str]], Ec2Fault]
+
+
+def by_ids(key: str, member: str, code: str, noun: str) -> Choice:
+    """The usual choice: unknown ids are refused with EC2's `The vpc ID '…' does not exist`."""
+    return Choice(key, member, partial(ids_not_found, code, noun))
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One describe of network resources as data: the member it answers in, the names it may be
+    limited to, its filters and its largest page (None: the action takes no MaxResults)."""
+
+    out: str
+    filters: Mapping[str, Reader]
+    choices: tuple[Choice, ...] = ()
+    most: int | None = 1000
+
+    def answer(self, items: list[Item], params: Params) -> Item:
+        """Items chosen by name in listing order (every unknown name refused first), filtered,
+        then one page of them (an offset into the listing, as for the catalogues); the dry run
+        answers after the checks."""
+        chosen = [(c, unique(params.get(c.key) or [])) for c in self.choices]
+        for choice, asked in chosen:
+            unknown = [a for a in asked if a not in {item[choice.member] for item in items}]
+            if unknown:
+                raise choice.unknown(unknown)
+        for choice, asked in chosen:
+            items = [item for item in items if not asked or item[choice.member] in asked]
+        items = in_memory(items, parse_filters(params), self.filters, invalid_filter)
+        token = None
+        if self.most is not None:
+            items, token = static_page(items, params, self.out, 5, self.most)
+        dryrun.aws(params)
+        return {self.out: items, "NextToken": token} if token else {self.out: items}
 
 
 def _alive() -> Any:

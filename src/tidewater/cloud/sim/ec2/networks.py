@@ -13,7 +13,6 @@ from tidewater.cloud.sim.ec2.faults import (
     cidr_out_of_range,
     ids_not_found,
     invalid,
-    invalid_filter,
     missing,
 )
 from tidewater.cloud.sim.ec2.filters import (
@@ -24,13 +23,15 @@ from tidewater.cloud.sim.ec2.filters import (
 )
 from tidewater.cloud.sim.ec2.network_state import (
     DEFAULT_VPC_CIDR,
+    Listing,
     NetworkState,
+    by_ids,
     cidr_block,
     in_range,
     new_id,
     tags_for,
 )
-from tidewater.cloud.sim.ec2.params import Params, action, parse_filters, unique
+from tidewater.cloud.sim.ec2.params import Params, action
 from tidewater.cloud.sim.ec2.render import (
     gateway_out,
     main_route_table_out,
@@ -40,7 +41,6 @@ from tidewater.cloud.sim.ec2.render import (
     vpc_out,
 )
 from tidewater.cloud.sim.kit import dryrun
-from tidewater.cloud.sim.kit.filters import in_memory
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     sim_internet_gateways,
@@ -53,6 +53,31 @@ Output = dict[str, Any]
 TENANCIES = ("default", "dedicated", "host")
 VPC_ATTRIBUTES = ("EnableDnsSupport", "EnableDnsHostnames", "EnableNetworkAddressUsageMetrics")
 SUBNET_ATTRIBUTES = ("MapPublicIpOnLaunch", "AssignIpv6AddressOnCreation", "EnableDns64")
+
+VPCS = Listing("Vpcs", VPC_FILTERS, (by_ids("VpcIds", "VpcId", "InvalidVpcID.NotFound", "vpc"),))
+SUBNETS = Listing(
+    "Subnets",
+    SUBNET_FILTERS,
+    (by_ids("SubnetIds", "SubnetId", "InvalidSubnetID.NotFound", "subnet"),),
+)
+GATEWAYS = Listing(
+    "InternetGateways",
+    GATEWAY_FILTERS,
+    (
+        by_ids(
+            "InternetGatewayIds",
+            "InternetGatewayId",
+            "InvalidInternetGatewayID.NotFound",
+            "internetGateway",
+        ),
+    ),
+)
+ROUTE_TABLES = Listing(
+    "RouteTables",
+    ROUTE_TABLE_FILTERS,
+    (by_ids("RouteTableIds", "RouteTableId", "InvalidRouteTableID.NotFound", "routeTable"),),
+    most=100,
+)
 
 
 class Networks(NetworkState):
@@ -105,11 +130,7 @@ class Networks(NetworkState):
     def describe_vpcs(self, scope: Scope, params: Params) -> Output:
         with self.db.read() as conn:
             stored = self._owned_rows(conn, sim_vpcs, scope)
-        vpcs = [vpc_out(scope), *(stored_vpc_out(scope, r) for r in stored)]
-        vpcs = _chosen(vpcs, params, "VpcIds", "VpcId", "InvalidVpcID.NotFound", "vpc")
-        vpcs = in_memory(vpcs, parse_filters(params), VPC_FILTERS, invalid_filter)
-        dryrun.aws(params)
-        return {"Vpcs": vpcs}
+        return VPCS.answer([vpc_out(scope), *(stored_vpc_out(scope, r) for r in stored)], params)
 
     @action
     def modify_vpc_attribute(self, scope: Scope, params: Params) -> Output:
@@ -210,12 +231,7 @@ class Networks(NetworkState):
             stored = self._owned_rows(conn, sim_subnets, scope)
         subnets = [subnet_out(scope, i, s) for i, s in enumerate(network.default_subnets(scope))]
         subnets += [stored_subnet_out(scope, r) for r in stored]
-        subnets = _chosen(
-            subnets, params, "SubnetIds", "SubnetId", "InvalidSubnetID.NotFound", "subnet"
-        )
-        subnets = in_memory(subnets, parse_filters(params), SUBNET_FILTERS, invalid_filter)
-        dryrun.aws(params)
-        return {"Subnets": subnets}
+        return SUBNETS.answer(subnets, params)
 
     @action
     def modify_subnet_attribute(self, scope: Scope, params: Params) -> Output:
@@ -321,18 +337,7 @@ class Networks(NetworkState):
     def describe_internet_gateways(self, scope: Scope, params: Params) -> Output:
         with self.db.read() as conn:
             rows = self._owned_rows(conn, sim_internet_gateways, scope)
-        gateways = [gateway_out(scope, r) for r in rows]
-        gateways = _chosen(
-            gateways,
-            params,
-            "InternetGatewayIds",
-            "InternetGatewayId",
-            "InvalidInternetGatewayID.NotFound",
-            "internetGateway",
-        )
-        gateways = in_memory(gateways, parse_filters(params), GATEWAY_FILTERS, invalid_filter)
-        dryrun.aws(params)
-        return {"InternetGateways": gateways}
+        return GATEWAYS.answer([gateway_out(scope, r) for r in rows], params)
 
     @action
     def describe_route_tables(self, scope: Scope, params: Params) -> Output:
@@ -340,29 +345,4 @@ class Networks(NetworkState):
         with self.db.read() as conn:
             stored = self._owned_rows(conn, sim_vpcs, scope)
         vpcs = [(network.default_vpc(scope), DEFAULT_VPC_CIDR), *((r.id, r.cidr) for r in stored)]
-        tables = [main_route_table_out(scope, v, c) for v, c in vpcs]
-        tables = _chosen(
-            tables,
-            params,
-            "RouteTableIds",
-            "RouteTableId",
-            "InvalidRouteTableID.NotFound",
-            "routeTable",
-        )
-        tables = in_memory(tables, parse_filters(params), ROUTE_TABLE_FILTERS, invalid_filter)
-        dryrun.aws(params)
-        return {"RouteTables": tables}
-
-
-def _chosen(
-    items: list[Output], params: Params, key: str, member: str, code: str, noun: str
-) -> list[Output]:
-    """Items named in `key`, in listing order; unknown ids are refused all together."""
-    asked = unique(params.get(key) or [])
-    if not asked:
-        return items
-    known = {item[member] for item in items}
-    unknown = [a for a in asked if a not in known]
-    if unknown:
-        raise ids_not_found(code, noun, unknown)
-    return [item for item in items if item[member] in asked]
+        return ROUTE_TABLES.answer([main_route_table_out(scope, v, c) for v, c in vpcs], params)

@@ -10,22 +10,23 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from tidewater.cloud.sim import network
-from tidewater.cloud.sim.ec2.faults import Ec2Fault, invalid, invalid_filter
+from tidewater.cloud.sim.ec2.faults import Ec2Fault, invalid
 from tidewater.cloud.sim.ec2.filters import GROUP_FILTERS, RULE_FILTERS
 from tidewater.cloud.sim.ec2.network_state import (
+    Choice,
+    Listing,
     NetworkState,
     default_group_id,
     new_id,
     tags_for,
 )
-from tidewater.cloud.sim.ec2.params import Params, action, parse_filters, unique
+from tidewater.cloud.sim.ec2.params import Params, action, unique
 from tidewater.cloud.sim.ec2.render import (
     default_group_out,
     group_rule_out,
     stored_group_out,
 )
 from tidewater.cloud.sim.kit import dryrun
-from tidewater.cloud.sim.kit.filters import in_memory
 from tidewater.cloud.sim.kit.rows import owned
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import machines, sim_security_groups, sim_vpcs
@@ -34,6 +35,25 @@ Output = dict[str, Any]
 Rule = dict[str, Any]
 PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "icmp": "icmp", "1": "icmp"}
 DEFAULT_DESCRIPTION = "default VPC security group"
+
+
+def _no_such_group(ids: list[str]) -> Ec2Fault:
+    return Ec2Fault("InvalidGroup.NotFound", f"The security group '{ids[0]}' does not exist")
+
+
+def _no_such_rule(ids: list[str]) -> Ec2Fault:
+    return Ec2Fault(
+        "InvalidSecurityGroupRuleId.NotFound",
+        f"The security group rule ID '{ids[0]}' does not exist",
+    )  # inferred wording
+
+
+GROUPS = Listing("SecurityGroups", GROUP_FILTERS, (Choice("GroupIds", "GroupId", _no_such_group),))
+RULES = Listing(
+    "SecurityGroupRules",
+    RULE_FILTERS,
+    (Choice("SecurityGroupRuleIds", "SecurityGroupRuleId", _no_such_rule),),
+)
 PROTOCOLS.update({"-1": "-1", "all": "-1", "icmpv6": "icmpv6", "58": "icmpv6"})
 
 
@@ -254,16 +274,8 @@ class SecurityGroups(NetworkState):
             if g not in stored
         ]
         groups += [stored_group_out(scope, r) for r in rows]
-        ids = unique(params.get("GroupIds") or [])
-        unknown = [i for i in ids if i not in {g["GroupId"] for g in groups}]
-        if unknown:
-            raise Ec2Fault(
-                "InvalidGroup.NotFound", f"The security group '{unknown[0]}' does not exist"
-            )
-        if ids:
-            groups = [g for g in groups if g["GroupId"] in ids]
         names = unique(params.get("GroupNames") or [])
-        if names:
+        if names:  # names reach only the default VPC's groups, answered in the order asked
             vpc = network.default_vpc(scope)
             in_default = {g["GroupName"]: g for g in groups if g["VpcId"] == vpc}
             missing = [n for n in names if n not in in_default]
@@ -273,9 +285,7 @@ class SecurityGroups(NetworkState):
                     f"The security group '{missing[0]}' does not exist in default VPC '{vpc}'",
                 )
             groups = [in_default[n] for n in names]
-        groups = in_memory(groups, parse_filters(params), GROUP_FILTERS, invalid_filter)
-        dryrun.aws(params)
-        return {"SecurityGroups": groups}
+        return GROUPS.answer(groups, params)
 
     @action
     def describe_security_group_rules(self, scope: Scope, params: Params) -> Output:
@@ -287,18 +297,7 @@ class SecurityGroups(NetworkState):
             for egress, way in ((False, row.ingress), (True, row.egress))
             for rule in way or []
         ]
-        ids = unique(params.get("SecurityGroupRuleIds") or [])
-        unknown = [i for i in ids if i not in {r["SecurityGroupRuleId"] for r in rules}]
-        if unknown:
-            raise Ec2Fault(
-                "InvalidSecurityGroupRuleId.NotFound",
-                f"The security group rule ID '{unknown[0]}' does not exist",
-            )  # inferred wording
-        if ids:
-            rules = [r for r in rules if r["SecurityGroupRuleId"] in ids]
-        rules = in_memory(rules, parse_filters(params), RULE_FILTERS, invalid_filter)
-        dryrun.aws(params)
-        return {"SecurityGroupRules": rules}
+        return RULES.answer(rules, params)
 
 
 # -- rules ----------------------------------------------------------------------------------------
