@@ -34,6 +34,7 @@ from tidewater.cloud.sim.balancers.state import (
     classic_arn,
     digits,
 )
+from tidewater.cloud.sim.kit.rows import owner_columns
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     sim_load_balancers,
@@ -104,8 +105,7 @@ class Classic(BalancerState):
             conn.execute(
                 insert(sim_load_balancers).values(
                     arn=classic_arn(scope, name),
-                    account=scope.account,
-                    region=scope.region,
+                    **owner_columns(scope),
                     family="classic",
                     name=name,
                     type="classic",

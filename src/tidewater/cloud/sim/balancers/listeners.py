@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from tidewater.cloud.sim.balancers.faults import (
     BalancerFault,
-    lbs_not_found,
     tgs_not_found,
     validation,
 )
@@ -29,10 +28,10 @@ from tidewater.cloud.sim.balancers.state import (
     hex16,
 )
 from tidewater.cloud.sim.kit import paging
+from tidewater.cloud.sim.kit.rows import add
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     sim_listeners,
-    sim_load_balancers,
     sim_target_groups,
 )
 
@@ -47,15 +46,7 @@ class Listeners(BalancerState):
         port = integer(params.get("Port"), "port", 1, 65535)
         groups = forwarded(params.get("DefaultActions"))
         with self.db.write() as conn:
-            lb = conn.execute(
-                select(sim_load_balancers).where(
-                    *self._scoped(sim_load_balancers, scope),
-                    sim_load_balancers.c.family == "v2",
-                    sim_load_balancers.c.arn == params.get("LoadBalancerArn"),
-                )
-            ).first()
-            if lb is None:
-                raise lbs_not_found()
+            lb = self._balancer(conn, scope, params.get("LoadBalancerArn"))
             protocol = params.get("Protocol") or ("HTTP" if lb.type == "application" else "TCP")
             allowed = (
                 ("HTTP", "HTTPS") if lb.type == "application" else ("TCP", "TLS", "UDP", "TCP_UDP")
@@ -97,20 +88,18 @@ class Listeners(BalancerState):
             short = "app" if lb.type == "application" else "net"
             lb_tail = lb.arn.split(":loadbalancer/", 1)[1].split("/", 1)[1]
             arn = elb_arn(scope, f"listener/{short}/{lb_tail}/{hex16()}")
-            conn.execute(
-                insert(sim_listeners).values(
-                    arn=arn,
-                    load_balancer_arn=lb.arn,
-                    account=scope.account,
-                    region=scope.region,
-                    port=port,
-                    protocol=protocol,
-                    target_groups=groups,
-                    data=data,
-                    created_at=self._now(),
-                )
+            row = add(
+                conn,
+                sim_listeners,
+                scope,
+                arn=arn,
+                load_balancer_arn=lb.arn,
+                port=port,
+                protocol=protocol,
+                target_groups=groups,
+                data=data,
+                created_at=self._now(),
             )
-            row = conn.execute(select(sim_listeners).where(sim_listeners.c.arn == arn)).one()
         return {"Listeners": [listener_out(row)]}
 
     @action
@@ -124,15 +113,7 @@ class Listeners(BalancerState):
         with self.db.read() as conn:
             query = select(sim_listeners).where(*self._scoped(sim_listeners, scope))
             if balancer is not None:
-                lb = conn.execute(
-                    select(sim_load_balancers.c.arn).where(
-                        *self._scoped(sim_load_balancers, scope),
-                        sim_load_balancers.c.family == "v2",
-                        sim_load_balancers.c.arn == balancer,
-                    )
-                ).first()
-                if lb is None:
-                    raise lbs_not_found()
+                self._balancer(conn, scope, balancer)
                 query = query.where(sim_listeners.c.load_balancer_arn == balancer)
             if arns:
                 query = query.where(sim_listeners.c.arn.in_(arns))

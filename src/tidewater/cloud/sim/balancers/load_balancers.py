@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.balancers.faults import (
@@ -29,6 +29,7 @@ from tidewater.cloud.sim.balancers.state import (
     elb_arn,
     hex16,
 )
+from tidewater.cloud.sim.kit.rows import add
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     sim_listeners,
@@ -117,33 +118,25 @@ class LoadBalancers(BalancerState):
                 dns = f"{prefix}{name}-{digits(suffix)}.{scope.region}.elb.amazonaws.com"
             else:
                 dns = f"{name}-{suffix}.elb.{scope.region}.amazonaws.com"
-            conn.execute(
-                insert(sim_load_balancers).values(
-                    arn=elb_arn(scope, f"loadbalancer/{short}/{name}/{suffix}"),
-                    account=scope.account,
-                    region=scope.region,
-                    family="v2",
-                    name=name,
-                    type=kind,
-                    scheme=scheme,
-                    dns_name=dns,
-                    vpc_id=subnets[0].vpc_id,
-                    zones=[s.zone for s in subnets],
-                    subnets=[s.id for s in subnets],
-                    security_groups=groups,
-                    listeners=[],
-                    settings=settings,
-                    attributes={},
-                    created_at=self._now(),
-                )
+            row = add(
+                conn,
+                sim_load_balancers,
+                scope,
+                arn=elb_arn(scope, f"loadbalancer/{short}/{name}/{suffix}"),
+                family="v2",
+                name=name,
+                type=kind,
+                scheme=scheme,
+                dns_name=dns,
+                vpc_id=subnets[0].vpc_id,
+                zones=[s.zone for s in subnets],
+                subnets=[s.id for s in subnets],
+                security_groups=groups,
+                listeners=[],
+                settings=settings,
+                attributes={},
+                created_at=self._now(),
             )
-            row = conn.execute(
-                select(sim_load_balancers).where(
-                    *self._scoped(sim_load_balancers, scope),
-                    sim_load_balancers.c.family == "v2",
-                    sim_load_balancers.c.name == name,
-                )
-            ).one()
         return {"LoadBalancers": [lb_out(row)]}
 
     @action

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Table, delete, insert, or_, select, update
 
-from tidewater.cloud.sim.balancers.faults import no_active, tg_not_found
+from tidewater.cloud.sim.balancers.faults import lbs_not_found, no_active, tg_not_found
 from tidewater.cloud.sim.compute import SimCompute
-from tidewater.cloud.sim.kit.rows import owned
+from tidewater.cloud.sim.kit.rows import owned, owner_columns
 from tidewater.cloud.sim.kit.service import SimService
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
@@ -148,8 +148,7 @@ class BalancerState(SimService):
                         owner=owner,
                         instance_id=instance_id,
                         port=port,
-                        account=scope.account,
-                        region=scope.region,
+                        **owner_columns(scope),
                         kind=kind,
                         registered_at=now,
                         healthy_at=healthy_at,
@@ -243,6 +242,19 @@ class BalancerState(SimService):
                 "of health checks consecutively.",
             }
         return {"State": "InService", "ReasonCode": "N/A", "Description": "N/A"}
+
+    def _balancer(self, conn: Connection, scope: Scope, arn: Any) -> Row[Any]:
+        """An ELBv2 load balancer by ARN; LoadBalancerNotFound otherwise."""
+        row = conn.execute(
+            select(sim_load_balancers).where(
+                *self._scoped(sim_load_balancers, scope),
+                sim_load_balancers.c.family == "v2",
+                sim_load_balancers.c.arn == arn,
+            )
+        ).first()
+        if row is None:
+            raise lbs_not_found()
+        return row
 
     def _group(self, conn: Connection, scope: Scope, arn: Any) -> Row[Any]:
         row = None

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.balancers.faults import (
     BalancerFault,
-    lbs_not_found,
     quoted,
     tgs_not_found,
     validation,
@@ -38,10 +37,10 @@ from tidewater.cloud.sim.balancers.state import (
     elb_arn,
     hex16,
 )
+from tidewater.cloud.sim.kit.rows import owner_columns
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     machines,
-    sim_load_balancers,
     sim_target_groups,
     sim_targets,
 )
@@ -92,8 +91,7 @@ class TargetGroups(BalancerState):
                         conn.execute(
                             insert(sim_target_groups).values(
                                 arn=arn,
-                                account=scope.account,
-                                region=scope.region,
+                                **owner_columns(scope),
                                 name=name,
                                 protocol=protocol,
                                 port=port,
@@ -133,15 +131,7 @@ class TargetGroups(BalancerState):
             balancers = self._group_balancers(conn, scope)
             query = select(sim_target_groups).where(*self._scoped(sim_target_groups, scope))
             if balancer is not None:
-                exists = conn.execute(
-                    select(sim_load_balancers.c.arn).where(
-                        *self._scoped(sim_load_balancers, scope),
-                        sim_load_balancers.c.family == "v2",
-                        sim_load_balancers.c.arn == balancer,
-                    )
-                ).first()
-                if exists is None:
-                    raise lbs_not_found()
+                self._balancer(conn, scope, balancer)
                 attached = [arn for arn, lbs in balancers.items() if balancer in lbs]
                 query = query.where(sim_target_groups.c.arn.in_(attached))
             if arns or names:

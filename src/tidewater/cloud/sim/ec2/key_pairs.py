@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, delete, select
 
 from tidewater.cloud.sim.ec2.faults import Ec2Fault, invalid
 from tidewater.cloud.sim.ec2.filters import KEY_PAIR_FILTERS
@@ -24,7 +24,7 @@ from tidewater.cloud.sim.ec2.network_state import (
 from tidewater.cloud.sim.ec2.params import Params, action
 from tidewater.cloud.sim.ec2.render import key_pair_out
 from tidewater.cloud.sim.kit import dryrun
-from tidewater.cloud.sim.kit.rows import owned
+from tidewater.cloud.sim.kit.rows import add, owned
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import sim_key_pairs
 
@@ -94,20 +94,17 @@ class KeyPairs(NetworkState):
             if self._key(conn, scope, name) is not None:
                 raise Ec2Fault("InvalidKeyPair.Duplicate", f"The keypair '{name}' already exists.")
             dryrun.aws(params)
-            key_id = new_id("key")
-            conn.execute(
-                insert(sim_key_pairs).values(
-                    id=key_id,
-                    account=scope.account,
-                    region=scope.region,
-                    name=name,
-                    key_type=key_type,
-                    fingerprint=fingerprint,
-                    tags=tags,
-                    created_at=self.clock.now(),
-                )
+            return add(
+                conn,
+                sim_key_pairs,
+                scope,
+                id=new_id("key"),
+                name=name,
+                key_type=key_type,
+                fingerprint=fingerprint,
+                tags=tags,
+                created_at=self.clock.now(),
             )
-            return conn.execute(select(sim_key_pairs).where(sim_key_pairs.c.id == key_id)).one()
 
     @staticmethod
     def _key(conn: Connection, scope: Scope, name: str) -> Row[Any] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, update
+from sqlalchemy import Connection, Row, delete, update
 
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ec2.faults import (
@@ -41,6 +41,7 @@ from tidewater.cloud.sim.ec2.render import (
     vpc_out,
 )
 from tidewater.cloud.sim.kit import dryrun
+from tidewater.cloud.sim.kit.rows import add
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     sim_internet_gateways,
@@ -98,20 +99,18 @@ class Networks(NetworkState):
             raise invalid(f"Value ({tenancy}) for parameter instanceTenancy is invalid.")
         tags = tags_for(params.get("TagSpecifications"), "vpc")
         dryrun.aws(params)
-        row: dict[str, Any] = {
-            "id": new_id("vpc"),
-            "account": scope.account,
-            "region": scope.region,
-            "cidr": str(block),
-            "tenancy": tenancy,
-            "attributes": {},
-            "tags": tags,
-            "created_at": self.clock.now(),
-        }
         with self.db.write() as conn:
-            conn.execute(insert(sim_vpcs).values(row))
-            stored = self._owned_row(conn, sim_vpcs, scope, str(row["id"]))
-        assert stored is not None
+            stored = add(
+                conn,
+                sim_vpcs,
+                scope,
+                id=new_id("vpc"),
+                cidr=str(block),
+                tenancy=tenancy,
+                attributes={},
+                tags=tags,
+                created_at=self.clock.now(),
+            )
         return {"Vpc": {**stored_vpc_out(scope, stored), "State": "pending"}}
 
     @action
@@ -167,20 +166,18 @@ class Networks(NetworkState):
                     "InvalidSubnet.Conflict", f"The CIDR '{text}' conflicts with another subnet"
                 )
             dryrun.aws(params)
-            row: dict[str, Any] = {
-                "id": new_id("subnet"),
-                "account": scope.account,
-                "region": scope.region,
-                "vpc_id": vpc.id,
-                "zone": zone,
-                "cidr": str(block),
-                "attributes": {},
-                "tags": tags,
-                "created_at": self.clock.now(),
-            }
-            conn.execute(insert(sim_subnets).values(row))
-            stored = self._owned_row(conn, sim_subnets, scope, str(row["id"]))
-        assert stored is not None
+            stored = add(
+                conn,
+                sim_subnets,
+                scope,
+                id=new_id("subnet"),
+                vpc_id=vpc.id,
+                zone=zone,
+                cidr=str(block),
+                attributes={},
+                tags=tags,
+                created_at=self.clock.now(),
+            )
         return {"Subnet": {**stored_subnet_out(scope, stored), "State": "available"}}
 
     @staticmethod
@@ -259,18 +256,16 @@ class Networks(NetworkState):
     def create_internet_gateway(self, scope: Scope, params: Params) -> Output:
         tags = tags_for(params.get("TagSpecifications"), "internet-gateway")
         dryrun.aws(params)
-        row: dict[str, Any] = {
-            "id": new_id("igw"),
-            "account": scope.account,
-            "region": scope.region,
-            "vpc_id": None,
-            "tags": tags,
-            "created_at": self.clock.now(),
-        }
         with self.db.write() as conn:
-            conn.execute(insert(sim_internet_gateways).values(row))
-            stored = self._owned_row(conn, sim_internet_gateways, scope, str(row["id"]))
-        assert stored is not None
+            stored = add(
+                conn,
+                sim_internet_gateways,
+                scope,
+                id=new_id("igw"),
+                vpc_id=None,
+                tags=tags,
+                created_at=self.clock.now(),
+            )
         return {"InternetGateway": gateway_out(scope, stored)}
 
     def _gateway(self, conn: Connection, scope: Scope, gateway_id: str) -> Row[Any]:

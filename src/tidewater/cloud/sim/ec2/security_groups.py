@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, select, update
 
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ec2.faults import Ec2Fault, invalid
@@ -27,7 +27,7 @@ from tidewater.cloud.sim.ec2.render import (
     stored_group_out,
 )
 from tidewater.cloud.sim.kit import dryrun
-from tidewater.cloud.sim.kit.rows import owned
+from tidewater.cloud.sim.kit.rows import add, owned
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import machines, sim_security_groups, sim_vpcs
 
@@ -87,21 +87,7 @@ class SecurityGroups(NetworkState):
                 )
             dryrun.aws(params)
             group_id = new_id("sg")
-            everywhere: Rule = {"id": new_id("sgr"), "protocol": "-1", "cidr": "0.0.0.0/0"}
-            conn.execute(
-                insert(sim_security_groups).values(
-                    id=group_id,
-                    account=scope.account,
-                    region=scope.region,
-                    vpc_id=vpc.id,
-                    name=name,
-                    description=description,
-                    ingress=[],
-                    egress=[everywhere],
-                    tags=tags,
-                    created_at=self.clock.now(),
-                )
-            )
+            self._store(conn, scope, group_id, vpc.id, name, description, [], tags)
         arn = f"arn:aws:ec2:{scope.region}:{scope.account}:security-group/{group_id}"
         out: Output = {"GroupId": group_id, "SecurityGroupArn": arn}
         return {**out, "Tags": tags} if tags else out
@@ -150,25 +136,36 @@ class SecurityGroups(NetworkState):
     def _keep_default(self, conn: Connection, scope: Scope, group_id: str, vpc_id: str) -> Row[Any]:
         """Stores a VPC's default group with the rules it was computed with."""
         ingress: Rule = {"id": new_id("sgr"), "protocol": "-1", "group": group_id}
-        egress: Rule = {"id": new_id("sgr"), "protocol": "-1", "cidr": "0.0.0.0/0"}
-        conn.execute(
-            insert(sim_security_groups).values(
-                id=group_id,
-                account=scope.account,
-                region=scope.region,
-                vpc_id=vpc_id,
-                name="default",
-                description=DEFAULT_DESCRIPTION,
-                ingress=[ingress],
-                egress=[egress],
-                tags=[],
-                created_at=self.clock.now(),
-            )
+        return self._store(
+            conn, scope, group_id, vpc_id, "default", DEFAULT_DESCRIPTION, [ingress], []
         )
-        row = conn.execute(
-            select(sim_security_groups).where(sim_security_groups.c.id == group_id)
-        ).one()
-        return row
+
+    def _store(
+        self,
+        conn: Connection,
+        scope: Scope,
+        group_id: str,
+        vpc_id: str,
+        name: str,
+        description: str,
+        ingress: list[Rule],
+        tags: list[dict[str, str]],
+    ) -> Row[Any]:
+        """A new group row; every group starts allowing all traffic out, as EC2's do."""
+        everywhere: Rule = {"id": new_id("sgr"), "protocol": "-1", "cidr": "0.0.0.0/0"}
+        return add(
+            conn,
+            sim_security_groups,
+            scope,
+            id=group_id,
+            vpc_id=vpc_id,
+            name=name,
+            description=description,
+            ingress=ingress,
+            egress=[everywhere],
+            tags=tags,
+            created_at=self.clock.now(),
+        )
 
     def _default_groups(self, conn: Connection, scope: Scope) -> dict[str, str]:
         """Each VPC's default group id → its VPC."""

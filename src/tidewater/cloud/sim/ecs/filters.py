@@ -17,7 +17,7 @@ from tidewater.cloud.sim.ecs.params import (
     Params,
 )
 from tidewater.cloud.sim.kit import rpc
-from tidewater.cloud.sim.kit.filters import ALIYUN, exact, match
+from tidewater.cloud.sim.kit.filters import ALIYUN, Choice, exact, exact_choices, match
 from tidewater.cloud.sim.kit.tags import aliyun_pairs
 from tidewater.store.tables import machine_tags, machines
 
@@ -73,25 +73,7 @@ def instance_filters(
 
 
 def charge_filters(params: Params) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    charge = rpc.value(params, "InstanceChargeType")
-    if charge is not None:
-        if charge not in CHARGE_TYPES:
-            raise EcsFault(
-                "InvalidInstanceChargeType.NotFound",
-                "The InstanceChargeType does not exist in our records",
-                404,
-            )
-        conditions.append(attribute("charge_type", "PostPaid") == charge)
-    internet = rpc.value(params, "InternetChargeType")
-    if internet is not None:
-        if internet not in INTERNET_CHARGE_TYPES:
-            raise EcsFault(
-                "InvalidInternetChargeType.ValueNotSupported",
-                "The specified InternetChargeType is not valid",
-                404,
-            )
-        conditions.append(attribute("internet_charge_type", "PayByTraffic") == internet)
+    conditions = exact_choices(params, CHARGES)
     network_type = rpc.value(params, "InstanceNetworkType")
     if network_type is not None:
         if network_type not in ("classic", "vpc"):
@@ -121,3 +103,29 @@ def has_tag(key: str, value: str | None) -> ColumnElement[bool]:
     if value is not None:
         conditions.append(machine_tags.c.value == value)
     return exists().where(*conditions)
+
+
+def _unknown(code: str, message: str) -> Callable[[str], Exception]:
+    return lambda name: EcsFault(code, message, 404)
+
+
+CHARGES: tuple[Choice, ...] = (
+    (
+        "InstanceChargeType",
+        attribute("charge_type", "PostPaid"),
+        CHARGE_TYPES,
+        _unknown(
+            "InvalidInstanceChargeType.NotFound",
+            "The InstanceChargeType does not exist in our records",
+        ),
+    ),
+    (
+        "InternetChargeType",
+        attribute("internet_charge_type", "PayByTraffic"),
+        INTERNET_CHARGE_TYPES,
+        _unknown(
+            "InvalidInternetChargeType.ValueNotSupported",
+            "The specified InternetChargeType is not valid",
+        ),
+    ),
+)

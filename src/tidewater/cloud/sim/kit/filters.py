@@ -9,7 +9,7 @@ filter names are data (`Readers`: name → what texts of an item it is matched a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -180,4 +180,23 @@ def exact(
         value = rpc.value(params, name)
         if value is not None:
             conditions.append(column == value)
+    return conditions
+
+
+Choice = tuple[str, Any, Collection[str], Callable[[str], Exception]]
+
+
+def exact_choices(
+    params: Mapping[str, str], columns: Iterable[Choice]
+) -> list[ColumnElement[bool]]:
+    """As `exact`, for parameters with a fixed set of values (name, column, the values, the
+    product's refusal of the name): a value outside the set is refused before anything is read."""
+    conditions: list[ColumnElement[bool]] = []
+    for name, column, allowed, refuse in columns:
+        value = rpc.value(params, name)
+        if value is None:
+            continue
+        if value not in allowed:
+            raise refuse(name)
+        conditions.append(column == value)
     return conditions

@@ -9,7 +9,7 @@ from sqlalchemy import delete, exists, insert, update
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.compute import private_ip
 from tidewater.cloud.sim.kit import paging, rpc, times
-from tidewater.cloud.sim.kit.filters import exact
+from tidewater.cloud.sim.kit.filters import exact, exact_choices
 from tidewater.cloud.sim.kit.ids import resource_group
 from tidewater.cloud.sim.slb.faults import (
     invalid,
@@ -122,15 +122,14 @@ class LoadBalancers(SlbState):
         names = csv(params, "LoadBalancerName")
         if names is not None:
             conditions.append(sim_slbs.c.name.in_(names))
-        status = READ.optional_choice(params, "LoadBalancerStatus", LISTED_STATUSES)
-        if status is not None:
-            conditions.append(sim_slbs.c.status == status)
-        address_type = READ.optional_choice(params, "AddressType", ADDRESS_TYPES)
-        if address_type is not None:
-            conditions.append(sim_slbs.c.address_type == address_type)
-        network_type = READ.optional_choice(params, "NetworkType", NETWORK_TYPES)
-        if network_type is not None:
-            conditions.append(sim_slbs.c.network_type == network_type)
+        conditions += exact_choices(
+            params,
+            (
+                ("LoadBalancerStatus", sim_slbs.c.status, LISTED_STATUSES, READ.invalid),
+                ("AddressType", sim_slbs.c.address_type, ADDRESS_TYPES, READ.invalid),
+                ("NetworkType", sim_slbs.c.network_type, NETWORK_TYPES, READ.invalid),
+            ),
+        )
         conditions += exact(
             params,
             (

@@ -11,7 +11,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, delete, func, select
 
 from tidewater.cloud.sim.kit import paging
-from tidewater.cloud.sim.kit.rows import owned
+from tidewater.cloud.sim.kit.rows import owned, owner_columns
 from tidewater.cloud.sim.kit.service import SimService
 from tidewater.cloud.sim.ssm import names, render
 from tidewater.cloud.sim.ssm.faults import (
@@ -287,8 +287,7 @@ class SimSsm(SimService):
             version = (latest.version if latest else 0) + 1
             conn.execute(
                 table.insert().values(
-                    account=scope.account,
-                    region=scope.region,
+                    **owner_columns(scope),
                     name=name,
                     version=version,
                     type=kind,
