@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tidewater.clock import Clock
 from tidewater.dialects.aliyun import refusals, signature, wire
-from tidewater.dialects.aliyun.errors import AliyunError
+from tidewater.dialects.aliyun.errors import AliyunError, unavailable
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Cloud, Scope, region_name_ok
 from tidewater.engine.keys import KeyRing
@@ -21,11 +21,6 @@ from tidewater.server.aws import Reply
 log = logging.getLogger("tidewater.aliyun")
 
 DEFAULT_REGION = "cn-hangzhou"
-UNAVAILABLE = (
-    "ServiceUnavailable",
-    "The request has failed due to a temporary failure of the server.",
-    503,
-)
 NOT_FOUND = (
     "InvalidAction.NotFound",
     "Specified api is not found, please check your url and method.",
@@ -100,7 +95,7 @@ class AliyunFront:
                 )
             except Contention:
                 # the ledger was busy past the lock wait: the gateway's trouble, not a group's
-                raise AliyunError(*UNAVAILABLE) from None
+                raise unavailable() from None
             found = self.keys.lookup(signed.access_key_id)
             assert found is not None
             handler = product.handlers.get(call.action) if product else None

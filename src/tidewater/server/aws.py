@@ -66,8 +66,11 @@ class AwsFront:
         self.keys = keys
         self.wall = wall  # signatures are checked against real time, never the simulated clock
 
-    def product_for(self, headers: Mapping[str, str], params: Mapping[str, str]) -> Product:
-        target = _target(headers)
+    def product_for(
+        self, target: str, headers: Mapping[str, str], params: Mapping[str, str]
+    ) -> Product:
+        """An awsJson product by its X-Amz-Target prefix (the caller read the header once), any
+        other by the signature's service and the Version."""
         if target:
             found = self.by_target.get(target.partition(".")[0])
             if found is not None:
@@ -90,10 +93,10 @@ class AwsFront:
         params: Mapping[str, str],
         request_id: str,
     ) -> Reply:
-        product = self.product_for(headers, params)
+        target = _target(headers)
+        product = self.product_for(target, headers, params)
         name = product.service.signing_name
         protocol = product.protocol
-        target = _target(headers)
         if isinstance(protocol, JsonProtocol):
             action = target.partition(".")[2]
         else:
@@ -172,7 +175,8 @@ class AwsFront:
         request_id: str,
     ) -> Reply:
         """An error for a request refused before its body was read, in its product's envelope."""
-        product = self.product_for(headers, dict(parse_qsl(raw_query, keep_blank_values=True)))
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        product = self.product_for(_target(headers), headers, query)
         return self.error(product, code, message, status, request_id, sender=status < 500)
 
     @staticmethod

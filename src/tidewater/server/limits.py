@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tidewater.dialects.aliyun import wire
+from tidewater.dialects.aliyun.errors import UNAVAILABLE_CODE, UNAVAILABLE_TEXT
 from tidewater.domain.scope import Cloud
 from tidewater.server.aliyun import AliyunFront
 from tidewater.server.aws import AwsFront, Reply
@@ -37,11 +38,7 @@ WORDING: dict[Kind, tuple[int, str, str]] = {
         "Your socket connection to the server was not read from or written to within the "
         "timeout period. Idle connections will be closed.",
     ),
-    "busy": (
-        503,
-        "ServiceUnavailable",
-        "The request has failed due to a temporary failure of the server.",
-    ),
+    "busy": (503, UNAVAILABLE_CODE, UNAVAILABLE_TEXT),
 }
 
 

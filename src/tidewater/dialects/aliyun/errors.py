@@ -11,3 +11,13 @@ class AliyunError(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+# Alibaba's words when the service cannot take a request now; the gate answers a request it has
+# no room for in the same words, for both clouds (server/limits.py).
+UNAVAILABLE_CODE = "ServiceUnavailable"
+UNAVAILABLE_TEXT = "The request has failed due to a temporary failure of the server."
+
+
+def unavailable() -> AliyunError:
+    return AliyunError(UNAVAILABLE_CODE, UNAVAILABLE_TEXT, 503)
