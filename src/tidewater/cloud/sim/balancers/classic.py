@@ -87,13 +87,7 @@ class Classic(BalancerState):
         dns = f"{prefix}{name}-{digits(scope.account, scope.region, name)}"
         dns += f".{scope.region}.elb.amazonaws.com"
         with self.db.write() as conn:
-            existing = conn.execute(
-                select(sim_load_balancers).where(
-                    *self._scoped(sim_load_balancers, scope),
-                    sim_load_balancers.c.family == "classic",
-                    sim_load_balancers.c.name == name,
-                )
-            ).first()
+            existing = self._load_balancer(conn, scope, "classic", "name", name)
             if existing is not None:
                 if existing.settings != json.loads(json.dumps(settings)):
                     raise BalancerFault(

@@ -96,13 +96,7 @@ class LoadBalancers(BalancerState):
             "SecurityGroups": sorted(groups),
         }
         with self.db.write() as conn:
-            existing = conn.execute(
-                select(sim_load_balancers).where(
-                    *self._scoped(sim_load_balancers, scope),
-                    sim_load_balancers.c.family == "v2",
-                    sim_load_balancers.c.name == name,
-                )
-            ).first()
+            existing = self._load_balancer(conn, scope, "v2", "name", name)
             if existing is not None:
                 if existing.settings != settings:
                     raise BalancerFault(

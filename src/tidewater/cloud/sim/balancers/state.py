@@ -196,14 +196,20 @@ class BalancerState(SimService):
 
     # == Classic (2012-06-01) =================================================================
 
-    def _classic(self, conn: Connection, scope: Scope, name: Any) -> Row[Any]:
-        row = conn.execute(
+    def _load_balancer(
+        self, conn: Connection, scope: Scope, family: str, column: str, value: Any
+    ) -> Row[Any] | None:
+        """A load balancer of one family (classic or v2) by one of its keys (name or ARN)."""
+        return conn.execute(
             select(sim_load_balancers).where(
                 *self._scoped(sim_load_balancers, scope),
-                sim_load_balancers.c.family == "classic",
-                sim_load_balancers.c.name == name,
+                sim_load_balancers.c.family == family,
+                sim_load_balancers.c[column] == value,
             )
         ).first()
+
+    def _classic(self, conn: Connection, scope: Scope, name: Any) -> Row[Any]:
+        row = self._load_balancer(conn, scope, "classic", "name", name)
         if row is None:
             raise no_active(str(name))
         return row
@@ -245,13 +251,7 @@ class BalancerState(SimService):
 
     def _balancer(self, conn: Connection, scope: Scope, arn: Any) -> Row[Any]:
         """An ELBv2 load balancer by ARN; LoadBalancerNotFound otherwise."""
-        row = conn.execute(
-            select(sim_load_balancers).where(
-                *self._scoped(sim_load_balancers, scope),
-                sim_load_balancers.c.family == "v2",
-                sim_load_balancers.c.arn == arn,
-            )
-        ).first()
+        row = self._load_balancer(conn, scope, "v2", "arn", arn)
         if row is None:
             raise lbs_not_found()
         return row
