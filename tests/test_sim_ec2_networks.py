@@ -236,6 +236,54 @@ def test_auto_scaling_launches_into_the_users_subnets(
     assert extra["InstanceId"] not in instance_ids(describe_group(autoscaling, "app"))
 
 
+def test_a_groups_template_names_its_security_groups_as_run_instances_reads_them(
+    ec2: Any, autoscaling: Any, region: str, server: Server
+) -> None:
+    """Groups on the template's primary network interface (what templates that ask for a public
+    address carry) or none at all (the subnet's VPC's default group) reach the group's
+    instances as they reach RunInstances', and keep a group in use from being deleted."""
+    vpc, subnets = vpc_with_subnets(ec2, region)
+    firewall = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    [default] = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]
+    ec2.create_launch_template(
+        LaunchTemplateName="on-interface",
+        LaunchTemplateData={
+            "ImageId": IMAGE,
+            "InstanceType": "t3.micro",
+            "NetworkInterfaces": [
+                {"DeviceIndex": 0, "AssociatePublicIpAddress": True, "Groups": [firewall]}
+            ],
+        },
+    )
+    ec2.create_launch_template(
+        LaunchTemplateName="no-groups",
+        LaunchTemplateData={"ImageId": IMAGE, "InstanceType": "t3.micro"},
+    )
+    for name in ("on-interface", "no-groups"):
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=name,
+            LaunchTemplate={"LaunchTemplateName": name},
+            MinSize=1,
+            MaxSize=2,
+            DesiredCapacity=1,
+            VPCZoneIdentifier=subnets[0],
+        )
+    server.settle()
+    server.advance(10)
+    for name, expected in (("on-interface", firewall), ("no-groups", default["GroupId"])):
+        ids = instance_ids(describe_group(autoscaling, name))
+        assert len(ids) == 1
+        [reservation] = ec2.describe_instances(InstanceIds=ids)["Reservations"]
+        assert [g["GroupId"] for g in reservation["Instances"][0]["SecurityGroups"]] == [expected]
+    refused = error_of(ec2.delete_security_group, GroupId=firewall)
+    assert (refused["Code"], refused["Message"]) == (
+        "DependencyViolation",
+        f"resource {firewall} has a dependent object",
+    )
+
+
 def test_the_aws_cli_builds_a_network(aws_cli: Any, region: str) -> None:
     made = aws_cli("ec2", "create-vpc", "--cidr-block", "10.30.0.0/16")
     assert made.returncode == 0, made.stderr

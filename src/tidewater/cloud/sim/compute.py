@@ -147,6 +147,9 @@ class SimCompute:
             )
         else:
             address = address_in(cidr, instance_id)
+        groups = spec.security_groups
+        if scope.cloud is Cloud.AWS:  # a launch naming no group gets its VPC's default one
+            groups = network.launch_groups(scope, groups, subnet.vpc_id)
         row = {
             "id": instance_id,
             "account": scope.account,
@@ -167,7 +170,7 @@ class SimCompute:
             "launch_template_id": spec.template_id,
             "launch_template_version": spec.template_version,
             "key_name": spec.key_name,
-            "security_groups": list(spec.security_groups),
+            "security_groups": list(groups),
             "attributes": self._image_attributes(conn, scope, spec.image_id),
         }
         conn.execute(insert(machines).values(row))
@@ -332,7 +335,7 @@ class SimCompute:
             image_id=self.image_of(scope, data.get("ImageId", "")),
             instance_type=data.get("InstanceType", ""),
             key_name=data.get("KeyName"),
-            security_groups=tuple(data.get("SecurityGroupIds") or ()),
+            security_groups=tuple(network.named_groups(data)),
             template_id=template.id,
             template_version=str(number),
         )

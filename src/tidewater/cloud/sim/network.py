@@ -6,7 +6,9 @@ Everything here is derived from (account, region), as in a new account, so it co
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from tidewater.cloud.ports import Subnet
 from tidewater.domain.scope import Cloud, Scope
@@ -68,3 +70,37 @@ def subnet_cidr(index: int) -> str:
 
 def default_security_group(scope: Scope) -> str:
     return "sg-" + hex_id(scope.account, scope.region, "sg-default")
+
+
+def default_group_id(scope: Scope, vpc_id: str) -> str:
+    """Each VPC's default security group; the default VPC's keeps its id from before groups
+    were stored."""
+    if vpc_id == default_vpc(scope):
+        return default_security_group(scope)
+    return "sg-" + hex_id(vpc_id, "sg-default")
+
+
+def primary_interface(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The network interface at device index 0 of EC2 launch data (RunInstances' members or a
+    launch template's), where its subnet and groups may be named instead."""
+    for interface in data.get("NetworkInterfaces") or []:
+        if (interface.get("DeviceIndex") or 0) == 0:
+            return dict(interface)
+    return {}
+
+
+def named_groups(data: Mapping[str, Any]) -> list[str]:
+    """The security groups EC2 launch data names: by id, on its primary interface, or by name."""
+    return list(
+        data.get("SecurityGroupIds")
+        or primary_interface(data).get("Groups")
+        or data.get("SecurityGroups")
+        or []
+    )
+
+
+def launch_groups(scope: Scope, named: Sequence[str], vpc_id: str) -> tuple[str, ...]:
+    """The groups an EC2 instance is launched in: those named (`default` is the VPC's default
+    group), or the VPC's default group when none is, for RunInstances and groups' launches."""
+    default = default_group_id(scope, vpc_id)
+    return tuple(dict.fromkeys(default if g == "default" else str(g) for g in named or [default]))

@@ -38,7 +38,6 @@ from tidewater.cloud.sim.ec2.faults import (
 from tidewater.cloud.sim.ec2.filters import instance_filter, tag_filter
 from tidewater.cloud.sim.ec2.network_state import (
     check_groups,
-    default_group_id,
     is_network_id,
     retag,
 )
@@ -56,8 +55,6 @@ from tidewater.cloud.sim.ec2.params import (
     key_name,
     merge,
     parse_filters,
-    primary_interface,
-    security_groups,
     sql_page,
     unique,
 )
@@ -97,7 +94,7 @@ class Instances(Ec2State):
         with self.db.read() as conn:
             data, template = self._launch_data(conn, scope, params)
             subnet = self._subnet(conn, scope, data)
-            groups = security_groups(scope, data, default_group_id(scope, subnet.vpc_id))
+            groups = network.launch_groups(scope, network.named_groups(data), subnet.vpc_id)
             check_groups(conn, scope, groups, subnet)
         launch = self._launch(scope, params, data, template, subnet, count)
         dryrun.aws(params)
@@ -150,7 +147,7 @@ class Instances(Ec2State):
             image_id=image_id,
             instance_type=instance_type,
             key_name=key,
-            security_groups=security_groups(scope, data, default_group_id(scope, subnet.vpc_id)),
+            security_groups=network.launch_groups(scope, network.named_groups(data), subnet.vpc_id),
             template_id=template[0] if template else None,
             template_version=str(template[1]) if template else None,
             tags=tags,
@@ -188,7 +185,7 @@ class Instances(Ec2State):
         """SubnetId (any subnet, the user's too) wins, then Placement.AvailabilityZone, then the
         default subnet of the zone with fewest instances."""
         subnets = network.default_subnets(scope)
-        subnet_id = data.get("SubnetId") or primary_interface(data).get("SubnetId")
+        subnet_id = data.get("SubnetId") or network.primary_interface(data).get("SubnetId")
         zone = (data.get("Placement") or {}).get("AvailabilityZone")
         if subnet_id:
             for subnet in self.compute.subnets(scope, conn):

@@ -27,6 +27,7 @@ from tidewater.cloud.sim.ec2.state import Ec2State
 from tidewater.cloud.sim.kit import dryrun
 from tidewater.cloud.sim.kit.filters import Reader, in_memory
 from tidewater.cloud.sim.kit.rows import owned
+from tidewater.cloud.sim.network import default_group_id
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     machines,
@@ -59,13 +60,6 @@ def cidr_block(text: Any) -> ipaddress.IPv4Network:
 
 def in_range(block: ipaddress.IPv4Network) -> bool:
     return LARGEST <= block.prefixlen <= SMALLEST
-
-
-def default_group_id(scope: Scope, vpc_id: str) -> str:
-    """The default VPC's group keeps its id from before groups were stored."""
-    if vpc_id == network.default_vpc(scope):
-        return network.default_security_group(scope)
-    return "sg-" + network.hex_id(vpc_id, "sg-default")
 
 
 class Vpc:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tidewater.cloud.ports import LaunchSpec, Subnet
-from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
     image_name_malformed,
@@ -21,7 +20,6 @@ from tidewater.cloud.sim.kit import paging
 from tidewater.cloud.sim.kit.filters import Filters, parse
 from tidewater.cloud.sim.kit.guards import guarded, refuse_nul
 from tidewater.cloud.sim.kit.tags import aws_tags
-from tidewater.domain.scope import Scope
 
 Params = Mapping[str, Any]
 
@@ -184,28 +182,6 @@ def key_name(data: Mapping[str, Any]) -> str | None:
     if name is not None and len(name) > 255:
         raise Ec2Fault("InvalidKeyPair.NotFound", f"The key pair '{name}' does not exist")
     return name
-
-
-def primary_interface(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    interfaces = data.get("NetworkInterfaces") or []
-    for interface in interfaces:
-        if (interface.get("DeviceIndex") or 0) == 0:
-            return dict(interface)
-    return {}
-
-
-def security_groups(
-    scope: Scope, data: Mapping[str, Any], default: str | None = None
-) -> tuple[str, ...]:
-    """The groups asked for, `default` (the subnet's VPC's default group) when none is."""
-    default = default or network.default_security_group(scope)
-    chosen = (
-        data.get("SecurityGroupIds")
-        or primary_interface(data).get("Groups")
-        or data.get("SecurityGroups")
-        or [default]
-    )
-    return tuple(unique(default if g == "default" else g for g in chosen))
 
 
 def check_image_ids(ids: Sequence[str], known: Container[str]) -> None:
