@@ -51,6 +51,11 @@ ACTIONS = (
     "DescribeInstanceTypes",
     "DescribeZones",
     "DescribeRegions",
+    "CreateSecurityGroup",
+    "DescribeSecurityGroups",
+    "DescribeSecurityGroupAttribute",
+    "AuthorizeSecurityGroup",
+    "DeleteSecurityGroup",
 )
 INCORRECT = (
     "IncorrectInstanceStatus",
@@ -231,11 +236,12 @@ def test_described_instances_carry_what_sdks_and_scripts_read(world: World) -> N
 
 
 def test_run_with_every_option_reports_them_back(world: World) -> None:
+    group = world.call("CreateSecurityGroup", SecurityGroupName="web")["SecurityGroupId"]
     [iid] = world.run(
         InstanceName="web.node_1:a-b",
         HostName="web-1.example",
         Description="the web tier",
-        SecurityGroupId="sg-bp15ed6xe1yxeycg7abc",
+        SecurityGroupId=group,
         KeyPairName="deploy",
         InternetChargeType="PayByBandwidth",
         InternetMaxBandwidthOut="20",
@@ -247,7 +253,7 @@ def test_run_with_every_option_reports_them_back(world: World) -> None:
     instance = world.instance(iid)
     assert instance["InstanceName"] == "web.node_1:a-b" and instance["HostName"] == "web-1.example"
     assert instance["Description"] == "the web tier" and instance["KeyPairName"] == "deploy"
-    assert instance["SecurityGroupIds"]["SecurityGroupId"] == ["sg-bp15ed6xe1yxeycg7abc"]
+    assert instance["SecurityGroupIds"]["SecurityGroupId"] == [group]
     assert instance["InternetChargeType"] == "PayByBandwidth"
     assert (instance["InternetMaxBandwidthOut"], instance["InternetMaxBandwidthIn"]) == (20, 20)
     assert (instance["SpotStrategy"], instance["SpotPriceLimit"]) == ("SpotWithPriceLimit", 0.98)
@@ -296,9 +302,13 @@ def test_vswitch_and_zone_choose_the_placement(world: World) -> None:
     assert world.instance(both)["ZoneId"] == subnets[0].zone
 
 
-def test_unplaced_launches_spread_over_the_zones(world: World) -> None:
-    zones = {world.instance(world.run()[0])["ZoneId"] for _ in range(3)}
-    assert zones == {"cn-hangzhou-a", "cn-hangzhou-b", "cn-hangzhou-c"}
+def test_unplaced_launches_land_in_the_first_zones_default_vswitch(world: World) -> None:
+    """Where a scaling group without vSwitches launches too, so the two can be attached."""
+    first = network.default_subnets(SCOPE)[0]
+    for _ in range(3):
+        instance = world.instance(world.run()[0])
+        assert instance["ZoneId"] == first.zone == "cn-hangzhou-a"
+        assert instance["VpcAttributes"]["VSwitchId"] == first.id
 
 
 def test_one_batch_lands_in_one_vswitch(world: World) -> None:
@@ -684,14 +694,15 @@ def test_run_parameter_errors(
     ],
 )
 def test_malformed_security_groups_do_not_exist(world: World, action: str, message: str) -> None:
-    for group in ("default", "sg_1", "SG-ABC"):
+    for group in ("default", "sg_1", "SG-ABC", "sg-bp15ed6xe1yxeycg7abc"):
         fault = world.fault(action, ImageId=IMAGE, InstanceType=TYPE, SecurityGroupId=group)
         expect(fault, "InvalidSecurityGroupId.NotFound", message, 404)
 
 
 def test_several_security_groups(world: World) -> None:
-    [iid] = world.run(**{"SecurityGroupIds.1": "sg-aaa", "SecurityGroupIds.2": "sg-bbb"})
-    assert world.instance(iid)["SecurityGroupIds"]["SecurityGroupId"] == ["sg-aaa", "sg-bbb"]
+    a, b = (world.call("CreateSecurityGroup")["SecurityGroupId"] for _ in range(2))
+    [iid] = world.run(**{"SecurityGroupIds.1": a, "SecurityGroupIds.2": b})
+    assert world.instance(iid)["SecurityGroupIds"]["SecurityGroupId"] == [a, b]
 
 
 def test_dry_run_validates_and_creates_nothing(world: World) -> None:
@@ -1029,13 +1040,14 @@ def test_type_image_and_key_filters(world: World) -> None:
 
 
 def test_security_group_filter(world: World) -> None:
-    [a] = world.run(SecurityGroupId="sg-aaa")
-    [b] = world.run(**{"SecurityGroupIds.1": "sg-bbb", "SecurityGroupIds.2": "sg-aaa"})
+    first, second = (world.call("CreateSecurityGroup")["SecurityGroupId"] for _ in range(2))
+    [a] = world.run(SecurityGroupId=first)
+    [b] = world.run(**{"SecurityGroupIds.1": second, "SecurityGroupIds.2": first})
     [default] = world.run()
-    assert sorted(world.ids(SecurityGroupId="sg-aaa")) == sorted([a, b])
-    assert world.ids(SecurityGroupId="sg-bbb") == [b]
+    assert sorted(world.ids(SecurityGroupId=first)) == sorted([a, b])
+    assert world.ids(SecurityGroupId=second) == [b]
     assert world.ids(SecurityGroupId=default_security_group(SCOPE)) == [default]
-    assert world.ids(SecurityGroupId="sg-aa") == []
+    assert world.ids(SecurityGroupId=first[:-1]) == []
 
 
 def test_charge_and_network_filters(world: World) -> None:

@@ -22,12 +22,14 @@ from tidewater.cloud.sim.slb import SimSlb
 from tidewater.cloud.sim.ssm import SimSsm
 from tidewater.cloud.sim.timing import Timing
 from tidewater.cloud.sim.traffic import SimTraffic
+from tidewater.cloud.sim.vpc import SimVpc
 from tidewater.config import Settings
 from tidewater.dialects.aliyun import ess_api
 from tidewater.dialects.aliyun.ecs import EcsService
 from tidewater.dialects.aliyun.ess import EssService
 from tidewater.dialects.aliyun.rds import RdsService
 from tidewater.dialects.aliyun.slb import SlbService
+from tidewater.dialects.aliyun.vpc import VpcService
 from tidewater.dialects.aws.autoscaling import AutoScalingService
 from tidewater.dialects.aws.ec2 import Ec2Service
 from tidewater.dialects.aws.elb import ElbService
@@ -145,6 +147,7 @@ def build(
 
     ecs = EcsService(SimEcs(compute), runner.wake)
     slb_api, rds_api = SlbService(slb, runner.wake), RdsService(rds, runner.wake)
+    vpc_api = VpcService(SimVpc(compute))
     ess = AliyunProduct(
         "Ess", "ess.aliyuncs.com", EssService(ctx).handlers, ess_api.parse, ess_api.shape
     )
@@ -153,6 +156,7 @@ def build(
             ecs.version: AliyunProduct(ecs.product, "ecs.aliyuncs.com", ecs.handlers),
             slb_api.version: AliyunProduct(slb_api.product, "slb.aliyuncs.com", slb_api.handlers),
             rds_api.version: AliyunProduct(rds_api.product, "rds.aliyuncs.com", rds_api.handlers),
+            vpc_api.version: AliyunProduct(vpc_api.product, "vpc.aliyuncs.com", vpc_api.handlers),
             **{version: ess for version in ess_api.VERSIONS},
         },
         keys,

@@ -126,6 +126,10 @@ class Compute(Protocol):
 
     def key_pair_exists(self, scope: Scope, name: str) -> bool: ...
 
+    def security_groups(self, scope: Scope) -> dict[str, str]:
+        """Each security group of the scope and the VPC it belongs to."""
+        ...
+
     def zones(self, scope: Scope) -> list[str]: ...
 
     def advance(self, now: datetime) -> list[str]:

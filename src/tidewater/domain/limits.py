@@ -25,6 +25,9 @@ class Limits:
     lifecycle_hooks: int | None = None
     notifications: int | None = None
     scheduled_tasks: int | None = None  # per account and region
+    # what an attached instance must share with its group: AWS asks for one of the group's zones
+    # and subnets, ESS only for the VPC of its vSwitches (AttachInstances references)
+    attach_within: tuple[str, ...] = ("zone", "subnet")
 
 
 # Amazon EC2 Auto Scaling quotas page: 500 groups and 200 launch configurations per Region;
@@ -58,6 +61,7 @@ ESS = Limits(
     lifecycle_hooks=6,
     notifications=6,
     scheduled_tasks=20,
+    attach_within=("vpc",),
 )
 
 

@@ -91,6 +91,12 @@ def check_launch(
             raise Refusal("template.key_pair_not_found", key_name=spec.key_name)
 
 
+def vpcs_of(ctx: Context, scope: Scope, subnet_ids: Sequence[str]) -> set[str]:
+    """The VPCs of a group's subnets; a group without any lives in the default network."""
+    known = ctx.compute.subnets(scope)  # the default network's first
+    return {s.vpc_id for s in known if s.id in subnet_ids} or {known[0].vpc_id}
+
+
 def placement(
     ctx: Context, scope: Scope, zones: list[str] | None, subnet_ids: list[str] | None
 ) -> tuple[list[str], list[str]]:

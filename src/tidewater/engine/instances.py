@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tidewater.cloud.ports import Machine
 from tidewater.domain import group as rules
 from tidewater.domain.activity import Kind, Status, Trigger
 from tidewater.domain.group import Group, Process
@@ -16,7 +17,7 @@ from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
-from tidewater.engine.groups import busy
+from tidewater.engine.groups import busy, vpcs_of
 from tidewater.engine.records import add_activity, group_of, lock_group, members_of
 from tidewater.store.tables import groups, members
 
@@ -187,6 +188,20 @@ def exit_standby(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> l
     return move(ctx, scope, name, ids, EXIT_STANDBY)
 
 
+def _outside(
+    ctx: Context, scope: Scope, machine: Machine, zones: Sequence[str], subnets: Sequence[str]
+) -> str | None:
+    """The refusal for an instance outside what its cloud asks it to share with the group."""
+    within = ctx.limits(scope.cloud).attach_within
+    if "zone" in within and machine.zone not in zones:
+        return "instance.wrong_zone"
+    if "subnet" in within and subnets and machine.subnet_id not in subnets:
+        return "instance.wrong_subnet"
+    if "vpc" in within and machine.vpc_id not in vpcs_of(ctx, scope, subnets):
+        return "instance.wrong_vpc"
+    return None
+
+
 def attach(
     ctx: Context, scope: Scope, name: str, ids: Sequence[str], entrusted: bool = False
 ) -> list[dict[str, Any]]:
@@ -219,10 +234,9 @@ def attach(
                 )
             if not machine.running:
                 raise Refusal("instance.not_running", instance_id=instance_id)
-            if machine.zone not in group.zones:
-                raise Refusal("instance.wrong_zone", instance_id=instance_id, zone=machine.zone)
-            if row.subnets and machine.subnet_id not in row.subnets:
-                raise Refusal("instance.wrong_subnet", instance_id=instance_id)
+            outside = _outside(ctx, scope, machine, group.zones, row.subnets or [])
+            if outside is not None:
+                raise Refusal(outside, instance_id=instance_id, zone=machine.zone)
         before, after = rules.grow(group, len(unique), "attach")
         _save_desired(conn, group)
         facts = {

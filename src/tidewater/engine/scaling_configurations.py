@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
+from tidewater.engine.groups import vpcs_of
 from tidewater.engine.queries import Page, numbered
 from tidewater.engine.records import find_group, lock_group
 from tidewater.store.tables import groups, scaling_configurations
@@ -18,6 +19,23 @@ from tidewater.store.tables import groups, scaling_configurations
 
 def launch_of(config_id: str) -> dict[str, Any]:
     return {"kind": "scaling_configuration", "id": config_id}
+
+
+def _check_groups(
+    ctx: Context, scope: Scope, vswitches: Sequence[str], data: dict[str, Any]
+) -> None:
+    """The security groups named exist and sit in the VPC of the group's vSwitches."""
+    named = [data["SecurityGroupId"]] if data.get("SecurityGroupId") else []
+    named += list(data.get("SecurityGroupIds") or [])
+    if not named:
+        return
+    known = ctx.compute.security_groups(scope)
+    vpcs = vpcs_of(ctx, scope, vswitches)
+    for group in named:
+        if group not in known:
+            raise Refusal("security_group.not_found", group=group)
+        if known[group] not in vpcs:
+            raise Refusal("security_group.vpc_mismatch", group=group)
 
 
 def create(
@@ -34,6 +52,7 @@ def create(
     config_id = "asc-" + uuid.uuid4().hex[:20]
     with ctx.change() as conn:
         row = lock_group(conn, scope, group)
+        _check_groups(ctx, scope, row.subnets or [], data)
         count = conn.execute(
             select(func.count())
             .select_from(scaling_configurations)

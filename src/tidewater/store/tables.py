@@ -563,3 +563,47 @@ Index(
     sqlite_where=sim_images.c.state != "deregistered",
     postgresql_where=sim_images.c.state != "deregistered",
 )
+
+# Alibaba Cloud's networks users create (VPC 2016-04-28) and ECS security groups; the default
+# VPC and its vSwitches stay computed (cloud/sim/network.py).
+sim_aliyun_vpcs = Table(
+    "sim_aliyun_vpcs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("cidr", String(18), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("description", String(256), nullable=False),
+    Column("created_at", Time, nullable=False),
+    Index(None, "account", "region"),
+)
+
+sim_vswitches = Table(
+    "sim_vswitches",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("vpc_id", String(32), nullable=False),
+    Column("zone", String(32), nullable=False),
+    Column("cidr", String(18), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("description", String(256), nullable=False),
+    Column("created_at", Time, nullable=False),
+    Index(None, "account", "region", "vpc_id"),
+)
+
+sim_ecs_security_groups = Table(
+    "sim_ecs_security_groups",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("vpc_id", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("description", String(256), nullable=False),
+    Column("rules", JSON, nullable=False, default=list),  # {direction, protocol, ports, source…}
+    Column("created_at", Time, nullable=False),
+    Index(None, "account", "region"),
+)

@@ -40,9 +40,11 @@ from tidewater.store.tables import (
     machine_tags,
     machines,
     members,
+    sim_ecs_security_groups,
     sim_images,
     sim_key_pairs,
     sim_subnets,
+    sim_vswitches,
 )
 
 # What each state becomes when its timer runs out.
@@ -57,6 +59,10 @@ def new_instance_id(cloud: Cloud) -> str:
     if cloud is Cloud.ALIYUN:
         return "i-" + "".join(secrets.choice(ALIYUN_ID_ALPHABET) for _ in range(20))
     return "i-" + secrets.token_hex(9)[:17]
+
+
+# Where each cloud keeps the subnets (EC2) or vSwitches (VPC) its users create.
+SUBNETS = {Cloud.AWS: sim_subnets, Cloud.ALIYUN: sim_vswitches}
 
 
 def private_ip(subnet_index: int, instance_id: str) -> str:
@@ -138,9 +144,8 @@ class SimCompute:
         """Create one pending machine inside the caller's transaction."""
         now = self.clock.now()
         instance_id = self.new_id(scope.cloud)
-        cidr = conn.execute(
-            select(sim_subnets.c.cidr).where(sim_subnets.c.id == subnet.id)
-        ).scalar()
+        stored = SUBNETS[scope.cloud]
+        cidr = conn.execute(select(stored.c.cidr).where(stored.c.id == subnet.id)).scalar()
         if cidr is None:
             address = private_ip(
                 network.zones(scope.region, scope.cloud).index(subnet.zone), instance_id
@@ -286,19 +291,32 @@ class SimCompute:
             )
 
     def subnets(self, scope: Scope, within: Connection | None = None) -> list[Subnet]:
-        """The default subnets, then the ones EC2 users created (Alibaba's sim has none)."""
-        if scope.cloud is not Cloud.AWS:
-            return list(network.default_subnets(scope))
+        """The default subnets, then the ones users created (EC2 subnets, Alibaba vSwitches)."""
         if within is None:
             with self.db.read() as conn:
                 return self.subnets(scope, conn)
+        table = SUBNETS[scope.cloud]
         rows = within.execute(
-            select(sim_subnets.c.id, sim_subnets.c.zone, sim_subnets.c.vpc_id)
-            .where(sim_subnets.c.account == scope.account, sim_subnets.c.region == scope.region)
-            .order_by(sim_subnets.c.created_at, sim_subnets.c.id)
+            select(table.c.id, table.c.zone, table.c.vpc_id)
+            .where(table.c.account == scope.account, table.c.region == scope.region)
+            .order_by(table.c.created_at, table.c.id)
         )
         stored = [Subnet(r.id, r.zone, r.vpc_id) for r in rows]
         return [*network.default_subnets(scope), *stored]
+
+    def security_groups(self, scope: Scope, within: Connection | None = None) -> dict[str, str]:
+        """Each Alibaba security group of the scope and its VPC, the default VPC's first."""
+        if within is None:
+            with self.db.read() as conn:
+                return self.security_groups(scope, conn)
+        table = sim_ecs_security_groups
+        rows = within.execute(
+            select(table.c.id, table.c.vpc_id).where(
+                table.c.account == scope.account, table.c.region == scope.region
+            )
+        )
+        default = {network.default_security_group(scope): network.default_vpc(scope)}
+        return default | {r.id: r.vpc_id for r in rows}
 
     def zones(self, scope: Scope) -> list[str]:
         return list(network.zones(scope.region, scope.cloud))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -14,6 +15,10 @@ from tidewater.cloud.ports import Subnet
 from tidewater.domain.scope import Cloud, Scope
 
 ZONE_LETTERS = "abc"
+
+# The computed default network was made by no call; Alibaba's describes report this moment for
+# it (inferred).
+DEFAULT_CREATED = datetime(2014, 5, 26, tzinfo=UTC)
 
 
 def hex_id(*parts: str, length: int = 17) -> str:
@@ -69,7 +74,9 @@ def subnet_cidr(index: int) -> str:
 
 
 def default_security_group(scope: Scope) -> str:
-    return "sg-" + hex_id(scope.account, scope.region, "sg-default")
+    """The default VPC's group, in each cloud's id length."""
+    length = 20 if scope.cloud is Cloud.ALIYUN else 17
+    return "sg-" + hex_id(scope.account, scope.region, "sg-default", length=length)
 
 
 def default_group_id(scope: Scope, vpc_id: str) -> str:

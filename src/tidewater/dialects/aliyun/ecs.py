@@ -51,6 +51,11 @@ class EcsService:
             "DescribeInstanceTypes": sim.describe_instance_types,
             "DescribeZones": sim.describe_zones,
             "DescribeRegions": sim.describe_regions,
+            "CreateSecurityGroup": sim.create_security_group,
+            "DescribeSecurityGroups": sim.describe_security_groups,
+            "DescribeSecurityGroupAttribute": sim.describe_security_group_attribute,
+            "AuthorizeSecurityGroup": sim.authorize_security_group,
+            "DeleteSecurityGroup": sim.delete_security_group,
         }
         self.handlers: dict[str, Handler] = front_door(
             operations, EcsFault, AliyunError, wake, CHANGES_INSTANCES

@@ -96,12 +96,8 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         'Instance "{instance_id}" is already attached to another scaling group.',
     ),
-    "instance.wrong_zone": (
-        "InvalidInstanceId.VPCMismatch",
-        400,
-        'Instance "{instance_id}" and the specified scaling group are not in the same VPC.',
-    ),
-    "instance.wrong_subnet": (
+    # ESS checks only the VPC (AttachInstances reference): zone and vSwitch are AWS's checks.
+    "instance.wrong_vpc": (
         "InvalidInstanceId.VPCMismatch",
         400,
         'Instance "{instance_id}" and the specified scaling group are not in the same VPC.',
@@ -150,6 +146,16 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "An active scaling configuration for the specified scaling group is not supplied.",
     ),
     "image.not_found": ("InvalidImageId.NotFound", 404, "The specified image does not exist."),
+    "security_group.not_found": (
+        "InvalidSecurityGroupId.NotFound",
+        404,
+        "The specified security group does not exist.",
+    ),
+    "security_group.vpc_mismatch": (
+        "InvalidSecurityGroupId.VPCMismatch",
+        400,
+        "The specified security group and the specified virtual switch are not in the same VPC.",
+    ),
     "scaling_configuration.not_found": (
         "InvalidScalingConfigurationId.NotFound",
         404,

@@ -4,7 +4,6 @@ beside the default VPC that stays computed. Which CIDR fits where, and what bloc
 from __future__ import annotations
 
 import ipaddress
-import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from tidewater.cloud.sim.ec2.faults import (
 )
 from tidewater.cloud.sim.ec2.params import Params, parse_filters, static_page, unique
 from tidewater.cloud.sim.ec2.state import Ec2State
-from tidewater.cloud.sim.kit import dryrun
+from tidewater.cloud.sim.kit import cidr, dryrun
 from tidewater.cloud.sim.kit.filters import Reader, in_memory
 from tidewater.cloud.sim.kit.rows import owned
 from tidewater.cloud.sim.network import default_group_id
@@ -40,7 +39,6 @@ from tidewater.store.tables import (
 )
 
 DEFAULT_VPC_CIDR = "172.31.0.0/16"
-CIDR = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}/[0-9]{1,2}")
 SMALLEST, LARGEST = 28, 16  # the prefix lengths a VPC or subnet may have
 
 
@@ -50,12 +48,10 @@ def new_id(prefix: str) -> str:
 
 def cidr_block(text: Any) -> ipaddress.IPv4Network:
     """A dotted-quad CIDR; host bits are dropped as EC2 does (inferred)."""
-    if not isinstance(text, str) or not CIDR.fullmatch(text):
+    block = cidr.parse(text)
+    if block is None:
         raise bad_cidr(str(text))
-    try:
-        return ipaddress.IPv4Network(text, strict=False)
-    except ValueError:
-        raise bad_cidr(text) from None
+    return block
 
 
 def in_range(block: ipaddress.IPv4Network) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tidewater.cloud.sim.ecs.catalogue import Catalogue
 from tidewater.cloud.sim.ecs.instances import Instances
+from tidewater.cloud.sim.ecs.security_groups import SecurityGroups
 
 
-class SimEcs(Instances, Catalogue):
-    """ECS's instance, image, type and geography calls over the tables SimCompute keeps."""
+class SimEcs(Instances, SecurityGroups, Catalogue):
+    """ECS's instance, security group, image, type and geography calls."""

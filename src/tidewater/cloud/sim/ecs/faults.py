@@ -43,3 +43,33 @@ def type_not_supported() -> EcsFault:
         "InvalidInstanceType.ValueNotSupported",
         "The specified InstanceType does not exist or beyond the permitted range.",
     )
+
+
+def group_not_found() -> EcsFault:
+    return EcsFault(
+        "InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId does not exist.", 404
+    )
+
+
+def vpc_not_found() -> EcsFault:
+    """The VPC product's own text, which ECS repeats (inferred)."""
+    return EcsFault("InvalidVpcId.NotFound", "Specified VPC does not exist.", 404)
+
+
+def group_in_use() -> EcsFault:
+    """Inferred wording: instances (or, for the default group, the sim itself) still use it."""
+    return EcsFault(
+        "DependencyViolation", "There is still instance(s) in the specified security group.", 403
+    )
+
+
+def bad_protocol() -> EcsFault:
+    return EcsFault("InvalidIpProtocol.Malformed", "Specified IP protocol is not valid.")
+
+
+def bad_ports() -> EcsFault:
+    return EcsFault("InvalidPortRange.Malformed", "Specified port range is not valid.")
+
+
+def bad_source() -> EcsFault:
+    return EcsFault("InvalidSourceCidrIp.Malformed", "Specified source CIDR IP is not valid.")

@@ -6,10 +6,9 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, func, select, update
+from sqlalchemy import ColumnElement, Connection, Row, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tidewater.cloud.ports import Subnet
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ecs.faults import EcsFault, missing, not_found, too_many_ids
 from tidewater.cloud.sim.ecs.filters import instance_filters
@@ -57,6 +56,7 @@ class Instances(EcsState):
             self.clock.now(),
             RUN_TEXTS,
             count,
+            self._network(scope),
             unique=unique,
             public_ip=True,
             images=self.compute.images,
@@ -73,7 +73,13 @@ class Instances(EcsState):
     def create_instance(self, scope: Scope, params: Params) -> Output:
         """Creates one instance, Stopped as on ECS; StartInstance boots it."""
         launch = checked_launch(
-            scope, params, self.clock.now(), CREATE_TEXTS, 1, images=self.compute.images
+            scope,
+            params,
+            self.clock.now(),
+            CREATE_TEXTS,
+            1,
+            self._network(scope),
+            images=self.compute.images,
         )
         if READ.boolean(params, "DryRun"):
             raise dryrun.aliyun_passed()
@@ -128,21 +134,10 @@ class Instances(EcsState):
             r.id for r in sorted(rows, key=lambda r: (r.attributes or {}).get("launch_index", 0))
         ]
 
-    def _emptiest(self, conn: Connection, scope: Scope) -> Subnet:
-        busy: dict[str, int] = {
-            zone: count
-            for zone, count in conn.execute(
-                select(machines.c.zone, func.count())
-                .where(*self._in_scope(scope))
-                .group_by(machines.c.zone)
-            )
-        }
-        return min(network.default_subnets(scope), key=lambda s: busy.get(s.zone, 0))
-
     def _insert(
         self, conn: Connection, scope: Scope, launch: Launch, *, stopped: bool
     ) -> list[str]:
-        subnet = launch.subnet or self._emptiest(conn, scope)
+        subnet = launch.subnet
         batch = secrets.token_hex(8)
         ids = []
         for index in range(launch.count):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +36,6 @@ from tidewater.domain.scope import Scope
 
 LAUNCH_LIMIT = 100  # instances one RunInstances may create
 PERIODS = {"Month": (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60), "Week": (1, 2, 3, 4)}
-SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-z]{1,40}")
 HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|[.-](?=[A-Za-z0-9]))*")
 SEQUENCE = re.compile(
     r"(?P<prefix>[^\[\]]*)\[(?P<begin>[0-9]*)(?:,(?P<bits>[0-9]*))?\](?P<suffix>[^\[\]]*)"
@@ -123,9 +123,7 @@ def _hostnames(params: Params, count: int, unique: bool) -> list[str | None]:
     return list(names)
 
 
-def default_security_group(scope: Scope) -> str:
-    """The default VPC's security group, with an Alibaba-length id."""
-    return "sg-" + network.hex_id(scope.account, scope.region, "sg-default", length=20)
+default_security_group = network.default_security_group  # the default VPC's, 20 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +156,7 @@ CREATE_TEXTS = Texts(
 @dataclass(frozen=True, slots=True)
 class Launch:
     spec: LaunchSpec
-    subnet: Subnet | None  # None: the zone with the fewest instances
+    subnet: Subnet
     count: int
     token: str | None
     names: list[str | None]
@@ -185,15 +183,25 @@ def _instance_type(params: Params) -> str:
     return instance_type
 
 
-def _placement(scope: Scope, params: Params, texts: Texts) -> Subnet | None:
-    """VSwitchId wins (a ZoneId beside it must agree), then ZoneId's default vSwitch."""
-    subnets = network.default_subnets(scope)
+@dataclass(frozen=True, slots=True)
+class Network:
+    """What a launch may name: every vSwitch (default ones first) and each security group's VPC."""
+
+    vswitches: tuple[Subnet, ...]
+    groups: Mapping[str, str]
+
+
+def _placement(scope: Scope, params: Params, texts: Texts, known: Network) -> Subnet:
+    """VSwitchId wins (a ZoneId beside it must agree), then ZoneId's default vSwitch; with
+    neither, the default vSwitch of the first zone, where a scaling group without vSwitches
+    launches too."""
     vswitch_id = rpc.value(params, "VSwitchId")
     zone = rpc.value(params, "ZoneId")
-    if zone is not None and zone not in network.zones(scope.region, scope.cloud):
+    zones = network.zones(scope.region, scope.cloud)
+    if zone is not None and zone not in zones:
         raise EcsFault("InvalidZoneId.NotFound", texts.zone_not_found, 404)
     if vswitch_id is not None:
-        subnet = next((s for s in subnets if s.id == vswitch_id), None)
+        subnet = next((s for s in known.vswitches if s.id == vswitch_id), None)
         if subnet is None:
             raise EcsFault("InvalidVSwitchId.NotFound", texts.vswitch_not_found, 404)
         if zone is not None and zone != subnet.zone:
@@ -202,13 +210,13 @@ def _placement(scope: Scope, params: Params, texts: Texts) -> Subnet | None:
                 "Specified virtual switch is not in the specified zone.",
             )
         return subnet
-    if zone is not None:
-        return next(s for s in subnets if s.zone == zone)
-    return None
+    return next(s for s in network.default_subnets(scope) if s.zone == (zone or zones[0]))
 
 
-def _security_groups(scope: Scope, params: Params, texts: Texts) -> tuple[str, ...]:
-    """The sim keeps no security groups: any well-formed id is taken, none means the default."""
+def _security_groups(
+    scope: Scope, params: Params, texts: Texts, known: Network, subnet: Subnet
+) -> tuple[str, ...]:
+    """Groups the account has, in the vSwitch's VPC; none means the default VPC's group."""
     single = rpc.value(params, "SecurityGroupId")
     many = rpc.indexed(params, "SecurityGroupIds")
     if single is not None and many:
@@ -218,10 +226,17 @@ def _security_groups(scope: Scope, params: Params, texts: Texts) -> tuple[str, .
             "same time.",
         )
     groups = [single] if single is not None else many
+    if not groups:
+        groups = [default_security_group(scope)]
     for group in groups:
-        if not SECURITY_GROUP_ID.fullmatch(group):
+        if group not in known.groups:
             raise texts.group_not_found
-    return tuple(groups) or (default_security_group(scope),)
+        if known.groups[group] != subnet.vpc_id:
+            raise EcsFault(
+                "InvalidParameter.Mismatch",
+                "Specified security group and virtual switch are not in the same VPC.",
+            )
+    return tuple(groups)
 
 
 def _description(params: Params) -> str | None:
@@ -332,6 +347,7 @@ def checked_launch(
     now: datetime,
     texts: Texts,
     count: int,
+    known: Network,
     *,
     unique: bool = False,
     public_ip: bool = False,
@@ -340,8 +356,8 @@ def checked_launch(
     """Everything a creation checks before it touches the store, in ECS's order."""
     image_id = _image(scope, params, images)
     instance_type = _instance_type(params)
-    subnet = _placement(scope, params, texts)
-    groups = _security_groups(scope, params, texts)
+    subnet = _placement(scope, params, texts, known)
+    groups = _security_groups(scope, params, texts, known, subnet)
     names = _names(params, count, unique)
     hostnames = _hostnames(params, count, unique)
     description = _description(params)

@@ -15,6 +15,7 @@ from tidewater.cloud.sim.ecs_types import TYPES, EcsType, ecs_type, family_of
 from tidewater.cloud.sim.images import CATALOGUE as IMAGES
 from tidewater.cloud.sim.images import Image
 from tidewater.cloud.sim.kit import times
+from tidewater.cloud.sim.kit.ids import resource_group
 from tidewater.domain.scope import Scope
 
 Output = dict[str, Any]
@@ -341,3 +342,34 @@ def type_out(kind: EcsType) -> Output:
         out["BaselineCredit"] = kind.baseline_credit
         out["InitialCredit"] = kind.initial_credit
     return out
+
+
+def group_out(scope: Scope, group: Any, instances: int) -> Output:
+    """One security group in DescribeSecurityGroups' shape."""
+    return {
+        "SecurityGroupId": group.id,
+        "SecurityGroupName": group.name,
+        "Description": group.description,
+        "VpcId": group.vpc_id,
+        "SecurityGroupType": "normal",
+        "CreationTime": times.second(group.created_at),
+        "EcsCount": instances,
+        "AvailableInstanceAmount": 2000 - instances,
+        "ResourceGroupId": resource_group(scope),
+        "ServiceManaged": False,
+        "Tags": {"Tag": []},
+    }
+
+
+def permission_out(rule: Mapping[str, Any]) -> Output:
+    return {
+        "Direction": "ingress",
+        "IpProtocol": rule["protocol"],
+        "PortRange": rule["ports"],
+        "SourceCidrIp": rule.get("source") or "",
+        "SourceGroupId": rule.get("source_group") or "",
+        "Policy": rule.get("policy", "Accept"),
+        "Priority": rule.get("priority", "1"),
+        "NicType": rule.get("nic_type", "intranet"),
+        "Description": rule.get("description", ""),
+    }

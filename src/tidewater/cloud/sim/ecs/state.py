@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, func, not_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, not_, select, update
 
-from tidewater.cloud.ports import Subnet
-from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ecs.faults import EcsFault, incorrect_status
+from tidewater.cloud.sim.ecs.launching import Network
 from tidewater.cloud.sim.kit import times
 from tidewater.cloud.sim.kit.rows import of_cloud
 from tidewater.cloud.sim.kit.service import SimService
@@ -72,16 +71,12 @@ class EcsState(SimService):
         ).all()
         return {row.id: row for row in rows}
 
-    def _emptiest(self, conn: Connection, scope: Scope) -> Subnet:
-        busy: dict[str, int] = {
-            zone: count
-            for zone, count in conn.execute(
-                select(machines.c.zone, func.count())
-                .where(*self._in_scope(scope))
-                .group_by(machines.c.zone)
-            )
-        }
-        return min(network.default_subnets(scope), key=lambda s: busy.get(s.zone, 0))
+    def _network(self, scope: Scope) -> Network:
+        """The vSwitches and security groups a launch may name."""
+        with self.db.read() as conn:
+            vswitches = tuple(self.compute.subnets(scope, conn))
+            groups = self.compute.security_groups(scope, conn)
+        return Network(vswitches, groups)
 
     # -- transitions ------------------------------------------------------------------------
 

@@ -89,7 +89,7 @@ class Instances(RdsState):
             ),
         )
         zones = network.zones(scope.region, scope.cloud)
-        subnets = {s.id: s for s in network.default_subnets(scope)}
+        subnets = {s.id: s for s in self.compute.subnets(scope)}  # the default ones first
         zone = rpc.value(params, "ZoneId")
         if zone is not None and zone not in zones:
             raise RdsFault("InvalidZone.NotSupported", "The Specified Zone not supported.")
@@ -99,11 +99,18 @@ class Instances(RdsState):
                 "InvalidVSwitchId.Format", "The specified vswitch Id format is incorrect."
             )
         vpc = rpc.value(params, "VPCId") or rpc.value(params, "VpcId")
-        if vpc is not None and vpc != network.default_vpc(scope):
+        if vpc is not None and vpc not in {s.vpc_id for s in subnets.values()}:
+            raise invalid("VPCId")
+        if vswitch is not None and vpc is not None and subnets[vswitch].vpc_id != vpc:
             raise invalid("VPCId")
         if vswitch is None:
             zone = zone or zones[0]
-            vswitch = next(s.id for s in subnets.values() if s.zone == zone)
+            vpc = vpc or network.default_vpc(scope)
+            vswitch = next(
+                (s.id for s in subnets.values() if s.zone == zone and s.vpc_id == vpc), None
+            )
+            if vswitch is None:
+                raise invalid("VPCId")
         elif zone is not None and subnets[vswitch].zone != zone:
             raise RdsFault("InvalidZoneId.NotSupported", "The Specified vpc Zone not supported.")
         subnet = subnets[vswitch]

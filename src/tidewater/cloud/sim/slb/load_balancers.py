@@ -49,7 +49,7 @@ class LoadBalancers(SlbState):
         if name is not None and not NAME.fullmatch(name):
             raise invalid()
         zones = network.zones(scope.region, scope.cloud)
-        subnets = {s.id: s for s in network.default_subnets(scope)}
+        subnets = {s.id: s for s in self.compute.subnets(scope)}  # the default ones first
         master = rpc.value(params, "MasterZoneId")
         if master is not None and master not in zones:
             raise invalid()
@@ -60,11 +60,17 @@ class LoadBalancers(SlbState):
         vpc = rpc.value(params, "VpcId")
         if vswitch is not None and vswitch not in subnets:
             raise invalid()
-        if vpc is not None and vpc != network.default_vpc(scope):
+        if vpc is not None and vpc not in {s.vpc_id for s in subnets.values()}:
+            raise invalid()
+        if vswitch is not None and vpc is not None and subnets[vswitch].vpc_id != vpc:
             raise invalid()
         if vswitch is None and (vpc is not None or address_type == "intranet"):
-            zone = master or zones[0]
-            vswitch = next(s.id for s in subnets.values() if s.zone == zone)
+            zone, vpc = master or zones[0], vpc or network.default_vpc(scope)
+            vswitch = next(
+                (s.id for s in subnets.values() if s.zone == zone and s.vpc_id == vpc), None
+            )
+            if vswitch is None:
+                raise invalid()
         lb_id = self.new_id()
         if vswitch is not None:
             subnet = subnets[vswitch]
