@@ -88,7 +88,6 @@ def prepare(server: Server) -> str:
             scaling_group_id=group,
             image_id="aliyun_3_x64_20G_alibase_20230727.vhd",
             instance_type="ecs.g6.large",
-            security_group_id="sg-test",
         )
     )
     client.enable_scaling_group(

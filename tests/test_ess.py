@@ -40,7 +40,6 @@ def ready_group(
             scaling_group_id=group,
             image_id=IMAGE,
             instance_type="ecs.g6.large",
-            security_group_id="sg-test",
         )
     )
     ess.enable_scaling_group(m.EnableScalingGroupRequest(region_id=region, scaling_group_id=group))

@@ -462,7 +462,6 @@ def test_ess_describe_limitation_reports_what_is_enforced(
                 scaling_group_id=group,
                 image_id=ESS_IMAGE,
                 instance_type="ecs.g6.large",
-                security_group_id="sg-test",
             )
         )
     refused = ess_error_of(
@@ -471,7 +470,6 @@ def test_ess_describe_limitation_reports_what_is_enforced(
             scaling_group_id=group,
             image_id=ESS_IMAGE,
             instance_type="ecs.g6.large",
-            security_group_id="sg-test",
         ),
     )
     assert refused[:2] == ("QuotaExceeded.ScalingConfiguration", 400)
