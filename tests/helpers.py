@@ -89,21 +89,44 @@ def aws_client(
     )
 
 
+def tea_config(server: Server, region: str, *, signature_algorithm: str | None = None) -> Any:
+    """What every tea SDK client (ESS, VPC, ECS) needs to reach the server with the test keys."""
+    from alibabacloud_tea_openapi import models as open_api_models
+
+    return open_api_models.Config(
+        access_key_id="test",
+        access_key_secret="test",
+        region_id=region,
+        endpoint=server.url.removeprefix("http://"),
+        protocol="http",
+        signature_algorithm=signature_algorithm,
+    )
+
+
 def ess_client(server: Server, region: str, *, signature_algorithm: str | None = None) -> Any:
     """The tea ESS SDK aimed at the server with the test keys (ACS3 unless told), built once."""
     from alibabacloud_ess20220222.client import Client
-    from alibabacloud_tea_openapi import models as open_api_models
 
-    return Client(
-        open_api_models.Config(
-            access_key_id="test",
-            access_key_secret="test",
-            region_id=region,
-            endpoint=server.url.removeprefix("http://"),
-            protocol="http",
-            signature_algorithm=signature_algorithm,
-        )
+    return Client(tea_config(server, region, signature_algorithm=signature_algorithm))
+
+
+def aliyun_call(
+    client: Any, server: Server, region: str, product_version: str, action: str, **params: Any
+) -> Any:
+    """Any Alibaba product through the legacy core's CommonRequest, as scripts without the
+    product's SDK call it."""
+    import json
+
+    from aliyunsdkcore.request import CommonRequest
+
+    request = CommonRequest(
+        domain=server.url.removeprefix("http://"), version=product_version, action_name=action
     )
+    request.set_protocol_type("http")
+    request.add_query_param("RegionId", region)
+    for key, value in params.items():
+        request.add_query_param(key, value)
+    return json.loads(client.do_action_with_exception(request))
 
 
 def classic_elb(elb: Any, name: str, zones: list[str], draining_seconds: int | None = None) -> None:

@@ -10,7 +10,7 @@ from alibabacloud_ess20220222 import models as m
 from Tea.exceptions import TeaException
 
 from tests.conftest import Server
-from tests.helpers import ess_client
+from tests.helpers import aliyun_call, ess_client
 
 IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
 
@@ -659,16 +659,7 @@ def test_text_no_store_can_keep_is_an_invalid_parameter(
 
 def ecs_call(client: Any, server: Server, region: str, action: str, **params: Any) -> Any:
     """ECS 2014-05-26 through the legacy core's CommonRequest, as scripts without the ECS SDK do."""
-    from aliyunsdkcore.request import CommonRequest
-
-    request = CommonRequest(
-        domain=server.url.removeprefix("http://"), version="2014-05-26", action_name=action
-    )
-    request.set_protocol_type("http")
-    request.add_query_param("RegionId", region)
-    for key, value in params.items():
-        request.add_query_param(key, value)
-    return json.loads(client.do_action_with_exception(request))
+    return aliyun_call(client, server, region, "2014-05-26", action, **params)
 
 
 def statuses(client: Any, server: Server, region: str, ids: list[str]) -> dict[str, str]:
@@ -863,21 +854,6 @@ def test_activity_detail_health_filter_and_configuration_delete(
         m.DescribeScalingActivityDetailRequest(scaling_activity_id=activity)
     ).body
     assert detail.scaling_activity_id == activity and member in detail.detail
-
-
-def aliyun_call(
-    client: Any, server: Server, region: str, product_version: str, action: str, **params: Any
-) -> Any:
-    from aliyunsdkcore.request import CommonRequest
-
-    request = CommonRequest(
-        domain=server.url.removeprefix("http://"), version=product_version, action_name=action
-    )
-    request.set_protocol_type("http")
-    request.add_query_param("RegionId", region)
-    for key, value in params.items():
-        request.add_query_param(key, value)
-    return json.loads(client.do_action_with_exception(request))
 
 
 def test_instances_join_and_leave_slb_backends_and_rds_whitelists(

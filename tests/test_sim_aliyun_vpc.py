@@ -11,25 +11,15 @@ import pytest
 from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_ecs20140526.client import Client as EcsClient
 from alibabacloud_ess20220222 import models as m
-from alibabacloud_tea_openapi import models as open_api_models
 from alibabacloud_vpc20160428 import models as vpc_models
 from alibabacloud_vpc20160428.client import Client as VpcClient
 from Tea.exceptions import TeaException
 
 from tests.conftest import Server
+from tests.helpers import aliyun_call, tea_config
 
 IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
 TYPE = "ecs.g6.large"
-
-
-def tea_config(server: Server, region: str) -> Any:
-    return open_api_models.Config(
-        access_key_id="test",
-        access_key_secret="test",
-        region_id=region,
-        endpoint=server.url.removeprefix("http://"),
-        protocol="http",
-    )
 
 
 @pytest.fixture
@@ -46,17 +36,7 @@ def ecs(server: Server, region: str) -> Any:
 def legacy(
     client: Any, server: Server, region: str, version: str, action: str, **params: Any
 ) -> Any:
-    """aliyun-python-sdk-core's CommonRequest, as scripts without a product SDK call VPC/ECS."""
-    from aliyunsdkcore.request import CommonRequest
-
-    request = CommonRequest(
-        domain=server.url.removeprefix("http://"), version=version, action_name=action
-    )
-    request.set_protocol_type("http")
-    request.add_query_param("RegionId", region)
-    for key, value in params.items():
-        request.add_query_param(key, value)
-    return json.loads(client.do_action_with_exception(request))
+    return aliyun_call(client, server, region, version, action, **params)
 
 
 def tea_error(call: Any, request: Any) -> tuple[str, int, str]:
@@ -84,7 +64,7 @@ VSWITCH_NOT_FOUND = ("InvalidVSwitchId.NotFound", 404, "VSwitch not exist.")
 MALFORMED = ("InvalidCidrBlock.Malformed", 400, "Specified CIDR block is not valid.")
 
 
-# -- VPCs and vSwitches -----------------------------------------------------------------------------
+# -- VPCs and vSwitches ----------------------------------------------------------------------------
 
 
 def test_a_region_starts_with_a_default_vpc_and_one_default_vswitch_per_zone(
@@ -301,7 +281,7 @@ def test_paging_counts_every_match(ess_legacy: Any, server: Server, region: str)
         assert (code, status) == ("InvalidParameter", 400)
 
 
-# -- ECS security groups ----------------------------------------------------------------------------
+# -- ECS security groups ---------------------------------------------------------------------------
 
 
 def test_security_groups_with_the_tea_ecs_sdk(ecs: Any, vpc: Any, region: str) -> None:
@@ -424,7 +404,7 @@ def settle(server: Server) -> None:
         server.advance(10)
 
 
-# -- the ESS flow -----------------------------------------------------------------------------------
+# -- the ESS flow ----------------------------------------------------------------------------------
 
 
 def test_ess_flow_in_created_vswitches_with_the_tea_sdks(
