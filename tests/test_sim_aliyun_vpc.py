@@ -4,6 +4,7 @@ security group, ECS instances attached and removed."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -13,10 +14,13 @@ from alibabacloud_ecs20140526.client import Client as EcsClient
 from alibabacloud_ess20220222 import models as m
 from alibabacloud_vpc20160428 import models as vpc_models
 from alibabacloud_vpc20160428.client import Client as VpcClient
+from hypothesis import given
+from hypothesis import strategies as st
 from Tea.exceptions import TeaException
 
 from tests.conftest import Server
 from tests.helpers import aliyun_call, tea_config
+from tidewater.cloud.sim.kit import cidr
 
 IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
 TYPE = "ecs.g6.large"
@@ -623,3 +627,21 @@ def test_unplaced_ecs_instances_attach_to_a_group_without_vswitches(
     ).body.scaling_instances
     assert sorted(i.instance_id for i in members) == sorted(ids)
     assert {i.zone_id for i in members} == {f"{region}-a"}
+
+
+# -- the CIDR reader both clouds share
+
+
+@given(st.ip_addresses(v=4), st.integers(min_value=0, max_value=32))
+def test_a_dotted_quad_block_is_read_without_its_host_bits(address: Any, length: int) -> None:
+    block = cidr.parse(f"{address}/{length}")
+    assert block == ipaddress.IPv4Network(f"{address}/{length}", strict=False)
+
+
+@given(st.text(max_size=24))
+def test_anything_else_is_no_block(text: str) -> None:
+    block = cidr.parse(text)
+    if block is not None:
+        address, _, length = text.partition("/")
+        assert ipaddress.IPv4Network(text, strict=False) == block
+        assert 0 <= int(length) <= 32 and len(address.split(".")) == 4
