@@ -401,6 +401,56 @@ def test_ecs_launches_into_created_vswitches_and_checks_the_group_vpc(
     assert attributes["PrivateIpAddress"]["IpAddress"][0].startswith("10.1.2.")
 
 
+def test_slb_and_rds_sit_in_created_vswitches(ess_legacy: Any, server: Server, region: str) -> None:
+    own = legacy(ess_legacy, server, region, "2016-04-28", "CreateVpc")["VpcId"]
+    switch = legacy(
+        ess_legacy,
+        server,
+        region,
+        "2016-04-28",
+        "CreateVSwitch",
+        VpcId=own,
+        ZoneId=f"{region}-c",
+        CidrBlock="172.16.5.0/24",
+    )["VSwitchId"]
+    lb = legacy(
+        ess_legacy,
+        server,
+        region,
+        "2014-05-15",
+        "CreateLoadBalancer",
+        AddressType="intranet",
+        VSwitchId=switch,
+    )["LoadBalancerId"]
+    shown = legacy(
+        ess_legacy, server, region, "2014-05-15", "DescribeLoadBalancerAttribute", LoadBalancerId=lb
+    )
+    assert (shown["VpcId"], shown["VSwitchId"], shown["MasterZoneId"]) == (
+        own,
+        switch,
+        f"{region}-c",
+    )
+    db = legacy(
+        ess_legacy,
+        server,
+        region,
+        "2014-08-15",
+        "CreateDBInstance",
+        Engine="MySQL",
+        EngineVersion="8.0",
+        DBInstanceClass="rds.mysql.s1.small",
+        DBInstanceStorage=20,
+        DBInstanceNetType="Intranet",
+        InstanceNetworkType="VPC",
+        VPCId=own,
+        VSwitchId=switch,
+    )["DBInstanceId"]
+    [listed] = legacy(
+        ess_legacy, server, region, "2014-08-15", "DescribeDBInstances", DBInstanceId=db
+    )["Items"]["DBInstance"]
+    assert (listed["VpcId"], listed["VSwitchId"]) == (own, switch)
+
+
 def settle(server: Server) -> None:
     """Lets a removal run its course: the activity, then the instance leaving the group."""
     for _ in range(3):
