@@ -519,6 +519,10 @@ def test_ess_flow_in_created_vswitches_with_the_tea_sdks(
         )
     )
     ess.enable_scaling_group(m.EnableScalingGroupRequest(region_id=region, scaling_group_id=group))
+    [described] = ess.describe_scaling_groups(
+        m.DescribeScalingGroupsRequest(region_id=region, scaling_group_ids=[group])
+    ).body.scaling_groups
+    assert (described.vpc_id, described.v_switch_ids) == (own, switches)
     ids = [  # one in each vSwitch, so the group is balanced over its zones
         ecs.run_instances(
             ecs_models.RunInstancesRequest(

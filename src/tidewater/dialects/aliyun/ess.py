@@ -163,16 +163,20 @@ class EssService:
         page = queries.ess_groups_page(
             self.ctx, scope, p.get("ScalingGroupIds"), names, number, size
         )
+        vpc_of = {s.id: s.vpc_id for s in self.ctx.compute.subnets(scope)}
         return {
             "TotalCount": page.extra["total"],
             "PageNumber": number,
             "PageSize": size,
             "ScalingGroups": [
-                self._group(scope, row, page.extra["counts"][row.id]) for row in page.rows
+                self._group(scope, row, page.extra["counts"][row.id], vpc_of) for row in page.rows
             ],
         }
 
-    def _group(self, scope: Scope, row: Any, counts: dict[str, int]) -> dict[str, Any]:
+    def _group(
+        self, scope: Scope, row: Any, counts: dict[str, int], vpc_of: dict[str, str]
+    ) -> dict[str, Any]:
+        """`vpc_of`: each vSwitch of the scope and its VPC; a group without any shows none."""
         settings = row.settings
         total = sum(counts.values())
         out: dict[str, Any] = {
@@ -186,7 +190,7 @@ class EssService:
             "ActiveScalingConfigurationId": row.launch.get("id", ""),
             "VSwitchId": row.subnets[0] if row.subnets else "",
             "VSwitchIds": list(row.subnets),
-            "VpcId": "",
+            "VpcId": vpc_of.get(row.subnets[0], "") if row.subnets else "",
             "RemovalPolicies": list(settings.get("RemovalPolicies", [])),
             "ScalingPolicy": settings.get("ScalingPolicy", "release"),
             "MultiAZPolicy": settings.get("MultiAZPolicy", "PRIORITY"),
