@@ -129,6 +129,11 @@ def aliyun_call(
     return json.loads(client.do_action_with_exception(request))
 
 
+def ecs_call(client: Any, server: Server, region: str, action: str, **params: Any) -> Any:
+    """ECS 2014-05-26 through the legacy core's CommonRequest, as scripts without the ECS SDK do."""
+    return aliyun_call(client, server, region, "2014-05-26", action, **params)
+
+
 def classic_elb(elb: Any, name: str, zones: list[str], draining_seconds: int | None = None) -> None:
     """A Classic ELB on port 80, draining if asked: what detaches and standbys must wait out."""
     elb.create_load_balancer(

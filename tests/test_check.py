@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, select, text, update
 
 from tests.conftest import Server, start_server
 from tests.helpers import (
+    aliyun_call,
     aws_client,
     classic_elb,
     describe_group,
@@ -24,7 +25,6 @@ from tests.helpers import (
     make_group,
 )
 from tests.test_ess import IMAGE as ESS_IMAGE
-from tests.test_ess import aliyun_call
 from tests.test_ess import instances as ess_instances
 from tidewater.engine.invariants import check
 from tidewater.store.database import Database

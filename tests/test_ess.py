@@ -10,7 +10,7 @@ from alibabacloud_ess20220222 import models as m
 from Tea.exceptions import TeaException
 
 from tests.conftest import Server
-from tests.helpers import aliyun_call, ess_client
+from tests.helpers import aliyun_call, ecs_call, ess_client
 
 IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
 
@@ -655,11 +655,6 @@ def test_text_no_store_can_keep_is_an_invalid_parameter(
         "InvalidParameter",
         f'The specified value of parameter "{name}" is not valid.',
     )
-
-
-def ecs_call(client: Any, server: Server, region: str, action: str, **params: Any) -> Any:
-    """ECS 2014-05-26 through the legacy core's CommonRequest, as scripts without the ECS SDK do."""
-    return aliyun_call(client, server, region, "2014-05-26", action, **params)
 
 
 def statuses(client: Any, server: Server, region: str, ids: list[str]) -> dict[str, str]:

@@ -20,8 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Server, start_server
-from tests.helpers import IMAGE, aws_client, describe_group, error_of, instance_ids
-from tests.test_ess import ecs_call
+from tests.helpers import IMAGE, aws_client, describe_group, ecs_call, error_of, instance_ids
 
 ACCOUNT = "000000000000"
 AL2023_ARM = "ami-0f403e3180720dd7e"
