@@ -10,12 +10,12 @@ from sqlalchemy import select
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.ecs.faults import EcsFault, type_not_supported
 from tidewater.cloud.sim.ecs.params import (
-    CHARGE_TYPES,
     READ,
     SPOT_STRATEGIES,
     Params,
     accept_language,
     action,
+    charge_type,
     decimal,
     offset_token,
 )
@@ -119,17 +119,7 @@ class Catalogue(EcsState):
     @action
     def describe_zones(self, scope: Scope, params: Params) -> Output:
         language = accept_language(params)
-        READ.choice(
-            params,
-            "InstanceChargeType",
-            "PostPaid",
-            CHARGE_TYPES,
-            EcsFault(
-                "InvalidInstanceChargeType.NotFound",
-                "The InstanceChargeType does not exist in our records",
-                404,
-            ),
-        )
+        charge_type(params)
         READ.choice(
             params,
             "SpotStrategy",

@@ -20,13 +20,13 @@ from tidewater.cloud.sim.ecs.faults import (
     type_not_supported,
 )
 from tidewater.cloud.sim.ecs.params import (
-    CHARGE_TYPES,
     DECIMAL,
     INTERNET_CHARGE_TYPES,
     NUMBER,
     READ,
     SPOT_STRATEGIES,
     Params,
+    charge_type,
 )
 from tidewater.cloud.sim.ecs_types import ecs_type
 from tidewater.cloud.sim.images import ImageCatalogue
@@ -276,17 +276,7 @@ def _client_token(params: Params) -> str | None:
 
 def _charges(params: Params, now: datetime) -> dict[str, Any]:
     """Billing facts kept on the instance and reported back; PrePaid ones expire."""
-    charge = READ.choice(
-        params,
-        "InstanceChargeType",
-        "PostPaid",
-        CHARGE_TYPES,
-        EcsFault(
-            "InvalidInstanceChargeType.NotFound",
-            "The InstanceChargeType does not exist in our records",
-            404,
-        ),
-    )
+    charge = charge_type(params)
     internet = READ.choice(
         params,
         "InternetChargeType",

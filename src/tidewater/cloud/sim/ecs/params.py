@@ -53,6 +53,21 @@ def success_first(params: Params) -> bool:
     return mode == "SuccessFirst"
 
 
+def charge_type(params: Params) -> str:
+    """The billing method asked for, checked where ECS checks it (launches and zone listings)."""
+    return READ.choice(
+        params,
+        "InstanceChargeType",
+        "PostPaid",
+        CHARGE_TYPES,
+        EcsFault(
+            "InvalidInstanceChargeType.NotFound",
+            "The InstanceChargeType does not exist in our records",
+            404,
+        ),
+    )
+
+
 def stopped_mode(params: Params) -> str:
     READ.boolean(params, "ForceStop")
     READ.boolean(params, "ConfirmStop")
