@@ -312,6 +312,19 @@ def test_launch_template_group(autoscaling: Any, ec2: Any, server: Server) -> No
         "specified launch template, with template ID "
         "lt-0123456789abcdef0, does not exist."
     )
+    for version in ("3", "1_0", " 1"):  # only digits name a version: Python's int() is looser
+        unknown = error_of(
+            autoscaling.create_auto_scaling_group,
+            AutoScalingGroupName="x",
+            MinSize=0,
+            MaxSize=1,
+            LaunchTemplate={"LaunchTemplateName": "tpl", "Version": version},
+            AvailabilityZones=[f"{region}a"],
+        )
+        assert unknown["Message"] == (
+            "You must use a valid fully-formed launch template. Could not find the specified "
+            f"version {version} for the launch template with ID {template['LaunchTemplateId']}."
+        )
     no_ref = error_of(
         autoscaling.create_auto_scaling_group,
         AutoScalingGroupName="x",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -50,6 +51,8 @@ from tidewater.store.tables import (
 # What each state becomes when its timer runs out.
 SETTLES_TO = {"pending": "running", "stopping": "stopped", "shutting-down": "terminated"}
 FORGET_BATCH = 500  # terminated machines one pass deletes: a backlog drains over a few passes
+
+VERSION = re.compile(r"[0-9]{1,10}")  # a launch template version number as written
 
 
 SSM_REFERENCE = "resolve:ssm:"
@@ -336,18 +339,9 @@ class SimCompute:
             template = conn.execute(query).first()
             if template is None:
                 raise Refusal("template.not_found", template_id=template_id, name=name)
-            number = _version_number(version, template.default_version, template.latest_version)
-            if number is None:
-                raise Refusal(
-                    "template.version_not_found", template_id=template.id, version=version
-                )
-            data = conn.execute(
-                select(launch_template_versions.c.data).where(
-                    launch_template_versions.c.template_id == template.id,
-                    launch_template_versions.c.version == number,
-                )
-            ).scalar()
-        if data is None:
+            number = version_number(version, template.default_version, template.latest_version)
+            data = None if number is None else stored_version(conn, template.id, number)
+        if number is None or data is None:
             raise Refusal("template.version_not_found", template_id=template.id, version=version)
         return LaunchSpec(
             image_id=self.image_of(scope, data.get("ImageId", "")),
@@ -509,13 +503,25 @@ class SimCompute:
             ).scalar()
 
 
-def _version_number(version: str | None, default: int, latest: int) -> int | None:
+def version_number(version: str | None, default: int, latest: int) -> int | None:
+    """A launch template version as asked (a number, `$Latest`, `$Default` or nothing), None
+    when the template has no such version."""
     if version in (None, "", "$Default"):
         return default
     if version == "$Latest":
         return latest
-    try:
-        number = int(version)  # type: ignore[arg-type]
-    except ValueError:
+    if not VERSION.fullmatch(str(version)):
         return None
+    number = int(str(version))
     return number if 1 <= number <= latest else None
+
+
+def stored_version(conn: Connection, template_id: str, number: int) -> dict[str, Any] | None:
+    """One version's launch data as stored, None when the version is gone."""
+    data = conn.execute(
+        select(launch_template_versions.c.data).where(
+            launch_template_versions.c.template_id == template_id,
+            launch_template_versions.c.version == number,
+        )
+    ).scalar()
+    return None if data is None else dict(data)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, select, update
 
+from tidewater.cloud.sim import compute
 from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
     ids_not_found,
@@ -16,11 +17,11 @@ from tidewater.cloud.sim.ec2.faults import (
     template_not_found,
     version_not_found,
 )
-from tidewater.cloud.sim.ec2.params import TEMPLATE_ID, is_number
+from tidewater.cloud.sim.ec2.params import TEMPLATE_ID
 from tidewater.cloud.sim.kit.rows import of_cloud
 from tidewater.cloud.sim.kit.service import SimService
 from tidewater.domain.scope import Scope
-from tidewater.store.tables import launch_template_versions, launch_templates, machines
+from tidewater.store.tables import launch_templates, machines
 
 STATE_CODES = {
     "pending": 0,
@@ -137,22 +138,14 @@ def template_row(
 
 def version_number(template: Row[Any], version: Any) -> int:
     text = str(version)
-    if text == "$Latest":
-        return int(template.latest_version)
-    if text == "$Default":
-        return int(template.default_version)
-    if is_number(text) and 1 <= int(text) <= template.latest_version:
-        return int(text)
-    raise version_not_found(text, template.id)
+    number = compute.version_number(text, template.default_version, template.latest_version)
+    if not text or number is None:
+        raise version_not_found(text, template.id)
+    return number
 
 
 def version_data(conn: Connection, template: Row[Any], number: int) -> dict[str, Any]:
-    data = conn.execute(
-        select(launch_template_versions.c.data).where(
-            launch_template_versions.c.template_id == template.id,
-            launch_template_versions.c.version == number,
-        )
-    ).scalar()
+    data = compute.stored_version(conn, template.id, number)
     if data is None:
         raise version_not_found(str(number), template.id)
-    return dict(data)
+    return data
