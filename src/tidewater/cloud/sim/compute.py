@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
     and_,
     delete,
     exists,
@@ -119,24 +120,12 @@ class SimCompute:
 
     def launched(self, scope: Scope, token: str) -> Machine | None:
         with self.db.read() as conn:
-            row = conn.execute(
-                select(machines).where(
-                    machines.c.account == scope.account,
-                    machines.c.region == scope.region,
-                    machines.c.client_token == token,
-                )
-            ).first()
+            row = by_token(conn, scope, token)
         return machine_of(row) if row is not None else None
 
     def launch(self, scope: Scope, spec: LaunchSpec, subnet: Subnet, token: str) -> Machine:
         with self.db.write() as conn:
-            existing = conn.execute(
-                select(machines).where(
-                    machines.c.account == scope.account,
-                    machines.c.region == scope.region,
-                    machines.c.client_token == token,
-                )
-            ).first()
+            existing = by_token(conn, scope, token)
             if existing is not None:
                 return machine_of(existing)
             return machine_of(self.insert(conn, scope, spec, subnet, token))
@@ -501,6 +490,13 @@ class SimCompute:
                 .order_by(machines.c.due_at)
                 .limit(1)
             ).scalar()
+
+
+def by_token(conn: Connection, scope: Scope, token: str) -> Row[Any] | None:
+    """The first machine a launch with this client token made, so a retry makes none."""
+    return conn.execute(
+        select(machines).where(*owned(machines, scope), machines.c.client_token == token)
+    ).first()
 
 
 def version_number(version: str | None, default: int, latest: int) -> int | None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.ports import LaunchSpec, Subnet
 from tidewater.cloud.sim import network
-from tidewater.cloud.sim.compute import SSM_REFERENCE
+from tidewater.cloud.sim.compute import SSM_REFERENCE, by_token
 from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
     combination,
@@ -226,13 +226,7 @@ class Instances(Ec2State):
         return reservations(scope, rows, tags)[0]
 
     def _replay(self, conn: Connection, scope: Scope, token: str) -> list[Row[Any]] | None:
-        first = conn.execute(
-            select(machines).where(
-                machines.c.account == scope.account,
-                machines.c.region == scope.region,
-                machines.c.client_token == token,
-            )
-        ).first()
+        first = by_token(conn, scope, token)
         if first is None:
             return None
         reservation = (first.attributes or {}).get("reservation_id")

@@ -34,6 +34,7 @@ from tidewater.cloud.sim.ec2.params import (
 from tidewater.cloud.sim.ec2.render import template_out, version_out
 from tidewater.cloud.sim.ec2.state import Ec2State, template_row, version_data, version_number
 from tidewater.cloud.sim.kit import dryrun, paging
+from tidewater.cloud.sim.kit.rows import owner_columns
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import launch_template_versions, launch_templates
 
@@ -88,9 +89,8 @@ class Templates(Ec2State):
         template_id = "lt-" + secrets.token_hex(9)[:17]
         conn.execute(
             insert(launch_templates).values(
+                **owner_columns(scope),
                 id=template_id,
-                account=scope.account,
-                region=scope.region,
                 name=name,
                 default_version=1,
                 latest_version=1,

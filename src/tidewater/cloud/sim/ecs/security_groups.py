@@ -29,7 +29,7 @@ from tidewater.cloud.sim.ecs.render import group_out, permission_out
 from tidewater.cloud.sim.ecs.state import EcsState
 from tidewater.cloud.sim.kit import cidr, paging, rpc
 from tidewater.cloud.sim.kit.ids import aliyun_id
-from tidewater.cloud.sim.kit.rows import of_cloud, owned
+from tidewater.cloud.sim.kit.rows import of_cloud, owned, owner_columns
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import machines, sim_aliyun_vpcs, sim_ecs_security_groups
 
@@ -143,9 +143,8 @@ class SecurityGroups(EcsState):
                 raise vpc_not_found()
             conn.execute(
                 insert(GROUPS).values(
+                    **owner_columns(scope),
                     id=group_id,
-                    account=scope.account,
-                    region=scope.region,
                     vpc_id=vpc_id,
                     name=rpc.value(params, "SecurityGroupName") or "",
                     description=rpc.value(params, "Description") or "",
