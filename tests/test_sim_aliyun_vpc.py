@@ -683,6 +683,55 @@ def test_unplaced_ecs_instances_attach_to_a_group_without_vswitches(
     assert {i.zone_id for i in members} == {f"{region}-a"}
 
 
+def test_ess_leaves_attached_instances_where_they_are(
+    ess: Any, vpc: Any, ecs: Any, server: Server, region: str
+) -> None:
+    """ESS moves instances between zones only when asked (RebalanceInstances), never on its own:
+    two instances attached in one of a group's two zones stay, and nothing is launched."""
+    first, second = vpc.describe_vswitches(
+        vpc_models.DescribeVSwitchesRequest(region_id=region)
+    ).body.v_switches.v_switch[:2]
+    group = ess.create_scaling_group(
+        m.CreateScalingGroupRequest(
+            region_id=region,
+            scaling_group_name="g",
+            min_size=0,
+            max_size=4,
+            v_switch_ids=[first.v_switch_id, second.v_switch_id],
+        )
+    ).body.scaling_group_id
+    ess.create_scaling_configuration(
+        m.CreateScalingConfigurationRequest(
+            scaling_group_id=group, image_id=IMAGE, instance_type=TYPE
+        )
+    )
+    ess.enable_scaling_group(m.EnableScalingGroupRequest(region_id=region, scaling_group_id=group))
+    ids = [
+        ecs.run_instances(
+            ecs_models.RunInstancesRequest(
+                region_id=region, image_id=IMAGE, instance_type=TYPE, v_switch_id=first.v_switch_id
+            )
+        ).body.instance_id_sets.instance_id_set[0]
+        for _ in range(3)
+    ]
+    server.advance(60)
+    ess.attach_instances(
+        m.AttachInstancesRequest(region_id=region, scaling_group_id=group, instance_ids=ids)
+    )
+    for _ in range(3):
+        settle(server)
+    members = ess.describe_scaling_instances(
+        m.DescribeScalingInstancesRequest(region_id=region, scaling_group_id=group)
+    ).body.scaling_instances
+    assert sorted((i.instance_id, i.zone_id) for i in members) == sorted(
+        (i, first.zone_id) for i in ids
+    )
+    activities = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(region_id=region, scaling_group_id=group)
+    ).body.scaling_activities
+    assert len(activities) == 1  # the attach, and no rebalancing launch after it
+
+
 # -- the CIDR reader both clouds share
 
 

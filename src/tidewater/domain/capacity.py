@@ -110,6 +110,8 @@ def _unbalanced(counts: Counter[str], zones: Sequence[str]) -> bool:
 
 def _may_rebalance(group: Group, actual: int) -> bool:
     """AZRebalance launches first, so it may go over MaxSize by 10% (at least one) for a while."""
+    if not group.rules.rebalances_zones:
+        return False
     if group.suspends(Process.AZ_REBALANCE) or group.suspends(Process.LAUNCH):
         return False
     if group.suspends(Process.TERMINATE):

@@ -38,6 +38,8 @@ class Rules:
     # DecreaseDesiredCapacity=false; inside, every change still moves one expected capacity.
     tracks_desired: bool = True
     batched_activities: bool = False  # ESS records one activity per request, AWS one per instance
+    # AWS's AZRebalance evens zones out on its own; ESS moves instances only when asked to.
+    rebalances_zones: bool = True
 
 
 @dataclass(slots=True)

@@ -115,6 +115,7 @@ class EssService:
                 release_removed=True,
                 batched_activities=True,
                 tracks_desired=desired is not None,
+                rebalances_zones=False,
             ),
             status=GroupStatus.INACTIVE,
             targets=[Target("slb", ref, 50) for ref in p.get("LoadBalancerIds") or []]
