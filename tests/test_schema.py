@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from tests.conftest import _throwaway_database
 from tidewater.app import SchemaBehind, prepare_database
 from tidewater.store import schema
 from tidewater.store.database import Database
-from tidewater.store.tables import metadata
+from tidewater.store.tables import groups, metadata
 
 
 def _url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
@@ -99,4 +100,64 @@ def test_a_database_made_by_the_first_migration_is_upgraded_with_its_data(
         ).scalar()
     assert differences == []
     assert kept == "kept-secret"
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_ess_groups_stored_before_the_zone_rule_stop_rebalancing(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = Database(_url(backend, tmp_path, request))
+    metadata.drop_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    schema.upgrade(db, "0007")
+    old_rules = {
+        "aws": {},
+        "aliyun": {"exclusive_activities": True, "release_removed": True},
+    }
+    with db.engine.begin() as conn:
+        for cloud, rules in old_rules.items():
+            conn.execute(
+                groups.insert().values(
+                    id=f"{cloud}-group",
+                    account="123456789012",
+                    region="r",
+                    cloud=cloud,
+                    name="g",
+                    arn="",
+                    status="Active",
+                    min_size=0,
+                    max_size=1,
+                    desired=0,
+                    default_cooldown=300,
+                    launch={},
+                    zones=[],
+                    subnets=[],
+                    termination_policies=[],
+                    suspended=[],
+                    metrics=[],
+                    new_instances_protected=False,
+                    health_check_type="EC2",
+                    health_check_grace=0,
+                    rules=rules,
+                    settings={},
+                    targets=[],
+                    created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                )
+            )
+    schema.upgrade(db)
+    with db.engine.connect() as conn:
+        rows = conn.execute(groups.select().with_only_columns(groups.c.cloud, groups.c.rules))
+        now = {cloud: rules for cloud, rules in rows}
+    assert now == {
+        "aws": {},
+        "aliyun": {
+            "exclusive_activities": True,
+            "release_removed": True,
+            "rebalances_zones": False,
+        },
+    }
     db.dispose()
