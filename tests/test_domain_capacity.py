@@ -31,6 +31,7 @@ def members(draw: st.DrawFn) -> list[Member]:
             origin=Origin.LAUNCHED,
             joined_at=NOW - timedelta(seconds=draw(st.integers(0, 10**6))),
             launch_ref=draw(st.sampled_from(["lc:a", "lc:b"])),
+            launch_age=draw(st.none() | st.integers(0, 3).map(float)),
         )
         for n in range(count)
     ]
@@ -57,7 +58,11 @@ def groups(draw: st.DrawFn) -> Group:
                             "OldestInstance",
                             "NewestInstance",
                             "OldestLaunchConfiguration",
+                            "OldestLaunchTemplate",
                             "ClosestToNextInstanceHour",
+                            "AllocationStrategy",
+                            "OldestScalingConfiguration",
+                            "CustomPolicy",
                         ]
                     ),
                     max_size=3,
@@ -157,3 +162,94 @@ def test_deleting_a_big_group_ends_it_a_batch_at_a_time() -> None:
     assert (len(plan.terminate), plan.more) == (100, True)
     plan = capacity.plan(group, _fleet(80), [], NOW, batch=100)
     assert (len(plan.terminate), plan.more) == (80, False)
+
+
+@st.composite
+def sourced(draw: st.DrawFn) -> list[Member]:
+    """One zone's in-service members, each from some launch source of some age (or none)."""
+    refs = ["", "sc:asc-1", "sc:asc-2", "lc:a", "lc:b", "lt:lt-1:1", "lt:lt-1:2", "lt:lt-2:1"]
+    count = draw(st.integers(1, 10))
+    fleet = []
+    for n in range(count):
+        ref = draw(st.sampled_from(refs))
+        age = None if not ref else float(ref[-1]) if ref[-1].isdigit() else float(ord(ref[-1]))
+        fleet.append(
+            Member(
+                instance_id=f"i-{n:017x}",
+                group_id="g",
+                zone="z-a",
+                subnet_id="s",
+                state=Lifecycle.IN_SERVICE,
+                healthy=True,
+                protected=draw(st.booleans()),
+                origin=Origin.LAUNCHED if ref else Origin.ATTACHED,
+                joined_at=NOW - timedelta(seconds=draw(st.integers(0, 10**5))),
+                launch_ref=ref,
+                launch_age=age,
+            )
+        )
+    return fleet
+
+
+def _victims(policies: tuple[str, ...], current: str, fleet: list[Member], count: int) -> list:
+    group = Group(
+        id="g",
+        name="g",
+        min_size=0,
+        max_size=20,
+        desired=0,
+        zones=("z-a",),
+        termination_policies=policies,
+        launch_ref=current,
+    )
+    return capacity.choose_victims(group, fleet, count, NOW)
+
+
+@given(sourced(), st.integers(0, 10), st.sampled_from(["OldestInstance", "NewestInstance"]))
+def test_esss_oldest_configuration_goes_first_and_attached_last(
+    fleet: list[Member], count: int, then: str
+) -> None:
+    """OldestScalingConfiguration: no survivor is of an older configuration than a victim, and
+    an attached instance goes only once no instance launched from a configuration is left."""
+    victims = _victims(("OldestScalingConfiguration", then), "sc:asc-2", fleet, count)
+    spared = [m for m in fleet if not m.protected and m not in victims]
+    assert len(victims) == min(count, len([m for m in fleet if not m.protected]))
+    for victim in victims:
+        for other in spared:
+            if victim.launch_age is None:
+                assert other.launch_age is None, "attached instances go last"
+            elif other.launch_age is not None:
+                assert victim.launch_age <= other.launch_age
+
+
+@given(sourced(), st.integers(0, 10))
+def test_esss_then_policy_orders_within_one_configuration(fleet: list[Member], count: int) -> None:
+    """Among instances of one configuration, NewestInstance ends the newest first."""
+    for m in fleet:
+        m.launch_ref, m.launch_age, m.protected = "sc:asc-1", 1.0, False
+    victims = _victims(("OldestScalingConfiguration", "NewestInstance"), "sc:asc-1", fleet, count)
+    spared = [m for m in fleet if m not in victims]
+    assert all(v.joined_at >= s.joined_at for v in victims for s in spared)
+
+
+@given(
+    sourced(),
+    st.integers(0, 10),
+    st.sampled_from(["Default", "OldestLaunchConfiguration", "OldestLaunchTemplate"]),
+    st.sampled_from(["lc:b", "lt:lt-1:$Latest"]),
+)
+def test_aws_ends_what_is_not_the_current_source_first(
+    fleet: list[Member], count: int, policy: str, current: str
+) -> None:
+    """AWS: an instance of another source than the group's goes before one of the current
+    source; configurations before templates; then the oldest configuration or version."""
+
+    def rank(m: Member) -> tuple[bool, bool, float]:
+        own = m.launch_ref.rsplit(":", 1)[0] if m.launch_ref.startswith("lt:") else m.launch_ref
+        mine = own == current.rsplit(":", 1)[0] if current.startswith("lt:") else own == current
+        age = -1.0 if m.launch_age is None else m.launch_age
+        return (mine, m.launch_ref.startswith("lt:"), age)
+
+    victims = _victims((policy,), current, fleet, count)
+    spared = [m for m in fleet if not m.protected and m not in victims]
+    assert all(rank(v) <= rank(s) for v in victims for s in spared)

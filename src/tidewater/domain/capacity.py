@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -150,22 +151,43 @@ def _pick(
 
 def _apply(policy: str, group: Group, pool: list[Member], now: datetime) -> list[Member]:
     if policy in ("OldestLaunchConfiguration", "OldestLaunchTemplate", "Default"):
-        stale = [m for m in pool if m.launch_ref != group.launch_ref]
-        pool = stale or pool
+        pool = _lowest(pool, lambda m: _staleness(group, m))
         if policy != "Default":
             return pool
         return _apply("ClosestToNextInstanceHour", group, pool, now)
+    if policy == "OldestScalingConfiguration":
+        # ESS: instances of the earliest configuration go first; attached ones (no
+        # configuration) are left for later policies, unless nothing else is left.
+        dated = [m for m in pool if m.launch_age is not None]
+        return _lowest(dated, lambda m: (m.launch_age or 0.0,)) or pool
     if policy == "OldestInstance":
-        oldest = min(m.joined_at for m in pool)
-        return [m for m in pool if m.joined_at == oldest]
+        return _lowest(pool, lambda m: (m.joined_at.timestamp(),))
     if policy == "NewestInstance":
-        newest = max(m.joined_at for m in pool)
-        return [m for m in pool if m.joined_at == newest]
+        return _lowest(pool, lambda m: (-m.joined_at.timestamp(),))
     if policy == "ClosestToNextInstanceHour":
-
-        def into_hour(m: Member) -> float:
-            return (now - m.joined_at).total_seconds() % 3600
-
-        closest = max(into_hour(m) for m in pool)
-        return [m for m in pool if into_hour(m) == closest]
+        return _lowest(pool, lambda m: (-((now - m.joined_at).total_seconds() % 3600),))
+    # AllocationStrategy needs a mixed-instances group and ESS's CustomPolicy a function to
+    # call; neither exists here, so both leave the choice to the policies after them.
     return pool
+
+
+def _lowest(pool: list[Member], key: Callable[[Member], tuple[float, ...]]) -> list[Member]:
+    """The members that share the lowest key: the ones a policy would end first."""
+    if not pool:
+        return pool
+    best = min(key(m) for m in pool)
+    return [m for m in pool if key(m) == best]
+
+
+def _staleness(group: Group, member: Member) -> tuple[float, ...]:
+    """AWS's order for the oldest launch source: not the group's current source first, launch
+    configurations before templates, then the oldest configuration or template version."""
+    current = _source(member.launch_ref) == _source(group.launch_ref)
+    template = member.launch_ref.startswith("lt:")
+    age = -math.inf if member.launch_age is None else member.launch_age
+    return (float(current), float(template), age)
+
+
+def _source(ref: str) -> str:
+    """A template's versions are one source: the version is its age, not its identity."""
+    return ref.rsplit(":", 1)[0] if ref.startswith("lt:") else ref

@@ -38,6 +38,9 @@ class Member:
     joined_at: datetime
     instance_type: str = ""
     launch_ref: str = ""  # which launch source version created it, for termination policies
+    # How old that source is, comparable among sources of one kind (a configuration's creation
+    # order, a template's version): None when unknown or when no source launched it (attached).
+    launch_age: float | None = None
     entrusted: bool = False  # ESS: an attached instance whose lifecycle the group now owns
 
     @property

@@ -15,7 +15,7 @@ from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import busy, remove
-from tidewater.engine.records import add_activity, group_of, members_of
+from tidewater.engine.records import add_activity, date_launches, group_of, members_of
 from tidewater.engine.steps import close_parent
 from tidewater.store.tables import activities, groups, members
 
@@ -48,6 +48,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
             return
         scope = Scope(row.account, row.region, Cloud(row.cloud))
         current = members_of(conn, group_id)
+        date_launches(conn, scope, current.values())
         group = group_of(row)
         if group.status is GroupStatus.DELETING and not current and not busy(conn, group_id):
             remove(conn, group_id)

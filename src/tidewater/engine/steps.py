@@ -256,6 +256,7 @@ def launch(ctx: Context, activity: Any) -> None:
         tags=tags,
     )
     machine = ctx.compute.launch(scope, spec, subnet, token=activity.id)
+    used = _launch_used(group.launch, spec)
     with record(ctx, activity) as conn:
         exists = conn.execute(
             select(members.c.instance_id).where(members.c.instance_id == machine.id)
@@ -272,8 +273,8 @@ def launch(ctx: Context, activity: Any) -> None:
                     protected=group.new_instances_protected,
                     origin=Origin.LAUNCHED.value,
                     instance_type=machine.instance_type,
-                    launch_ref=launch_ref(group.launch),
-                    launch=_launch_used(group.launch, spec),
+                    launch_ref=launch_ref(used),
+                    launch=used,
                     joined_at=now,
                 )
             )
