@@ -146,6 +146,7 @@ class EssService:
                 default_cooldown=p.get("DefaultCooldown"),
                 subnets=p.get("VSwitchIds"),
                 settings=settings,
+                termination_policies=p.get("RemovalPolicies"),
                 rename=p.get("ScalingGroupName"),
             ),
         )
