@@ -134,6 +134,21 @@ def ecs_call(client: Any, server: Server, region: str, action: str, **params: An
     return aliyun_call(client, server, region, "2014-05-26", action, **params)
 
 
+def ecs_instance(client: Any, server: Server, region: str, image: str, **params: Any) -> str:
+    """One ECS instance of our own, made by RunInstances, outside any scaling group."""
+    [made] = ecs_call(
+        client,
+        server,
+        region,
+        "RunInstances",
+        ImageId=image,
+        InstanceType="ecs.g6.large",
+        Amount=1,
+        **params,
+    )["InstanceIdSets"]["InstanceIdSet"]
+    return str(made)
+
+
 def classic_elb(elb: Any, name: str, zones: list[str], draining_seconds: int | None = None) -> None:
     """A Classic ELB on port 80, draining if asked: what detaches and standbys must wait out."""
     elb.create_load_balancer(

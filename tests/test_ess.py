@@ -10,7 +10,7 @@ from alibabacloud_ess20220222 import models as m
 from Tea.exceptions import TeaException
 
 from tests.conftest import Server
-from tests.helpers import aliyun_call, ecs_call, ess_client
+from tests.helpers import aliyun_call, ecs_call, ecs_instance, ess_client
 
 IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
 
@@ -670,16 +670,7 @@ def test_ecs_shows_what_removal_did_to_each_instance(
     group = ready_group(ess, server, region, min_size=0, max_size=4, desired=2, policy="recycle")
     auto_release, auto_recycle = [i.instance_id for i in instances(ess, region, group)]
     zones = ecs_call(ess_legacy, server, region, "DescribeZones")["Zones"]["Zone"]
-    [own] = ecs_call(
-        ess_legacy,
-        server,
-        region,
-        "RunInstances",
-        ImageId=IMAGE,
-        InstanceType="ecs.g6.large",
-        ZoneId=zones[0]["ZoneId"],
-        Amount=1,
-    )["InstanceIdSets"]["InstanceIdSet"]
+    own = ecs_instance(ess_legacy, server, region, IMAGE, ZoneId=zones[0]["ZoneId"])
     server.advance(10)
     ess.attach_instances(
         m.AttachInstancesRequest(region_id=region, scaling_group_id=group, instance_ids=[own])
@@ -785,16 +776,7 @@ def test_every_ecs_action_over_http(ess_legacy: Any, server: Server, region: str
     assert statuses(ess_legacy, server, region, [created]) == {created: "Stopped"}
     ecs_call(ess_legacy, server, region, "StartInstance", InstanceId=created)
     server.advance(10)
-    [ran] = ecs_call(
-        ess_legacy,
-        server,
-        region,
-        "RunInstances",
-        ImageId=IMAGE,
-        InstanceType="ecs.g6.large",
-        ZoneId=zone,
-        Amount=1,
-    )["InstanceIdSets"]["InstanceIdSet"]
+    ran = ecs_instance(ess_legacy, server, region, IMAGE, ZoneId=zone)
     server.advance(10)
     status = ecs_call(ess_legacy, server, region, "DescribeInstanceStatus")["InstanceStatuses"][
         "InstanceStatus"
@@ -1009,16 +991,7 @@ def test_every_slb_and_rds_action_over_http(ess_legacy: Any, server: Server, reg
     from aliyunsdkcore.acs_exception.exceptions import ServerException
 
     zone = ecs_call(ess_legacy, server, region, "DescribeZones")["Zones"]["Zone"][0]["ZoneId"]
-    [vm] = ecs_call(
-        ess_legacy,
-        server,
-        region,
-        "RunInstances",
-        ImageId=IMAGE,
-        InstanceType="ecs.g6.large",
-        ZoneId=zone,
-        Amount=1,
-    )["InstanceIdSets"]["InstanceIdSet"]
+    vm = ecs_instance(ess_legacy, server, region, IMAGE, ZoneId=zone)
     server.advance(10)
 
     def slb(action: str, **params: Any) -> Any:

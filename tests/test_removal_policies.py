@@ -15,7 +15,7 @@ import pytest
 from alibabacloud_ess20220222 import models as m
 
 from tests.conftest import Server
-from tests.helpers import aliyun_call, ecs_call
+from tests.helpers import aliyun_call, ecs_instance
 
 IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
 ARN = "acs:fc:cn-hangzhou:1:services/s/functions/f"
@@ -160,15 +160,7 @@ def test_attached_instances_go_only_after_every_configured_one(
 ) -> None:
     """ESS leaves instances from no configuration for last under OldestScalingConfiguration."""
     group, made = mixed_group(call, server, ["OldestScalingConfiguration", "NewestInstance"])
-    own = ecs_call(
-        ess_legacy,
-        server,
-        region,
-        "RunInstances",
-        ImageId=IMAGE,
-        InstanceType="ecs.g6.large",
-        Amount=1,
-    )["InstanceIdSets"]["InstanceIdSet"][0]
+    own = ecs_instance(ess_legacy, server, region, IMAGE)
     server.advance(60)
     call("AttachInstances", ScalingGroupId=group, InstanceIds=[own])
     server.settle()
