@@ -7,10 +7,13 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.applications import Starlette
 
 from tidewater.clock import Clock
+from tidewater.cloud.ports import Agreement
+from tidewater.cloud.sim.agreement import SimAgreement
 from tidewater.cloud.sim.balancers import SimBalancers
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.compute import new_instance_id as sim_instance_id
@@ -39,7 +42,7 @@ from tidewater.dialects.aws.protocol import Protocol
 from tidewater.dialects.aws.ssm import SsmService
 from tidewater.domain import limits
 from tidewater.domain.scope import Cloud
-from tidewater.engine import queries
+from tidewater.engine import invariants, queries
 from tidewater.engine.context import Context
 from tidewater.engine.keys import KeyRing
 from tidewater.engine.nonces import NonceLedger
@@ -50,6 +53,7 @@ from tidewater.server.connections import guarded
 from tidewater.server.http import build_http
 from tidewater.server.limits import Gate, Limits, connection_limit, open_files
 from tidewater.store import schema
+from tidewater.store.checks import Violation
 from tidewater.store.database import Database
 
 log = logging.getLogger("tidewater.app")
@@ -68,6 +72,13 @@ class Tidewater:
     runner: Runner
     http: Starlette
     protocol: type[asyncio.Protocol]  # what uvicorn speaks HTTP with: ours, with its limits
+
+
+def check(
+    db: Database, now: datetime | None = None, cloud: Agreement | None = None
+) -> list[Violation]:
+    """What `tidewater check` reports: the engine's invariants, then the cloud's agreement."""
+    return [*invariants.check(db, now), *(cloud or SimAgreement()).violations(db)]
 
 
 def prepare_database(db: Database) -> None:

@@ -244,7 +244,7 @@ def check(
     database_url: Annotated[str | None, typer.Option(envvar=env("DATABASE_URL"))] = None,
 ) -> None:
     """Verify the database's invariants; exit 1 naming each violation."""
-    from tidewater.engine.invariants import check as verify
+    from tidewater.app import check as verify
     from tidewater.store.database import Database
 
     db = Database(Settings(data_dir=data_dir, database_url=database_url).url)

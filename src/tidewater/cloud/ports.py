@@ -12,6 +12,9 @@ from tidewater.domain.scope import Scope
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from tidewater.store.checks import Violation
+    from tidewater.store.database import Database
+
 
 @dataclass(frozen=True, slots=True)
 class Subnet:
@@ -139,3 +142,9 @@ class Compute(Protocol):
     def observed(self, ids: Sequence[str], within: Connection) -> None:
         """The engine has taken note of these machines, in the transaction that recorded it."""
         ...
+
+
+class Agreement(Protocol):
+    """A cloud's word on whether its balancers and whitelists agree with the groups at rest."""
+
+    def violations(self, db: Database) -> list[Violation]: ...
