@@ -197,12 +197,11 @@ def test_a_database_outage_inside_a_step_loses_and_repeats_nothing(
     """PostgreSQL goes away between a launch and the step's record of it, then comes back."""
     from sqlalchemy.engine import make_url
 
-    from tidewater.app import build
+    from tidewater.app import build, check
     from tidewater.clock import Clock
     from tidewater.config import Settings
     from tidewater.domain.scope import Cloud, Scope
     from tidewater.engine import groups, launch_configurations
-    from tidewater.engine.invariants import check
 
     name = make_url(own_database_url).database
     settings = Settings(
