@@ -28,11 +28,13 @@ from tidewater.cloud.sim.traffic import SimTraffic
 from tidewater.cloud.sim.vpc import SimVpc
 from tidewater.config import Settings
 from tidewater.dialects.aliyun import ess_api
+from tidewater.dialects.aliyun import profile as aliyun_profile
 from tidewater.dialects.aliyun.ecs import EcsService
 from tidewater.dialects.aliyun.ess import EssService
 from tidewater.dialects.aliyun.rds import RdsService
 from tidewater.dialects.aliyun.slb import SlbService
 from tidewater.dialects.aliyun.vpc import VpcService
+from tidewater.dialects.aws import profile as aws_profile
 from tidewater.dialects.aws.autoscaling import AutoScalingService
 from tidewater.dialects.aws.ec2 import Ec2Service
 from tidewater.dialects.aws.elb import ElbService
@@ -134,6 +136,7 @@ def build(
         traffic=traffic,
         node=settings.node,
         quotas={Cloud.AWS: aws_limits, Cloud.ALIYUN: limits.ESS},
+        profiles={Cloud.AWS: aws_profile.AWS, Cloud.ALIYUN: aliyun_profile.ESS},
     )
     runner = Runner(ctx, lease_seconds=settings.lease_seconds, sweep_seconds=settings.sweep_seconds)
     ctx.wake = runner.wake

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
-
 from tidewater.cloud.ports import Target
 from tidewater.domain.instance import Lifecycle
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import target_json
-from tidewater.engine.records import find_group, lock_group
-from tidewater.store.tables import groups, members
 
 
 def targets(ctx: Context, scope: Scope, group: str) -> list[Target]:
-    with ctx.db.read() as conn:
-        row = find_group(conn, scope, group)
+    with ctx.read(scope) as books:
+        row = books.groups.find(group)
     return [Target(t["kind"], t["ref"], t.get("weight")) for t in row.targets]
 
 
@@ -37,39 +33,24 @@ def attach(ctx: Context, scope: Scope, group: str, new: Sequence[Target]) -> Non
     for target in new:
         if not ctx.traffic.exists(scope, target):
             raise Refusal(f"{target.kind}.not_found", ref=target.ref)
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, group)
+    with ctx.change(scope) as books:
+        row = books.groups.lock(group)
         current = [Target(t["kind"], t["ref"], t.get("weight")) for t in row.targets]
         known = {(t.kind, t.ref) for t in current}
         added = [t for t in new if (t.kind, t.ref) not in known]
-        conn.execute(
-            update(groups)
-            .where(groups.c.id == row.id)
-            .values(targets=[target_json(t) for t in current + added])
-        )
-        serving = list(
-            conn.execute(
-                select(members.c.instance_id).where(
-                    members.c.group_id == row.id,
-                    members.c.state == Lifecycle.IN_SERVICE.value,
-                )
-            ).scalars()
-        )
+        books.groups.change(row.id, targets=[target_json(t) for t in current + added])
+        serving = books.members.ids(row.id, Lifecycle.IN_SERVICE)
     for target in added:
         ctx.traffic.register(scope, target, serving)
 
 
 def detach(ctx: Context, scope: Scope, group: str, gone: Sequence[Target]) -> None:
     """Take balancers off a group; its instances leave them (connections drain on their own)."""
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, group)
+    with ctx.change(scope) as books:
+        row = books.groups.lock(group)
         leaving = {(t.kind, t.ref) for t in gone}
         kept = [t for t in row.targets if (t["kind"], t["ref"]) not in leaving]
-        conn.execute(update(groups).where(groups.c.id == row.id).values(targets=kept))
-        ids = list(
-            conn.execute(
-                select(members.c.instance_id).where(members.c.group_id == row.id)
-            ).scalars()
-        )
+        books.groups.change(row.id, targets=kept)
+        ids = books.members.ids(row.id)
     for target in gone:
         ctx.traffic.deregister(scope, target, ids)

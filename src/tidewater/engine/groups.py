@@ -8,19 +8,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from tidewater.cloud.ports import Subnet, Target
 from tidewater.domain import group as rules
 from tidewater.domain import limits as quotas
-from tidewater.domain.activity import TERMINAL
 from tidewater.domain.group import GroupStatus, Process, Rules
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
-from tidewater.engine import ids
 from tidewater.engine.context import Context
-from tidewater.engine.records import group_of, lock_group, lock_groups, lock_quota
-from tidewater.store.tables import activities, group_tags, groups, launch_configurations, members
+from tidewater.engine.profile import Record
+from tidewater.engine.records import group_of
+from tidewater.store.tables import activities, group_tags, groups, launch_configurations
 
 ALL_PROCESSES = tuple(p.value for p in Process)
 
@@ -131,32 +130,18 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
         if not ctx.traffic.exists(scope, target):
             raise Refusal(f"{target.kind}.not_found", ref=target.ref)
     now = ctx.clock.now()
-    with ctx.change() as conn:
-        lock_quota(conn, scope, "groups")
+    profile = ctx.profile(scope.cloud)
+    with ctx.change(scope) as books:
+        conn = books.conn
+        books.groups.lock_quota("groups")
         if spec.status is GroupStatus.ACTIVE or spec.launch:
             check_launch(ctx, conn, scope, spec.launch)
-        exists = conn.execute(
-            select(groups.c.id).where(
-                groups.c.account == scope.account,
-                groups.c.region == scope.region,
-                groups.c.cloud == scope.cloud.value,
-                groups.c.name == spec.name,
-            )
-        ).first()
-        if exists is not None:
+        if spec.name and books.groups.named(spec.name) is not None:
             raise Refusal("group.exists", group=spec.name)
-        count = conn.execute(
-            select(func.count())
-            .select_from(groups)
-            .where(
-                groups.c.account == scope.account,
-                groups.c.region == scope.region,
-                groups.c.cloud == scope.cloud.value,
-            )
-        ).scalar_one()
-        if count >= limits.groups:
+        if books.groups.count() >= limits.groups:
             raise Refusal("group.quota", limit=limits.groups)
-        group_id, arn = ids.group_identity(scope, spec.name)
+        group_id = profile.new_id(Record.GROUP)
+        arn = profile.arn(Record.GROUP, scope, group_id, spec.name)
         conn.execute(
             insert(groups).values(
                 id=group_id,
@@ -199,12 +184,12 @@ def modify(ctx: Context, scope: Scope, spec: GroupSpec) -> None:
     if spec.zones is not None or spec.subnets is not None:
         zones, subnets = placement(ctx, scope, spec.zones, spec.subnets)
     now = ctx.clock.now()
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, spec.name)
+    with ctx.change(scope) as books:
+        row = books.groups.lock(spec.name)
         if row.status == GroupStatus.DELETING.value:  # a disabled ESS group may still change
             raise Refusal("group.deleting", group=spec.name)
         if spec.launch is not None:
-            check_launch(ctx, conn, scope, spec.launch)
+            check_launch(ctx, books.conn, scope, spec.launch)
         min_size = row.min_size if spec.min_size is None else spec.min_size
         max_size = row.max_size if spec.max_size is None else spec.max_size
         desired = spec.desired
@@ -234,26 +219,18 @@ def modify(ctx: Context, scope: Scope, spec: GroupSpec) -> None:
         if spec.settings:
             values["settings"] = {**row.settings, **spec.settings}
         if spec.rename and spec.rename != row.name:
-            taken = conn.execute(
-                select(groups.c.id).where(
-                    groups.c.account == scope.account,
-                    groups.c.region == scope.region,
-                    groups.c.cloud == scope.cloud.value,
-                    groups.c.name == spec.rename,
-                )
-            ).first()
-            if taken is not None:
+            if books.groups.named(spec.rename) is not None:
                 raise Refusal("group.exists", group=spec.rename)
             values["name"] = spec.rename
-        conn.execute(update(groups).where(groups.c.id == row.id).values(**values))
+        books.groups.change(row.id, **values)
 
 
 def set_active(
     ctx: Context, scope: Scope, name: str, active: bool, launch: dict[str, Any] | None = None
 ) -> None:
     """Enable an ESS group with a launch source, or disable it so it stays as it is."""
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, name)
+    with ctx.change(scope) as books:
+        row = books.groups.lock(name)
         if row.status == GroupStatus.DELETING.value:
             raise Refusal("group.deleting", group=name)
         values: dict[str, Any] = {
@@ -262,46 +239,28 @@ def set_active(
         }
         if launch is not None:
             values["launch"] = launch
-        conn.execute(update(groups).where(groups.c.id == row.id).values(**values))
-
-
-def busy(conn: Connection, group_id: str) -> bool:
-    """Whether the group has an activity that has not finished."""
-    return (
-        conn.execute(
-            select(activities.c.id)
-            .where(
-                activities.c.group_id == group_id,
-                activities.c.status.not_in([s.value for s in TERMINAL]),
-            )
-            .limit(1)
-        ).first()
-        is not None
-    )
+        books.groups.change(row.id, **values)
 
 
 def delete_group(ctx: Context, scope: Scope, name: str, force: bool) -> None:
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, name, missing="group.not_found_delete")
+    with ctx.change(scope) as books:
+        row = books.groups.lock(name)
         if row.status == GroupStatus.DELETING.value:
             return
         if row.settings.get("GroupDeletionProtection"):
             raise Refusal("group.deletion_protected", group=name)
-        count = conn.execute(
-            select(func.count()).select_from(members).where(members.c.group_id == row.id)
-        ).scalar_one()
+        count = books.members.count(row.id)
+        busy = books.activities.busy(row.id)
         if not force:
             if count:
                 raise Refusal("group.in_use", group=name)
-            if busy(conn, row.id):
+            if busy:
                 raise Refusal("group.activity_in_progress", group=name)
-        if count == 0 and not busy(conn, row.id):
-            remove(conn, row.id)
+        if count == 0 and not busy:
+            remove(books.conn, row.id)
             return
-        conn.execute(
-            update(groups)
-            .where(groups.c.id == row.id)
-            .values(status=GroupStatus.DELETING.value, dirty=True, desired=0, min_size=0)
+        books.groups.change(
+            row.id, status=GroupStatus.DELETING.value, dirty=True, desired=0, min_size=0
         )
 
 
@@ -316,20 +275,20 @@ def remove(conn: Connection, group_id: str) -> None:
 def set_desired(ctx: Context, scope: Scope, name: str, desired: int, honor_cooldown: bool) -> None:
     quotas.check_sizes(ctx.limits(scope.cloud), None, None, desired)
     now = ctx.clock.now()
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, name)
+    with ctx.change(scope) as books:
+        row = books.groups.lock(name)
         group = group_of(row)
         group.require_active()
         if honor_cooldown and row.cooldown_until is not None and row.cooldown_until > now:
             raise Refusal("cooldown", group=name)
-        if honor_cooldown and busy(conn, row.id):
+        if honor_cooldown and books.activities.busy(row.id):
             raise Refusal("cooldown", group=name)
         before = group.desired
         rules.set_desired(group, desired)
         values: dict[str, Any] = {"desired": desired, "dirty": True}
         if desired != before:
             values["trigger"] = _trigger("set_desired", now, before, desired)
-        conn.execute(update(groups).where(groups.c.id == row.id).values(**values))
+        books.groups.change(row.id, **values)
 
 
 def set_processes(
@@ -339,8 +298,8 @@ def set_processes(
     for process in chosen:
         if process not in ALL_PROCESSES:
             raise Refusal("process.invalid", process=process)
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, name)
+    with ctx.change(scope) as books:
+        row = books.groups.lock(name)
         if suspend and row.status != GroupStatus.ACTIVE.value:
             raise Refusal("group.deleting_processes", group=name)
         current = list(row.suspended)
@@ -348,9 +307,7 @@ def set_processes(
             current += [p for p in chosen if p not in current]
         else:
             current = [p for p in current if p not in chosen]
-        conn.execute(
-            update(groups).where(groups.c.id == row.id).values(suspended=current, dirty=True)
-        )
+        books.groups.change(row.id, suspended=current, dirty=True)
 
 
 def set_metrics(
@@ -366,15 +323,15 @@ def set_metrics(
     for metric in chosen:
         if metric not in known:
             raise Refusal("metric.invalid", metric=metric)
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, name)
+    with ctx.change(scope) as books:
+        row = books.groups.lock(name)
         current = dict(row.metrics)
         for metric in chosen:
             if enable:
                 current[metric] = granularity or "1Minute"
             else:
                 current.pop(metric, None)
-        conn.execute(update(groups).where(groups.c.id == row.id).values(metrics=current))
+        books.groups.change(row.id, metrics=current)
 
 
 def _put_tags(conn: Connection, group_id: str, tags: Sequence[Tag]) -> None:
@@ -396,11 +353,12 @@ def _put_tags(conn: Connection, group_id: str, tags: Sequence[Tag]) -> None:
 
 def put_tags(ctx: Context, scope: Scope, tags: Sequence[tuple[str, Tag]]) -> None:
     """Create or update tags on groups named by the first element of each pair."""
-    with ctx.change() as conn:
+    with ctx.change(scope) as books:
+        conn = books.conn
         by_group: dict[str, list[Tag]] = {}
         for name, tag in tags:
             by_group.setdefault(name, []).append(tag)
-        rows = lock_groups(conn, scope, list(by_group), missing="group.not_found_tags")
+        rows = books.groups.lock_many(list(by_group))
         limits = ctx.limits(scope.cloud)
         for name, group_tags_ in by_group.items():
             if limits.tags_per_group is not None:
@@ -415,10 +373,10 @@ def put_tags(ctx: Context, scope: Scope, tags: Sequence[tuple[str, Tag]]) -> Non
 
 
 def delete_tags(ctx: Context, scope: Scope, tags: Sequence[tuple[str, str]]) -> None:
-    with ctx.change() as conn:
-        rows = lock_groups(conn, scope, [name for name, _ in tags], missing="group.not_found_tags")
+    with ctx.change(scope) as books:
+        rows = books.groups.lock_many([name for name, _ in tags])
         for name, key in tags:
-            conn.execute(
+            books.conn.execute(
                 delete(group_tags).where(
                     group_tags.c.group_id == rows[name].id, group_tags.c.key == key
                 )

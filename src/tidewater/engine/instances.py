@@ -6,20 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.ports import Machine
 from tidewater.domain import group as rules
 from tidewater.domain.activity import Kind, Status, Trigger
 from tidewater.domain.group import Group, Process
-from tidewater.domain.instance import Lifecycle, Member, Origin
+from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
-from tidewater.engine.groups import busy, vpcs_of
-from tidewater.engine.records import add_activity, group_of, lock_group, members_of
-from tidewater.store.tables import groups, members
+from tidewater.engine.gateways import Books
+from tidewater.engine.groups import vpcs_of
+from tidewater.engine.records import group_of
 
 DETACH_LIMIT = 20
 ATTACH_LIMIT = 20
@@ -28,27 +27,8 @@ PROTECTION_LIMIT = 50
 TERMINATE_LIMIT = 100
 
 
-def open_group(conn: Connection, scope: Scope, name: str) -> tuple[Any, Group, dict[str, Member]]:
-    row = lock_group(conn, scope, name)
-    group = group_of(row)
-    group.require_active()
-    if group.rules.exclusive_activities and busy(conn, group.id):
-        raise Refusal("group.activity_in_progress", group=name)
-    return row, group, members_of(conn, group.id)
-
-
-def _move(conn: Connection, chosen: Sequence[Member], state: Lifecycle) -> None:
-    conn.execute(
-        update(members)
-        .where(members.c.instance_id.in_([m.instance_id for m in chosen]))
-        .values(state=state.value)
-    )
-
-
-def _save_desired(conn: Connection, group: Group) -> None:
-    conn.execute(
-        update(groups).where(groups.c.id == group.id).values(desired=group.desired, dirty=True)
-    )
+def _save_desired(books: Books, group: Group) -> None:
+    books.groups.change(group.id, desired=group.desired, dirty=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +93,8 @@ def move(
     """Validate, move the members, adjust the desired capacity and record one activity each."""
     ids = list(dict.fromkeys(ids))
     now = ctx.clock.now()
-    with ctx.change() as conn:
-        row, group, current = open_group(conn, scope, name)
+    with ctx.change(scope) as books:
+        row, group, current = books.open(name)
         rules.check_batch(ids, how.operation, how.limit)
         chosen = rules.members_named(group, current, ids, how.allowed)
         before = after = group.desired
@@ -124,8 +104,8 @@ def move(
             if how.kind is Kind.TERMINATE and group.desired - len(chosen) < group.min_size:
                 raise Refusal("terminate.at_min", **group.sizes())
             before, after = rules.shrink(group, len(chosen), how.verb)
-        _move(conn, chosen, how.to)
-        _save_desired(conn, group)
+        books.members.move([m.instance_id for m in chosen], how.to)
+        _save_desired(books, group)
         facts = {
             "at": now.isoformat(),
             "trigger": Trigger.USER,
@@ -134,11 +114,9 @@ def move(
             "to": after,
             "instances": [m.instance_id for m in chosen],
         }
-        parent = _request_activity(conn, scope, row, group, how.kind, now, facts)
+        parent = _request_activity(books, row, group, how.kind, now, facts)
         made = [
-            add_activity(
-                conn,
-                scope,
+            books.activities.add(
                 row,
                 how.kind,
                 now,
@@ -157,8 +135,7 @@ def move(
 
 
 def _request_activity(
-    conn: Connection,
-    scope: Scope,
+    books: Books,
     row: Any,
     group: Group,
     kind: Kind,
@@ -168,7 +145,7 @@ def _request_activity(
     """ESS answers a request with one activity standing for all of its instances."""
     if not group.rules.batched_activities:
         return None
-    return add_activity(conn, scope, row, kind, now, runs=False, facts=facts)
+    return books.activities.add(row, kind, now, runs=False, facts=facts)
 
 
 def detach(
@@ -208,22 +185,15 @@ def attach(
     """Bring running instances into a group; its desired capacity grows by as many."""
     unique = list(dict.fromkeys(ids))
     now = ctx.clock.now()
-    with ctx.change() as conn:
-        row, group, _ = open_group(conn, scope, name)
+    with ctx.change(scope) as books:
+        row, group, _ = books.open(name)
         rules.check_batch(unique, "attach", ATTACH_LIMIT)
         if group.suspends(Process.LAUNCH):
             raise Refusal("process.suspended", group=name, process=Process.LAUNCH.value)
-        owners = {
-            r.instance_id: r.name
-            for r in conn.execute(
-                select(members.c.instance_id, groups.c.name)
-                .join(groups, groups.c.id == members.c.group_id)
-                .where(members.c.instance_id.in_(unique))
-            )
-        }
+        owners = {i: r.name for i, r in books.members.owners(unique, anywhere=True).items()}
         # Only now, with the group held and membership read, is the machines' state current:
         # an instance another group let go is terminated before its membership ends.
-        machines = ctx.compute.machines(scope, unique, within=conn)
+        machines = ctx.compute.machines(scope, unique, within=books.conn)
         for instance_id in unique:
             machine = machines.get(instance_id)
             if machine is None:
@@ -238,7 +208,7 @@ def attach(
             if outside is not None:
                 raise Refusal(outside, instance_id=instance_id, zone=machine.zone)
         before, after = rules.grow(group, len(unique), "attach")
-        _save_desired(conn, group)
+        _save_desired(books, group)
         facts = {
             "at": now.isoformat(),
             "trigger": Trigger.USER,
@@ -246,11 +216,11 @@ def attach(
             "to": after,
             "instances": unique,
         }
-        parent = _request_activity(conn, scope, row, group, Kind.ATTACH, now, facts)
+        parent = _request_activity(books, row, group, Kind.ATTACH, now, facts)
         created = []
         for instance_id in unique:
             machine = machines[instance_id]
-            joined = members.insert().values(
+            joined = dict(
                 instance_id=instance_id,
                 group_id=group.id,
                 zone=machine.zone,
@@ -266,14 +236,12 @@ def attach(
                 joined_at=now,
             )
             try:
-                conn.execute(joined)
+                books.members.add(**joined)
             except IntegrityError as error:
                 # another group's attach took it a moment ago; a retry names that group
                 raise Contention("contention") from error
             created.append(
-                add_activity(
-                    conn,
-                    scope,
+                books.activities.add(
                     row,
                     Kind.ATTACH,
                     now,
@@ -294,20 +262,8 @@ def terminate(
     """End instances of a group; replacements follow unless the capacity is decremented."""
     unique = list(dict.fromkeys(ids))
     rules.check_batch(unique, "terminate", TERMINATE_LIMIT)
-    with ctx.db.read() as conn:
-        owners = {
-            r.instance_id: r.name
-            for r in conn.execute(
-                select(members.c.instance_id, groups.c.name)
-                .join(groups, groups.c.id == members.c.group_id)
-                .where(
-                    members.c.instance_id.in_(unique),
-                    groups.c.account == scope.account,
-                    groups.c.region == scope.region,
-                    groups.c.cloud == scope.cloud.value,
-                )
-            )
-        }
+    with ctx.read(scope) as books:
+        owners = {i: r.name for i, r in books.members.owners(unique).items()}
     for instance_id in unique:
         if instance_id not in owners:
             raise Refusal("instance.unmanaged", instance_id=instance_id)
@@ -323,49 +279,31 @@ def terminate(
 def set_protection(
     ctx: Context, scope: Scope, name: str, ids: Sequence[str], protected: bool
 ) -> None:
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, name)
+    with ctx.change(scope) as books:
+        row = books.groups.lock(name)
         group = group_of(row)
         rules.check_batch(ids, "protect", PROTECTION_LIMIT)
         chosen = rules.members_named(
             group,
-            members_of(conn, group.id),
+            books.members.of(group.id),
             ids,
             (Lifecycle.IN_SERVICE, Lifecycle.ENTERING_STANDBY, Lifecycle.STANDBY),
         )
-        conn.execute(
-            update(members)
-            .where(members.c.instance_id.in_([m.instance_id for m in chosen]))
-            .values(protected=protected)
-        )
+        books.members.change([m.instance_id for m in chosen], protected=protected)
         if not protected:  # an instance spared by scale-in may be the one to go now
-            conn.execute(update(groups).where(groups.c.id == group.id).values(dirty=True))
+            books.groups.change(group.id, dirty=True)
 
 
 def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> None:
-    with ctx.change() as conn:
-        found = conn.execute(
-            select(members.c.group_id, groups.c.name)
-            .join(groups, groups.c.id == members.c.group_id)
-            .where(
-                members.c.instance_id == instance_id,
-                groups.c.account == scope.account,
-                groups.c.region == scope.region,
-                groups.c.cloud == scope.cloud.value,
-            )
-        ).first()
+    with ctx.change(scope) as books:
+        found = books.members.owners([instance_id]).get(instance_id)
         if found is None:
             raise Refusal("instance.unmanaged", instance_id=instance_id)
         # the group first, as every change takes it; then make sure the member is still there
-        conn.execute(select(groups.c.id).where(groups.c.id == found.group_id).with_for_update())
-        machine = ctx.compute.machines(scope, [instance_id], within=conn).get(instance_id)
+        books.groups.lock_id(found.id)
+        machine = ctx.compute.machines(scope, [instance_id], within=books.conn).get(instance_id)
         if machine is None or not machine.up:
             healthy = False  # the cloud's own health check overrules a user who says otherwise
-        changed = conn.execute(
-            update(members)
-            .where(members.c.instance_id == instance_id, members.c.group_id == found.group_id)
-            .values(healthy=healthy)
-        )
-        if changed.rowcount == 0:
+        if books.members.change([instance_id], found.id, healthy=healthy) == 0:
             raise Refusal("instance.unmanaged", instance_id=instance_id)
-        conn.execute(update(groups).where(groups.c.id == found.group_id).values(dirty=True))
+        books.groups.change(found.id, dirty=True)

@@ -8,9 +8,8 @@ from sqlalchemy import delete, func, insert, select
 
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
-from tidewater.engine import ids
 from tidewater.engine.context import Context
-from tidewater.engine.records import lock_quota
+from tidewater.engine.profile import Record
 from tidewater.store.tables import groups, launch_configurations
 
 
@@ -23,8 +22,10 @@ def create(ctx: Context, scope: Scope, name: str, data: dict[str, Any]) -> None:
     key_name = data.get("KeyName")
     if key_name and not ctx.compute.key_pair_exists(scope, key_name):
         raise Refusal("key_pair.not_found", key_name=key_name)
-    with ctx.change() as conn:
-        lock_quota(conn, scope, "launch_configurations")
+    profile = ctx.profile(scope.cloud)
+    with ctx.change(scope) as books:
+        conn = books.conn
+        books.groups.lock_quota("launch_configurations")
         found = conn.execute(
             select(launch_configurations.c.name).where(
                 launch_configurations.c.account == scope.account,
@@ -51,7 +52,12 @@ def create(ctx: Context, scope: Scope, name: str, data: dict[str, Any]) -> None:
                 account=scope.account,
                 region=scope.region,
                 name=name,
-                arn=ids.launch_configuration_arn(scope, name),
+                arn=profile.arn(
+                    Record.LAUNCH_CONFIGURATION,
+                    scope,
+                    profile.new_id(Record.LAUNCH_CONFIGURATION),
+                    name,
+                ),
                 data=data,
                 created_at=ctx.clock.now(),
             )
@@ -59,7 +65,8 @@ def create(ctx: Context, scope: Scope, name: str, data: dict[str, Any]) -> None:
 
 
 def delete_one(ctx: Context, scope: Scope, name: str) -> None:
-    with ctx.change() as conn:
+    with ctx.change(scope) as books:
+        conn = books.conn
         found = conn.execute(
             select(launch_configurations.c.name)
             .where(

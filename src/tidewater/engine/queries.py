@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways.groups import in_scope
 from tidewater.store.tables import activities, group_tags, groups, launch_configurations, members
 
 
@@ -46,14 +47,6 @@ def page_size(max_records: int | None, default: int, limit: int) -> int:
     if max_records < 1 or max_records > limit:
         raise Refusal("max_records.range", value=max_records, limit=limit)
     return max_records
-
-
-def in_scope(table: Any, scope: Scope) -> Any:
-    return and_(
-        table.c.account == scope.account,
-        table.c.region == scope.region,
-        table.c.cloud == scope.cloud.value,
-    )
 
 
 # Describe statements are built once per shape (which optional parts are present) and run with

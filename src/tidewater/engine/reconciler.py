@@ -14,8 +14,9 @@ from tidewater.domain.group import GroupStatus
 from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
-from tidewater.engine.groups import busy, remove
-from tidewater.engine.records import add_activity, date_launches, group_of, members_of
+from tidewater.engine.gateways import Books
+from tidewater.engine.groups import remove
+from tidewater.engine.records import date_launches, group_of
 from tidewater.engine.steps import close_parent
 from tidewater.store.tables import activities, groups, members
 
@@ -47,10 +48,15 @@ def reconcile(ctx: Context, group_id: str) -> None:
         if row is None or not row.dirty:
             return
         scope = Scope(row.account, row.region, Cloud(row.cloud))
-        current = members_of(conn, group_id)
+        books = ctx.books(conn, scope)
+        current = books.members.of(group_id)
         date_launches(conn, scope, current.values())
         group = group_of(row)
-        if group.status is GroupStatus.DELETING and not current and not busy(conn, group_id):
+        if (
+            group.status is GroupStatus.DELETING
+            and not current
+            and not books.activities.busy(group_id)
+        ):
             remove(conn, group_id)
             return
         launches = conn.execute(
@@ -74,7 +80,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
         actual = sum(1 for m in current.values() if m.counted) + len(pending)
         trigger = row.trigger
         for member in plan.replace_unhealthy:
-            _terminate(conn, scope, row, member, now, Trigger.UNHEALTHY, actual, actual - 1)
+            _terminate(books, row, member, now, Trigger.UNHEALTHY, actual, actual - 1)
             actual -= 1
         # the capacity the change aims at, however many passes it takes to get there
         after_launch = max(actual + len(plan.launch_zones), plan.goal if plan.more else 0)
@@ -88,9 +94,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
             and group.rules.batched_activities
             and (plan.launch_zones or plan.terminate)
         ):
-            parent = add_activity(
-                conn,
-                scope,
+            parent = books.activities.add(
                 row,
                 Kind.SCALE,
                 now,
@@ -120,9 +124,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
         subnets = _SubnetChooser(ctx, scope, row, conn) if plan.launch_zones else None
         for zone in plan.launch_zones:
             assert subnets is not None
-            add_activity(
-                conn,
-                scope,
+            books.activities.add(
                 row,
                 Kind.LAUNCH,
                 now,
@@ -146,9 +148,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
                 and member.origin is Origin.ATTACHED
                 and not member.entrusted
             )
-            _terminate(
-                conn, scope, row, member, now, why, actual, after_end, trigger, parent, hand_back
-            )
+            _terminate(books, row, member, now, why, actual, after_end, trigger, parent, hand_back)
         if plan.more:
             # the next pass continues this change, under the same request activity (ESS)
             later = dict(trigger or {})
@@ -185,8 +185,7 @@ def _room(ctx: Context, scope: Scope, conn: Connection, pending: list[str]) -> i
 
 
 def _terminate(
-    conn: Connection,
-    scope: Scope,
+    books: Books,
     row: Any,
     member: Any,
     now: datetime,
@@ -197,14 +196,10 @@ def _terminate(
     parent: str | None = None,
     hand_back: bool = False,
 ) -> None:
-    conn.execute(
-        update(members)
-        .where(members.c.instance_id == member.instance_id)
-        .values(state=(Lifecycle.DETACHING if hand_back else Lifecycle.TERMINATING).value)
+    books.members.move(
+        [member.instance_id], Lifecycle.DETACHING if hand_back else Lifecycle.TERMINATING
     )
-    add_activity(
-        conn,
-        scope,
+    books.activities.add(
         row,
         Kind.DETACH if hand_back else Kind.TERMINATE,
         now,

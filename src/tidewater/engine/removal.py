@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, select, update
-
 from tidewater.cloud.ports import Target
 from tidewater.domain import group as rules
 from tidewater.domain.activity import Kind, Status, Trigger
@@ -16,30 +14,12 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.attachments import check_usable
 from tidewater.engine.context import Context
-from tidewater.engine.instances import open_group
-from tidewater.engine.records import add_activity, lock_group
 from tidewater.engine.steps import finish
-from tidewater.store.tables import activities, groups, members
 
 LIMIT = 20
 RELEASE = ("deregister", "halt", "halted", "terminate", "gone")
 RECYCLE = ("deregister", "halt", "halted", "release")
 HAND_BACK = ("deregister", "release")
-
-
-def earlier(conn: Connection, scope: Scope, token: str | None) -> dict[str, Any] | None:
-    """The activity an earlier request with this ClientToken started, if any."""
-    if not token:
-        return None
-    row = conn.execute(
-        select(activities).where(
-            activities.c.account == scope.account,
-            activities.c.region == scope.region,
-            activities.c.cloud == scope.cloud.value,
-            activities.c.client_token == token,
-        )
-    ).first()
-    return dict(row._mapping) if row is not None else None
 
 
 def path_for(member: Member, policy: str, detach_only: bool) -> tuple[str, ...]:
@@ -65,13 +45,13 @@ def remove(
     """RemoveInstances (and DetachInstances, with detach_only): refuse whole, or do all of it."""
     ids = list(dict.fromkeys(ids))
     now = ctx.clock.now()
-    with ctx.change() as conn:
+    with ctx.change(scope) as books:
         # the group's lock first: a retry queued behind its original then finds its activity
-        lock_group(conn, scope, group)
-        already = earlier(conn, scope, client_token)
+        books.groups.lock(group)
+        already = books.activities.by_token(client_token)
         if already is not None:
             return already
-        row, group_, current = open_group(conn, scope, group)
+        row, group_, current = books.open(group)
         rules.check_batch(ids, "remove", LIMIT)
         check_usable(ctx, scope, [Target(t["kind"], t["ref"]) for t in row.targets])
         if policy == "recycle" and row.settings.get("ScalingPolicy") != "recycle":
@@ -92,12 +72,8 @@ def remove(
         before = after = group_.desired
         if decrease or not group_.rules.tracks_desired:
             after = max(group_.desired - len(chosen), group_.min_size)
-        conn.execute(update(groups).where(groups.c.id == row.id).values(desired=after, dirty=True))
-        conn.execute(
-            update(members)
-            .where(members.c.instance_id.in_([m.instance_id for m in chosen]))
-            .values(state=Lifecycle.DETACHING.value)
-        )
+        books.groups.change(row.id, desired=after, dirty=True)
+        books.members.move([m.instance_id for m in chosen], Lifecycle.DETACHING)
         facts = {
             "at": now.isoformat(),
             "trigger": Trigger.USER,
@@ -111,9 +87,7 @@ def remove(
             "attached": sum(1 for m in chosen if m.origin is Origin.ATTACHED),
             "auto_created": sum(1 for m in chosen if m.origin is Origin.LAUNCHED),
         }
-        parent = add_activity(
-            conn,
-            scope,
+        parent = books.activities.add(
             row,
             Kind.DETACH if detach_only else Kind.REMOVE,
             now,
@@ -123,9 +97,7 @@ def remove(
         )
         for member in chosen:
             path = path_for(member, policy, detach_only)
-            add_activity(
-                conn,
-                scope,
+            books.activities.add(
                 row,
                 Kind.TERMINATE if path[-1] == "gone" else Kind.DETACH,
                 now,
@@ -137,6 +109,12 @@ def remove(
                 facts={**facts, "path": path, "instances": [member.instance_id]},
             )
         if not chosen:
-            finish(conn, SimpleNamespace(**parent), now, Status.WARNING, "No instance was removed.")
+            finish(
+                books.conn,
+                SimpleNamespace(**parent),
+                now,
+                Status.WARNING,
+                "No instance was removed.",
+            )
             parent.update(status=Status.WARNING.value, progress=100, ended_at=now)
         return parent

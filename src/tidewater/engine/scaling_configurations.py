@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,8 +11,8 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import vpcs_of
+from tidewater.engine.profile import Record
 from tidewater.engine.queries import Page, numbered
-from tidewater.engine.records import find_group, lock_group
 from tidewater.store.tables import groups, scaling_configurations
 
 
@@ -49,9 +48,10 @@ def create(
 ) -> str:
     if not ctx.compute.image_exists(scope, image_id):
         raise Refusal("image.not_found", image_id=image_id)
-    config_id = "asc-" + uuid.uuid4().hex[:20]
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, group)
+    config_id = ctx.profile(scope.cloud).new_id(Record.SCALING_CONFIGURATION)
+    with ctx.change(scope) as books:
+        conn = books.conn
+        row = books.groups.lock(group)
         _check_groups(ctx, scope, row.subnets or [], data)
         count = conn.execute(
             select(func.count())
@@ -85,8 +85,9 @@ def create(
 
 def first_of(ctx: Context, scope: Scope, group: str, wanted: str | None) -> dict[str, Any]:
     """The configuration EnableScalingGroup activates: the one named, else the group's first."""
-    with ctx.db.read() as conn:
-        row = find_group(conn, scope, group)
+    with ctx.read(scope) as books:
+        conn = books.conn
+        row = books.groups.find(group)
         query = select(scaling_configurations.c.id).where(
             scaling_configurations.c.group_id == row.id
         )
@@ -101,7 +102,8 @@ def first_of(ctx: Context, scope: Scope, group: str, wanted: str | None) -> dict
 
 
 def delete_one(ctx: Context, scope: Scope, config_id: str) -> None:
-    with ctx.change() as conn:
+    with ctx.change(scope) as books:
+        conn = books.conn
         row = conn.execute(
             select(scaling_configurations.c.group_id, groups.c.launch)
             .join(groups, groups.c.id == scaling_configurations.c.group_id)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from tidewater.domain.activity import Kind, Trigger
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
-from tidewater.engine.instances import open_group
+from tidewater.engine.profile import Record
 from tidewater.engine.queries import Page, numbered
-from tidewater.engine.records import add_activity, lock_group
-from tidewater.engine.removal import earlier
 from tidewater.store.tables import groups, scaling_rules
 
 ADJUSTMENTS = ("QuantityChangeInCapacity", "PercentChangeInCapacity", "TotalCapacity")
@@ -38,10 +35,12 @@ def adjusted(current: int, kind: str, value: int, min_step: int | None = None) -
 def create(
     ctx: Context, scope: Scope, group: str, name: str | None, data: dict[str, Any]
 ) -> tuple[str, str]:
-    rule_id = "asr-" + uuid.uuid4().hex[:20]
-    ari = f"ari:acs:ess:{scope.region}:{scope.account}:scalingrule/{rule_id}"
-    with ctx.change() as conn:
-        row = lock_group(conn, scope, group)
+    profile = ctx.profile(scope.cloud)
+    rule_id = profile.new_id(Record.SCALING_RULE)
+    ari = profile.arn(Record.SCALING_RULE, scope, rule_id, name or rule_id)
+    with ctx.change(scope) as books:
+        conn = books.conn
+        row = books.groups.lock(group)
         taken = conn.execute(
             select(scaling_rules.c.id).where(
                 scaling_rules.c.group_id == row.id, scaling_rules.c.name == (name or rule_id)
@@ -136,13 +135,13 @@ def adjust(
     if kind not in ADJUSTMENTS:
         raise Refusal("adjustment.invalid", kind=kind)
     now = ctx.clock.now()
-    with ctx.change() as conn:
+    with ctx.change(scope) as books:
         # the group's lock first: a retry queued behind its original then finds its activity
-        lock_group(conn, scope, group)
-        already = earlier(conn, scope, client_token)
+        books.groups.lock(group)
+        already = books.activities.by_token(client_token)
         if already is not None:
             return already
-        row, group_, _ = open_group(conn, scope, group)
+        row, group_, _ = books.open(group)
         wanted = adjusted(group_.desired, kind, value, min_step)
         bounded = min(max(wanted, group_.min_size), group_.max_size)
         if bounded == group_.desired:
@@ -156,22 +155,19 @@ def adjust(
             "kind": kind,
             "value": value,
         }
-        parent = add_activity(
-            conn, scope, row, Kind.SCALE, now, runs=False, client_token=client_token, facts=facts
+        parent = books.activities.add(
+            row, Kind.SCALE, now, runs=False, client_token=client_token, facts=facts
         )
-        conn.execute(
-            update(groups)
-            .where(groups.c.id == row.id)
-            .values(
-                desired=bounded,
-                dirty=True,
-                trigger={
-                    "kind": "rule" if rule_id else "adjust",
-                    "at": now.isoformat(),
-                    "from": group_.desired,
-                    "to": bounded,
-                    "activity": parent["id"],
-                },
-            )
+        books.groups.change(
+            row.id,
+            desired=bounded,
+            dirty=True,
+            trigger={
+                "kind": "rule" if rule_id else "adjust",
+                "at": now.isoformat(),
+                "from": group_.desired,
+                "to": bounded,
+                "activity": parent["id"],
+            },
         )
         return parent

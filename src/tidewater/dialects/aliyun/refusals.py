@@ -39,8 +39,6 @@ def unknown_region(product: str) -> AliyunError:
 MESSAGES: dict[str, tuple[str, int, str]] = {
     "contention": ("ScalingActivityInProgress", 400, IN_PROGRESS),
     "group.not_found": NO_GROUP,
-    "group.not_found_delete": NO_GROUP,
-    "group.not_found_tags": NO_GROUP,
     "group.exists": (
         "InvalidScalingGroupName.Duplicate",
         400,

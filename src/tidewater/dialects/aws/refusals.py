@@ -28,16 +28,6 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "(for example, an Auto Scaling group, instance, or load balancer).",
     ),
     "group.not_found": ("ValidationError", 400, NOT_FOUND),
-    "group.not_found_delete": (
-        "ValidationError",
-        400,
-        "AutoScalingGroup name not found - AutoScalingGroup '{group}' not found",
-    ),
-    "group.not_found_tags": (
-        "ValidationError",
-        400,
-        "AutoScalingGroup not found - AutoScaling Group {group} not found",
-    ),
     "group.exists": (
         "AlreadyExists",
         400,
@@ -289,11 +279,24 @@ NULL_GROUP_ACTIONS = frozenset(
 )
 
 
+# Some actions word a missing group their own way (observed; see aws-error-messages.md).
+NOT_FOUND_TAGS = "AutoScalingGroup not found - AutoScaling Group {group} not found"
+NOT_FOUND_BY_ACTION = {
+    "DeleteAutoScalingGroup": (
+        "AutoScalingGroup name not found - AutoScalingGroup '{group}' not found"
+    ),
+    "CreateOrUpdateTags": NOT_FOUND_TAGS,
+    "DeleteTags": NOT_FOUND_TAGS,
+}
+
+
 def render(refusal: Refusal, action: str) -> AwsError:
     facts: dict[str, Any] = dict(refusal.facts)
     reason = refusal.reason
     if reason == "group.not_found" and action in NULL_GROUP_ACTIONS:
         return AwsError("ValidationError", NOT_FOUND_NULL)
+    if reason == "group.not_found" and action in NOT_FOUND_BY_ACTION:
+        return AwsError("ValidationError", NOT_FOUND_BY_ACTION[action].format(**facts))
     if reason.startswith("template.") and reason != "template.ref_missing":
         return AwsError("ValidationError", template_message(refusal))
     if reason == "max_records.range" and facts.get("value", 1) < 1:

@@ -1,0 +1,41 @@
+"""AWS's names for the engine's records: UUIDs, autoscaling ARNs, groups known by name."""
+
+from __future__ import annotations
+
+import uuid
+
+from tidewater.domain.scope import Scope
+from tidewater.engine.profile import Profile, Record
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _group_arn(scope: Scope, group_id: str, name: str) -> str:
+    return (
+        f"arn:aws:autoscaling:{scope.region}:{scope.account}:autoScalingGroup:{group_id}"
+        f":autoScalingGroupName/{name}"
+    )
+
+
+def _launch_configuration_arn(scope: Scope, config_id: str, name: str) -> str:
+    return (
+        f"arn:aws:autoscaling:{scope.region}:{scope.account}:launchConfiguration:"
+        f"{config_id}:launchConfigurationName/{name}"
+    )
+
+
+AWS = Profile(
+    group_tag="aws:autoscaling:groupName",
+    group_key="name",
+    ids={
+        Record.GROUP: _uuid,
+        Record.ACTIVITY: _uuid,
+        Record.LAUNCH_CONFIGURATION: _uuid,
+    },
+    arns={
+        Record.GROUP: _group_arn,
+        Record.LAUNCH_CONFIGURATION: _launch_configuration_arn,
+    },
+)

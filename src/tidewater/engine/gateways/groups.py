@@ -1,0 +1,85 @@
+"""A scope's groups, found by the key their cloud uses and locked in one order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Scope
+from tidewater.engine.profile import Profile
+from tidewater.store.tables import groups
+
+
+def in_scope(table: Any, scope: Scope) -> ColumnElement[bool]:
+    """The account, region and cloud every scoped table carries."""
+    return and_(
+        table.c.account == scope.account,
+        table.c.region == scope.region,
+        table.c.cloud == scope.cloud.value,
+    )
+
+
+class Groups:
+    """Groups of one scope: AWS requests name a group, ESS requests give its id."""
+
+    def __init__(self, conn: Connection, scope: Scope, profile: Profile) -> None:
+        self.conn = conn
+        self.scope = scope
+        self.key = groups.c.name if profile.group_key == "name" else groups.c.id
+
+    def find(self, key: str, *, lock: bool = False) -> Any:
+        """The group a request names; with `lock`, held until the transaction ends."""
+        query = select(groups).where(in_scope(groups, self.scope), self.key == key)
+        row = self.conn.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            raise Refusal("group.not_found", group=key)
+        return row
+
+    def lock(self, key: str) -> Any:
+        return self.find(key, lock=True)
+
+    def lock_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        """Lock several groups in id order, the order every multi-group change keeps."""
+        rows = {key: self.find(key) for key in dict.fromkeys(keys)}
+        self.conn.execute(
+            select(groups.c.id)
+            .where(groups.c.id.in_(sorted(row.id for row in rows.values())))
+            .order_by(groups.c.id)
+            .with_for_update()
+        )
+        return rows
+
+    def lock_id(self, group_id: str) -> None:
+        """Take a group's lock by id, as every change does before it touches the group."""
+        self.conn.execute(select(groups.c.id).where(groups.c.id == group_id).with_for_update())
+
+    def named(self, name: str) -> Any:
+        """A group by its name, whatever key requests use: names are unique in a scope."""
+        return self.conn.execute(
+            select(groups.c.id).where(in_scope(groups, self.scope), groups.c.name == name)
+        ).first()
+
+    def count(self) -> int:
+        return int(
+            self.conn.execute(
+                select(func.count()).select_from(groups).where(in_scope(groups, self.scope))
+            ).scalar_one()
+        )
+
+    def change(self, group_id: str, **values: Any) -> None:
+        self.conn.execute(update(groups).where(groups.c.id == group_id).values(**values))
+
+    def lock_quota(self, kind: str) -> None:
+        """Count-then-insert under a quota is one step: creates of one kind in a scope queue.
+
+        PostgreSQL takes a transaction-scoped advisory lock (it honours lock_timeout, so a long
+        wait becomes Contention); SQLite already admits one writer at a time.
+        """
+        if self.conn.dialect.name == "postgresql":
+            scope = self.scope
+            key = f"quota:{kind}:{scope.account}:{scope.region}:{scope.cloud.value}"
+            self.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))

@@ -1,0 +1,78 @@
+"""A scope's members: which group holds an instance, and the moves between lifecycle states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from tidewater.domain.instance import Lifecycle, Member
+from tidewater.domain.scope import Scope
+from tidewater.engine.gateways.groups import in_scope
+from tidewater.engine.records import member_of
+from tidewater.store.tables import groups, members
+
+
+class Members:
+    """Instances in the scope's groups."""
+
+    def __init__(self, conn: Connection, scope: Scope) -> None:
+        self.conn = conn
+        self.scope = scope
+
+    def of(self, group_id: str) -> dict[str, Member]:
+        """A group's members in the order they joined."""
+        rows = self.conn.execute(
+            select(members)
+            .where(members.c.group_id == group_id)
+            .order_by(members.c.joined_at, members.c.instance_id)
+        ).all()
+        return {row.instance_id: member_of(row) for row in rows}
+
+    def count(self, group_id: str) -> int:
+        return int(
+            self.conn.execute(
+                select(func.count()).select_from(members).where(members.c.group_id == group_id)
+            ).scalar_one()
+        )
+
+    def ids(self, group_id: str, state: Lifecycle | None = None) -> list[str]:
+        query = select(members.c.instance_id).where(members.c.group_id == group_id)
+        if state is not None:
+            query = query.where(members.c.state == state.value)
+        return list(self.conn.execute(query).scalars())
+
+    def owners(self, instance_ids: Sequence[str], *, anywhere: bool = False) -> dict[str, Any]:
+        """The group (id, name) each instance belongs to; `anywhere` looks past the scope.
+
+        An instance belongs to one group in the whole service: attaching it elsewhere is
+        refused whichever account or region holds it now.
+        """
+        query = (
+            select(members.c.instance_id, groups.c.id, groups.c.name)
+            .join(groups, groups.c.id == members.c.group_id)
+            .where(members.c.instance_id.in_(list(instance_ids)))
+        )
+        if not anywhere:
+            query = query.where(in_scope(groups, self.scope))
+        return {row.instance_id: row for row in self.conn.execute(query)}
+
+    def move(self, instance_ids: Sequence[str], state: Lifecycle) -> None:
+        self.conn.execute(
+            update(members)
+            .where(members.c.instance_id.in_(list(instance_ids)))
+            .values(state=state.value)
+        )
+
+    def add(self, **values: Any) -> None:
+        self.conn.execute(members.insert().values(**values))
+
+    def change(
+        self, instance_ids: Sequence[str], group_id: str | None = None, **values: Any
+    ) -> int:
+        """Set columns of members; with `group_id`, only while they are still that group's."""
+        query = update(members).where(members.c.instance_id.in_(list(instance_ids)))
+        if group_id is not None:
+            query = query.where(members.c.group_id == group_id)
+        return int(self.conn.execute(query.values(**values)).rowcount)
