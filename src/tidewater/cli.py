@@ -206,7 +206,7 @@ def serve(
         # our httptools protocol: bounded heads, a read timeout, idle sockets making room
         http=service.protocol,
     )
-    runner = service.runner
+    work = service.runner  # `runner` already names the --runner option
 
     class Server(uvicorn.Server):
         """Halts the runner the moment the signal arrives, not after the requests in flight.
@@ -216,7 +216,7 @@ def serve(
         """
 
         def handle_exit(self, sig: int, frame: Any) -> None:
-            runner.halt()
+            work.halt()
             super().handle_exit(sig, frame)
 
     Server(config).run()

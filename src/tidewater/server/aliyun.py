@@ -123,8 +123,10 @@ class AliyunFront:
         except AliyunError as error:
             return self.error(error.code, error.message, error.status, call, host, name, request_id)
         except Refusal as refusal:
-            error = refusals.render(refusal)
-            return self.error(error.code, error.message, error.status, call, host, name, request_id)
+            rendered = refusals.render(refusal)
+            return self.error(
+                rendered.code, rendered.message, rendered.status, call, host, name, request_id
+            )
         except Exception:
             log.exception("request %s (%s %s) failed", request_id, call.version, call.action)
             return self.error(

@@ -151,8 +151,8 @@ class AwsFront:
                 product, error.code, error.message, error.status, request_id, sender=error.sender
             )
         except Refusal as refusal:
-            error = refusals.render(refusal, action)
-            return self.error(product, error.code, error.message, error.status, request_id)
+            rendered = refusals.render(refusal, action)
+            return self.error(product, rendered.code, rendered.message, rendered.status, request_id)
         except Exception:
             log.exception("request %s (%s %s) failed", request_id, name, action)
             return self.error(

@@ -709,4 +709,5 @@ def activity(row: Any, children: list[Any]) -> dict[str, Any]:
 def _progress(children: list[Any]) -> int:
     if not children:
         return 0
-    return sum(c.progress for c in children) // len(children)
+    total: int = sum(c.progress for c in children)  # activities.progress is an integer column
+    return total // len(children)

@@ -67,7 +67,9 @@ class JsonProtocol:
             raise ParamError("ValidationException", head + "; ".join(errs))
         return out
 
-    def _struct(self, shape: Shape, raw: Mapping[str, Any], path: str, errs: list[str]) -> Any:
+    def _struct(
+        self, shape: Shape, raw: Mapping[str, Any], path: str, errs: list[str]
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         required = set(shape.required_members)
         for name, member in shape.members.items():

@@ -14,5 +14,9 @@ Handler = Callable[[Scope, dict[str, Any]], Mapping[str, Any] | None]
 class AwsService(TypingProtocol):
     """One AWS product: its signing name, its wire model and a handler per action."""
 
-    signing_name: str
-    handlers: Mapping[str, Handler]
+    # read-only members, so a service may hold a plain dict of its handlers
+    @property
+    def signing_name(self) -> str: ...
+
+    @property
+    def handlers(self) -> Mapping[str, Handler]: ...

@@ -10,7 +10,6 @@ from sqlalchemy import Row
 
 from tidewater.cloud.ports import Subnet
 from tidewater.cloud.sim import network
-from tidewater.cloud.sim.ec2.network_state import default_group_id
 from tidewater.cloud.sim.ec2.state import GONE, STATE_CODES
 from tidewater.cloud.sim.images import CATALOGUE as IMAGES
 from tidewater.cloud.sim.images import Image
@@ -240,7 +239,7 @@ def subnet_out(scope: Scope, index: int, subnet: Subnet) -> Output:
 
 def default_group_out(scope: Scope, vpc_id: str) -> Output:
     """A VPC's default group as computed: its members reach each other, anything goes out."""
-    group = default_group_id(scope, vpc_id)
+    group = network.default_group_id(scope, vpc_id)
     return {
         "Description": "default VPC security group",
         "GroupName": "default",

@@ -16,7 +16,6 @@ from tidewater.cloud.sim.ec2.network_state import (
     Choice,
     Listing,
     NetworkState,
-    default_group_id,
     new_id,
     tags_for,
 )
@@ -28,6 +27,7 @@ from tidewater.cloud.sim.ec2.render import (
 )
 from tidewater.cloud.sim.kit import dryrun
 from tidewater.cloud.sim.kit.rows import add, owned
+from tidewater.cloud.sim.network import default_group_id
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import machines, sim_security_groups, sim_vpcs
 

@@ -33,8 +33,9 @@ class OwnedRows(SimService):
     table: ClassVar[Table]
     id_parameter: ClassVar[str]
     reader: ClassVar[RpcReader]
-    unknown: ClassVar[Callable[[], Exception]]
-    default_id: ClassVar[Callable[[], str]]
+    # staticmethod objects, so reading them through an instance binds no self
+    unknown: ClassVar[staticmethod[[], Exception]]
+    default_id: ClassVar[staticmethod[[], str]]
 
     def __init__(self, compute: SimCompute, new_id: Callable[[], str] | None = None) -> None:
         super().__init__(compute)

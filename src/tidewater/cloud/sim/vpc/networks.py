@@ -60,8 +60,9 @@ class Networks(VpcState):
         found = cidr.parse(given or DEFAULT_VPC_BLOCK)
         if found is None or found.prefixlen not in VPC_MASKS:
             raise cidr_malformed()
+        vpc_id = new_vpc_id()
         row = {
-            "id": new_vpc_id(),
+            "id": vpc_id,
             "account": scope.account,
             "region": scope.region,
             "cidr": str(found),
@@ -72,9 +73,9 @@ class Networks(VpcState):
         with self.db.write() as conn:
             conn.execute(insert(sim_aliyun_vpcs).values(row))
         return {
-            "VpcId": row["id"],
-            "VRouterId": router(row["id"]),
-            "RouteTableId": route_table(row["id"]),
+            "VpcId": vpc_id,
+            "VRouterId": router(vpc_id),
+            "RouteTableId": route_table(vpc_id),
             "ResourceGroupId": resource_group(scope),
         }
 

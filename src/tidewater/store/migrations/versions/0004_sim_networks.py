@@ -7,6 +7,8 @@ Revision ID: 0004
 Revises: 0003
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,7 +21,7 @@ UTC = sa.DateTime(timezone=True)
 
 
 def _owned(
-    name: str, *columns: sa.Column, constraints: tuple[sa.UniqueConstraint, ...] = ()
+    name: str, *columns: sa.Column[Any], constraints: tuple[sa.UniqueConstraint, ...] = ()
 ) -> None:
     op.create_table(
         name,

@@ -7,6 +7,8 @@ Revision ID: 0007
 Revises: 0006
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,7 +20,7 @@ depends_on = None
 UTC = sa.DateTime(timezone=True)
 
 
-def _owned(name: str, *columns: sa.Column, index: tuple[str, ...]) -> None:
+def _owned(name: str, *columns: sa.Column[Any], index: tuple[str, ...]) -> None:
     op.create_table(
         name,
         sa.Column("id", sa.String(length=32), nullable=False),
