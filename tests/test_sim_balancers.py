@@ -16,6 +16,7 @@ from botocore.loaders import Loader
 from botocore.model import ServiceModel
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from tests.test_sim_ec2 import ACCOUNT, START, conforms, database_url, fuzz, snake
 from tidewater.clock import Clock
@@ -29,7 +30,7 @@ from tidewater.dialects.aws.elbv2 import Elbv2Service
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.database import Database
-from tidewater.store.tables import metadata
+from tidewater.store.tables import metadata, sim_load_balancers
 
 SCOPE = Scope(ACCOUNT, "us-east-1", Cloud.AWS)
 OTHER = Scope("210987654321", "us-east-1", Cloud.AWS)
@@ -690,6 +691,24 @@ def test_port_exists_usable_register_deregister_drained(world: World) -> None:
     assert world.sim.drained(SCOPE, "clb", "nope", [a])
     with pytest.raises(BalancerFault):
         world.sim.register(SCOPE, "clb", "nope", [a])
+
+
+def test_port_usable_reads_in_the_callers_transaction(world: World) -> None:
+    world.classic()
+    tg = world.group()["TargetGroupArn"]
+    with world.db.write() as conn:
+        assert world.sim.usable(SCOPE, "clb", "web", within=conn)
+        assert world.sim.usable(SCOPE, "target_group", tg, within=conn)
+        conn.execute(
+            update(sim_load_balancers)
+            .where(sim_load_balancers.c.name == "web")
+            .values(name="renamed")
+        )
+        assert not world.sim.usable(SCOPE, "clb", "web", within=conn)
+        assert world.sim.usable(SCOPE, "clb", "renamed", within=conn)
+        assert world.sim.usable(SCOPE, "clb", "web")  # another connection: the committed name
+        conn.rollback()
+    assert world.sim.usable(SCOPE, "clb", "web")
 
 
 def test_port_delays_follow_the_timing_scale(tmp_path: Path) -> None:

@@ -14,21 +14,27 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tidewater.clock import Clock
+from tidewater.cloud.ports import Target
 from tidewater.cloud.sim import network
+from tidewater.cloud.sim.balancers import SimBalancers
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.ecs import SimEcs
 from tidewater.cloud.sim.rds import ESS_GROUP, RdsFault, SimRds, sim_rds_instances
 from tidewater.cloud.sim.slb import SimSlb, SlbFault
 from tidewater.cloud.sim.timing import Timing
+from tidewater.cloud.sim.traffic import SimTraffic
 from tidewater.dialects.aliyun.errors import AliyunError
 from tidewater.dialects.aliyun.rds import RdsService
 from tidewater.dialects.aliyun.slb import SlbService
+from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine.attachments import check_usable
+from tidewater.engine.context import Context
 from tidewater.store.database import Database
-from tidewater.store.tables import machines, metadata
+from tidewater.store.tables import machines, metadata, sim_slbs
 
 ACCOUNT = "1234567890123456"
 SCOPE = Scope(ACCOUNT, "cn-hangzhou", Cloud.ALIYUN)
@@ -593,6 +599,34 @@ def test_slb_port_is_idempotent(world: World) -> None:
     assert world.backends(lb) == [{"ServerId": b, "Weight": 50, "Type": "ecs"}]
     world.call("SetLoadBalancerStatus", LoadBalancerId=lb, LoadBalancerStatus="inactive")
     assert slb.slb_exists(SCOPE, lb) and not slb.slb_usable(SCOPE, lb)
+
+
+def test_the_usable_check_reads_in_the_callers_transaction(world: World) -> None:
+    """RemoveInstances asks whether its SLB and DB instance can take the change while it holds
+    its write transaction; the answer comes from that transaction, uncommitted changes and all."""
+    lb, db_id = world.lb(), world.running_db()
+    traffic = SimTraffic(SimBalancers(world.compute), world.slb, world.rds)
+    ctx = Context(world.db, world.clock, world.compute, traffic)
+    slb, rds = [Target("slb", lb)], [Target("rds", db_id)]
+    with world.db.write() as conn:
+        check_usable(ctx, SCOPE, slb + rds, within=conn)
+        conn.execute(update(sim_slbs).where(sim_slbs.c.id == lb).values(status="inactive"))
+        conn.execute(
+            update(sim_rds_instances)
+            .where(sim_rds_instances.c.id == db_id)
+            .values(status="Rebooting", due_at=None)
+        )
+        # another connection still reads the committed state: both look usable there
+        assert world.slb.slb_usable(SCOPE, lb) and world.rds.rds_usable(SCOPE, db_id)
+        with pytest.raises(Refusal) as balancer:
+            check_usable(ctx, SCOPE, slb, within=conn)
+        with pytest.raises(Refusal) as whitelist:
+            check_usable(ctx, SCOPE, rds, within=conn)
+        conn.rollback()
+    assert (balancer.value.reason, balancer.value.facts) == ("balancer.unusable", {"balancer": lb})
+    assert (whitelist.value.reason, whitelist.value.facts) == ("db.unusable", {"db": db_id})
+    with world.db.read() as conn:
+        check_usable(ctx, SCOPE, slb + rds, within=conn)  # rolled back: both usable again
 
 
 # -- RDS: CreateDBInstance and the status timeline ----------------------------------------------

@@ -73,8 +73,11 @@ class Traffic(Protocol):
 
     def exists(self, scope: Scope, target: Target) -> bool: ...
 
-    def usable(self, scope: Scope, target: Target) -> bool:
-        """Whether it is in a state that allows instances to join or leave (active, Running)."""
+    def usable(self, scope: Scope, target: Target, within: Connection | None = None) -> bool:
+        """Whether it is in a state that allows instances to join or leave (active, Running).
+
+        `within`: the caller's transaction, for a cloud kept in the same database.
+        """
         ...
 
     def register(self, scope: Scope, target: Target, ids: Sequence[str]) -> None: ...

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import Connection
+
 from tidewater.cloud.ports import Target
 from tidewater.domain.instance import Lifecycle
 from tidewater.domain.refusal import Refusal
@@ -18,10 +20,15 @@ def targets(ctx: Context, scope: Scope, group: str) -> list[Target]:
     return [Target(t["kind"], t["ref"], t.get("weight")) for t in row.targets]
 
 
-def check_usable(ctx: Context, scope: Scope, attached: Sequence[Target]) -> None:
-    """ESS refuses to move instances while a balancer or DB instance cannot take the change."""
+def check_usable(
+    ctx: Context, scope: Scope, attached: Sequence[Target], *, within: Connection
+) -> None:
+    """ESS refuses to move instances while a balancer or DB instance cannot take the change.
+
+    Asked in the caller's transaction: it holds the write lock, and validates what it reads.
+    """
     for target in attached:
-        if ctx.traffic.usable(scope, target):
+        if ctx.traffic.usable(scope, target, within=within):
             continue
         if target.kind == "rds":
             raise Refusal("db.unusable", db=target.ref)

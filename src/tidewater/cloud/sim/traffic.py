@@ -4,36 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+
+from sqlalchemy import Connection
 
 from tidewater.cloud.ports import Target
+from tidewater.cloud.sim.balancers import SimBalancers
+from tidewater.cloud.sim.rds import SimRds
+from tidewater.cloud.sim.slb import SimSlb
 from tidewater.domain.scope import Scope
 
 
 class SimTraffic:
     """Dispatches by the target's kind to the simulated ELB/ELBv2, SLB or RDS."""
 
-    def __init__(self, balancers: Any = None, slb: Any = None, rds: Any = None) -> None:
+    def __init__(self, balancers: SimBalancers, slb: SimSlb, rds: SimRds) -> None:
         self.balancers = balancers  # Classic ELB and ELBv2 target groups
         self.slb = slb
         self.rds = rds
 
     def exists(self, scope: Scope, target: Target) -> bool:
-        if target.kind in ("clb", "target_group") and self.balancers is not None:
-            return bool(self.balancers.exists(scope, target.kind, target.ref))
-        if target.kind == "slb" and self.slb is not None:
-            return bool(self.slb.slb_exists(scope, target.ref))
-        if target.kind == "rds" and self.rds is not None:
-            return bool(self.rds.rds_exists(scope, target.ref))
+        if target.kind in ("clb", "target_group"):
+            return self.balancers.exists(scope, target.kind, target.ref)
+        if target.kind == "slb":
+            return self.slb.slb_exists(scope, target.ref)
+        if target.kind == "rds":
+            return self.rds.rds_exists(scope, target.ref)
         return False
 
-    def usable(self, scope: Scope, target: Target) -> bool:
-        if target.kind in ("clb", "target_group") and self.balancers is not None:
-            return bool(self.balancers.usable(scope, target.kind, target.ref))
-        if target.kind == "slb" and self.slb is not None:
-            return bool(self.slb.slb_usable(scope, target.ref))
-        if target.kind == "rds" and self.rds is not None:
-            return bool(self.rds.rds_usable(scope, target.ref))
+    def usable(self, scope: Scope, target: Target, within: Connection | None = None) -> bool:
+        """`within`: read in the caller's transaction, which may hold the database's write lock."""
+        if target.kind in ("clb", "target_group"):
+            return self.balancers.usable(scope, target.kind, target.ref, within)
+        if target.kind == "slb":
+            return self.slb.slb_usable(scope, target.ref, within)
+        if target.kind == "rds":
+            return self.rds.rds_usable(scope, target.ref, within)
         return False
 
     def register(self, scope: Scope, target: Target, ids: Sequence[str]) -> None:
@@ -50,10 +55,7 @@ class SimTraffic:
         if not ids or not self.exists(scope, target):
             return None
         if target.kind in ("clb", "target_group"):
-            until: datetime | None = self.balancers.deregister(
-                scope, target.kind, target.ref, list(ids)
-            )
-            return until
+            return self.balancers.deregister(scope, target.kind, target.ref, list(ids))
         if target.kind == "slb":
             self.slb.slb_remove(scope, target.ref, list(ids))
         elif target.kind == "rds":
@@ -62,7 +64,7 @@ class SimTraffic:
 
     def drained(self, scope: Scope, target: Target, ids: Sequence[str]) -> bool:
         if target.kind in ("clb", "target_group") and self.exists(scope, target):
-            return bool(self.balancers.drained(scope, target.kind, target.ref, list(ids)))
+            return self.balancers.drained(scope, target.kind, target.ref, list(ids))
         return True
 
     def set_weight(self, scope: Scope, target: Target, ids: Sequence[str], weight: int) -> None:

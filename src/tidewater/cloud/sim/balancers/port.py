@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from tidewater.cloud.sim.balancers.state import (
     BalancerState,
@@ -19,13 +19,16 @@ from tidewater.store.tables import (
 class EnginePort(BalancerState):
     """Idempotent calls the engine makes; they refuse nothing a step could not repeat."""
 
-    def exists(self, scope: Scope, kind: str, ref: str) -> bool:
-        with self.db.read() as conn:
-            return self._owner(conn, scope, kind, ref) is not None
+    def exists(self, scope: Scope, kind: str, ref: str, within: Connection | None = None) -> bool:
+        """`within`: the caller's transaction, so it reads what it has not committed yet."""
+        if within is None:
+            with self.db.read() as conn:
+                return self.exists(scope, kind, ref, conn)
+        return self._owner(within, scope, kind, ref) is not None
 
-    def usable(self, scope: Scope, kind: str, ref: str) -> bool:
+    def usable(self, scope: Scope, kind: str, ref: str, within: Connection | None = None) -> bool:
         """Can take instances now: the simulated ones are active as soon as they exist."""
-        return self.exists(scope, kind, ref)
+        return self.exists(scope, kind, ref, within)
 
     def register(self, scope: Scope, kind: str, ref: str, instance_ids: Sequence[str]) -> None:
         """Registers the instances that exist (any state); already registered ones stay."""

@@ -55,6 +55,11 @@ class OwnedRows(SimService):
             raise self.unknown()
         return row
 
-    def _find(self, scope: Scope, resource_id: str) -> Row[Any] | None:
+    def _find(
+        self, scope: Scope, resource_id: str, within: Connection | None = None
+    ) -> Row[Any] | None:
+        """`within`: the caller's transaction, so it reads what it has not committed yet."""
+        if within is not None:
+            return self._row(within, scope, resource_id)
         with self.db.read() as conn:
             return self._row(conn, scope, resource_id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import Connection
+
 from tidewater.cloud.sim.rds.state import (
     ESS_GROUP,
     RdsState,
@@ -18,9 +20,9 @@ class EnginePort(RdsState):
     def rds_exists(self, scope: Scope, db_id: str) -> bool:
         return self._find(scope, db_id) is not None
 
-    def rds_usable(self, scope: Scope, db_id: str) -> bool:
+    def rds_usable(self, scope: Scope, db_id: str, within: Connection | None = None) -> bool:
         """Instances may join or leave the whitelist of a Running DB instance only."""
-        row = self._find(scope, db_id)
+        row = self._find(scope, db_id, within)
         return row is not None and self.status_of(row, self.clock.now()) == "Running"
 
     def rds_allow(self, scope: Scope, db_id: str, instance_ids: Sequence[str]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 
 from tidewater.cloud.sim.slb.state import SlbState
 from tidewater.domain.scope import Scope
@@ -17,9 +17,9 @@ class EnginePort(SlbState):
     def slb_exists(self, scope: Scope, lb_id: str) -> bool:
         return self._find(scope, lb_id) is not None
 
-    def slb_usable(self, scope: Scope, lb_id: str) -> bool:
+    def slb_usable(self, scope: Scope, lb_id: str, within: Connection | None = None) -> bool:
         """Instances may join or leave only an active load balancer."""
-        row = self._find(scope, lb_id)
+        row = self._find(scope, lb_id, within)
         return row is not None and row.status == "active"
 
     def slb_add(self, scope: Scope, lb_id: str, instance_ids: Sequence[str], weight: int) -> None:
