@@ -53,7 +53,9 @@ def remove(
             return already
         row, group_, current = books.open(group)
         rules.check_batch(ids, "remove", LIMIT)
-        check_usable(ctx, scope, [Target(t["kind"], t["ref"]) for t in row.targets], within=conn)
+        check_usable(
+            ctx, scope, [Target(t["kind"], t["ref"]) for t in row.targets], within=books.conn
+        )
         if policy == "recycle" and row.settings.get("ScalingPolicy") != "recycle":
             raise Refusal("remove_policy.unsupported", group=group, policy=policy)
         chosen: list[Member] = []
