@@ -114,6 +114,58 @@ def test_launches_fill_the_thinnest_zones(group: Group, current: list[Member]) -
 
 
 @given(groups(), members())
+def test_a_rebalance_finishes_what_it_starts(group: Group, current: list[Member]) -> None:
+    """The scale-in after a rebalancing launch narrows the zones' spread; it never undoes it."""
+    plan = capacity.plan(group, current, [], NOW)
+    if not plan.rebalance:
+        return
+    zone = plan.launch_zones[0]
+    fresh = Member(
+        instance_id="i-new",
+        group_id="g",
+        zone=zone,
+        subnet_id="s",
+        state=Lifecycle.IN_SERVICE,
+        healthy=True,
+        protected=group.new_instances_protected,
+        origin=Origin.LAUNCHED,
+        joined_at=NOW,
+        launch_ref="lc:a",
+    )
+    live = [m for m in current if m.counted and m.healthy]
+    after = capacity.plan(group, [*live, fresh], [], NOW + timedelta(minutes=1))
+    assert [m.instance_id for m in after.terminate] != ["i-new"]
+    spread = capacity.zone_counts(list(group.zones), live, [])
+    counts = capacity.zone_counts(list(group.zones), [*live, fresh], [])
+    counts.subtract(m.zone for m in after.terminate)
+    before = max(spread.values()) - min(spread.values())
+    assert max(counts.values()) - min(counts.values()) < before
+
+
+def test_no_rebalance_when_the_fuller_zone_is_all_protected() -> None:
+    """Found by the engine's state machine: launch, end the newcomer, launch again, forever."""
+    group = Group(id="g", name="g", min_size=0, max_size=8, desired=2, zones=ZONES[:2])
+    both = [
+        Member(
+            instance_id=f"i-{n}",
+            group_id="g",
+            zone=ZONES[0],
+            subnet_id="s",
+            state=Lifecycle.IN_SERVICE,
+            healthy=True,
+            protected=True,
+            origin=Origin.LAUNCHED,
+            joined_at=NOW,
+        )
+        for n in (1, 2)
+    ]
+    assert capacity.plan(group, both, [], NOW).launch_zones == []
+    both[1].protected = False
+    plan = capacity.plan(group, both, [], NOW)
+    assert plan.rebalance and plan.launch_zones == [ZONES[1]]
+
+
+@given(groups(), members())
 def test_deleting_group_ends_everything_counted(group: Group, current: list[Member]) -> None:
     group.status = GroupStatus.DELETING
     plan = capacity.plan(group, current, [], NOW)

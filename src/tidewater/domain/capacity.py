@@ -98,6 +98,7 @@ def plan(
         and zones
         and _unbalanced(counts, zones)
         and _may_rebalance(group, actual)
+        and _can_finish(counts, zones, live)
     ):
         result.launch_zones.append(emptiest_zone(counts, zones))
         result.rebalance = True
@@ -107,6 +108,16 @@ def plan(
 def _unbalanced(counts: Counter[str], zones: Sequence[str]) -> bool:
     values = [counts[zone] for zone in zones]
     return max(values) - min(values) > 1
+
+
+def _can_finish(counts: Counter[str], zones: Sequence[str], live: Sequence[Member]) -> bool:
+    """A rebalance ends an instance of the fullest zone after its launch: one must be free to go.
+
+    When every instance there is protected, the scale-in that follows would end the new one
+    and the next pass would launch it again, forever.
+    """
+    fullest = max(counts[zone] for zone in zones)
+    return any(not m.protected and counts[m.zone] == fullest for m in live)
 
 
 def _may_rebalance(group: Group, actual: int) -> bool:
