@@ -19,13 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SHARED
-from tidewater.dialects.aliyun.signature import (
-    NonceBook,
-    SignatureFailure,
-    Signed,
-    claimed_key,
-    verify,
-)
+from tidewater.dialects.aliyun.signature import NonceBook, Signed, claimed_key, verify
+from tidewater.dialects.auth import AuthFailure
 
 VECTORS = SHARED / "reference" / "vectors" / "aliyun-signatures.jsonl"
 KEYS = {"testAK": "testSecret", "STS.testAK": "testSecret"}
@@ -82,8 +77,8 @@ class Wire:
             nonces=NonceBook() if nonces is None else nonces,
         )
 
-    def refused(self, keys: dict[str, str] = KEYS, **kwargs: Any) -> SignatureFailure:
-        with pytest.raises(SignatureFailure) as caught:
+    def refused(self, keys: dict[str, str] = KEYS, **kwargs: Any) -> AuthFailure:
+        with pytest.raises(AuthFailure) as caught:
             self.verify(keys, **kwargs)
         return caught.value
 
@@ -136,7 +131,7 @@ def form_row() -> Wire:
     return row_where("tea-ess20140828:asg-ok")
 
 
-def expect(failure: SignatureFailure, code: str, status: int, message: str) -> None:
+def expect(failure: AuthFailure, code: str, status: int, message: str) -> None:
     assert (failure.code, failure.status, failure.message) == (code, status, message)
 
 
@@ -615,7 +610,7 @@ class Gateway:
     """An in-process HTTP server answering like the Alibaba gateway, signature check included."""
 
     endpoint: str
-    seen: list[Signed | SignatureFailure]
+    seen: list[Signed | AuthFailure]
     keys: dict[str, str]
 
 
@@ -623,7 +618,7 @@ class Gateway:
 def gateway() -> Iterator[Gateway]:
     nonces = NonceBook()
     keys = dict(KEYS)
-    seen: list[Signed | SignatureFailure] = []
+    seen: list[Signed | AuthFailure] = []
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -646,7 +641,7 @@ def gateway() -> Iterator[Gateway]:
                     now=datetime.now(UTC),
                     nonces=nonces,
                 )
-            except SignatureFailure as failure:
+            except AuthFailure as failure:
                 seen.append(failure)
                 status, answer = (
                     failure.status,
@@ -705,7 +700,7 @@ def legacy_client(secret: str = "testSecret", token: str | None = None) -> Any:
     return AcsClient("testAK", secret, "cn-hangzhou")
 
 
-def legacy_call(gateway: Gateway, request: Any, **kwargs: Any) -> Signed | SignatureFailure:
+def legacy_call(gateway: Gateway, request: Any, **kwargs: Any) -> Signed | AuthFailure:
     request.set_endpoint(gateway.endpoint)
     legacy_client(**kwargs).do_action_with_exception(request)
     return gateway.seen[-1]
@@ -753,7 +748,7 @@ def test_legacy_sdk_recognises_our_mismatch_as_a_wrong_secret(gateway: Gateway) 
     # The SDK compared `Message.split(':')[1]` with its own string to sign and found them equal.
     assert caught.value.get_error_code() == "InvalidAccessKeySecret"
     assert caught.value.get_http_status() == 400
-    assert isinstance(gateway.seen[-1], SignatureFailure)
+    assert isinstance(gateway.seen[-1], AuthFailure)
     assert gateway.seen[-1].code == "SignatureDoesNotMatch"
 
 
@@ -848,7 +843,7 @@ def test_tea_sdk_sees_our_refusals(gateway: Gateway, algorithm: str | None) -> N
     assert caught.value.code == "SignatureDoesNotMatch"
     assert caught.value.status_code == 400
     failure = gateway.seen[-1]
-    assert isinstance(failure, SignatureFailure)
+    assert isinstance(failure, AuthFailure)
     assert failure.message in caught.value.message
 
     client = tea_client(gateway, access_key_id="nobody", signature_algorithm=algorithm)
@@ -1023,7 +1018,7 @@ def test_hostile_input_only_ever_raises_signature_failure(
             now=wire.now,
             nonces=NonceBook(),
         )
-    except SignatureFailure as failure:
+    except AuthFailure as failure:
         assert failure.status in (400, 404)
         assert failure.code and failure.message
 
@@ -1046,7 +1041,7 @@ def test_any_single_byte_change_to_a_captured_request_fails(data: st.DataObject)
     )
     try:
         tampered.verify()
-    except SignatureFailure:
+    except AuthFailure:
         return
     # Only re-encodings of the same bytes may pass (e.g. '%3A' for ':' is not such a change,
     # but '+' for '%20' is): the decoded parameters must then be identical.

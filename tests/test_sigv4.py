@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SHARED
+from tidewater.dialects.auth import AuthFailure
 from tidewater.dialects.aws.sigv4 import (
-    AuthFailure,
     Credential,
     _signing_key,
     scope_of,

@@ -1,10 +1,11 @@
-"""The Alibaba Cloud front door: which product by Version, whose signature, then one handler."""
+"""Alibaba Cloud at the front door: which product by Version, whose signature, its envelopes."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -16,9 +17,7 @@ from tidewater.dialects.aliyun.errors import AliyunError, unavailable
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Cloud, Scope, region_name_ok
 from tidewater.engine.keys import KeyRing
-from tidewater.server.aws import Reply
-
-log = logging.getLogger("tidewater.aliyun")
+from tidewater.server.front import Fault, Proof, Reply, serve
 
 DEFAULT_REGION = "cn-hangzhou"
 NOT_FOUND = (
@@ -31,7 +30,7 @@ Parse = Callable[[str, str, Mapping[str, str]], Any]
 Shape = Callable[[str, str, dict[str, Any]], dict[str, Any]]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class AliyunProduct:
     """One Alibaba product at one API version: its handlers and how its parameters are read."""
 
@@ -42,8 +41,30 @@ class AliyunProduct:
     shape: Shape | None = None
 
 
+# What a call to a version no product has is answered as: ESS's name, the gateway's host.
+NO_PRODUCT = AliyunProduct("Ess", "aliyuncs.com", MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class AliyunCall:
+    """One Alibaba request as it arrived, with the call read from it and its product."""
+
+    method: str
+    raw_query: str
+    headers: Mapping[str, str]
+    body: bytes
+    read: wire.Call
+    product: AliyunProduct
+
+
 class AliyunFront:
-    """Routes a signed Alibaba RPC or ACS3 request to its product's handler and renders it."""
+    """Alibaba's part of the front door: RPC v1 and ACS3 signatures with nonces, the products
+    by API version, and the gateway's envelopes."""
+
+    log = logging.getLogger("tidewater.aliyun")
+    internal = Fault(
+        "InternalError", "The request processing has failed due to some unknown error.", 500
+    )
 
     def __init__(
         self,
@@ -73,71 +94,81 @@ class AliyunFront:
         body: bytes,
         request_id: str,
     ) -> Reply | None:
-        call = wire.read_call(raw_query, body, headers)
-        if call is None:
+        read = wire.read_call(raw_query, body, headers)
+        if read is None:
             return None
-        product = self.products.get(call.version)
-        host = product.host if product else "aliyuncs.com"
-        name = product.name if product else "Ess"
+        product = self.products.get(read.version, NO_PRODUCT)
+        call = AliyunCall(method, raw_query, headers, body, read, product)
+        return await serve(self, call, request_id)
+
+    async def authenticate(self, call: AliyunCall) -> Proof:
+        """RPC v1 or ACS3 against the key ring, spending the nonce."""
+        # In a worker thread: spending the nonce is a database write that may wait a moment.
         try:
-            params = {**call.params}
-            # In a worker thread: spending the nonce is a database write that may wait a moment.
-            try:
-                signed = await run_in_threadpool(
-                    signature.verify,
-                    method,
-                    raw_query,
-                    headers,
-                    body,
-                    secret_for=self.keys.secret,
-                    now=self.wall.now(),
-                    nonces=self.nonces,
-                )
-            except Contention:
-                # the ledger was busy past the lock wait: the gateway's trouble, not a group's
-                raise unavailable() from None
-            found = self.keys.lookup(signed.access_key_id)
-            assert found is not None
-            handler = product.handlers.get(call.action) if product else None
-            if product is None or handler is None:
-                raise AliyunError(NOT_FOUND[0], NOT_FOUND[1], 404)
-            region = params.get("RegionId")
-            if region is not None and not region_name_ok(region):
-                raise refusals.unknown_region(product.name)
-            if not region and params.get("ScalingGroupId"):
-                region = self.locate(found[1], params["ScalingGroupId"])
-            scope = Scope(found[1], region or DEFAULT_REGION, Cloud.ALIYUN)
-            request = product.parse(call.action, call.version, params) if product.parse else params
-            if call.action.startswith("Describe"):
-                result = dict(handler(scope, request))
-            else:
-                result = dict(await run_in_threadpool(handler, scope, request))
-            if product.shape is not None:
-                result = product.shape(call.action, call.version, result)
-            content, kind = wire.render(result, request_id, call.format, f"{call.action}Response")
-            return Reply(200, content, kind)
-        except signature.SignatureFailure as failure:
-            return self.error(
-                failure.code, failure.message, failure.status, call, host, name, request_id
+            signed = await run_in_threadpool(
+                signature.verify,
+                call.method,
+                call.raw_query,
+                call.headers,
+                call.body,
+                secret_for=self.keys.secret,
+                now=self.wall.now(),
+                nonces=self.nonces,
             )
-        except AliyunError as error:
-            return self.error(error.code, error.message, error.status, call, host, name, request_id)
-        except Refusal as refusal:
-            rendered = refusals.render(refusal)
-            return self.error(
-                rendered.code, rendered.message, rendered.status, call, host, name, request_id
-            )
-        except Exception:
-            log.exception("request %s (%s %s) failed", request_id, call.version, call.action)
-            return self.error(
-                "InternalError",
-                "The request processing has failed due to some unknown error.",
-                500,
-                call,
-                host,
-                name,
-                request_id,
-            )
+        except Contention:
+            # the ledger was busy past the lock wait: the gateway's trouble, not a group's
+            raise unavailable() from None
+        return Proof(signed.access_key_id)
+
+    @staticmethod
+    def route(call: AliyunCall) -> Handler:
+        handler = call.product.handlers.get(call.read.action)
+        if handler is None:
+            raise AliyunError(NOT_FOUND[0], NOT_FOUND[1], 404)
+        return handler
+
+    def scope(self, call: AliyunCall, account: str, proof: Proof) -> Scope:
+        """RegionId when given, else the named group's region, else the gateway's default."""
+        params = call.read.params
+        region = params.get("RegionId")
+        if region is not None and not region_name_ok(region):
+            raise refusals.unknown_region(call.product.name)
+        if not region and params.get("ScalingGroupId"):
+            region = self.locate(account, params["ScalingGroupId"])
+        return Scope(account, region or DEFAULT_REGION, Cloud.ALIYUN)
+
+    @staticmethod
+    def parse(call: AliyunCall) -> Any:
+        params = {**call.read.params}
+        if call.product.parse is None:
+            return params
+        return call.product.parse(call.read.action, call.read.version, params)
+
+    @staticmethod
+    def answer(call: AliyunCall, result: Mapping[str, Any] | None, request_id: str) -> Reply:
+        assert result is not None  # Alibaba handlers always answer a mapping
+        shaped = dict(result)
+        if call.product.shape is not None:
+            shaped = call.product.shape(call.read.action, call.read.version, shaped)
+        action = call.read.action
+        content, kind = wire.render(shaped, request_id, call.read.format, f"{action}Response")
+        return Reply(200, content, kind)
+
+    @staticmethod
+    def word(call: AliyunCall, error: Exception) -> Fault | None:
+        if isinstance(error, Refusal):
+            error = refusals.render(error)
+        if isinstance(error, AliyunError):
+            return Fault(error.code, error.message, error.status)
+        return None
+
+    @staticmethod
+    def error(call: AliyunCall, fault: Fault, request_id: str) -> Reply:
+        return _rendered(call.product, call.read.format, fault, request_id)
+
+    @staticmethod
+    def names(call: AliyunCall) -> tuple[str, str]:
+        return call.read.version, call.read.action
 
     def refusal(
         self,
@@ -151,22 +182,14 @@ class AliyunFront:
         """An error for a request refused before its body was read, in the gateway's envelope."""
         params = dict(parse_qsl(raw_query, keep_blank_values=True))
         version = params.get("Version") or headers.get("x-acs-version", "")
-        product = self.products.get(version)
-        host = product.host if product else "aliyuncs.com"
-        name = product.name if product else "Ess"
+        product = self.products.get(version, NO_PRODUCT)
         fmt = "XML" if params.get("Format", "").upper() == "XML" else "JSON"
-        content, kind = wire.render_error(code, message, request_id, fmt, host, name)
-        return Reply(status, content, kind)
+        return _rendered(product, fmt, Fault(code, message, status), request_id)
 
-    @staticmethod
-    def error(
-        code: str,
-        message: str,
-        status: int,
-        call: wire.Call,
-        host: str,
-        product: str,
-        request_id: str,
-    ) -> Reply:
-        content, kind = wire.render_error(code, message, request_id, call.format, host, product)
-        return Reply(status, content, kind)
+
+def _rendered(product: AliyunProduct, fmt: str, fault: Fault, request_id: str) -> Reply:
+    """A fault in the gateway's error envelope, naming the product and its host."""
+    content, kind = wire.render_error(
+        fault.code, fault.message, request_id, fmt, product.host, product.name
+    )
+    return Reply(fault.status, content, kind)

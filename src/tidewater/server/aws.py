@@ -1,4 +1,4 @@
-"""The AWS front door: which product, whose signature, which action; then one handler call."""
+"""AWS at the front door: which product, whose signature, which action, and AWS's envelopes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
-
-from starlette.concurrency import run_in_threadpool
 
 from tidewater.clock import Clock
 from tidewater.dialects.aws import refusals, sigv4
@@ -19,8 +17,7 @@ from tidewater.dialects.aws.service import AwsService
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope, region_name_ok
 from tidewater.engine.keys import KeyRing
-
-log = logging.getLogger("tidewater.aws")
+from tidewater.server.front import Fault, Handler, Proof, Reply, serve
 
 XML = "text/xml"
 SKIPPED = frozenset(
@@ -38,21 +35,38 @@ SKIPPED = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    status: int
-    body: bytes
-    content_type: str = XML
-
-
 @dataclass(slots=True)
 class Product:
     protocol: Protocol | JsonProtocol
     service: AwsService
 
 
+@dataclass(frozen=True, slots=True)
+class AwsCall:
+    """One AWS request as it arrived, with the product and action read from it."""
+
+    method: str
+    path: str
+    raw_query: str
+    headers: Mapping[str, str]
+    body: bytes
+    params: Mapping[str, str]
+    target: str  # X-Amz-Target, "" for the query protocols
+    product: Product
+    action: str
+
+
 class AwsFront:
-    """Routes a signed AWS request to one product's handler and renders the outcome."""
+    """AWS's part of the front door: SigV4, the products by signing name, version or target,
+    and errors in each product's envelope."""
+
+    log = logging.getLogger("tidewater.aws")
+    internal = Fault(
+        "InternalFailure",
+        "The request processing has failed because of an unknown error, exception or failure.",
+        500,
+        sender=False,
+    )
 
     def __init__(self, products: Sequence[Product], keys: KeyRing, wall: Clock) -> None:
         # Classic ELB and ELBv2 share a signing name; their API versions tell them apart.
@@ -95,75 +109,85 @@ class AwsFront:
     ) -> Reply:
         target = _target(headers)
         product = self.product_for(target, headers, params)
-        name = product.service.signing_name
-        protocol = product.protocol
-        if isinstance(protocol, JsonProtocol):
+        if isinstance(product.protocol, JsonProtocol):
             action = target.partition(".")[2]
         else:
             action = params.get("Action", "")
-        try:
-            credential = sigv4.verify(
-                method,
-                path,
-                raw_query,
-                headers,
-                body,
-                secret_for=self.keys.secret,
-                now=self.wall.now(),
-            )
-            if credential.service != name:
-                raise sigv4.scope_refused(service=name)
-            if not region_name_ok(credential.region):
-                raise sigv4.scope_refused(region=credential.region)
-            found = self.keys.lookup(credential.access_key_id)
-            assert found is not None  # verify() already refused unknown keys
-            scope = Scope(found[1], credential.region, Cloud.AWS)
-            handler = product.service.handlers.get(action)
-            if isinstance(protocol, JsonProtocol):
-                if handler is None or protocol.action_of(target) is None:
-                    # inferred: the JSON services' answer to a target they do not have
-                    raise AwsError("UnknownOperationException", "")
-                request = protocol.parse(action, body)
-            else:
-                version = params.get("Version")
-                if version != protocol.api_version:
-                    raise unknown_version(protocol, action, version)
-                if handler is None or not protocol.has(action):
-                    raise invalid_action(protocol, action, protocol.api_version)
-                request = protocol.parse(
-                    action, {k: v for k, v in params.items() if k not in SKIPPED}
-                )
-            if action.startswith("Describe"):
-                # Reads never wait on a lock (WAL, MVCC) and take well under a millisecond:
-                # a thread hop would cost more than the work.
-                result = handler(scope, request)
-            else:
-                result = await run_in_threadpool(handler, scope, request)
-            return Reply(
-                200, protocol.serialize(action, result, request_id), _content_type(protocol)
-            )
-        except sigv4.AuthFailure as failure:
-            return self.error(product, failure.code, failure.message, failure.status, request_id)
-        except ParamError as error:
-            return self.error(product, error.code, error.message, error.status, request_id)
-        except AwsError as error:
-            return self.error(
-                product, error.code, error.message, error.status, request_id, sender=error.sender
-            )
-        except Refusal as refusal:
-            rendered = refusals.render(refusal, action)
-            return self.error(product, rendered.code, rendered.message, rendered.status, request_id)
-        except Exception:
-            log.exception("request %s (%s %s) failed", request_id, name, action)
-            return self.error(
-                product,
-                "InternalFailure",
-                "The request processing has failed because of an unknown error, "
-                "exception or failure.",
-                500,
-                request_id,
-                sender=False,
-            )
+        call = AwsCall(method, path, raw_query, headers, body, params, target, product, action)
+        return await serve(self, call, request_id)
+
+    async def authenticate(self, call: AwsCall) -> Proof:
+        """SigV4 against the key ring, scoped to this product's signing name and a region."""
+        credential = sigv4.verify(
+            call.method,
+            call.path,
+            call.raw_query,
+            call.headers,
+            call.body,
+            secret_for=self.keys.secret,
+            now=self.wall.now(),
+        )
+        name = call.product.service.signing_name
+        if credential.service != name:
+            raise sigv4.scope_refused(service=name)
+        if not region_name_ok(credential.region):
+            raise sigv4.scope_refused(region=credential.region)
+        return Proof(credential.access_key_id, credential.region)
+
+    @staticmethod
+    def route(call: AwsCall) -> Handler:
+        protocol = call.product.protocol
+        handler = call.product.service.handlers.get(call.action)
+        if isinstance(protocol, JsonProtocol):
+            if handler is None or protocol.action_of(call.target) is None:
+                # inferred: the JSON services' answer to a target they do not have
+                raise AwsError("UnknownOperationException", "")
+            return handler
+        version = call.params.get("Version")
+        if version != protocol.api_version:
+            raise unknown_version(protocol, call.action, version)
+        if handler is None or not protocol.has(call.action):
+            raise invalid_action(protocol, call.action, protocol.api_version)
+        return handler
+
+    @staticmethod
+    def scope(call: AwsCall, account: str, proof: Proof) -> Scope:
+        return Scope(account, proof.region, Cloud.AWS)
+
+    @staticmethod
+    def parse(call: AwsCall) -> dict[str, Any]:
+        protocol = call.product.protocol
+        if isinstance(protocol, JsonProtocol):
+            return protocol.parse(call.action, call.body)
+        return protocol.parse(
+            call.action, {k: v for k, v in call.params.items() if k not in SKIPPED}
+        )
+
+    @staticmethod
+    def answer(call: AwsCall, result: Mapping[str, Any] | None, request_id: str) -> Reply:
+        protocol = call.product.protocol
+        return Reply(
+            200, protocol.serialize(call.action, result, request_id), _content_type(protocol)
+        )
+
+    @staticmethod
+    def word(call: AwsCall, error: Exception) -> Fault | None:
+        if isinstance(error, Refusal):
+            worded = refusals.render(error, call.action)
+            return Fault(worded.code, worded.message, worded.status)
+        if isinstance(error, AwsError):
+            return Fault(error.code, error.message, error.status, error.sender)
+        if isinstance(error, ParamError):
+            return Fault(error.code, error.message, error.status)
+        return None
+
+    @staticmethod
+    def error(call: AwsCall, fault: Fault, request_id: str) -> Reply:
+        return _rendered(call.product, fault, request_id)
+
+    @staticmethod
+    def names(call: AwsCall) -> tuple[str, str]:
+        return call.product.service.signing_name, call.action
 
     def refusal(
         self,
@@ -177,23 +201,16 @@ class AwsFront:
         """An error for a request refused before its body was read, in its product's envelope."""
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         product = self.product_for(_target(headers), headers, query)
-        return self.error(product, code, message, status, request_id, sender=status < 500)
+        return _rendered(product, Fault(code, message, status, sender=status < 500), request_id)
 
-    @staticmethod
-    def error(
-        product: Product,
-        code: str,
-        message: str,
-        status: int,
-        request_id: str,
-        *,
-        sender: bool = True,
-    ) -> Reply:
-        return Reply(
-            status,
-            product.protocol.error(code, message, request_id, sender=sender),
-            _content_type(product.protocol),
-        )
+
+def _rendered(product: Product, fault: Fault, request_id: str) -> Reply:
+    """A fault in the product's protocol's error envelope."""
+    return Reply(
+        fault.status,
+        product.protocol.error(fault.code, fault.message, request_id, sender=fault.sender),
+        _content_type(product.protocol),
+    )
 
 
 def _target(headers: Mapping[str, str]) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from tidewater.server.aws import Reply
+from tidewater.server.front import Reply
 from tidewater.server.http import joined
 from tidewater.server.limits import Gate, Kind
 

@@ -17,7 +17,8 @@ from tidewater.dialects.aliyun import wire
 from tidewater.dialects.aliyun.errors import UNAVAILABLE_CODE, UNAVAILABLE_TEXT
 from tidewater.domain.scope import Cloud
 from tidewater.server.aliyun import AliyunFront
-from tidewater.server.aws import AwsFront, Reply
+from tidewater.server.aws import AwsFront
+from tidewater.server.front import Reply
 
 KIB = 1024
 MIB = 1024 * KIB

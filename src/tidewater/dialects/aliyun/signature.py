@@ -29,7 +29,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
-__all__ = ["NonceBook", "Nonces", "SignatureFailure", "Signed", "claimed_key", "verify"]
+from tidewater.dialects.auth import AuthFailure
+
+__all__ = ["NonceBook", "Nonces", "Signed", "claimed_key", "verify"]
 
 ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
 RPC_METHOD = b"HMAC-SHA1"
@@ -73,20 +75,6 @@ class Signed:
     access_key_id: str
     scheme: str  # "rpc" (HMAC-SHA1, v1; also the tea SDK's signature_algorithm='v2') or "acs3"
     security_token: str | None
-
-
-class SignatureFailure(Exception):
-    """A refused request, carrying what the gateway would answer so the dialect renders it as-is."""
-
-    code: str
-    status: int
-    message: str
-
-    def __init__(self, code: str, status: int, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.status = status
-        self.message = message
 
 
 class Nonces(Protocol):
@@ -209,9 +197,9 @@ def _verify_rpc(
     to_sign = _rpc_string_to_sign(method, pairs)
     expected = base64.b64encode(hmac.digest(_utf8(secret + "&"), _utf8(to_sign), "sha1"))
     if not hmac.compare_digest(expected, given):
-        raise SignatureFailure("SignatureDoesNotMatch", 400, _RPC_MISMATCH + to_sign)
+        raise AuthFailure("SignatureDoesNotMatch", 400, _RPC_MISMATCH + to_sign)
     if not nonces.spend(access_key_id, _text(nonce), now):
-        raise SignatureFailure("SignatureNonceUsed", 400, _NONCE_USED)
+        raise AuthFailure("SignatureNonceUsed", 400, _NONCE_USED)
     token = auth.get(b"SecurityToken")
     return Signed(access_key_id, "rpc", _text(token) if token else None)
 
@@ -302,9 +290,9 @@ def _verify_acs3(
             break
         reported = reported or to_sign
     else:
-        raise SignatureFailure("SignatureDoesNotMatch", 400, _ACS3_MISMATCH.format(reported))
+        raise AuthFailure("SignatureDoesNotMatch", 400, _ACS3_MISMATCH.format(reported))
     if not nonces.spend(access_key_id, nonce, now):
-        raise SignatureFailure("SignatureNonceUsed", 400, _NONCE_USED)
+        raise AuthFailure("SignatureNonceUsed", 400, _NONCE_USED)
     token = headers.get("x-acs-security-token", "").strip()
     return Signed(access_key_id, "acs3", token or None)
 
@@ -367,14 +355,14 @@ def _check_time(stamp: str, now: datetime) -> None:
     """The strict ISO 8601 UTC form both schemes use, within 15 minutes of our clock."""
     found = _STAMP.fullmatch(stamp)
     if found is None:
-        raise SignatureFailure("InvalidTimeStamp.Format", 400, _BAD_STAMP)
+        raise AuthFailure("InvalidTimeStamp.Format", 400, _BAD_STAMP)
     year, month, day, hour, minute, second = (int(part) for part in found.groups())
     try:
         when = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:
-        raise SignatureFailure("InvalidTimeStamp.Format", 400, _BAD_STAMP) from None
+        raise AuthFailure("InvalidTimeStamp.Format", 400, _BAD_STAMP) from None
     if abs(now - when) > MAX_SKEW:
-        raise SignatureFailure("InvalidTimeStamp.Expired", 400, _EXPIRED)
+        raise AuthFailure("InvalidTimeStamp.Expired", 400, _EXPIRED)
 
 
 def _secret(access_key: bytes, secret_for: Callable[[str], str | None]) -> tuple[str, str]:
@@ -382,10 +370,10 @@ def _secret(access_key: bytes, secret_for: Callable[[str], str | None]) -> tuple
     try:
         access_key_id = access_key.decode("utf-8")
     except UnicodeDecodeError:
-        raise SignatureFailure("InvalidAccessKeyId.NotFound", 404, _KEY_NOT_FOUND) from None
+        raise AuthFailure("InvalidAccessKeyId.NotFound", 404, _KEY_NOT_FOUND) from None
     secret = secret_for(access_key_id)
     if secret is None:
-        raise SignatureFailure("InvalidAccessKeyId.NotFound", 404, _KEY_NOT_FOUND)
+        raise AuthFailure("InvalidAccessKeyId.NotFound", 404, _KEY_NOT_FOUND)
     return access_key_id, secret
 
 
@@ -441,18 +429,16 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _missing(name: str) -> SignatureFailure:
+def _missing(name: str) -> AuthFailure:
     # Current gateway form, e.g. MissingAccessKeyId / MissingSignature / MissingTimestamp seen
     # in real responses; the same pattern is inferred for the other signing parameters.
-    return SignatureFailure(f"Missing{name}", 400, f"{name} is mandatory for this action.")
+    return AuthFailure(f"Missing{name}", 400, f"{name} is mandatory for this action.")
 
 
-def _invalid_parameter(name: str) -> SignatureFailure:
+def _invalid_parameter(name: str) -> AuthFailure:
     # Code (sic) and text from Alibaba's common error tables (ECS and SLB docs agree).
-    return SignatureFailure(
-        "InvalidParamater", 400, f'The specified parameter "{name}" is not valid.'
-    )
+    return AuthFailure("InvalidParamater", 400, f'The specified parameter "{name}" is not valid.')
 
 
-def _incomplete() -> SignatureFailure:
-    return SignatureFailure("IncompleteSignature", 400, _INCOMPLETE)
+def _incomplete() -> AuthFailure:
+    return AuthFailure("IncompleteSignature", 400, _INCOMPLETE)

@@ -19,7 +19,9 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
 
-__all__ = ["AuthFailure", "Credential", "scope_of", "scope_refused", "verify"]
+from tidewater.dialects.auth import AuthFailure
+
+__all__ = ["Credential", "scope_of", "scope_refused", "verify"]
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
@@ -65,20 +67,6 @@ class Credential:
     access_key_id: str
     region: str
     service: str  # e.g. "autoscaling", "ec2", "elasticloadbalancing"
-
-
-class AuthFailure(Exception):
-    """A refused request, carrying what AWS would answer so the dialect can render it as-is."""
-
-    code: str
-    status: int
-    message: str
-
-    def __init__(self, code: str, status: int, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.status = status
-        self.message = message
 
 
 def scope_of(headers: Mapping[str, str], query: Mapping[str, str]) -> tuple[str, str, str] | None:
