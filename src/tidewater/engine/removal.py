@@ -15,11 +15,10 @@ from tidewater.domain.scope import Scope
 from tidewater.engine.attachments import check_usable
 from tidewater.engine.context import Context
 from tidewater.engine.steps import finish
+from tidewater.engine.steps.paths import PATHS
 
 LIMIT = 20
-RELEASE = ("deregister", "halt", "halted", "terminate", "gone")
-RECYCLE = ("deregister", "halt", "halted", "release")
-HAND_BACK = ("deregister", "release")
+RELEASE, RECYCLE, HAND_BACK = PATHS["release"], PATHS["recycle"], PATHS["hand_back"]
 
 
 def path_for(member: Member, policy: str, detach_only: bool) -> tuple[str, ...]:

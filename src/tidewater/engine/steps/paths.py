@@ -1,0 +1,43 @@
+"""Every path an activity walks, by name, in one table: a new pause is one more name in a path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tidewater.domain.activity import Kind
+
+# The steps each kind of activity walks. ESS removals name theirs (stop first, then release or
+# keep the stopped instance, or only hand back) and carry it in facts["path"], as a list of step
+# names, since one request's instances may leave in different ways.
+PATHS: dict[str, tuple[str, ...]] = {
+    # `wait` is where a launch lifecycle hook pauses: the machine exists (Pending), it has
+    # joined no balancer and is not yet InService
+    Kind.LAUNCH: ("launch", "wait", "boot"),
+    Kind.DETACH: ("deregister", "release"),
+    Kind.TERMINATE: ("deregister", "terminate", "gone"),
+    Kind.ENTER_STANDBY: ("deregister", "rest"),
+    Kind.EXIT_STANDBY: ("register",),
+    Kind.ATTACH: ("register",),
+    "release": ("deregister", "halt", "halted", "terminate", "gone"),
+    "recycle": ("deregister", "halt", "halted", "release"),
+    "hand_back": ("deregister", "release"),
+}
+
+# Steps that only hold an activity until the time a fact of it names (an ISO time on the service
+# clock). Without that fact there is nothing to wait for, and the step before goes straight past
+# it in its own write: a pause costs no transaction and no runner pass until something sets it.
+PAUSES: dict[str, str] = {"wait": "wait_until"}
+
+
+def path_of(activity: Any) -> tuple[str, ...]:
+    """The activity's own path (ESS removals' children) or its kind's."""
+    return tuple(activity.facts.get("path") or PATHS[activity.kind])
+
+
+def onward(activity: Any, after: str) -> str:
+    """The step after `after` on the activity's path, past pauses with nothing to wait for."""
+    path = path_of(activity)
+    step = path[path.index(after) + 1]
+    while step in PAUSES and not activity.facts.get(PAUSES[step]):
+        step = path[path.index(step) + 1]
+    return step

@@ -1,0 +1,155 @@
+"""Traffic: an instance joins its group's balancers and whitelists before it serves, and leaves
+them (waiting for connections to drain) before it goes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from tidewater.cloud.ports import Target
+from tidewater.domain.activity import Kind, Status
+from tidewater.domain.instance import Lifecycle
+from tidewater.domain.scope import Cloud
+from tidewater.engine.context import Context
+from tidewater.engine.steps.machinery import (
+    POLL,
+    advance,
+    finish,
+    group_row,
+    move,
+    record,
+    scope_of,
+)
+from tidewater.engine.steps.tags import GROUP_TAG
+from tidewater.store.tables import groups, members, scaling_configurations
+
+
+def targets_of(conn: Connection, activity: Any) -> list[Target]:
+    targets = conn.execute(
+        select(groups.c.targets).where(groups.c.id == activity.group_id)
+    ).scalar()
+    return [Target(t["kind"], t["ref"], t.get("weight")) for t in targets or ()]
+
+
+def deregister(ctx: Context, activity: Any) -> None:
+    """Take the instance out of traffic first, then wait for its connections to drain.
+
+    An ESS instance entering standby stays an SLB backend with weight 0 instead.
+    """
+    scope, now = scope_of(activity), ctx.clock.now()
+    with ctx.db.read() as conn:
+        targets = targets_of(conn, activity)
+    ids = [activity.instance_id]
+    until: datetime | None = None
+    for target in targets:
+        if activity.kind == Kind.ENTER_STANDBY and target.kind == "slb":
+            ctx.traffic.set_weight(scope, target, ids, 0)
+            continue
+        done = ctx.traffic.deregister(scope, target, ids)
+        if done is not None and done > now and (until is None or done > until):
+            until = done
+    with record(ctx, activity) as conn:
+        if until is None:
+            advance(conn, activity, now)
+        else:
+            move(conn, activity, "drain", until, status=Status.DRAINING.value)
+
+
+def drain(ctx: Context, activity: Any) -> None:
+    """Finish waiting for connection draining on every balancer the instance left."""
+    scope, now = scope_of(activity), ctx.clock.now()
+    with ctx.db.read() as conn:
+        targets = targets_of(conn, activity)
+    ids = [activity.instance_id]
+    waiting = [t for t in targets if not ctx.traffic.drained(scope, t, ids)]
+    with record(ctx, activity) as conn:
+        if waiting:
+            move(conn, activity, "drain", now + POLL)
+            return
+        # the activity resumes after the step that sent it draining
+        status = Status.PRE_IN_SERVICE if activity.kind == Kind.EXIT_STANDBY else Status.IN_PROGRESS
+        advance(conn, activity, now, after="deregister", status=status.value)
+
+
+def join(ctx: Context, activity: Any) -> list[Target]:
+    """Put an instance into every balancer and whitelist of its group before it serves.
+
+    An SLB backend gets the weight its scaling configuration names (ESS), else the target's.
+    Returns the group's targets as read; the step compares them under the group's lock.
+    """
+    scope = scope_of(activity)
+    with ctx.db.read() as conn:
+        targets = targets_of(conn, activity)
+        weight = configured_weight(conn, activity)
+    for target in targets:
+        if target.kind == "slb" and weight is not None:
+            target = Target(target.kind, target.ref, weight)
+        ctx.traffic.register(scope, target, [activity.instance_id])
+        if activity.kind == Kind.EXIT_STANDBY and target.kind == "slb":
+            weight = 50 if target.weight is None else target.weight
+            ctx.traffic.set_weight(scope, target, [activity.instance_id], weight)
+    return targets
+
+
+def rejoin(
+    conn: Connection, activity: Any, joined: list[Target], now: datetime
+) -> list[Target] | None:
+    """Under the group's lock: None if the targets joined are still the group's; otherwise
+    the step runs again, and the targets the group dropped meanwhile are returned to leave."""
+    current = targets_of(conn, activity)
+    if current == joined:
+        return None
+    move(conn, activity, activity.step, now)
+    return [t for t in joined if t not in current]
+
+
+def leave(ctx: Context, activity: Any, stale: list[Target] | None) -> None:
+    """Take the instance out of balancers its group let go while it was joining them."""
+    for target in stale or ():
+        ctx.traffic.deregister(scope_of(activity), target, [activity.instance_id])
+
+
+def configured_weight(conn: Connection, activity: Any) -> int | None:
+    launch = conn.execute(select(groups.c.launch).where(groups.c.id == activity.group_id)).scalar()
+    if not launch or launch.get("kind") != "scaling_configuration":
+        return None
+    data = conn.execute(
+        select(scaling_configurations.c.data).where(scaling_configurations.c.id == launch["id"])
+    ).scalar()
+    weight = (data or {}).get("LoadBalancerWeight")
+    return int(weight) if weight is not None else None
+
+
+def register(ctx: Context, activity: Any) -> None:
+    """Put an attached or returning instance into service, tagged as the group's."""
+    scope, now = scope_of(activity), ctx.clock.now()
+    if activity.kind == Kind.ATTACH:
+        with ctx.db.read() as conn:
+            group = group_row(conn, activity)
+        if group is not None:
+            ctx.compute.tag(
+                scope,
+                [activity.instance_id],
+                {GROUP_TAG[scope.cloud]: group.name if scope.cloud is Cloud.AWS else group.id},
+            )
+    joined = join(ctx, activity)
+    with record(ctx, activity) as conn:
+        stale = rejoin(conn, activity, joined, now)
+        if stale is None:
+            # a machine stopped while it rested (standby is not health-checked) is found out now
+            machine = ctx.compute.machines(scope, [activity.instance_id], within=conn).get(
+                activity.instance_id
+            )
+            up = machine is not None and machine.up
+            conn.execute(
+                update(members)
+                .where(
+                    members.c.instance_id == activity.instance_id,
+                    members.c.state == Lifecycle.PENDING.value,
+                )
+                .values(state=Lifecycle.IN_SERVICE.value, **({} if up else {"healthy": False}))
+            )
+            finish(conn, activity, now)
+    leave(ctx, activity, stale)

@@ -1,0 +1,97 @@
+"""Step paths: a pause in a path holds an activity only when something set its deadline.
+
+In process, against a real database (SQLite or PostgreSQL) and the real simulated cloud.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from tidewater.app import Tidewater, build
+from tidewater.clock import Clock
+from tidewater.config import Settings
+from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine import groups, launch_configurations
+from tidewater.engine.groups import GroupSpec
+from tidewater.engine.steps import STEPS
+from tidewater.engine.steps.paths import PATHS, PAUSES
+from tidewater.store.tables import activities, members
+
+SCOPE = Scope("000000000000", "us-east-1", Cloud.AWS)
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def app(tmp_path: Path, own_database_url: str) -> Iterator[Tidewater]:
+    clock = Clock(frozen_at=START)
+    made = build(Settings(data_dir=tmp_path, database_url=own_database_url, runner="manual"), clock)
+    launch_configurations.create(
+        made.ctx, SCOPE, "lc", {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"}
+    )
+    groups.create(
+        made.ctx,
+        SCOPE,
+        GroupSpec(
+            name="g",
+            min_size=0,
+            max_size=1,
+            desired=1,
+            launch={"kind": "configuration", "name": "lc"},
+            zones=["us-east-1a"],
+        ),
+    )
+    made.runner.tick()  # the reconciler records the launch
+    yield made
+    made.db.dispose()
+
+
+def _launch(app: Tidewater) -> Any:
+    with app.db.read() as conn:
+        return conn.execute(select(activities).where(activities.c.kind == "launch")).one()
+
+
+def _member_state(app: Tidewater) -> str | None:
+    with app.db.read() as conn:
+        return conn.execute(select(members.c.state)).scalar()
+
+
+def test_a_launch_with_nothing_to_wait_for_goes_past_the_pause_in_the_launch_steps_own_write(
+    app: Tidewater,
+) -> None:
+    app.runner.tick()  # the launch step
+    assert _launch(app).step == "boot"  # never stored at `wait`: no write, no pass of its own
+
+
+def test_a_launch_waits_where_its_path_pauses_until_its_deadline(app: Tidewater) -> None:
+    clock = app.ctx.clock
+    until = START + timedelta(minutes=5)
+    with app.db.write() as conn:
+        row = _launch(app)
+        conn.execute(
+            update(activities)
+            .where(activities.c.id == row.id)
+            .values(facts={**row.facts, "wait_until": until.isoformat()})
+        )
+    app.runner.tick()  # the launch step
+    assert _launch(app).step == "wait"
+    for _ in range(4):
+        clock.advance(60)
+        app.runner.drain()
+        assert _launch(app).step == "wait"
+        assert _launch(app).due_at == until
+        assert _member_state(app) == "Pending"  # made, in no balancer, not yet in service
+    clock.advance(60)
+    app.runner.drain()
+    assert _launch(app).status == "Successful"
+    assert _member_state(app) == "InService"
+
+
+def test_every_step_of_every_path_names_a_step_the_runner_knows() -> None:
+    assert {step for path in PATHS.values() for step in path} <= set(STEPS)
+    assert set(PAUSES) <= set(STEPS)
