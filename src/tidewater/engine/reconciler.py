@@ -110,6 +110,9 @@ def reconcile(ctx: Context, group_id: str) -> None:
                 },
             )["id"]
         elif parent is not None and not (plan.launch_zones or plan.terminate) and not continuing:
+            facts = conn.execute(
+                select(activities.c.facts).where(activities.c.id == parent)
+            ).scalar_one()
             conn.execute(
                 update(activities)
                 .where(activities.c.id == parent)
@@ -118,7 +121,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
                     progress=100,
                     step="done",
                     ended_at=now,
-                    status_message="The group could not change its capacity.",
+                    facts={**facts, "failure": {"reason": "capacity.unchanged"}},
                 )
             )
         subnets = _SubnetChooser(ctx, scope, row, conn) if plan.launch_zones else None

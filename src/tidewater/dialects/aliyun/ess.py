@@ -12,6 +12,7 @@ from typing import Any
 
 from tidewater.cloud.ports import Target
 from tidewater.dialects.aliyun.errors import AliyunError
+from tidewater.dialects.failures import status_message
 from tidewater.domain.group import GroupStatus, Rules
 from tidewater.domain.scope import Scope
 from tidewater.engine import (
@@ -458,8 +459,9 @@ class EssService:
             )
         children = queries.children_of(self.ctx, [row.id])[row.id]
         detail = "; ".join(
-            f"{c.instance_id}: {c.status}" + (f" ({c.status_message})" if c.status_message else "")
+            f"{c.instance_id}: {c.status}" + (f" ({message})" if message else "")
             for c in children
+            for message in [status_message(c.status_message, c.facts)]
         )
         return {"ScalingActivityId": row.id, "Detail": detail}
 
@@ -680,7 +682,7 @@ def activity(row: Any, children: list[Any]) -> dict[str, Any]:
         description = DESCRIPTIONS.get(row.kind, row.kind).format(n=plural(count))
         cause = CAUSES.get(row.kind, "A user request.")
     done = [c for c in children if c.status == "Successful"]
-    message = row.status_message or ""
+    message = status_message(row.status_message, facts) or ""
     if row.status in ("Successful", "Warning") and not message:
         verb = "added" if launched else "removed"
         message = f'"{len(done)}" ECS instances are {verb}'

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from tidewater.dialects.failures import status_message
+
 DESCRIPTIONS = {
     "launch": "Launching a new EC2 instance",
     "terminate": "Terminating EC2 instance",
@@ -97,11 +99,12 @@ def render(row: Any) -> dict[str, Any]:
     if not isinstance(row, Mapping):
         row = row._mapping
     description = DESCRIPTIONS[row["kind"]]
+    message = status_message(row["status_message"], row["facts"])
     if row["instance_id"]:
         description += f": {row['instance_id']}"
-    elif row["kind"] == "launch" and row["status"] == "Failed" and row["status_message"]:
+    elif row["kind"] == "launch" and row["status"] == "Failed" and message:
         # as AWS shows a launch that never made an instance (e.g. over the instance limit)
-        description += f".  Status Reason: {row['status_message']}"
+        description += f".  Status Reason: {message}"
     details: dict[str, str] = {}
     if row["subnet_id"]:
         details["Subnet ID"] = row["subnet_id"]
@@ -116,7 +119,7 @@ def render(row: Any) -> dict[str, Any]:
         "StartTime": row["started_at"],
         "EndTime": row["ended_at"],
         "StatusCode": row["status"],
-        "StatusMessage": row["status_message"],
+        "StatusMessage": message,
         "Progress": row["progress"],
         "Details": json.dumps(details, separators=(",", ":")),
         "AutoScalingGroupState": "Deleted" if row["group_deleted"] else "InService",

@@ -16,6 +16,7 @@ from tidewater.engine.context import Context
 from tidewater.engine.records import launch_ref
 from tidewater.engine.steps.machinery import (
     POLL,
+    Failure,
     advance,
     finish,
     group_row,
@@ -82,27 +83,24 @@ def launch(ctx: Context, activity: Any) -> None:
     if group is None or group.status != "InService":
         abandon(ctx, activity)
         with record(ctx, activity) as conn:
-            finish(conn, activity, now, Status.CANCELLED, "The group is being deleted.")
+            finish(conn, activity, now, Status.CANCELLED, failure={"reason": "group.deleting"})
         return
     with ctx.db.read() as conn:
-        failure: str | None = None
+        failure: Failure | None = None
         try:
             spec = resolve_launch(ctx, conn, scope, group)
         except Refusal as refusal:
-            failure = launch_failure(refusal)
+            failure = {"reason": refusal.reason, **refusal.facts}
         else:
             if not ctx.compute.image_exists(scope, spec.image_id):
-                failure = (
-                    f"The image id '[{spec.image_id}]' does not exist. "
-                    "Launching EC2 instance failed."
-                )
+                failure = {"reason": "image.not_found", "image_id": spec.image_id}
         tags = member_tags(conn, group, scope.cloud)
     if failure is None:
         failure = over_instance_limit(ctx, scope, activity.id)
     if failure is not None:
         abandon(ctx, activity)
         with record(ctx, activity) as conn:
-            finish(conn, activity, now, Status.FAILED, failure)
+            finish(conn, activity, now, Status.FAILED, failure=failure)
             conn.execute(
                 update(groups).where(groups.c.id == group.id).values(retry_at=now + LAUNCH_RETRY)
             )
@@ -167,11 +165,10 @@ def _launch_used(launch: dict[str, Any], spec: LaunchSpec) -> dict[str, Any]:
     return dict(launch)
 
 
-def over_instance_limit(ctx: Context, scope: Scope, token: str) -> str | None:
-    """EC2's answer when the account already runs as many instances as its limit allows.
+def over_instance_limit(ctx: Context, scope: Scope, token: str) -> Failure | None:
+    """Why a launch fails when the account already runs as many instances as its limit allows.
 
-    The text is EC2's own, as AWS shows it in a failed launch activity's status message. A
-    launch this step already made (a repeated step) is not counted against itself.
+    A launch this step already made (a repeated step) is not counted against itself.
     """
     limit = ctx.limits(scope.cloud).instances
     if limit is None or ctx.compute.launched(scope, token) is not None:
@@ -179,24 +176,7 @@ def over_instance_limit(ctx: Context, scope: Scope, token: str) -> str | None:
     running = ctx.compute.in_use(scope)
     if running < limit:
         return None
-    return (
-        f"You have requested more instances ({running + 1}) than your current instance limit "
-        f"of {limit} allows for the specified instance type. Please visit "
-        "http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit. "
-        "Launching EC2 instance failed."
-    )
-
-
-def launch_failure(refusal: Refusal) -> str:
-    facts = refusal.facts
-    if refusal.reason == "launch_configuration.not_found":
-        return f"Launch configuration {facts['name']} not found. Launching EC2 instance failed."
-    if refusal.reason.startswith("template."):
-        return (
-            "The specified launch template does not exist or its version could not be "
-            "found. Launching EC2 instance failed."
-        )
-    return f"{refusal.reason}. Launching EC2 instance failed."
+    return {"reason": "instances.limit", "requested": running + 1, "limit": limit}
 
 
 def boot(ctx: Context, activity: Any) -> None:
@@ -208,13 +188,7 @@ def boot(ctx: Context, activity: Any) -> None:
             return
         if machine is None or not machine.running:
             conn.execute(delete(members).where(members.c.instance_id == activity.instance_id))
-            finish(
-                conn,
-                activity,
-                now,
-                Status.FAILED,
-                "Instance failed to reach running state. Launching EC2 instance failed.",
-            )
+            finish(conn, activity, now, Status.FAILED, failure={"reason": "instance.not_running"})
             return
     joined = join(ctx, activity)
     with record(ctx, activity) as conn:

@@ -20,6 +20,8 @@ from tidewater.store.tables import activities, groups
 POLL = timedelta(seconds=1)
 
 Step = Callable[[Context, Any], None]
+# Why an activity failed or was given up: {"reason": ..., and the facts its words need}.
+Failure = dict[str, Any]
 
 
 @contextmanager
@@ -62,9 +64,17 @@ def finish(
     now: datetime,
     status: Status = Status.SUCCESSFUL,
     message: str | None = None,
+    *,
+    failure: Failure | None = None,
     **values: Any,
 ) -> None:
-    """End an activity and ask the reconciler to look at its group again."""
+    """End an activity and ask the reconciler to look at its group again.
+
+    Why it failed is stored as neutral facts (`failure`) that each dialect words; `message` is
+    only for what no dialect can word (a broken step's own error).
+    """
+    if failure is not None:
+        values["facts"] = {**activity.facts, "failure": failure}
     ended = conn.execute(
         update(activities)
         .where(activities.c.id == activity.id, *held(activity))
