@@ -12,6 +12,7 @@ from tidewater.cloud.ports import Target
 from tidewater.domain.activity import Kind, Status
 from tidewater.domain.instance import Lifecycle
 from tidewater.domain.scope import Cloud
+from tidewater.domain.traffic import holding
 from tidewater.engine.context import Context
 from tidewater.engine.steps.machinery import (
     POLL,
@@ -36,7 +37,8 @@ def targets_of(conn: Connection, activity: Any) -> list[Target]:
 def deregister(ctx: Context, activity: Any) -> None:
     """Take the instance out of traffic first, then wait for its connections to drain.
 
-    An ESS instance entering standby stays an SLB backend with weight 0 instead.
+    An instance entering standby stays a backend where its target's kind keeps resting ones
+    (`domain.traffic`: an SLB, at weight 0).
     """
     scope, now = scope_of(activity), ctx.clock.now()
     with ctx.db.read() as conn:
@@ -44,8 +46,9 @@ def deregister(ctx: Context, activity: Any) -> None:
     ids = [activity.instance_id]
     until: datetime | None = None
     for target in targets:
-        if activity.kind == Kind.ENTER_STANDBY and target.kind == "slb":
-            ctx.traffic.set_weight(scope, target, ids, 0)
+        resting = holding(target.kind).resting_weight
+        if activity.kind == Kind.ENTER_STANDBY and resting is not None:
+            ctx.traffic.set_weight(scope, target, ids, resting)
             continue
         done = ctx.traffic.deregister(scope, target, ids)
         if done is not None and done > now and (until is None or done > until):
@@ -76,20 +79,22 @@ def drain(ctx: Context, activity: Any) -> None:
 def join(ctx: Context, activity: Any) -> list[Target]:
     """Put an instance into every balancer and whitelist of its group before it serves.
 
-    An SLB backend gets the weight its scaling configuration names (ESS), else the target's.
-    Returns the group's targets as read; the step compares them under the group's lock.
+    A weighted target's backend gets the weight its launch source names (ESS), else the
+    target's; one returning from standby gets that weight back. Returns the group's targets as
+    read; the step compares them under the group's lock.
     """
     scope = scope_of(activity)
     with ctx.db.read() as conn:
         targets = targets_of(conn, activity)
         weight = configured_weight(conn, activity)
     for target in targets:
-        if target.kind == "slb" and weight is not None:
+        rules = holding(target.kind)
+        if rules.weighted and weight is not None:
             target = Target(target.kind, target.ref, weight)
         ctx.traffic.register(scope, target, [activity.instance_id])
-        if activity.kind == Kind.EXIT_STANDBY and target.kind == "slb":
-            weight = 50 if target.weight is None else target.weight
-            ctx.traffic.set_weight(scope, target, [activity.instance_id], weight)
+        if activity.kind == Kind.EXIT_STANDBY and rules.resting_weight is not None:
+            restored = rules.weight if target.weight is None else target.weight
+            ctx.traffic.set_weight(scope, target, [activity.instance_id], restored)
     return targets
 
 
