@@ -12,6 +12,7 @@ from tidewater.app import build
 from tidewater.clock import Clock
 from tidewater.config import Settings
 from tidewater.dialects.aws.refusals import render
+from tidewater.domain.launch import Machine
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import groups, launch_configurations, reconciler
@@ -24,7 +25,11 @@ def test_delete_while_a_launch_is_only_planned_is_scaling_activity_in_progress()
     clock = Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC))
     app = build(Settings(data_dir=Path(tempfile.mkdtemp()), runner="manual"), clock)
     launch_configurations.create(
-        app.ctx, SCOPE, "lc", {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"}
+        app.ctx,
+        SCOPE,
+        "lc",
+        Machine("ami-0c02fb55956c7d316", "t3.micro"),
+        {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"},
     )
     group_id = groups.create(
         app.ctx,

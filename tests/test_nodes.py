@@ -200,6 +200,7 @@ def test_a_database_outage_inside_a_step_loses_and_repeats_nothing(
     from tidewater.app import build, check
     from tidewater.clock import Clock
     from tidewater.config import Settings
+    from tidewater.domain.launch import Machine
     from tidewater.domain.scope import Cloud, Scope
     from tidewater.engine import groups, launch_configurations
 
@@ -210,7 +211,11 @@ def test_a_database_outage_inside_a_step_loses_and_repeats_nothing(
     service = build(settings, Clock(frozen_at=Clock().now()))
     scope = Scope("000000000000", "us-east-1", Cloud.AWS)
     launch_configurations.create(
-        service.ctx, scope, "lc", {"ImageId": IMAGE, "InstanceType": "t3.micro"}
+        service.ctx,
+        scope,
+        "lc",
+        Machine(IMAGE, "t3.micro"),
+        {"ImageId": IMAGE, "InstanceType": "t3.micro"},
     )
     groups.create(
         service.ctx,

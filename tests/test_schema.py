@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -159,5 +161,104 @@ def test_ess_groups_stored_before_the_zone_rule_stop_rebalancing(
             "release_removed": True,
             "rebalances_zones": False,
         },
+    }
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_launch_sources_stored_before_get_what_they_launch_in_neutral_words(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = Database(_url(backend, tmp_path, request))
+    metadata.drop_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    schema.upgrade(db, "0008")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO launch_configurations (account, region, name, arn, data, created_at) "
+                "VALUES ('1', 'r', 'lc', '', :data, :at)"
+            ),
+            {
+                "data": json.dumps(
+                    {
+                        "ImageId": "ami-1",
+                        "InstanceType": "t3.micro",
+                        "KeyName": "k",
+                        "SecurityGroups": ["sg-a"],
+                    }
+                ),
+                "at": at,
+            },
+        )
+        conn.execute(
+            groups.insert().values(
+                id="g-1",
+                account="1",
+                region="r",
+                cloud="aliyun",
+                name="g",
+                arn="",
+                status="InService",
+                min_size=0,
+                max_size=1,
+                desired=0,
+                default_cooldown=300,
+                launch={"kind": "scaling_configuration", "id": "asc-1"},
+                zones=[],
+                subnets=[],
+                termination_policies=[],
+                suspended=[],
+                metrics=[],
+                new_instances_protected=False,
+                health_check_type="ECS",
+                health_check_grace=0,
+                rules={},
+                settings={},
+                targets=[],
+                created_at=at,
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO scaling_configurations "
+                "(id, group_id, name, image_id, instance_types, data, created_at) "
+                "VALUES ('asc-1', 'g-1', 'c', 'img-1', :types, :data, :at)"
+            ),
+            {
+                "types": json.dumps(["ecs.g6.large", "ecs.g6.xlarge"]),
+                "data": json.dumps(
+                    {
+                        "KeyPairName": "kp",
+                        "SecurityGroupId": "sg-1",
+                        "SecurityGroupIds": ["sg-2"],
+                        "LoadBalancerWeight": 7,
+                    }
+                ),
+                "at": at,
+            },
+        )
+    schema.upgrade(db)
+    with db.engine.connect() as conn:
+        configured = conn.exec_driver_sql("SELECT machine FROM launch_configurations").scalar()
+        scaling = conn.exec_driver_sql("SELECT machine FROM scaling_configurations").scalar()
+    loads = json.loads if isinstance(configured, str) else (lambda v: v)
+    assert loads(configured) == {
+        "image_id": "ami-1",
+        "instance_type": "t3.micro",
+        "key_name": "k",
+        "security_groups": ["sg-a"],
+        "weight": None,
+    }
+    assert loads(scaling) == {
+        "image_id": "img-1",
+        "instance_type": "ecs.g6.large",
+        "key_name": "kp",
+        "security_groups": ["sg-1", "sg-2"],
+        "weight": 7,
     }
     db.dispose()

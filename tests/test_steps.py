@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from tidewater.app import Tidewater, build
 from tidewater.clock import Clock
 from tidewater.config import Settings
+from tidewater.domain.launch import Machine
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import groups, launch_configurations
 from tidewater.engine.groups import GroupSpec
@@ -32,7 +33,11 @@ def app(tmp_path: Path, own_database_url: str) -> Iterator[Tidewater]:
     clock = Clock(frozen_at=START)
     made = build(Settings(data_dir=tmp_path, database_url=own_database_url, runner="manual"), clock)
     launch_configurations.create(
-        made.ctx, SCOPE, "lc", {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"}
+        made.ctx,
+        SCOPE,
+        "lc",
+        Machine("ami-0c02fb55956c7d316", "t3.micro"),
+        {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"},
     )
     groups.create(
         made.ctx,

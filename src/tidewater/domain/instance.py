@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from tidewater.domain.launch import LaunchSource
+
 
 class Lifecycle(StrEnum):
     PENDING = "Pending"
@@ -38,6 +40,7 @@ class Member:
     joined_at: datetime
     instance_type: str = ""
     launch_ref: str = ""  # which launch source version created it, for termination policies
+    source: LaunchSource | None = None  # that source (None: attached)
     # How old that source is, comparable among sources of one kind (a configuration's creation
     # order, a template's version): None when unknown or when no source launched it (attached).
     launch_age: float | None = None

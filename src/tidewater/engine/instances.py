@@ -231,7 +231,6 @@ def attach(
                 origin=Origin.ATTACHED.value,
                 entrusted=entrusted,
                 instance_type=machine.instance_type,
-                launch_ref="",
                 launch={},
                 joined_at=now,
             )

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
+from tidewater.domain.launch import LaunchConfiguration, Machine, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
@@ -13,13 +14,13 @@ from tidewater.engine.profile import Record
 from tidewater.store.tables import groups, launch_configurations
 
 
-def create(ctx: Context, scope: Scope, name: str, data: dict[str, Any]) -> None:
-    image_id = data.get("ImageId")
-    if not image_id or not data.get("InstanceType"):
+def create(ctx: Context, scope: Scope, name: str, machine: Machine, data: dict[str, Any]) -> None:
+    """Store a launch configuration: what it launches, and its wire fields to describe it by."""
+    if not machine.image_id or not machine.instance_type:
         raise Refusal("launch_configuration.incomplete")
-    if not ctx.compute.image_exists(scope, image_id):
-        raise Refusal("image.not_found", image_id=image_id)
-    key_name = data.get("KeyName")
+    if not ctx.compute.image_exists(scope, machine.image_id):
+        raise Refusal("image.not_found", image_id=machine.image_id)
+    key_name = machine.key_name
     if key_name and not ctx.compute.key_pair_exists(scope, key_name):
         raise Refusal("key_pair.not_found", key_name=key_name)
     profile = ctx.profile(scope.cloud)
@@ -59,6 +60,7 @@ def create(ctx: Context, scope: Scope, name: str, data: dict[str, Any]) -> None:
                     name,
                 ),
                 data=data,
+                machine=machine.stored(),
                 created_at=ctx.clock.now(),
             )
         )
@@ -83,7 +85,7 @@ def delete_one(ctx: Context, scope: Scope, name: str) -> None:
                 groups.c.account == scope.account, groups.c.region == scope.region
             )
         ).scalars():
-            if launch.get("kind") == "configuration" and launch.get("name") == name:
+            if source_of(launch) == LaunchConfiguration(name):
                 raise Refusal("launch_configuration.in_use", name=name)
         conn.execute(
             delete(launch_configurations).where(

@@ -10,6 +10,13 @@ from sqlalchemy import Connection, select
 
 from tidewater.domain.group import Group, GroupStatus, Rules
 from tidewater.domain.instance import Lifecycle, Member, Origin
+from tidewater.domain.launch import (
+    LaunchConfiguration,
+    ScalingConfiguration,
+    TemplateVersion,
+    ref_of,
+    source_of,
+)
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import (
     launch_configurations,
@@ -30,21 +37,9 @@ def group_of(row: Any) -> Group:
         suspended=frozenset(row.suspended),
         termination_policies=tuple(row.termination_policies),
         new_instances_protected=row.new_instances_protected,
-        launch_ref=launch_ref(row.launch),
+        launch_ref=ref_of(source_of(row.launch)),
         rules=Rules(**rules),
     )
-
-
-def launch_ref(launch: dict[str, Any]) -> str:
-    """One reference per launch source: per template version, configuration, ESS configuration."""
-    kind = launch.get("kind")
-    if kind == "template":
-        return f"lt:{launch.get('id') or launch.get('name')}:{launch.get('version')}"
-    if kind == "configuration":
-        return f"lc:{launch.get('name')}"
-    if kind == "scaling_configuration":
-        return f"sc:{launch.get('id')}"
-    return ""  # attached, or launched from a spec: no source to compare by age
 
 
 def date_launches(conn: Connection, scope: Scope, group_members: Iterable[Member]) -> None:
@@ -53,13 +48,13 @@ def date_launches(conn: Connection, scope: Scope, group_members: Iterable[Member
     A scaling configuration's age is its creation order, a launch configuration's its creation
     time, a template's its version number; a source since deleted counts as older than any.
     """
-    dated = [m for m in group_members if m.launch_ref]
-    ids = {m.launch_ref[3:] for m in dated if m.launch_ref.startswith("sc:")}
-    names = {m.launch_ref[3:] for m in dated if m.launch_ref.startswith("lc:")}
+    dated = [m for m in group_members if m.source is not None]
+    ids = {m.source.id for m in dated if isinstance(m.source, ScalingConfiguration)}
+    names = {m.source.name for m in dated if isinstance(m.source, LaunchConfiguration)}
     ages: dict[str, float] = {}
     if ids:
         ages.update(
-            (f"sc:{row.id}", float(row.seq))
+            (ScalingConfiguration(row.id).ref, float(row.seq))
             for row in conn.execute(
                 select(scaling_configurations.c.id, scaling_configurations.c.seq).where(
                     scaling_configurations.c.id.in_(sorted(ids))
@@ -68,7 +63,7 @@ def date_launches(conn: Connection, scope: Scope, group_members: Iterable[Member
         )
     if names:
         ages.update(
-            (f"lc:{row.name}", row.created_at.timestamp())
+            (LaunchConfiguration(row.name).ref, row.created_at.timestamp())
             for row in conn.execute(
                 select(launch_configurations.c.name, launch_configurations.c.created_at).where(
                     launch_configurations.c.account == scope.account,
@@ -78,14 +73,13 @@ def date_launches(conn: Connection, scope: Scope, group_members: Iterable[Member
             )
         )
     for member in dated:
-        if member.launch_ref.startswith("lt:"):
-            version = member.launch_ref.rsplit(":", 1)[1]
-            member.launch_age = float(version) if version.isdigit() else -math.inf
-        else:
-            member.launch_age = ages.get(member.launch_ref, -math.inf)
+        assert member.source is not None
+        age = member.source.age() if isinstance(member.source, TemplateVersion) else None
+        member.launch_age = age if age is not None else ages.get(member.source.ref, -math.inf)
 
 
 def member_of(row: Any) -> Member:
+    source = source_of(row.launch)
     return Member(
         instance_id=row.instance_id,
         group_id=row.group_id,
@@ -97,6 +91,7 @@ def member_of(row: Any) -> Member:
         origin=Origin(row.origin),
         joined_at=row.joined_at,
         instance_type=row.instance_type,
-        launch_ref=launch_ref(row.launch),
+        launch_ref=ref_of(source),
+        source=source,
         entrusted=row.entrusted,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
+from tidewater.domain.launch import Machine, ScalingConfiguration, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
@@ -17,15 +18,13 @@ from tidewater.store.tables import groups, scaling_configurations
 
 
 def launch_of(config_id: str) -> dict[str, Any]:
-    return {"kind": "scaling_configuration", "id": config_id}
+    return ScalingConfiguration(config_id).stored()
 
 
 def _check_groups(
-    ctx: Context, scope: Scope, vswitches: Sequence[str], data: dict[str, Any]
+    ctx: Context, scope: Scope, vswitches: Sequence[str], named: Sequence[str]
 ) -> None:
     """The security groups named exist and sit in the VPC of the group's vSwitches."""
-    named = [data["SecurityGroupId"]] if data.get("SecurityGroupId") else []
-    named += list(data.get("SecurityGroupIds") or [])
     if not named:
         return
     known = ctx.compute.security_groups(scope)
@@ -42,17 +41,19 @@ def create(
     scope: Scope,
     group: str,
     name: str | None,
-    image_id: str,
+    machine: Machine,
     instance_types: Sequence[str],
     data: dict[str, Any],
 ) -> str:
-    if not ctx.compute.image_exists(scope, image_id):
-        raise Refusal("image.not_found", image_id=image_id)
+    """Store a scaling configuration: what it launches (its first instance type), every type it
+    names, and its wire fields to describe it by."""
+    if not ctx.compute.image_exists(scope, machine.image_id):
+        raise Refusal("image.not_found", image_id=machine.image_id)
     config_id = ctx.profile(scope.cloud).new_id(Record.SCALING_CONFIGURATION)
     with ctx.change(scope) as books:
         conn = books.conn
         row = books.groups.lock(group)
-        _check_groups(ctx, scope, row.subnets or [], data)
+        _check_groups(ctx, scope, row.subnets or [], machine.security_groups)
         count = conn.execute(
             select(func.count())
             .select_from(scaling_configurations)
@@ -74,9 +75,10 @@ def create(
                 id=config_id,
                 group_id=row.id,
                 name=name or config_id,
-                image_id=image_id,
+                image_id=machine.image_id,
                 instance_types=list(instance_types),
                 data=data,
+                machine=machine.stored(),
                 created_at=ctx.clock.now(),
             )
         )
@@ -112,7 +114,7 @@ def delete_one(ctx: Context, scope: Scope, config_id: str) -> None:
         ).first()
         if row is None:
             raise Refusal("scaling_configuration.not_found", id=config_id)
-        if row.launch.get("id") == config_id:
+        if source_of(row.launch) == ScalingConfiguration(config_id):
             raise Refusal("scaling_configuration.active", id=config_id)
         conn.execute(delete(scaling_configurations).where(scaling_configurations.c.id == config_id))
 

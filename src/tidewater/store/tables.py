@@ -168,7 +168,8 @@ launch_configurations = Table(
     Column("region", String(32), primary_key=True),
     Column("name", String(255), primary_key=True),
     Column("arn", String(1600), nullable=False),
-    Column("data", JSON, nullable=False),
+    Column("data", JSON, nullable=False),  # the wire fields, as given and described back
+    Column("machine", JSON, nullable=False),  # what it launches, neutral (domain.launch.Machine)
     Column("created_at", Time, nullable=False),
 )
 
@@ -230,7 +231,6 @@ members = Table(
     Column("origin", String(16), nullable=False),
     Column("entrusted", Boolean, nullable=False, default=False),  # ESS manages an attached one
     Column("instance_type", String(32), nullable=False),
-    Column("launch_ref", String(64), nullable=False),
     Column("launch", JSON, nullable=False),
     Column("joined_at", Time, nullable=False),
     Index(None, "group_id"),
@@ -284,6 +284,7 @@ scaling_configurations = Table(
     Column("image_id", String(128), nullable=False),
     Column("instance_types", JSON, nullable=False),
     Column("data", JSON, nullable=False),  # every other field, stored and reported back
+    Column("machine", JSON, nullable=False),  # what it launches, neutral (domain.launch.Machine)
     Column("created_at", Time, nullable=False),
     Index(None, "group_id"),
 )

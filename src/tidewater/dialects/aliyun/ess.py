@@ -14,6 +14,7 @@ from tidewater.cloud.ports import Target
 from tidewater.dialects.aliyun.errors import AliyunError
 from tidewater.dialects.failures import status_message
 from tidewater.domain.group import GroupStatus, Rules
+from tidewater.domain.launch import Machine
 from tidewater.domain.scope import Scope
 from tidewater.engine import (
     attachments,
@@ -269,12 +270,23 @@ class EssService:
                 "request is not supplied.",
             )
         data = {k: v for k, v in p.items() if k not in ("ScalingGroupId", "ImageId")}
+        weight = p.get("LoadBalancerWeight")
+        machine = Machine(
+            image_id=p["ImageId"],
+            instance_type=types[0],
+            key_name=p.get("KeyPairName"),
+            security_groups=tuple(
+                ([p["SecurityGroupId"]] if p.get("SecurityGroupId") else [])
+                + list(p.get("SecurityGroupIds") or [])
+            ),
+            weight=int(weight) if weight is not None else None,
+        )
         config_id = scaling_configurations.create(
             self.ctx,
             scope,
             p["ScalingGroupId"],
             p.get("ScalingConfigurationName"),
-            p["ImageId"],
+            machine,
             types,
             data,
         )

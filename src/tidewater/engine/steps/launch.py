@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import delete, select, update
 
 from tidewater.cloud.ports import LaunchSpec, Subnet
 from tidewater.domain.activity import Status
 from tidewater.domain.instance import Lifecycle, Origin
+from tidewater.domain.launch import TemplateVersion, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
+from tidewater.engine import launch_sources
 from tidewater.engine.context import Context
-from tidewater.engine.records import launch_ref
 from tidewater.engine.steps.machinery import (
     POLL,
     Failure,
@@ -28,52 +30,10 @@ from tidewater.engine.steps.tags import member_tags
 from tidewater.engine.steps.traffic import join, leave, rejoin
 from tidewater.store.tables import (
     groups,
-    launch_configurations,
     members,
-    scaling_configurations,
 )
 
 LAUNCH_RETRY = timedelta(seconds=10)
-
-
-def resolve_launch(ctx: Context, conn: Connection, scope: Scope, group: Any) -> LaunchSpec:
-    launch = group.launch
-    if launch.get("kind") == "configuration":
-        data = conn.execute(
-            select(launch_configurations.c.data).where(
-                launch_configurations.c.account == scope.account,
-                launch_configurations.c.region == scope.region,
-                launch_configurations.c.name == launch["name"],
-            )
-        ).scalar()
-        if data is None:
-            raise Refusal("launch_configuration.not_found", name=launch["name"])
-        return LaunchSpec(
-            image_id=data["ImageId"],
-            instance_type=data["InstanceType"],
-            key_name=data.get("KeyName"),
-            security_groups=tuple(data.get("SecurityGroups") or ()),
-        )
-    if launch.get("kind") == "scaling_configuration":
-        config = conn.execute(
-            select(scaling_configurations).where(scaling_configurations.c.id == launch["id"])
-        ).first()
-        if config is None:
-            raise Refusal("scaling_configuration.not_found", id=launch["id"])
-        return LaunchSpec(
-            image_id=config.image_id,
-            instance_type=config.instance_types[0],
-            key_name=config.data.get("KeyPairName"),
-            security_groups=tuple(filter(None, [config.data.get("SecurityGroupId")])),
-        )
-    if launch.get("kind") == "spec":
-        return LaunchSpec(
-            image_id=launch["image_id"],
-            instance_type=launch["instance_type"],
-            key_name=launch.get("key_name"),
-            security_groups=tuple(launch.get("security_groups") or ()),
-        )
-    return ctx.compute.template(scope, launch.get("id"), launch.get("name"), launch.get("version"))
 
 
 def launch(ctx: Context, activity: Any) -> None:
@@ -85,10 +45,11 @@ def launch(ctx: Context, activity: Any) -> None:
         with record(ctx, activity) as conn:
             finish(conn, activity, now, Status.CANCELLED, failure={"reason": "group.deleting"})
         return
+    source = source_of(group.launch)
     with ctx.db.read() as conn:
         failure: Failure | None = None
         try:
-            spec = resolve_launch(ctx, conn, scope, group)
+            spec = launch_sources.resolve(ctx, conn, scope, source)
         except Refusal as refusal:
             failure = {"reason": refusal.reason, **refusal.facts}
         else:
@@ -119,7 +80,9 @@ def launch(ctx: Context, activity: Any) -> None:
         tags=tags,
     )
     machine = ctx.compute.launch(scope, spec, subnet, token=activity.id)
-    used = _launch_used(group.launch, spec)
+    if isinstance(source, TemplateVersion):  # the version the cloud resolved, not $Latest
+        source = replace(source, version=spec.template_version)
+    used = source.stored() if source is not None else {}
     with record(ctx, activity) as conn:
         exists = conn.execute(
             select(members.c.instance_id).where(members.c.instance_id == machine.id)
@@ -136,7 +99,6 @@ def launch(ctx: Context, activity: Any) -> None:
                     protected=group.new_instances_protected,
                     origin=Origin.LAUNCHED.value,
                     instance_type=machine.instance_type,
-                    launch_ref=launch_ref(used),
                     launch=used,
                     joined_at=now,
                 )
@@ -157,12 +119,6 @@ def abandon(ctx: Context, activity: Any) -> None:
     machine = ctx.compute.launched(scope, activity.id)
     if machine is not None:
         ctx.compute.terminate(scope, [machine.id])
-
-
-def _launch_used(launch: dict[str, Any], spec: LaunchSpec) -> dict[str, Any]:
-    if launch.get("kind") == "template":
-        return {**launch, "version": spec.template_version}
-    return dict(launch)
 
 
 def over_instance_limit(ctx: Context, scope: Scope, token: str) -> Failure | None:

@@ -11,9 +11,12 @@ from sqlalchemy import Connection, select, update
 from tidewater.cloud.ports import Target
 from tidewater.domain.activity import Kind, Status
 from tidewater.domain.instance import Lifecycle
+from tidewater.domain.launch import source_of
+from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud
 from tidewater.domain.traffic import holding
 from tidewater.engine.context import Context
+from tidewater.engine.launch_sources import machine_of
 from tidewater.engine.steps.machinery import (
     POLL,
     advance,
@@ -24,7 +27,7 @@ from tidewater.engine.steps.machinery import (
     scope_of,
 )
 from tidewater.engine.steps.tags import GROUP_TAG
-from tidewater.store.tables import groups, members, scaling_configurations
+from tidewater.store.tables import groups, members
 
 
 def targets_of(conn: Connection, activity: Any) -> list[Target]:
@@ -117,14 +120,13 @@ def leave(ctx: Context, activity: Any, stale: list[Target] | None) -> None:
 
 
 def configured_weight(conn: Connection, activity: Any) -> int | None:
+    """The backend weight the group's launch source names, if it names one (ESS)."""
     launch = conn.execute(select(groups.c.launch).where(groups.c.id == activity.group_id)).scalar()
-    if not launch or launch.get("kind") != "scaling_configuration":
+    try:
+        machine = machine_of(conn, scope_of(activity), source_of(launch))
+    except Refusal:  # a source since deleted names no weight
         return None
-    data = conn.execute(
-        select(scaling_configurations.c.data).where(scaling_configurations.c.id == launch["id"])
-    ).scalar()
-    weight = (data or {}).get("LoadBalancerWeight")
-    return int(weight) if weight is not None else None
+    return machine.weight if machine is not None else None
 
 
 def register(ctx: Context, activity: Any) -> None:

@@ -1,0 +1,111 @@
+"""Where a group's instances come from: a launch source, and what it makes, in neutral words.
+
+Group and member rows store a source as JSON (`stored()`); `source_of` reads it back once. The
+dialects translate their wire names (ImageId, KeyPairName, SecurityGroupId, LoadBalancerWeight…)
+into a `Machine` when a source is created; the engine reads only these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """What a launch configuration or a scaling configuration launches."""
+
+    image_id: str
+    instance_type: str
+    key_name: str | None = None
+    security_groups: tuple[str, ...] = ()
+    weight: int | None = None  # an SLB backend's weight for its instances (ESS)
+
+    def stored(self) -> dict[str, Any]:
+        return {
+            "image_id": self.image_id,
+            "instance_type": self.instance_type,
+            "key_name": self.key_name,
+            "security_groups": list(self.security_groups),
+            "weight": self.weight,
+        }
+
+    @staticmethod
+    def of(stored: dict[str, Any]) -> Machine:
+        return Machine(
+            image_id=stored["image_id"],
+            instance_type=stored["instance_type"],
+            key_name=stored.get("key_name"),
+            security_groups=tuple(stored.get("security_groups") or ()),
+            weight=stored.get("weight"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchConfiguration:
+    """AWS's legacy source, by name; its age is its creation time."""
+
+    name: str
+
+    @property
+    def ref(self) -> str:
+        return f"lc:{self.name}"
+
+    def stored(self) -> dict[str, Any]:
+        return {"kind": "configuration", "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateVersion:
+    """A launch template (by id or name) at a version; its age is the version number."""
+
+    id: str | None
+    name: str | None
+    version: str | None
+
+    @property
+    def ref(self) -> str:
+        return f"lt:{self.id or self.name}:{self.version}"
+
+    def stored(self) -> dict[str, Any]:
+        return {"kind": "template", "id": self.id, "name": self.name, "version": self.version}
+
+    def age(self) -> float | None:
+        """A numbered version's number; `$Latest`/`$Default` say nothing of age."""
+        return float(self.version) if self.version and self.version.isdigit() else None
+
+
+@dataclass(frozen=True, slots=True)
+class ScalingConfiguration:
+    """One of an ESS group's sources, by id; its age is its creation order."""
+
+    id: str
+
+    @property
+    def ref(self) -> str:
+        return f"sc:{self.id}"
+
+    def stored(self) -> dict[str, Any]:
+        return {"kind": "scaling_configuration", "id": self.id}
+
+
+LaunchSource = LaunchConfiguration | TemplateVersion | ScalingConfiguration
+
+
+def source_of(stored: dict[str, Any] | None) -> LaunchSource | None:
+    """The source a row stores; None for an attached instance or a group without one yet."""
+    if not stored:
+        return None
+    kind = stored.get("kind")
+    if kind == "configuration":
+        return LaunchConfiguration(stored["name"])
+    if kind == "template":
+        return TemplateVersion(stored.get("id"), stored.get("name"), stored.get("version"))
+    if kind == "scaling_configuration":
+        return ScalingConfiguration(stored["id"])
+    return None
+
+
+def ref_of(source: LaunchSource | None) -> str:
+    """A comparable reference: one per configuration, template version, scaling configuration."""
+    return source.ref if source is not None else ""
