@@ -12,7 +12,7 @@ from tidewater.app import build
 from tidewater.clock import Clock
 from tidewater.config import Settings
 from tidewater.dialects.aws.refusals import render
-from tidewater.domain.launch import Machine
+from tidewater.domain.launch import Blueprint
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import groups, launch_configurations, reconciler
@@ -28,7 +28,7 @@ def test_delete_while_a_launch_is_only_planned_is_scaling_activity_in_progress()
         app.ctx,
         SCOPE,
         "lc",
-        Machine("ami-0c02fb55956c7d316", "t3.micro"),
+        Blueprint("ami-0c02fb55956c7d316", "t3.micro"),
         {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"},
     )
     group_id = groups.create(

@@ -21,7 +21,7 @@ from tidewater.app import build
 from tidewater.clock import Clock
 from tidewater.config import Settings
 from tidewater.domain.activity import TERMINAL
-from tidewater.domain.launch import Machine
+from tidewater.domain.launch import Blueprint
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import groups, instances, launch_configurations
@@ -49,7 +49,7 @@ class EngineMachine(RuleBasedStateMachine):
             self.ctx,
             SCOPE,
             "lc",
-            Machine("ami-0c02fb55956c7d316", "t3.micro"),
+            Blueprint("ami-0c02fb55956c7d316", "t3.micro"),
             {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"},
         )
         groups.create(

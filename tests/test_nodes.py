@@ -200,7 +200,7 @@ def test_a_database_outage_inside_a_step_loses_and_repeats_nothing(
     from tidewater.app import build, check
     from tidewater.clock import Clock
     from tidewater.config import Settings
-    from tidewater.domain.launch import Machine
+    from tidewater.domain.launch import Blueprint
     from tidewater.domain.scope import Cloud, Scope
     from tidewater.engine import groups, launch_configurations
 
@@ -214,7 +214,7 @@ def test_a_database_outage_inside_a_step_loses_and_repeats_nothing(
         service.ctx,
         scope,
         "lc",
-        Machine(IMAGE, "t3.micro"),
+        Blueprint(IMAGE, "t3.micro"),
         {"ImageId": IMAGE, "InstanceType": "t3.micro"},
     )
     groups.create(

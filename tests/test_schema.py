@@ -20,6 +20,34 @@ from tidewater.store.database import Database
 from tidewater.store.tables import groups, metadata
 
 
+def _old_group(**values: object) -> dict[str, object]:
+    """A group row as an earlier version stored it; `values` replace the defaults."""
+    return {
+        "region": "r",
+        "name": "g",
+        "arn": "",
+        "status": "Active",
+        "min_size": 0,
+        "max_size": 1,
+        "desired": 0,
+        "default_cooldown": 300,
+        "launch": {},
+        "zones": [],
+        "subnets": [],
+        "termination_policies": [],
+        "suspended": [],
+        "metrics": [],
+        "new_instances_protected": False,
+        "health_check_type": "EC2",
+        "health_check_grace": 0,
+        "rules": {},
+        "settings": {},
+        "targets": [],
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+        **values,
+    }
+
+
 def _url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A database of the test's own: never the one a running test server uses."""
     if backend == "sqlite":
@@ -124,30 +152,9 @@ def test_ess_groups_stored_before_the_zone_rule_stop_rebalancing(
         for cloud, rules in old_rules.items():
             conn.execute(
                 groups.insert().values(
-                    id=f"{cloud}-group",
-                    account="123456789012",
-                    region="r",
-                    cloud=cloud,
-                    name="g",
-                    arn="",
-                    status="Active",
-                    min_size=0,
-                    max_size=1,
-                    desired=0,
-                    default_cooldown=300,
-                    launch={},
-                    zones=[],
-                    subnets=[],
-                    termination_policies=[],
-                    suspended=[],
-                    metrics=[],
-                    new_instances_protected=False,
-                    health_check_type="EC2",
-                    health_check_grace=0,
-                    rules=rules,
-                    settings={},
-                    targets=[],
-                    created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                    _old_group(
+                        id=f"{cloud}-group", account="123456789012", cloud=cloud, rules=rules
+                    )
                 )
             )
     schema.upgrade(db)
@@ -197,30 +204,14 @@ def test_launch_sources_stored_before_get_what_they_launch_in_neutral_words(
         )
         conn.execute(
             groups.insert().values(
-                id="g-1",
-                account="1",
-                region="r",
-                cloud="aliyun",
-                name="g",
-                arn="",
-                status="InService",
-                min_size=0,
-                max_size=1,
-                desired=0,
-                default_cooldown=300,
-                launch={"kind": "scaling_configuration", "id": "asc-1"},
-                zones=[],
-                subnets=[],
-                termination_policies=[],
-                suspended=[],
-                metrics=[],
-                new_instances_protected=False,
-                health_check_type="ECS",
-                health_check_grace=0,
-                rules={},
-                settings={},
-                targets=[],
-                created_at=at,
+                _old_group(
+                    id="g-1",
+                    account="1",
+                    cloud="aliyun",
+                    status="InService",
+                    launch={"kind": "scaling_configuration", "id": "asc-1"},
+                    health_check_type="ECS",
+                )
             )
         )
         conn.execute(
@@ -244,8 +235,8 @@ def test_launch_sources_stored_before_get_what_they_launch_in_neutral_words(
         )
     schema.upgrade(db)
     with db.engine.connect() as conn:
-        configured = conn.exec_driver_sql("SELECT machine FROM launch_configurations").scalar()
-        scaling = conn.exec_driver_sql("SELECT machine FROM scaling_configurations").scalar()
+        configured = conn.exec_driver_sql("SELECT blueprint FROM launch_configurations").scalar()
+        scaling = conn.exec_driver_sql("SELECT blueprint FROM scaling_configurations").scalar()
     loads = json.loads if isinstance(configured, str) else (lambda v: v)
     assert loads(configured) == {
         "image_id": "ami-1",

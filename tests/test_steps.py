@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from tidewater.app import Tidewater, build
 from tidewater.clock import Clock
 from tidewater.config import Settings
-from tidewater.domain.launch import Machine
+from tidewater.domain.launch import Blueprint
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import groups, launch_configurations
 from tidewater.engine.groups import GroupSpec
@@ -36,7 +36,7 @@ def app(tmp_path: Path, own_database_url: str) -> Iterator[Tidewater]:
         made.ctx,
         SCOPE,
         "lc",
-        Machine("ami-0c02fb55956c7d316", "t3.micro"),
+        Blueprint("ami-0c02fb55956c7d316", "t3.micro"),
         {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"},
     )
     groups.create(

@@ -2,7 +2,7 @@
 
 Group and member rows store a source as JSON (`stored()`); `source_of` reads it back once. The
 dialects translate their wire names (ImageId, KeyPairName, SecurityGroupId, LoadBalancerWeight…)
-into a `Machine` when a source is created; the engine reads only these.
+into a `Blueprint` when a source is created; the engine reads only these.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
-class Machine:
+class Blueprint:
     """What a launch configuration or a scaling configuration launches."""
 
     image_id: str
@@ -31,8 +31,8 @@ class Machine:
         }
 
     @staticmethod
-    def of(stored: dict[str, Any]) -> Machine:
-        return Machine(
+    def of(stored: dict[str, Any]) -> Blueprint:
+        return Blueprint(
             image_id=stored["image_id"],
             instance_type=stored["instance_type"],
             key_name=stored.get("key_name"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
-from tidewater.domain.launch import LaunchConfiguration, Machine, source_of
+from tidewater.domain.launch import Blueprint, LaunchConfiguration, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
@@ -14,13 +14,15 @@ from tidewater.engine.profile import Record
 from tidewater.store.tables import groups, launch_configurations
 
 
-def create(ctx: Context, scope: Scope, name: str, machine: Machine, data: dict[str, Any]) -> None:
+def create(
+    ctx: Context, scope: Scope, name: str, blueprint: Blueprint, data: dict[str, Any]
+) -> None:
     """Store a launch configuration: what it launches, and its wire fields to describe it by."""
-    if not machine.image_id or not machine.instance_type:
+    if not blueprint.image_id or not blueprint.instance_type:
         raise Refusal("launch_configuration.incomplete")
-    if not ctx.compute.image_exists(scope, machine.image_id):
-        raise Refusal("image.not_found", image_id=machine.image_id)
-    key_name = machine.key_name
+    if not ctx.compute.image_exists(scope, blueprint.image_id):
+        raise Refusal("image.not_found", image_id=blueprint.image_id)
+    key_name = blueprint.key_name
     if key_name and not ctx.compute.key_pair_exists(scope, key_name):
         raise Refusal("key_pair.not_found", key_name=key_name)
     profile = ctx.profile(scope.cloud)
@@ -60,7 +62,7 @@ def create(ctx: Context, scope: Scope, name: str, machine: Machine, data: dict[s
                     name,
                 ),
                 data=data,
-                machine=machine.stored(),
+                blueprint=blueprint.stored(),
                 created_at=ctx.clock.now(),
             )
         )

@@ -6,9 +6,9 @@ from sqlalchemy import Connection, select
 
 from tidewater.cloud.ports import LaunchSpec
 from tidewater.domain.launch import (
+    Blueprint,
     LaunchConfiguration,
     LaunchSource,
-    Machine,
     ScalingConfiguration,
     TemplateVersion,
 )
@@ -18,11 +18,11 @@ from tidewater.engine.context import Context
 from tidewater.store.tables import launch_configurations, scaling_configurations
 
 
-def machine_of(conn: Connection, scope: Scope, source: LaunchSource | None) -> Machine | None:
+def blueprint_of(conn: Connection, scope: Scope, source: LaunchSource | None) -> Blueprint | None:
     """What a stored configuration launches; None for a template (the cloud keeps those)."""
     if isinstance(source, LaunchConfiguration):
         stored = conn.execute(
-            select(launch_configurations.c.machine).where(
+            select(launch_configurations.c.blueprint).where(
                 launch_configurations.c.account == scope.account,
                 launch_configurations.c.region == scope.region,
                 launch_configurations.c.name == source.name,
@@ -30,14 +30,16 @@ def machine_of(conn: Connection, scope: Scope, source: LaunchSource | None) -> M
         ).scalar()
         if stored is None:
             raise Refusal("launch_configuration.not_found", name=source.name)
-        return Machine.of(stored)
+        return Blueprint.of(stored)
     if isinstance(source, ScalingConfiguration):
         stored = conn.execute(
-            select(scaling_configurations.c.machine).where(scaling_configurations.c.id == source.id)
+            select(scaling_configurations.c.blueprint).where(
+                scaling_configurations.c.id == source.id
+            )
         ).scalar()
         if stored is None:
             raise Refusal("scaling_configuration.not_found", id=source.id)
-        return Machine.of(stored)
+        return Blueprint.of(stored)
     return None
 
 
@@ -45,13 +47,13 @@ def resolve(
     ctx: Context, conn: Connection, scope: Scope, source: LaunchSource | None
 ) -> LaunchSpec:
     """The launch a source describes; refuses a source since deleted."""
-    machine = machine_of(conn, scope, source)
-    if machine is not None:
+    blueprint = blueprint_of(conn, scope, source)
+    if blueprint is not None:
         return LaunchSpec(
-            image_id=machine.image_id,
-            instance_type=machine.instance_type,
-            key_name=machine.key_name,
-            security_groups=machine.security_groups,
+            image_id=blueprint.image_id,
+            instance_type=blueprint.instance_type,
+            key_name=blueprint.key_name,
+            security_groups=blueprint.security_groups,
         )
     template = source if isinstance(source, TemplateVersion) else TemplateVersion(None, None, None)
     return ctx.compute.template(scope, template.id, template.name, template.version)

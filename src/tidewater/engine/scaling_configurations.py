@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
-from tidewater.domain.launch import Machine, ScalingConfiguration, source_of
+from tidewater.domain.launch import Blueprint, ScalingConfiguration, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
@@ -41,19 +41,19 @@ def create(
     scope: Scope,
     group: str,
     name: str | None,
-    machine: Machine,
+    blueprint: Blueprint,
     instance_types: Sequence[str],
     data: dict[str, Any],
 ) -> str:
     """Store a scaling configuration: what it launches (its first instance type), every type it
     names, and its wire fields to describe it by."""
-    if not ctx.compute.image_exists(scope, machine.image_id):
-        raise Refusal("image.not_found", image_id=machine.image_id)
+    if not ctx.compute.image_exists(scope, blueprint.image_id):
+        raise Refusal("image.not_found", image_id=blueprint.image_id)
     config_id = ctx.profile(scope.cloud).new_id(Record.SCALING_CONFIGURATION)
     with ctx.change(scope) as books:
         conn = books.conn
         row = books.groups.lock(group)
-        _check_groups(ctx, scope, row.subnets or [], machine.security_groups)
+        _check_groups(ctx, scope, row.subnets or [], blueprint.security_groups)
         count = conn.execute(
             select(func.count())
             .select_from(scaling_configurations)
@@ -75,10 +75,10 @@ def create(
                 id=config_id,
                 group_id=row.id,
                 name=name or config_id,
-                image_id=machine.image_id,
+                image_id=blueprint.image_id,
                 instance_types=list(instance_types),
                 data=data,
-                machine=machine.stored(),
+                blueprint=blueprint.stored(),
                 created_at=ctx.clock.now(),
             )
         )

@@ -169,7 +169,9 @@ launch_configurations = Table(
     Column("name", String(255), primary_key=True),
     Column("arn", String(1600), nullable=False),
     Column("data", JSON, nullable=False),  # the wire fields, as given and described back
-    Column("machine", JSON, nullable=False),  # what it launches, neutral (domain.launch.Machine)
+    Column(
+        "blueprint", JSON, nullable=False
+    ),  # what it launches, neutral (domain.launch.Blueprint)
     Column("created_at", Time, nullable=False),
 )
 
@@ -284,7 +286,9 @@ scaling_configurations = Table(
     Column("image_id", String(128), nullable=False),
     Column("instance_types", JSON, nullable=False),
     Column("data", JSON, nullable=False),  # every other field, stored and reported back
-    Column("machine", JSON, nullable=False),  # what it launches, neutral (domain.launch.Machine)
+    Column(
+        "blueprint", JSON, nullable=False
+    ),  # what it launches, neutral (domain.launch.Blueprint)
     Column("created_at", Time, nullable=False),
     Index(None, "group_id"),
 )

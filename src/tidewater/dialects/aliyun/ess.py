@@ -14,7 +14,7 @@ from tidewater.cloud.ports import Target
 from tidewater.dialects.aliyun.errors import AliyunError
 from tidewater.dialects.failures import status_message
 from tidewater.domain.group import GroupStatus, Rules
-from tidewater.domain.launch import Machine
+from tidewater.domain.launch import Blueprint
 from tidewater.domain.scope import Scope
 from tidewater.engine import (
     attachments,
@@ -271,7 +271,7 @@ class EssService:
             )
         data = {k: v for k, v in p.items() if k not in ("ScalingGroupId", "ImageId")}
         weight = p.get("LoadBalancerWeight")
-        machine = Machine(
+        blueprint = Blueprint(
             image_id=p["ImageId"],
             instance_type=types[0],
             key_name=p.get("KeyPairName"),
@@ -286,7 +286,7 @@ class EssService:
             scope,
             p["ScalingGroupId"],
             p.get("ScalingConfigurationName"),
-            machine,
+            blueprint,
             types,
             data,
         )

@@ -10,7 +10,7 @@ from tidewater.dialects.aws import activities
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.service import Handler
 from tidewater.domain.group import Process
-from tidewater.domain.launch import Machine
+from tidewater.domain.launch import Blueprint
 from tidewater.domain.scope import Scope
 from tidewater.engine import attachments, groups, instances, launch_configurations, queries
 from tidewater.engine.context import Context
@@ -468,13 +468,13 @@ class AutoScalingService:
                 "is not supported by Tidewater; pass ImageId and InstanceType.",
             )
         data = {k: p[k] for k in LC_FIELDS if k in p}
-        machine = Machine(
+        blueprint = Blueprint(
             image_id=p.get("ImageId") or "",
             instance_type=p.get("InstanceType") or "",
             key_name=p.get("KeyName"),
             security_groups=tuple(p.get("SecurityGroups") or ()),
         )
-        launch_configurations.create(self.ctx, scope, p["LaunchConfigurationName"], machine, data)
+        launch_configurations.create(self.ctx, scope, p["LaunchConfigurationName"], blueprint, data)
 
     def DeleteLaunchConfiguration(self, scope: Scope, p: dict[str, Any]) -> None:
         launch_configurations.delete_one(self.ctx, scope, p["LaunchConfigurationName"])

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from tidewater.cloud.ports import LaunchSpec, Subnet
+from tidewater.cloud.ports import Subnet
 from tidewater.domain.activity import Status
 from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.launch import TemplateVersion, source_of
@@ -70,15 +70,7 @@ def launch(ctx: Context, activity: Any) -> None:
     for known in ctx.compute.subnets(scope):
         if known.id == activity.subnet_id:
             subnet = known
-    spec = LaunchSpec(
-        image_id=spec.image_id,
-        instance_type=spec.instance_type,
-        key_name=spec.key_name,
-        security_groups=spec.security_groups,
-        template_id=spec.template_id,
-        template_version=spec.template_version,
-        tags=tags,
-    )
+    spec = replace(spec, tags=tags)
     machine = ctx.compute.launch(scope, spec, subnet, token=activity.id)
     if isinstance(source, TemplateVersion):  # the version the cloud resolved, not $Latest
         source = replace(source, version=spec.template_version)

@@ -16,7 +16,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud
 from tidewater.domain.traffic import holding
 from tidewater.engine.context import Context
-from tidewater.engine.launch_sources import machine_of
+from tidewater.engine.launch_sources import blueprint_of
 from tidewater.engine.steps.machinery import (
     POLL,
     advance,
@@ -123,10 +123,10 @@ def configured_weight(conn: Connection, activity: Any) -> int | None:
     """The backend weight the group's launch source names, if it names one (ESS)."""
     launch = conn.execute(select(groups.c.launch).where(groups.c.id == activity.group_id)).scalar()
     try:
-        machine = machine_of(conn, scope_of(activity), source_of(launch))
+        blueprint = blueprint_of(conn, scope_of(activity), source_of(launch))
     except Refusal:  # a source since deleted names no weight
         return None
-    return machine.weight if machine is not None else None
+    return blueprint.weight if blueprint is not None else None
 
 
 def register(ctx: Context, activity: Any) -> None:

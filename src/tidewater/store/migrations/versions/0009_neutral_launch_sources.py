@@ -2,7 +2,7 @@
 
 The engine used to read launch configurations' and scaling configurations' wire fields
 (ImageId, KeyName, SecurityGroups; KeyPairName, SecurityGroupId(s), LoadBalancerWeight). Each
-row now also stores a `machine` (image, instance type, key pair, security groups, SLB weight),
+row now also stores a `blueprint` (image, instance type, key pair, security groups, SLB weight),
 filled here from the wire fields of rows stored before. `members.launch_ref` was written but no
 longer read: a member's source is its `launch` JSON.
 
@@ -26,7 +26,7 @@ launch_configurations = sa.table(
     sa.column("region", sa.String),
     sa.column("name", sa.String),
     sa.column("data", sa.JSON),
-    sa.column("machine", sa.JSON),
+    sa.column("blueprint", sa.JSON),
 )
 scaling_configurations = sa.table(
     "scaling_configurations",
@@ -34,7 +34,7 @@ scaling_configurations = sa.table(
     sa.column("image_id", sa.String),
     sa.column("instance_types", sa.JSON),
     sa.column("data", sa.JSON),
-    sa.column("machine", sa.JSON),
+    sa.column("blueprint", sa.JSON),
 )
 members = sa.table(
     "members",
@@ -83,22 +83,22 @@ def upgrade() -> None:
     conn = op.get_bind()
     for table in ("launch_configurations", "scaling_configurations"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column("machine", sa.JSON(), nullable=True))
+            batch_op.add_column(sa.Column("blueprint", sa.JSON(), nullable=True))
     lc = launch_configurations.c
     for row in conn.execute(sa.select(lc.account, lc.region, lc.name, lc.data)).all():
         conn.execute(
             sa.update(launch_configurations)
             .where(lc.account == row.account, lc.region == row.region, lc.name == row.name)
-            .values(machine=_configured(row.data or {}))
+            .values(blueprint=_configured(row.data or {}))
         )
     sc = scaling_configurations.c
     for row in conn.execute(sa.select(sc.id, sc.image_id, sc.instance_types, sc.data)).all():
         conn.execute(
-            sa.update(scaling_configurations).where(sc.id == row.id).values(machine=_scaling(row))
+            sa.update(scaling_configurations).where(sc.id == row.id).values(blueprint=_scaling(row))
         )
     for table in ("launch_configurations", "scaling_configurations"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column("machine", existing_type=sa.JSON(), nullable=False)
+            batch_op.alter_column("blueprint", existing_type=sa.JSON(), nullable=False)
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_column("launch_ref")
 
@@ -117,4 +117,4 @@ def downgrade() -> None:
         batch_op.alter_column("launch_ref", existing_type=sa.String(length=64), nullable=False)
     for table in ("scaling_configurations", "launch_configurations"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column("machine")
+            batch_op.drop_column("blueprint")
