@@ -748,3 +748,59 @@ def test_anything_else_is_no_block(text: str) -> None:
         address, _, length = text.partition("/")
         assert ipaddress.IPv4Network(text, strict=False) == block
         assert 0 <= int(length) <= 32 and len(address.split(".")) == 4
+
+
+def test_a_scaling_configurations_security_groups_are_its_instances(
+    ess: Any, vpc: Any, ecs: Any, server: Server, region: str
+) -> None:
+    """SecurityGroupIds, like SecurityGroupId, names the groups the instances launch in."""
+    own = vpc.create_vpc(
+        vpc_models.CreateVpcRequest(region_id=region, cidr_block="192.168.0.0/16")
+    ).body.vpc_id
+    switch = vpc.create_vswitch(
+        vpc_models.CreateVSwitchRequest(
+            region_id=region, vpc_id=own, zone_id=f"{region}-a", cidr_block="192.168.1.0/24"
+        )
+    ).body.v_switch_id
+    named = [
+        ecs.create_security_group(
+            ecs_models.CreateSecurityGroupRequest(region_id=region, vpc_id=own)
+        ).body.security_group_id
+        for _ in range(2)
+    ]
+    groups = {}
+    for way, fields in (
+        ("one", {"security_group_id": named[0]}),
+        ("many", {"security_group_ids": named}),
+    ):
+        group = ess.create_scaling_group(
+            m.CreateScalingGroupRequest(
+                region_id=region,
+                scaling_group_name=way,
+                min_size=1,
+                max_size=1,
+                v_switch_ids=[switch],
+            )
+        ).body.scaling_group_id
+        ess.create_scaling_configuration(
+            m.CreateScalingConfigurationRequest(
+                scaling_group_id=group, image_id=IMAGE, instance_type=TYPE, **fields
+            )
+        )
+        ess.enable_scaling_group(
+            m.EnableScalingGroupRequest(region_id=region, scaling_group_id=group)
+        )
+        groups[way] = group
+    settle(server)
+    launched = {}
+    for way, group in groups.items():
+        [member] = ess.describe_scaling_instances(
+            m.DescribeScalingInstancesRequest(region_id=region, scaling_group_id=group)
+        ).body.scaling_instances
+        [instance] = ecs.describe_instances(
+            ecs_models.DescribeInstancesRequest(
+                region_id=region, instance_ids=json.dumps([member.instance_id])
+            )
+        ).body.instances.instance
+        launched[way] = instance.security_group_ids.security_group_id
+    assert launched == {"one": named[:1], "many": named}
