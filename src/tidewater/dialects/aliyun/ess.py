@@ -14,7 +14,7 @@ from tidewater.cloud.ports import Target
 from tidewater.dialects.aliyun.errors import AliyunError
 from tidewater.dialects.failures import status_message
 from tidewater.domain.group import GroupStatus, Rules
-from tidewater.domain.launch import Blueprint
+from tidewater.domain.launch import Blueprint, ScalingConfiguration, source_of
 from tidewater.domain.scope import Scope
 from tidewater.engine import (
     attachments,
@@ -191,7 +191,7 @@ class EssService:
             "MinSize": row.min_size,
             "MaxSize": row.max_size,
             "DefaultCooldown": row.default_cooldown,
-            "ActiveScalingConfigurationId": row.launch.get("id", ""),
+            "ActiveScalingConfigurationId": configuration_id(row.launch),
             "VSwitchId": row.subnets[0] if row.subnets else "",
             "VSwitchIds": list(row.subnets),
             "VpcId": vpc_of.get(row.subnets[0], "") if row.subnets else "",
@@ -318,7 +318,9 @@ class EssService:
                     "InstanceType": r.instance_types[0],
                     "InstanceTypes": list(r.instance_types),
                     "SecurityGroupId": r.data.get("SecurityGroupId", ""),
-                    "LifecycleState": "Active" if r.group_launch.get("id") == r.id else "Inactive",
+                    "LifecycleState": "Active"
+                    if configuration_id(r.group_launch) == r.id
+                    else "Inactive",
                     "CreationTime": stamp(r.created_at),
                 }
                 for r in rows
@@ -420,9 +422,7 @@ class EssService:
                 {
                     "InstanceId": r.instance_id,
                     "ScalingGroupId": r.group_id,
-                    "ScalingConfigurationId": r.launch.get("id", "")
-                    if r.launch.get("kind") == "scaling_configuration"
-                    else "",
+                    "ScalingConfigurationId": configuration_id(r.launch),
                     "LifecycleState": "Protected"
                     if r.protected and r.state == "InService"
                     else MEMBER_STATES.get(r.state, r.state),
@@ -646,6 +646,12 @@ def _ignored(activity: Mapping[str, Any]) -> dict[str, Any]:
             for i in ignored
         ]
     }
+
+
+def configuration_id(launch: dict[str, Any] | None) -> str:
+    """The scaling configuration a group or an instance launches from; "" for none."""
+    source = source_of(launch)
+    return source.id if isinstance(source, ScalingConfiguration) else ""
 
 
 DESCRIPTIONS = {

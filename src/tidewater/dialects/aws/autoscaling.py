@@ -10,7 +10,7 @@ from tidewater.dialects.aws import activities
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.service import Handler
 from tidewater.domain.group import Process
-from tidewater.domain.launch import Blueprint
+from tidewater.domain.launch import Blueprint, LaunchConfiguration, TemplateVersion, source_of
 from tidewater.domain.scope import Scope
 from tidewater.engine import attachments, groups, instances, launch_configurations, queries
 from tidewater.engine.context import Context
@@ -96,17 +96,16 @@ def _launch(params: Mapping[str, Any]) -> dict[str, Any] | None:
     if len(sources) != 1:
         return None
     if sources[0] == "LaunchConfigurationName":
-        return {"kind": "configuration", "name": params["LaunchConfigurationName"]}
+        return LaunchConfiguration(params["LaunchConfigurationName"]).stored()
     template = params.get("LaunchTemplate")
     if template is None:
         policy = params["MixedInstancesPolicy"]
         template = (policy.get("LaunchTemplate") or {}).get("LaunchTemplateSpecification") or {}
-    return {
-        "kind": "template",
-        "id": template.get("LaunchTemplateId"),
-        "name": template.get("LaunchTemplateName"),
-        "version": template.get("Version") or "$Default",
-    }
+    return TemplateVersion(
+        template.get("LaunchTemplateId"),
+        template.get("LaunchTemplateName"),
+        template.get("Version") or "$Default",
+    ).stored()
 
 
 def _subnets(params: Mapping[str, Any]) -> list[str] | None:
@@ -167,18 +166,19 @@ def _targets(params: Mapping[str, Any]) -> list[Target]:
     return found
 
 
-def _launch_out(launch: Mapping[str, Any]) -> dict[str, Any]:
-    if not launch:
-        return {}
-    if launch.get("kind") == "configuration":
-        return {"LaunchConfigurationName": launch["name"]}
-    return {
-        "LaunchTemplate": {
-            "LaunchTemplateId": launch.get("id"),
-            "LaunchTemplateName": launch.get("name"),
-            "Version": launch.get("version"),
+def _launch_out(launch: dict[str, Any] | None) -> dict[str, Any]:
+    source = source_of(launch)
+    if isinstance(source, LaunchConfiguration):
+        return {"LaunchConfigurationName": source.name}
+    if isinstance(source, TemplateVersion):
+        return {
+            "LaunchTemplate": {
+                "LaunchTemplateId": source.id,
+                "LaunchTemplateName": source.name,
+                "Version": source.version,
+            }
         }
-    }
+    return {}
 
 
 class AutoScalingService:
