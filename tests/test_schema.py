@@ -48,6 +48,16 @@ def _old_group(**values: object) -> dict[str, object]:
     }
 
 
+def _at_revision(revision: str, url: str) -> Database:
+    """A database of the test's own, built by the migrations up to `revision`."""
+    db = Database(url)
+    metadata.drop_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    schema.upgrade(db, revision)
+    return db
+
+
 def _url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A database of the test's own: never the one a running test server uses."""
     if backend == "sqlite":
@@ -139,11 +149,7 @@ def test_a_database_made_by_the_first_migration_is_upgraded_with_its_data(
 def test_ess_groups_stored_before_the_zone_rule_stop_rebalancing(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    db = Database(_url(backend, tmp_path, request))
-    metadata.drop_all(db.engine)
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    schema.upgrade(db, "0007")
+    db = _at_revision("0007", _url(backend, tmp_path, request))
     old_rules = {
         "aws": {},
         "aliyun": {"exclusive_activities": True, "release_removed": True},
@@ -178,11 +184,7 @@ def test_ess_groups_stored_before_the_zone_rule_stop_rebalancing(
 def test_launch_sources_stored_before_get_what_they_launch_in_neutral_words(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    db = Database(_url(backend, tmp_path, request))
-    metadata.drop_all(db.engine)
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    schema.upgrade(db, "0008")
+    db = _at_revision("0008", _url(backend, tmp_path, request))
     at = datetime(2026, 1, 1, tzinfo=UTC)
     with db.engine.begin() as conn:
         conn.execute(

@@ -28,15 +28,13 @@ from tidewater.engine.steps.machinery import (
 )
 from tidewater.engine.steps.tags import member_tags
 from tidewater.engine.steps.traffic import join, leave, rejoin
-from tidewater.store.tables import (
-    groups,
-    members,
-)
+from tidewater.store.tables import groups, members
 
 LAUNCH_RETRY = timedelta(seconds=10)
 
 
 def launch(ctx: Context, activity: Any) -> None:
+    """Make the machine (once: the activity id is its token) and record it as a Pending member."""
     scope, now = scope_of(activity), ctx.clock.now()
     with ctx.db.read() as conn:
         group = group_row(conn, activity)

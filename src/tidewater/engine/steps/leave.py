@@ -15,8 +15,13 @@ from tidewater.store.tables import members
 
 def halt(ctx: Context, activity: Any) -> None:
     """Stop the instance before it is released or kept stopped (ESS removals)."""
+    ctx.compute.stop(scope_of(activity), [activity.instance_id])
+    _look_again(ctx, activity)
+
+
+def _look_again(ctx: Context, activity: Any) -> None:
+    """Once the cloud was asked to stop or end a machine: go on when it should have."""
     scope, now = scope_of(activity), ctx.clock.now()
-    ctx.compute.stop(scope, [activity.instance_id])
     machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
     with record(ctx, activity) as conn:
         due = machine.settles_at if machine is not None and machine.settles_at else now
@@ -43,12 +48,9 @@ def release(ctx: Context, activity: Any) -> None:
 
 
 def end(ctx: Context, activity: Any) -> None:
-    scope, now = scope_of(activity), ctx.clock.now()
-    ctx.compute.terminate(scope, [activity.instance_id])
-    machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
-    with record(ctx, activity) as conn:
-        due = machine.settles_at if machine is not None and machine.settles_at else now
-        advance(conn, activity, max(due, now), progress=50)
+    """Terminate the instance (the `terminate` step)."""
+    ctx.compute.terminate(scope_of(activity), [activity.instance_id])
+    _look_again(ctx, activity)
 
 
 def gone(ctx: Context, activity: Any) -> None:
