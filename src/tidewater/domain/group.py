@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from tidewater.domain.instance import Lifecycle, Member
+from tidewater.domain.launch import LaunchSource
 from tidewater.domain.refusal import Refusal
 
 
@@ -54,7 +55,8 @@ class Group:
     suspended: frozenset[str] = frozenset()
     termination_policies: tuple[str, ...] = ("Default",)
     new_instances_protected: bool = False
-    launch_ref: str = ""
+    launch_ref: str = ""  # its launch source's reference, compared with its members'
+    source: LaunchSource | None = None  # where its instances come from (None: not set yet)
     rules: Rules = field(default_factory=Rules)
 
     def suspends(self, process: Process) -> bool:

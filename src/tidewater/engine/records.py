@@ -25,7 +25,7 @@ from tidewater.store.tables import (
 
 
 def group_of(row: Any) -> Group:
-    rules = row.rules or {}
+    rules, source = row.rules or {}, source_of(row.launch)
     return Group(
         id=row.id,
         name=row.name,
@@ -37,7 +37,8 @@ def group_of(row: Any) -> Group:
         suspended=frozenset(row.suspended),
         termination_policies=tuple(row.termination_policies),
         new_instances_protected=row.new_instances_protected,
-        launch_ref=ref_of(source_of(row.launch)),
+        launch_ref=ref_of(source),
+        source=source,
         rules=Rules(**rules),
     )
 
