@@ -66,7 +66,6 @@ def _member(books: Any, group_id: str, instance_id: str) -> None:
         origin=Origin.ATTACHED.value,
         entrusted=False,
         instance_type="t3.micro",
-        launch_ref="",
         launch={},
         joined_at=NOW,
     )

@@ -53,7 +53,7 @@ def launch(ctx: Context, activity: Any) -> None:
         else:
             if not ctx.compute.image_exists(scope, spec.image_id):
                 failure = {"reason": "image.not_found", "image_id": spec.image_id}
-        tags = member_tags(conn, group, scope.cloud)
+        tags = member_tags(conn, group, ctx.profile(scope.cloud))
     if failure is None:
         failure = over_instance_limit(ctx, scope, activity.id)
     if failure is not None:

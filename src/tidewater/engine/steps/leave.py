@@ -9,7 +9,6 @@ from sqlalchemy import delete, update
 from tidewater.domain.instance import Lifecycle
 from tidewater.engine.context import Context
 from tidewater.engine.steps.machinery import POLL, advance, finish, move, record, scope_of
-from tidewater.engine.steps.tags import GROUP_TAG
 from tidewater.store.tables import members
 
 
@@ -41,7 +40,7 @@ def halted(ctx: Context, activity: Any) -> None:
 def release(ctx: Context, activity: Any) -> None:
     """Hand a detached instance back to its owner: untagged, running, outside the group."""
     scope, now = scope_of(activity), ctx.clock.now()
-    ctx.compute.untag(scope, [activity.instance_id], [GROUP_TAG[scope.cloud]])
+    ctx.compute.untag(scope, [activity.instance_id], [ctx.profile(scope.cloud).group_tag])
     with record(ctx, activity) as conn:
         conn.execute(delete(members).where(members.c.instance_id == activity.instance_id))
         finish(conn, activity, now)

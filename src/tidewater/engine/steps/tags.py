@@ -6,13 +6,16 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from tidewater.domain.scope import Cloud
+from tidewater.engine.profile import Profile
 from tidewater.store.tables import group_tags
 
-GROUP_TAG = {Cloud.AWS: "aws:autoscaling:groupName", Cloud.ALIYUN: "acs:autoscaling:scalingGroupId"}
+
+def group_tag(profile: Profile, group: Any) -> dict[str, str]:
+    """The tag that marks an instance as the group's, as its cloud spells it."""
+    return {profile.group_tag: profile.group_tag_value(group.id, group.name)}
 
 
-def member_tags(conn: Connection, group: Any, cloud: Cloud) -> dict[str, str]:
+def member_tags(conn: Connection, group: Any, profile: Profile) -> dict[str, str]:
     tags = {
         r.key: r.value
         for r in conn.execute(
@@ -21,5 +24,4 @@ def member_tags(conn: Connection, group: Any, cloud: Cloud) -> dict[str, str]:
             )
         )
     }
-    tags[GROUP_TAG[cloud]] = group.name if cloud is Cloud.AWS else group.id
-    return tags
+    return {**tags, **group_tag(profile, group)}

@@ -13,7 +13,6 @@ from tidewater.domain.activity import Kind, Status
 from tidewater.domain.instance import Lifecycle
 from tidewater.domain.launch import source_of
 from tidewater.domain.refusal import Refusal
-from tidewater.domain.scope import Cloud
 from tidewater.domain.traffic import holding
 from tidewater.engine.context import Context
 from tidewater.engine.launch_sources import blueprint_of
@@ -26,7 +25,7 @@ from tidewater.engine.steps.machinery import (
     record,
     scope_of,
 )
-from tidewater.engine.steps.tags import GROUP_TAG
+from tidewater.engine.steps.tags import group_tag
 from tidewater.store.tables import groups, members
 
 
@@ -139,7 +138,7 @@ def register(ctx: Context, activity: Any) -> None:
             ctx.compute.tag(
                 scope,
                 [activity.instance_id],
-                {GROUP_TAG[scope.cloud]: group.name if scope.cloud is Cloud.AWS else group.id},
+                group_tag(ctx.profile(scope.cloud), group),
             )
     joined = join(ctx, activity)
     with record(ctx, activity) as conn:
