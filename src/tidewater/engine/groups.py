@@ -17,6 +17,7 @@ from tidewater.domain.group import GroupStatus, Process, Rules
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways.groups import in_region
 from tidewater.engine.profile import Record
 from tidewater.engine.records import group_of
 from tidewater.store.tables import activities, group_tags, groups, launch_configurations
@@ -72,8 +73,7 @@ def check_launch(
     if launch["kind"] == "configuration":
         found = conn.execute(
             select(launch_configurations.c.name).where(
-                launch_configurations.c.account == scope.account,
-                launch_configurations.c.region == scope.region,
+                in_region(launch_configurations, scope),
                 launch_configurations.c.name == launch["name"],
             )
         ).first()

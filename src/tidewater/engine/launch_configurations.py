@@ -10,6 +10,7 @@ from tidewater.domain.launch import Blueprint, LaunchConfiguration, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways.groups import in_region
 from tidewater.engine.profile import Record
 from tidewater.store.tables import groups, launch_configurations
 
@@ -31,8 +32,7 @@ def create(
         books.groups.lock_quota("launch_configurations")
         found = conn.execute(
             select(launch_configurations.c.name).where(
-                launch_configurations.c.account == scope.account,
-                launch_configurations.c.region == scope.region,
+                in_region(launch_configurations, scope),
                 launch_configurations.c.name == name,
             )
         ).first()
@@ -44,8 +44,7 @@ def create(
                 select(func.count())
                 .select_from(launch_configurations)
                 .where(
-                    launch_configurations.c.account == scope.account,
-                    launch_configurations.c.region == scope.region,
+                    in_region(launch_configurations, scope),
                 )
             ).scalar_one()
             if count >= limit:
@@ -74,8 +73,7 @@ def delete_one(ctx: Context, scope: Scope, name: str) -> None:
         found = conn.execute(
             select(launch_configurations.c.name)
             .where(
-                launch_configurations.c.account == scope.account,
-                launch_configurations.c.region == scope.region,
+                in_region(launch_configurations, scope),
                 launch_configurations.c.name == name,
             )
             .with_for_update()
@@ -83,16 +81,13 @@ def delete_one(ctx: Context, scope: Scope, name: str) -> None:
         if found is None:
             raise Refusal("launch_configuration.not_found", name=name)
         for launch in conn.execute(
-            select(groups.c.launch).where(
-                groups.c.account == scope.account, groups.c.region == scope.region
-            )
+            select(groups.c.launch).where(in_region(groups, scope))
         ).scalars():
             if source_of(launch) == LaunchConfiguration(name):
                 raise Refusal("launch_configuration.in_use", name=name)
         conn.execute(
             delete(launch_configurations).where(
-                launch_configurations.c.account == scope.account,
-                launch_configurations.c.region == scope.region,
+                in_region(launch_configurations, scope),
                 launch_configurations.c.name == name,
             )
         )

@@ -15,6 +15,7 @@ from tidewater.domain.launch import (
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways.groups import in_region
 from tidewater.store.tables import launch_configurations, scaling_configurations
 
 
@@ -23,8 +24,7 @@ def blueprint_of(conn: Connection, scope: Scope, source: LaunchSource | None) ->
     if isinstance(source, LaunchConfiguration):
         stored = conn.execute(
             select(launch_configurations.c.blueprint).where(
-                launch_configurations.c.account == scope.account,
-                launch_configurations.c.region == scope.region,
+                in_region(launch_configurations, scope),
                 launch_configurations.c.name == source.name,
             )
         ).scalar()

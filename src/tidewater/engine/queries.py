@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
-from tidewater.engine.gateways.groups import in_scope
+from tidewater.engine.gateways.groups import in_region, in_scope
 from tidewater.store.tables import activities, group_tags, groups, launch_configurations, members
 
 
@@ -307,8 +307,7 @@ def launch_configurations_page(
 ) -> Page:
     after = decode_token(token)
     query = select(launch_configurations).where(
-        launch_configurations.c.account == scope.account,
-        launch_configurations.c.region == scope.region,
+        in_region(launch_configurations, scope),
     )
     if names is not None:
         query = query.where(launch_configurations.c.name.in_(list(names)))
@@ -341,8 +340,7 @@ def account_counts(ctx: Context, scope: Scope) -> dict[str, int]:
             select(func.count())
             .select_from(launch_configurations)
             .where(
-                launch_configurations.c.account == scope.account,
-                launch_configurations.c.region == scope.region,
+                in_region(launch_configurations, scope),
             )
         ).scalar_one()
     return {"groups": group_count, "launch_configurations": lc_count}

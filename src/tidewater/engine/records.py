@@ -18,6 +18,7 @@ from tidewater.domain.launch import (
     source_of,
 )
 from tidewater.domain.scope import Scope
+from tidewater.engine.gateways.groups import in_region
 from tidewater.store.tables import (
     launch_configurations,
     scaling_configurations,
@@ -67,8 +68,7 @@ def date_launches(conn: Connection, scope: Scope, group_members: Iterable[Member
             (LaunchConfiguration(row.name).ref, row.created_at.timestamp())
             for row in conn.execute(
                 select(launch_configurations.c.name, launch_configurations.c.created_at).where(
-                    launch_configurations.c.account == scope.account,
-                    launch_configurations.c.region == scope.region,
+                    in_region(launch_configurations, scope),
                     launch_configurations.c.name.in_(sorted(names)),
                 )
             )

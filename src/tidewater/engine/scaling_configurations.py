@@ -11,6 +11,7 @@ from tidewater.domain.launch import Blueprint, ScalingConfiguration, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways.groups import in_scope
 from tidewater.engine.groups import vpcs_of
 from tidewater.engine.profile import Record
 from tidewater.engine.queries import Page, numbered
@@ -132,11 +133,7 @@ def page(
     query = (
         select(scaling_configurations, groups.c.launch.label("group_launch"))
         .join(groups, groups.c.id == scaling_configurations.c.group_id)
-        .where(
-            groups.c.account == scope.account,
-            groups.c.region == scope.region,
-            groups.c.cloud == scope.cloud.value,
-        )
+        .where(in_scope(groups, scope))
     )
     if group is not None:
         query = query.where(groups.c.id == group)

@@ -16,11 +16,12 @@ from tidewater.store.tables import groups
 
 def in_scope(table: Any, scope: Scope) -> ColumnElement[bool]:
     """The account, region and cloud every scoped table carries."""
-    return and_(
-        table.c.account == scope.account,
-        table.c.region == scope.region,
-        table.c.cloud == scope.cloud.value,
-    )
+    return and_(in_region(table, scope), table.c.cloud == scope.cloud.value)
+
+
+def in_region(table: Any, scope: Scope) -> ColumnElement[bool]:
+    """The account and region, for records only one cloud has (launch configurations)."""
+    return and_(table.c.account == scope.account, table.c.region == scope.region)
 
 
 class Groups:
