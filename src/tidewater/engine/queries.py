@@ -49,16 +49,20 @@ def page_size(max_records: int | None, default: int, limit: int) -> int:
     return max_records
 
 
+def _within(table: Any, account: Any, region: Any, cloud: Any) -> Any:
+    """The scope filter, written once; a table of one cloud's resources has no cloud column."""
+    conditions = [table.c.account == account, table.c.region == region]
+    if "cloud" in table.c:
+        conditions.append(table.c.cloud == cloud)
+    return and_(*conditions)
+
+
 # Describe statements are built once per shape (which optional parts are present) and run with
 # bound parameters: building a SELECT costs more than running it on SQLite.
 
 
 def _scoped(table: Any) -> Any:
-    return and_(
-        table.c.account == bindparam("account"),
-        table.c.region == bindparam("region"),
-        table.c.cloud == bindparam("cloud"),
-    )
+    return _within(table, bindparam("account"), bindparam("region"), bindparam("cloud"))
 
 
 def _scope_params(scope: Scope, size: int) -> dict[str, Any]:
@@ -346,7 +350,11 @@ def account_counts(ctx: Context, scope: Scope) -> dict[str, int]:
     return {"groups": group_count, "launch_configurations": lc_count}
 
 
-# -- numbered pages (ESS asks for PageNumber/PageSize and reports TotalCount) -------------------
+# -- numbered pages: PageNumber/PageSize with a total, as ESS asks for them ---------------------
+
+
+# One count per member state, the protected members apart: (state, protected) -> count.
+StateCounts = dict[tuple[str, bool], int]
 
 
 def numbered(ctx: Context, query: Select[Any], order: Any, number: int, size: int) -> Page:
@@ -357,7 +365,7 @@ def numbered(ctx: Context, query: Select[Any], order: Any, number: int, size: in
     return Page(rows, None, {"total": total})
 
 
-def ess_groups_page(
+def groups_by_number(
     ctx: Context,
     scope: Scope,
     ids: Sequence[str] | None,
@@ -365,13 +373,14 @@ def ess_groups_page(
     number: int,
     size: int,
 ) -> Page:
+    """Groups oldest first, each with its members counted by state (`extra["counts"]`)."""
     query = select(groups).where(in_scope(groups, scope))
     if ids is not None:
         query = query.where(groups.c.id.in_(list(ids)))
     if names is not None:
         query = query.where(groups.c.name.in_(list(names)))
     page = numbered(ctx, query, groups.c.seq, number, size)
-    counts: dict[str, dict[str, int]] = {row.id: {} for row in page.rows}
+    counts: dict[str, StateCounts] = {row.id: {} for row in page.rows}
     if counts:
         with ctx.db.read() as conn:
             for group_id, state, protected, count in conn.execute(
@@ -379,13 +388,13 @@ def ess_groups_page(
                 .where(members.c.group_id.in_(list(counts)))
                 .group_by(members.c.group_id, members.c.state, members.c.protected)
             ):
-                key = "Protected" if protected and state == "InService" else state
+                key = (state, bool(protected))
                 counts[group_id][key] = counts[group_id].get(key, 0) + count
     page.extra["counts"] = counts
     return page
 
 
-def ess_instances_page(
+def instances_by_number(
     ctx: Context,
     scope: Scope,
     group: str | None,
@@ -396,6 +405,7 @@ def ess_instances_page(
     number: int,
     size: int,
 ) -> Page:
+    """Members in the order they joined, filtered by group id, state, origin and health."""
     query = (
         select(members, groups.c.name.label("group_name"), groups.c.launch.label("group_launch"))
         .join(groups, groups.c.id == members.c.group_id)
@@ -414,7 +424,7 @@ def ess_instances_page(
     return numbered(ctx, query, members.c.joined_at, number, size)
 
 
-def ess_activities_page(
+def activities_by_number(
     ctx: Context,
     scope: Scope,
     group: str | None,
@@ -423,7 +433,7 @@ def ess_activities_page(
     number: int,
     size: int,
 ) -> Page:
-    """A request's activities only; the per-instance ones behind them are the engine's business."""
+    """Requests' activities, newest first; the per-instance ones behind a batch are children."""
     query = select(activities).where(in_scope(activities, scope), activities.c.parent_id.is_(None))
     if group is not None:
         query = query.where(activities.c.group_id == group)
@@ -435,7 +445,7 @@ def ess_activities_page(
 
 
 def children_of(ctx: Context, parent_ids: Sequence[str]) -> dict[str, list[Any]]:
-    """The per-instance activities behind a page of ESS activities, in one query."""
+    """The per-instance activities behind a page of batched requests' activities, in one query."""
     found: dict[str, list[Any]] = {i: [] for i in parent_ids}
     if parent_ids:
         with ctx.db.read() as conn:
@@ -449,7 +459,7 @@ def children_of(ctx: Context, parent_ids: Sequence[str]) -> dict[str, list[Any]]
 
 
 def region_of_group(ctx: Context, account: str, group_id: str) -> str | None:
-    """ESS group ids are unique across regions; some requests name a group but no region."""
+    """Group ids are unique across regions; some requests name a group but no region."""
     with ctx.db.read() as conn:
         region: str | None = conn.execute(
             select(groups.c.region).where(groups.c.account == account, groups.c.id == group_id)
@@ -458,7 +468,7 @@ def region_of_group(ctx: Context, account: str, group_id: str) -> str | None:
 
 
 def activity_by_id(ctx: Context, scope: Scope, activity_id: str) -> Any:
-    """Activity ids are unique across regions; DescribeScalingActivityDetail names no region."""
+    """Activity ids are unique across regions; a request may name one without its region."""
     with ctx.db.read() as conn:
         return conn.execute(
             select(activities).where(

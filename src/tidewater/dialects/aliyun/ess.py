@@ -77,6 +77,15 @@ def stamp(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%MZ") if moment else None
 
 
+def capacities(members: queries.StateCounts) -> dict[str, int]:
+    """Members by state, the protected InService ones under ESS's own "Protected" state."""
+    counts: dict[str, int] = {}
+    for (state, protected), count in members.items():
+        key = "Protected" if protected and state == "InService" else state
+        counts[key] = counts.get(key, 0) + count
+    return counts
+
+
 def plural(count: int) -> str:
     return f'"{count}" ECS instance' + ("" if count == 1 else "s")
 
@@ -164,7 +173,7 @@ class EssService:
         names = p.get("ScalingGroupNames") or (
             [p["ScalingGroupName"]] if p.get("ScalingGroupName") else None
         )
-        page = queries.ess_groups_page(
+        page = queries.groups_by_number(
             self.ctx, scope, p.get("ScalingGroupIds"), names, number, size
         )
         vpc_of = {s.id: s.vpc_id for s in self.ctx.compute.subnets(scope)}
@@ -178,10 +187,11 @@ class EssService:
         }
 
     def _group(
-        self, scope: Scope, row: Any, counts: dict[str, int], vpc_of: dict[str, str]
+        self, scope: Scope, row: Any, members: queries.StateCounts, vpc_of: dict[str, str]
     ) -> dict[str, Any]:
         """`vpc_of`: each vSwitch of the scope and its VPC; a group without any shows none."""
         settings = row.settings
+        counts = capacities(members)
         total = sum(counts.values())
         out: dict[str, Any] = {
             "ScalingGroupId": row.id,
@@ -400,7 +410,7 @@ class EssService:
         kinds = p.get("CreationTypes") or ([p["CreationType"]] if p.get("CreationType") else None)
         origins = None if kinds is None else [ORIGIN_FILTER.get(k, k) for k in kinds]
         health = p.get("HealthStatus")
-        page = queries.ess_instances_page(
+        page = queries.instances_by_number(
             self.ctx,
             scope,
             p.get("ScalingGroupId"),
@@ -444,7 +454,7 @@ class EssService:
 
     def DescribeScalingActivities(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         number, size = _paging(p, 50)
-        page = queries.ess_activities_page(
+        page = queries.activities_by_number(
             self.ctx,
             scope,
             p.get("ScalingGroupId"),
