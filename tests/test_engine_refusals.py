@@ -65,3 +65,36 @@ def test_delete_while_a_launch_is_only_planned_is_scaling_activity_in_progress()
         "AutoScalingGroup name not found - AutoScalingGroup 'g' not found"
     )
     app.db.dispose()
+
+
+def test_a_group_pending_delete_refuses_suspending_its_processes_in_aws_words() -> None:
+    clock = Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC))
+    app = build(Settings(data_dir=Path(tempfile.mkdtemp()), runner="manual"), clock)
+    launch_configurations.create(
+        app.ctx, SCOPE, "lc", {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"}
+    )
+    group_id = groups.create(
+        app.ctx,
+        SCOPE,
+        GroupSpec(
+            name="g",
+            min_size=0,
+            max_size=2,
+            desired=1,
+            launch={"kind": "configuration", "name": "lc"},
+            zones=["us-east-1a"],
+        ),
+    )
+    reconciler.reconcile(app.ctx, group_id)
+    groups.delete_group(app.ctx, SCOPE, "g", force=True)  # pending delete until its launch ends
+    with pytest.raises(Refusal) as refused:
+        groups.set_processes(app.ctx, SCOPE, "g", None, suspend=True)
+    assert render(refused.value, "SuspendProcesses").message == (
+        "Processes may not be suspended while the AutoScaling group is pending delete"
+    )
+    with pytest.raises(Refusal) as modified:
+        groups.modify(app.ctx, SCOPE, GroupSpec(name="g", max_size=3))
+    assert render(modified.value, "UpdateAutoScalingGroup").message == (
+        "The AutoScaling group may not be modified while it is pending delete"
+    )
+    app.db.dispose()

@@ -86,10 +86,10 @@ def check_bounds(min_size: int, max_size: int, desired: int | None) -> None:
 
 
 def set_desired(group: Group, desired: int) -> None:
-    if desired > group.max_size:
-        raise Refusal("desired.above_max", desired=desired, max=group.max_size)
-    if desired < group.min_size:
-        raise Refusal("desired.below_min", desired=desired, min=group.min_size)
+    if not group.min_size <= desired <= group.max_size:
+        raise Refusal(
+            "bounds.desired_outside", desired=desired, min=group.min_size, max=group.max_size
+        )
     group.desired = desired
 
 

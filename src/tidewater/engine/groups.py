@@ -87,7 +87,7 @@ def check_launch(
         )
         launch["id"] = spec.template_id
         if spec.key_name and not ctx.compute.key_pair_exists(scope, spec.key_name):
-            raise Refusal("template.key_pair_not_found", key_name=spec.key_name)
+            raise Refusal("key_pair.not_found", key_name=spec.key_name, source="template")
 
 
 def vpcs_of(ctx: Context, scope: Scope, subnet_ids: Sequence[str]) -> set[str]:
@@ -301,7 +301,7 @@ def set_processes(
     with ctx.change(scope) as books:
         row = books.groups.lock(name)
         if suspend and row.status != GroupStatus.ACTIVE.value:
-            raise Refusal("group.deleting_processes", group=name)
+            raise Refusal("group.deleting", group=name)
         current = list(row.suspended)
         if suspend:
             current += [p for p in chosen if p not in current]

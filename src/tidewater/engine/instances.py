@@ -101,8 +101,6 @@ def move(
         if how.grows:
             before, after = rules.grow(group, len(chosen), how.verb)
         elif decrement:
-            if how.kind is Kind.TERMINATE and group.desired - len(chosen) < group.min_size:
-                raise Refusal("terminate.at_min", **group.sizes())
             before, after = rules.shrink(group, len(chosen), how.verb)
         books.members.move([m.instance_id for m in chosen], how.to)
         _save_desired(books, group)

@@ -46,7 +46,6 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
     ),
     "group.inactive": ("IncorrectScalingGroupStatus", 400, GROUP_STATUS),
     "group.deleting": ("IncorrectScalingGroupStatus", 400, GROUP_STATUS),
-    "group.deleting_processes": ("IncorrectScalingGroupStatus", 400, GROUP_STATUS),
     # inferred: the docs name no code for a protected group; its status forbids the deletion
     "group.deletion_protected": ("IncorrectScalingGroupStatus", 400, GROUP_STATUS),
     "group.activity_in_progress": ("ScalingActivityInProgress", 400, IN_PROGRESS),

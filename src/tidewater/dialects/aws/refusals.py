@@ -18,7 +18,7 @@ CAPACITY = (
     "appropriately."
 )
 
-# reason -> (code, HTTP status, message template)
+# reason (or, below, the key of an action's own wording) -> (code, HTTP status, message template)
 MESSAGES: dict[str, tuple[str, int, str]] = {
     # a change that waited its bounded time for a busy group; HTTP 500, so the SDKs retry it
     "contention": (
@@ -268,6 +268,12 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
 # neutral size fields -> the request members AWS names in its validation paths
 SIZE_MEMBERS = {"min": "minSize", "max": "maxSize", "desired": "desiredCapacity"}
 
+# Some actions word a neutral refusal in their own text: (reason, action) -> key in MESSAGES.
+ACTION_WORDING = {
+    ("group.deleting", "SuspendProcesses"): "group.deleting_processes",
+    ("capacity.min", "TerminateInstanceInAutoScalingGroup"): "terminate.at_min",
+}
+
 # Some actions word a missing group differently; scripts match on each form.
 NULL_GROUP_ACTIONS = frozenset(
     {
@@ -299,6 +305,11 @@ def render(refusal: Refusal, action: str) -> AwsError:
         return AwsError("ValidationError", NOT_FOUND_BY_ACTION[action].format(**facts))
     if reason.startswith("template.") and reason != "template.ref_missing":
         return AwsError("ValidationError", template_message(refusal))
+    if reason == "key_pair.not_found" and facts.get("source") == "template":
+        return AwsError("ValidationError", template_message(refusal))
+    if reason == "bounds.desired_outside" and action == "SetDesiredCapacity":
+        reason = "desired.above_max" if facts["desired"] > facts["max"] else "desired.below_min"
+    reason = ACTION_WORDING.get((reason, action), reason)
     if reason == "max_records.range" and facts.get("value", 1) < 1:
         return AwsError(
             "ValidationError",
@@ -320,7 +331,7 @@ def template_message(refusal: Refusal) -> str:
     """Auto Scaling prefixes EC2's own launch-template text with its own sentence."""
     facts = refusal.facts
     prefix = "You must use a valid fully-formed launch template. "
-    if refusal.reason == "template.key_pair_not_found":
+    if refusal.reason == "key_pair.not_found":
         return prefix + f"The key pair '{facts.get('key_name')}' does not exist"
     if refusal.reason == "template.version_not_found":
         return (
