@@ -363,6 +363,66 @@ def test_rules_adjustments_and_no_change(ess: Any, server: Server, region: str) 
     assert len(instances(ess, region, group)) == 1
 
 
+def test_rules_of_each_kind_are_described_and_only_simple_ones_executed(
+    ess: Any, server: Server, region: str
+) -> None:
+    group = ready_group(ess, server, region, min_size=1, max_size=9, desired=2)
+    percent = ess.create_scaling_rule(
+        m.CreateScalingRuleRequest(
+            region_id=region,
+            scaling_group_id=group,
+            scaling_rule_name="half-again",
+            adjustment_type="PercentChangeInCapacity",
+            adjustment_value=10,
+            min_adjustment_magnitude=2,
+            cooldown=120,
+        )
+    ).body
+    tracking = ess.create_scaling_rule(
+        m.CreateScalingRuleRequest(
+            region_id=region,
+            scaling_group_id=group,
+            scaling_rule_name="cpu",
+            scaling_rule_type="TargetTrackingScalingRule",
+            metric_name="CpuUtilization",
+            target_value=80.5,
+        )
+    ).body
+    listed = {
+        r.scaling_rule_name: r
+        for r in ess.describe_scaling_rules(
+            m.DescribeScalingRulesRequest(region_id=region, scaling_group_id=group)
+        ).body.scaling_rules
+    }
+    assert (
+        listed["half-again"].scaling_rule_type,
+        listed["half-again"].adjustment_type,
+        listed["half-again"].adjustment_value,
+        listed["half-again"].min_adjustment_magnitude,
+        listed["half-again"].cooldown,
+    ) == ("SimpleScalingRule", "PercentChangeInCapacity", 10, 2, 120)
+    assert (
+        listed["cpu"].scaling_rule_type,
+        listed["cpu"].adjustment_type,
+        listed["cpu"].metric_name,
+        listed["cpu"].target_value,
+    ) == ("TargetTrackingScalingRule", None, "CpuUtilization", 80.5)
+    assert error_of(
+        ess.execute_scaling_rule,
+        m.ExecuteScalingRuleRequest(region_id=region, scaling_rule_ari=tracking.scaling_rule_ari),
+    ) == (
+        "ScalingRule.InvalidScalingRuleType",
+        400,
+        "Specific scaling rule type: TargetTrackingScalingRule can not be executed.",
+    )
+    ess.execute_scaling_rule(
+        m.ExecuteScalingRuleRequest(region_id=region, scaling_rule_ari=percent.scaling_rule_ari)
+    )
+    server.settle()
+    server.advance(10)
+    assert len(instances(ess, region, group)) == 4, "10% of 2 is 0, raised to the minimum step"
+
+
 def test_group_management(ess: Any, server: Server, region: str) -> None:
     group = ready_group(ess, server, region, min_size=0, desired=1)
     ess.modify_scaling_group(

@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import column, select, table
 
 from tests.conftest import _throwaway_database
 from tidewater.app import SchemaBehind, prepare_database
 from tidewater.store import schema
 from tidewater.store.database import Database
-from tidewater.store.tables import groups, metadata
+from tidewater.store.tables import groups, metadata, scaling_rules
 
 
 def _old_group(**values: object) -> dict[str, object]:
@@ -254,4 +256,73 @@ def test_launch_sources_stored_before_get_what_they_launch_in_neutral_words(
         "security_groups": ["sg-1", "sg-2"],
         "weight": 7,
     }
+
+
+OLD = ("id", "ari", "group_id", "name", "data", "created_at")  # scaling_rules' columns before 0010
+STORED_RULES = {  # ESS rules as stored before 0010: ESS's parameters as given
+    "asr-simple": {
+        "ScalingRuleType": "SimpleScalingRule",
+        "AdjustmentType": "PercentChangeInCapacity",
+        "AdjustmentValue": 50,
+        "MinAdjustmentMagnitude": 2,
+        "Cooldown": 60,
+        "RegionId": "r",
+    },
+    "asr-step": {
+        "ScalingRuleType": "StepScalingRule",
+        "AdjustmentType": "TotalCapacity",
+        "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}],
+    },
+    "asr-target": {"ScalingRuleType": "TargetTrackingScalingRule", "TargetValue": 80.5},
+}
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_ess_rules_stored_as_parameters_gain_the_engine_fields_and_give_them_back(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0009", _url(backend, tmp_path, request))
+    old = table(
+        "scaling_rules", *(column(c.name, c.type) for c in scaling_rules.c if c.name in OLD)
+    )
+    with db.engine.begin() as conn:
+        conn.execute(
+            groups.insert().values(
+                _old_group(id="asg-1", account="123456789012", cloud="aliyun", rules={})
+            )
+        )
+        for rule_id, data in STORED_RULES.items():
+            conn.execute(
+                old.insert().values(
+                    id=rule_id,
+                    ari=f"ari:acs:ess:r:1:scalingrule/{rule_id}",
+                    group_id="asg-1",
+                    name=rule_id,
+                    data=data,
+                    created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                )
+            )
+    schema.upgrade(db)
+    fields = ("kind", "change", "value", "min_step", "cooldown", "data")
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(scaling_rules.c.id, *(scaling_rules.c[f] for f in fields)))
+        now = {row.id: tuple(row)[1:] for row in rows}
+    assert now == {
+        "asr-simple": ("simple", "percent", 50, 2, 60, {"RegionId": "r"}),
+        "asr-step": (
+            "step",
+            "exact",
+            None,
+            None,
+            None,
+            {"StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]},
+        ),
+        "asr-target": ("target_tracking", None, None, None, None, {"TargetValue": 80.5}),
+    }
+    command.downgrade(schema._config(db), "0009")
+    with db.engine.connect() as conn:
+        back = {row.id: row.data for row in conn.execute(select(old.c.id, old.c.data))}
+    assert back == STORED_RULES
     db.dispose()

@@ -1,8 +1,7 @@
-"""ESS scaling rules and direct adjustments: a capacity change answered with one activity id."""
+"""Scaling rules and direct adjustments: a capacity change answered with one activity id."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,31 +9,35 @@ from sqlalchemy import insert, select
 
 from tidewater.domain.activity import Kind, Trigger
 from tidewater.domain.refusal import Refusal
+from tidewater.domain.scaling_rule import Adjustment, Change, RuleKind, ScalingRule
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways.groups import in_scope
 from tidewater.engine.profile import Record
 from tidewater.engine.queries import Page, numbered
 from tidewater.store.tables import groups, scaling_rules
 
-ADJUSTMENTS = ("QuantityChangeInCapacity", "PercentChangeInCapacity", "TotalCapacity")
 
-
-def adjusted(current: int, kind: str, value: int, min_step: int | None = None) -> int:
-    """The capacity an adjustment asks for, before the group's bounds are applied."""
-    if kind == "TotalCapacity":
-        return value
-    if kind == "QuantityChangeInCapacity":
-        return current + value
-    change = current * value / 100
-    step = math.floor(change) if change >= 0 else math.ceil(change)
-    if min_step and abs(step) < min_step and value != 0:
-        step = min_step if value > 0 else -min_step
-    return current + step
+def rule_of(row: Any) -> ScalingRule:
+    """The rule a stored row holds."""
+    return ScalingRule(
+        kind=RuleKind(row.kind),
+        change=None if row.change is None else Change(row.change),
+        value=row.value,
+        min_step=row.min_step,
+        cooldown=row.cooldown,
+    )
 
 
 def create(
-    ctx: Context, scope: Scope, group: str, name: str | None, data: dict[str, Any]
+    ctx: Context,
+    scope: Scope,
+    group: str,
+    name: str | None,
+    rule: ScalingRule,
+    data: dict[str, Any],
 ) -> tuple[str, str]:
+    """Store a rule; `data` holds the dialect's other settings, reported back but not acted on."""
     profile = ctx.profile(scope.cloud)
     rule_id = profile.new_id(Record.SCALING_RULE)
     ari = profile.arn(Record.SCALING_RULE, scope, rule_id, name or rule_id)
@@ -54,6 +57,11 @@ def create(
                 ari=ari,
                 group_id=row.id,
                 name=name or rule_id,
+                kind=rule.kind.value,
+                change=None if rule.change is None else rule.change.value,
+                value=rule.value,
+                min_step=rule.min_step,
+                cooldown=rule.cooldown,
                 data=data,
                 created_at=ctx.clock.now(),
             )
@@ -74,11 +82,7 @@ def page(
     query = (
         select(scaling_rules, groups.c.id.label("group_key"))
         .join(groups, groups.c.id == scaling_rules.c.group_id)
-        .where(
-            groups.c.account == scope.account,
-            groups.c.region == scope.region,
-            groups.c.cloud == scope.cloud.value,
-        )
+        .where(in_scope(groups, scope))
     )
     if group is not None:
         query = query.where(groups.c.id == group)
@@ -95,45 +99,26 @@ def execute(
     ctx: Context, scope: Scope, ari: str, client_token: str | None = None
 ) -> dict[str, Any]:
     with ctx.db.read() as conn:
-        rule = conn.execute(
+        row = conn.execute(
             select(scaling_rules, groups.c.id.label("group_key"))
             .join(groups, groups.c.id == scaling_rules.c.group_id)
-            .where(
-                scaling_rules.c.ari == ari,
-                groups.c.account == scope.account,
-                groups.c.region == scope.region,
-            )
+            .where(scaling_rules.c.ari == ari, in_scope(groups, scope))
         ).first()
-    if rule is None:
+    if row is None:
         raise Refusal("scaling_rule.not_found", ari=ari)
-    data = rule.data
-    if data.get("ScalingRuleType", "SimpleScalingRule") != "SimpleScalingRule":
-        raise Refusal("scaling_rule.not_executable", kind=data.get("ScalingRuleType"))
-    return adjust(
-        ctx,
-        scope,
-        rule.group_key,
-        data.get("AdjustmentType", ""),
-        int(data.get("AdjustmentValue", 0)),
-        data.get("MinAdjustmentMagnitude"),
-        client_token,
-        rule_id=rule.id,
-    )
+    adjustment = rule_of(row).adjustment()
+    return adjust(ctx, scope, row.group_key, adjustment, client_token, rule_id=row.id)
 
 
 def adjust(
     ctx: Context,
     scope: Scope,
     group: str,
-    kind: str,
-    value: int,
-    min_step: int | None = None,
+    adjustment: Adjustment,
     client_token: str | None = None,
     rule_id: str | None = None,
 ) -> dict[str, Any]:
     """Move the expected capacity and record the activity the reconciler will carry out."""
-    if kind not in ADJUSTMENTS:
-        raise Refusal("adjustment.invalid", kind=kind)
     now = ctx.clock.now()
     with ctx.change(scope) as books:
         # the group's lock first: a retry queued behind its original then finds its activity
@@ -142,7 +127,7 @@ def adjust(
         if already is not None:
             return already
         row, group_, _ = books.open(group)
-        wanted = adjusted(group_.desired, kind, value, min_step)
+        wanted = adjustment.applied(group_.desired)
         bounded = min(max(wanted, group_.min_size), group_.max_size)
         if bounded == group_.desired:
             raise Refusal("capacity.no_change", group=group)
@@ -152,8 +137,8 @@ def adjust(
             "from": group_.desired,
             "to": bounded,
             "rule": rule_id,
-            "kind": kind,
-            "value": value,
+            "kind": adjustment.change.value,
+            "value": adjustment.value,
         }
         parent = books.activities.add(
             row, Kind.SCALE, now, runs=False, client_token=client_token, facts=facts

@@ -302,7 +302,13 @@ scaling_rules = Table(
     Column("ari", String(255), nullable=False, unique=True),
     Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(64), nullable=False),
-    Column("data", JSON, nullable=False),
+    # domain.scaling_rule.ScalingRule: what the engine acts on (migration 0010)
+    Column("kind", String(24), nullable=False),
+    Column("change", String(16)),
+    Column("value", Integer),
+    Column("min_step", Integer),
+    Column("cooldown", Integer),
+    Column("data", JSON, nullable=False),  # the dialect's other settings, stored and reported
     Column("created_at", Time, nullable=False),
     Index(None, "group_id"),
 )

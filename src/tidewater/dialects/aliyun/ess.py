@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from tidewater.cloud.ports import Target
+from tidewater.dialects.aliyun import rules
 from tidewater.dialects.aliyun.errors import AliyunError
 from tidewater.dialects.failures import status_message
 from tidewater.domain.group import GroupStatus, Rules
@@ -492,21 +493,18 @@ class EssService:
     def CreateScalingRule(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         kind = p.get("ScalingRuleType") or "SimpleScalingRule"
         if kind == "SimpleScalingRule":
-            if p.get("AdjustmentType") not in scaling_rules.ADJUSTMENTS:
-                raise AliyunError(
-                    "InvalidParameter",
-                    "The specified value of parameter AdjustmentType is not valid.",
-                )
+            if p.get("AdjustmentType") not in rules.ADJUSTMENT_TYPES:
+                raise rules.invalid_adjustment()
             if p.get("AdjustmentValue") is None:
                 raise AliyunError(
                     "MissingParameter",
                     'The input parameter "AdjustmentValue" that is mandatory for processing this '
                     "request is not supplied.",
                 )
-        data = {k: v for k, v in p.items() if k not in ("ScalingGroupId", "ScalingRuleName")}
-        data["ScalingRuleType"] = kind
+        skipped = ("ScalingGroupId", "ScalingRuleName", *rules.MODELLED)
+        data = {k: v for k, v in p.items() if k not in skipped}
         rule_id, ari = scaling_rules.create(
-            self.ctx, scope, p["ScalingGroupId"], p.get("ScalingRuleName"), data
+            self.ctx, scope, p["ScalingGroupId"], p.get("ScalingRuleName"), rules.rule_of(p), data
         )
         return {"ScalingRuleId": rule_id, "ScalingRuleAri": ari}
 
@@ -528,6 +526,7 @@ class EssService:
             "PageSize": size,
             "ScalingRules": [
                 {
+                    **rules.wire(scaling_rules.rule_of(r)),
                     **{k: v for k, v in r.data.items() if not isinstance(v, (dict, list))},
                     "ScalingRuleId": r.id,
                     "ScalingRuleAri": r.ari,
@@ -544,13 +543,7 @@ class EssService:
 
     def ScaleWithAdjustment(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         made = scaling_rules.adjust(
-            self.ctx,
-            scope,
-            p["ScalingGroupId"],
-            p.get("AdjustmentType", ""),
-            int(p.get("AdjustmentValue", 0)),
-            p.get("MinAdjustmentMagnitude"),
-            p.get("ClientToken"),
+            self.ctx, scope, p["ScalingGroupId"], rules.adjustment_of(p), p.get("ClientToken")
         )
         return {"ScalingActivityId": made["id"], "ActivityType": "ScalingActivity"}
 

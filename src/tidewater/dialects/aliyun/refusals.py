@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tidewater.dialects.aliyun.errors import AliyunError
+from tidewater.dialects.aliyun.rules import RULE_TYPE_NAMES
 from tidewater.domain.refusal import Refusal
 
 GROUP_STATUS = "The current status of the specified scaling group does not support this action."
@@ -239,6 +240,8 @@ def render(refusal: Refusal) -> AliyunError:
     facts: dict[str, Any] = dict(refusal.facts)
     if "field" in facts:
         facts["parameter"] = SIZE_PARAMETERS.get(facts["field"], facts["field"])
+    if refusal.reason == "scaling_rule.not_executable":
+        facts["kind"] = RULE_TYPE_NAMES[facts["kind"]]
     code, status, template = MESSAGES.get(refusal.reason, ("InvalidParameter", 400, refusal.reason))
     try:
         message = template.format(**facts)
