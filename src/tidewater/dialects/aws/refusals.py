@@ -274,6 +274,17 @@ ACTION_WORDING = {
     ("capacity.min", "TerminateInstanceInAutoScalingGroup"): "terminate.at_min",
 }
 
+# How each instance action names what it does in its batch and capacity texts:
+# action -> (capacity verb, "To <verb> 2 instances, …"; batch operation, "instances to <operation>")
+ACTION_WORDS = {
+    "AttachInstances": ("attach", "attach"),
+    "DetachInstances": ("detach", "detach"),
+    "EnterStandby": ("place into standby", "standby"),
+    "ExitStandby": ("exit standby", "standby"),
+    "TerminateInstanceInAutoScalingGroup": ("terminate", "terminate"),
+    "SetInstanceProtection": ("protect", "protect"),
+}
+
 # Some actions word a missing group differently; scripts match on each form.
 NULL_GROUP_ACTIONS = frozenset(
     {
@@ -310,6 +321,8 @@ def render(refusal: Refusal, action: str) -> AwsError:
     if reason == "bounds.desired_outside" and action == "SetDesiredCapacity":
         reason = "desired.above_max" if facts["desired"] > facts["max"] else "desired.below_min"
     reason = ACTION_WORDING.get((reason, action), reason)
+    if action in ACTION_WORDS:
+        facts["verb"], facts["operation"] = ACTION_WORDS[action]
     if reason == "max_records.range" and facts.get("value", 1) < 1:
         return AwsError(
             "ValidationError",
