@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tidewater.app import build
+from tidewater.app import Tidewater, build
 from tidewater.clock import Clock
 from tidewater.config import Settings
 from tidewater.dialects.aws.refusals import render
@@ -21,8 +21,8 @@ from tidewater.engine.groups import GroupSpec
 SCOPE = Scope("000000000000", "us-east-1", Cloud.AWS)
 
 
-def test_delete_while_a_launch_is_only_planned_is_scaling_activity_in_progress() -> None:
-    clock = Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC))
+def _launching_group(clock: Clock) -> Tidewater:
+    """An AWS group "g" whose one launch is recorded but has not run: no instance exists yet."""
     app = build(Settings(data_dir=Path(tempfile.mkdtemp()), runner="manual"), clock)
     launch_configurations.create(
         app.ctx,
@@ -43,7 +43,13 @@ def test_delete_while_a_launch_is_only_planned_is_scaling_activity_in_progress()
             zones=["us-east-1a"],
         ),
     )
-    reconciler.reconcile(app.ctx, group_id)  # the launch is recorded; no instance exists yet
+    reconciler.reconcile(app.ctx, group_id)
+    return app
+
+
+def test_delete_while_a_launch_is_only_planned_is_scaling_activity_in_progress() -> None:
+    clock = Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC))
+    app = _launching_group(clock)
     with pytest.raises(Refusal) as refused:
         groups.delete_group(app.ctx, SCOPE, "g", force=False)
     error = render(refused.value, "DeleteAutoScalingGroup")
@@ -68,24 +74,7 @@ def test_delete_while_a_launch_is_only_planned_is_scaling_activity_in_progress()
 
 
 def test_a_group_pending_delete_refuses_suspending_its_processes_in_aws_words() -> None:
-    clock = Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC))
-    app = build(Settings(data_dir=Path(tempfile.mkdtemp()), runner="manual"), clock)
-    launch_configurations.create(
-        app.ctx, SCOPE, "lc", {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"}
-    )
-    group_id = groups.create(
-        app.ctx,
-        SCOPE,
-        GroupSpec(
-            name="g",
-            min_size=0,
-            max_size=2,
-            desired=1,
-            launch={"kind": "configuration", "name": "lc"},
-            zones=["us-east-1a"],
-        ),
-    )
-    reconciler.reconcile(app.ctx, group_id)
+    app = _launching_group(Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC)))
     groups.delete_group(app.ctx, SCOPE, "g", force=True)  # pending delete until its launch ends
     with pytest.raises(Refusal) as refused:
         groups.set_processes(app.ctx, SCOPE, "g", None, suspend=True)

@@ -87,9 +87,7 @@ def downgrade() -> None:
         for column, name in FIELDS.items():
             if getattr(row, column) is not None:
                 data[name] = getattr(row, column)
-        conn.execute(
-            sa.update(scaling_rules).where(scaling_rules.c.id == row.id).values(data=data)
-        )
+        conn.execute(sa.update(scaling_rules).where(scaling_rules.c.id == row.id).values(data=data))
     with op.batch_alter_table("scaling_rules") as batch:
         for column in ("cooldown", "min_step", "value", "change", "kind"):
             batch.drop_column(column)
