@@ -5,7 +5,7 @@ read those names. Each rule now holds its kind, change, value, minimum step and 
 neutral columns (domain.scaling_rule), taken out of `data`; `data` keeps the other settings.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 from typing import Any
