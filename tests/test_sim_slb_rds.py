@@ -623,8 +623,8 @@ def test_the_usable_check_reads_in_the_callers_transaction(world: World) -> None
         with pytest.raises(Refusal) as whitelist:
             check_usable(ctx, SCOPE, rds, within=conn)
         conn.rollback()
-    assert (balancer.value.reason, balancer.value.facts) == ("balancer.unusable", {"balancer": lb})
-    assert (whitelist.value.reason, whitelist.value.facts) == ("db.unusable", {"db": db_id})
+    assert (balancer.value.reason, balancer.value.facts) == ("slb.unusable", {"ref": lb})
+    assert (whitelist.value.reason, whitelist.value.facts) == ("rds.unusable", {"ref": db_id})
     with world.db.read() as conn:
         check_usable(ctx, SCOPE, slb + rds, within=conn)  # rolled back: both usable again
 

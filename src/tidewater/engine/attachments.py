@@ -30,9 +30,7 @@ def check_usable(
     for target in attached:
         if ctx.traffic.usable(scope, target, within=within):
             continue
-        if target.kind == "rds":
-            raise Refusal("db.unusable", db=target.ref)
-        raise Refusal("balancer.unusable", balancer=target.ref)
+        raise Refusal(f"{target.kind}.unusable", ref=target.ref)
 
 
 def attach(ctx: Context, scope: Scope, group: str, new: Sequence[Target]) -> None:

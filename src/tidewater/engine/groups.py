@@ -163,7 +163,7 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
                 suspended=[],
                 metrics={},
                 new_instances_protected=bool(spec.new_instances_protected),
-                health_check_type=spec.health_check_type or "EC2",
+                health_check_type=spec.health_check_type or "",
                 health_check_grace=spec.health_check_grace or 0,
                 rules=dataclasses.asdict(spec.rules),
                 settings=spec.settings,

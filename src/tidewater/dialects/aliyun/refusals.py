@@ -195,15 +195,15 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         "The specified value of parameter AdjustmentType is not valid.",
     ),
-    "balancer.unusable": (
+    "slb.unusable": (
         "IncorrectLoadBalancerStatus",
         400,
         "The current status of the specified load balancer does not support this action.",
     ),
-    "db.unusable": (
+    "rds.unusable": (
         "IncorrectDBInstanceStatus",
         400,
-        'The current status of DB instance "{db}" does not support this action.',
+        'The current status of DB instance "{ref}" does not support this action.',
     ),
     "slb.not_found": (
         "InvalidLoadBalancerId.NotFound",

@@ -134,7 +134,7 @@ def _spec(params: Mapping[str, Any], create: bool) -> GroupSpec:
         zones=params.get("AvailabilityZones") or None,
         subnets=_subnets(params),
         default_cooldown=params.get("DefaultCooldown"),
-        health_check_type=params.get("HealthCheckType"),
+        health_check_type=params.get("HealthCheckType") or ("EC2" if create else None),
         health_check_grace=params.get("HealthCheckGracePeriod"),
         termination_policies=params.get("TerminationPolicies"),
         new_instances_protected=params.get("NewInstancesProtectedFromScaleIn"),
