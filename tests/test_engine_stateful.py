@@ -24,7 +24,7 @@ from tidewater.domain.activity import TERMINAL
 from tidewater.domain.launch import Blueprint
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
-from tidewater.engine import groups, instances, launch_configurations
+from tidewater.engine import groups, instances, launch_configurations, leaving
 from tidewater.engine.groups import GroupSpec
 from tidewater.store.tables import activities, machines, members
 from tidewater.store.tables import groups as group_table
@@ -82,9 +82,9 @@ class EngineMachine(RuleBasedStateMachine):
                 query = query.where(members.c.state == state)
             return sorted(conn.execute(query).scalars())
 
-    def attempt(self, command: object, *args: object) -> None:
+    def attempt(self, command: object, *args: object, **kwargs: object) -> None:
         with contextlib.suppress(Refusal):
-            command(self.ctx, SCOPE, *args)  # type: ignore[operator]
+            command(self.ctx, SCOPE, *args, **kwargs)  # type: ignore[operator]
 
     @rule(desired=st.integers(0, 8))
     def set_desired(self, desired: int) -> None:
@@ -95,25 +95,28 @@ class EngineMachine(RuleBasedStateMachine):
         ids = self.members()
         if ids:
             chosen = data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3))
-            self.attempt(instances.detach, "g", chosen, decrement)
+            self.attempt(leaving.leave, "g", chosen, leaving.DETACH, decrement=decrement)
 
     @rule(data=st.data(), decrement=st.booleans())
     def standby(self, data: st.DataObject, decrement: bool) -> None:
         ids = self.members("InService")
         if ids:
-            self.attempt(instances.enter_standby, "g", [data.draw(st.sampled_from(ids))], decrement)
+            chosen = [data.draw(st.sampled_from(ids))]
+            self.attempt(leaving.leave, "g", chosen, leaving.ENTER_STANDBY, decrement=decrement)
 
     @rule(data=st.data())
     def exit_standby(self, data: st.DataObject) -> None:
         ids = self.members("Standby")
         if ids:
-            self.attempt(instances.exit_standby, "g", [data.draw(st.sampled_from(ids))])
+            chosen = [data.draw(st.sampled_from(ids))]
+            self.attempt(leaving.leave, "g", chosen, leaving.EXIT_STANDBY)
 
     @rule(data=st.data(), decrement=st.booleans())
     def terminate(self, data: st.DataObject, decrement: bool) -> None:
         ids = self.members()
         if ids:
-            self.attempt(instances.terminate, [data.draw(st.sampled_from(ids))], None, decrement)
+            chosen = [data.draw(st.sampled_from(ids))]
+            self.attempt(leaving.leave, None, chosen, leaving.TERMINATE, decrement=decrement)
 
     @rule(data=st.data())
     def protect(self, data: st.DataObject) -> None:

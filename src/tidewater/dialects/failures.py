@@ -35,6 +35,7 @@ WORDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
         + LAUNCH_FAILED
     ),
     "instance.not_running": lambda f: f"Instance failed to reach running state. {LAUNCH_FAILED}",
+    "instances.none_removed": lambda f: "No instance was removed.",
 }
 
 

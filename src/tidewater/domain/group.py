@@ -117,10 +117,10 @@ def members_named(
     return chosen
 
 
-def shrink(group: Group, count: int, verb: str) -> tuple[int, int]:
+def shrink(group: Group, count: int, verb: str, refusal: str = "capacity.min") -> tuple[int, int]:
     """Take `count` off the desired capacity, refusing to go below MinSize."""
     if group.desired - count < group.min_size:
-        raise Refusal("capacity.min", verb=verb, count=count, **group.sizes())
+        raise Refusal(refusal, verb=verb, count=count, **group.sizes())
     before = group.desired
     group.desired -= count
     return before, group.desired

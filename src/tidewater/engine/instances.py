@@ -1,166 +1,25 @@
-"""Commands on a group's instances: detach, attach, standby, terminate and protection."""
+"""Commands on a group's instances: attach, protection and health (leaving is engine/leaving)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.ports import Machine
 from tidewater.domain import group as rules
-from tidewater.domain.activity import Kind, Status, Trigger
-from tidewater.domain.group import Group, Process
+from tidewater.domain.activity import Kind, Trigger
+from tidewater.domain.group import Process
 from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
-from tidewater.engine.gateways import Books
 from tidewater.engine.groups import vpcs_of
 from tidewater.engine.records import group_of
 
-DETACH_LIMIT = 20
 ATTACH_LIMIT = 20
-STANDBY_LIMIT = 20
 PROTECTION_LIMIT = 50
-TERMINATE_LIMIT = 100
-
-
-def _save_desired(books: Books, group: Group) -> None:
-    books.groups.change(group.id, desired=group.desired, dirty=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    """One kind of user request that moves instances: what it may touch and what it records."""
-
-    kind: Kind
-    operation: str  # for the batch refusal: "detach", "standby", "terminate"
-    limit: int
-    allowed: tuple[Lifecycle, ...]
-    to: Lifecycle
-    verb: str  # for the capacity refusal: "To <verb> 2 instances, …"
-    grows: bool = False  # exit standby adds to desired; the others may take away
-    status: Status = Status.IN_PROGRESS
-    progress: int = 0
-    step: str = "deregister"
-
-
-DETACH = Move(
-    Kind.DETACH,
-    "detach",
-    DETACH_LIMIT,
-    (Lifecycle.IN_SERVICE, Lifecycle.STANDBY),
-    Lifecycle.DETACHING,
-    "detach",
-    progress=50,
-)
-ENTER_STANDBY = Move(
-    Kind.ENTER_STANDBY,
-    "standby",
-    STANDBY_LIMIT,
-    (Lifecycle.IN_SERVICE,),
-    Lifecycle.ENTERING_STANDBY,
-    "place into standby",
-    progress=50,
-)
-EXIT_STANDBY = Move(
-    Kind.EXIT_STANDBY,
-    "standby",
-    STANDBY_LIMIT,
-    (Lifecycle.STANDBY,),
-    Lifecycle.PENDING,
-    "exit standby",
-    grows=True,
-    status=Status.PRE_IN_SERVICE,
-    progress=30,
-    step="register",
-)
-TERMINATE = Move(
-    Kind.TERMINATE,
-    "terminate",
-    TERMINATE_LIMIT,
-    (Lifecycle.IN_SERVICE, Lifecycle.STANDBY, Lifecycle.PENDING),
-    Lifecycle.TERMINATING,
-    "terminate",
-)
-
-
-def move(
-    ctx: Context, scope: Scope, name: str, ids: Sequence[str], how: Move, decrement: bool = False
-) -> list[dict[str, Any]]:
-    """Validate, move the members, adjust the desired capacity and record one activity each."""
-    ids = list(dict.fromkeys(ids))
-    now = ctx.clock.now()
-    with ctx.change(scope) as books:
-        row, group, current = books.open(name)
-        rules.check_batch(ids, how.operation, how.limit)
-        chosen = rules.members_named(group, current, ids, how.allowed)
-        before = after = group.desired
-        if how.grows:
-            before, after = rules.grow(group, len(chosen), how.verb)
-        elif decrement:
-            before, after = rules.shrink(group, len(chosen), how.verb)
-        books.members.move([m.instance_id for m in chosen], how.to)
-        _save_desired(books, group)
-        facts = {
-            "at": now.isoformat(),
-            "trigger": Trigger.USER,
-            "decrement": decrement,
-            "from": before,
-            "to": after,
-            "instances": [m.instance_id for m in chosen],
-        }
-        parent = _request_activity(books, row, group, how.kind, now, facts)
-        made = [
-            books.activities.add(
-                row,
-                how.kind,
-                now,
-                instance_id=m.instance_id,
-                zone=m.zone,
-                subnet_id=m.subnet_id,
-                status=how.status,
-                progress=how.progress,
-                step=how.step,
-                facts=facts,
-                parent_id=parent["id"] if parent else None,
-            )
-            for m in chosen
-        ]
-        return [parent] if parent else made
-
-
-def _request_activity(
-    books: Books,
-    row: Any,
-    group: Group,
-    kind: Kind,
-    now: Any,
-    facts: dict[str, Any],
-) -> dict[str, Any] | None:
-    """ESS answers a request with one activity standing for all of its instances."""
-    if not group.rules.batched_activities:
-        return None
-    return books.activities.add(row, kind, now, runs=False, facts=facts)
-
-
-def detach(
-    ctx: Context, scope: Scope, name: str, ids: Sequence[str], decrement: bool
-) -> list[dict[str, Any]]:
-    """Take instances out of a group, still running; replacements follow unless decremented."""
-    return move(ctx, scope, name, ids, DETACH, decrement)
-
-
-def enter_standby(
-    ctx: Context, scope: Scope, name: str, ids: Sequence[str], decrement: bool
-) -> list[dict[str, Any]]:
-    return move(ctx, scope, name, ids, ENTER_STANDBY, decrement)
-
-
-def exit_standby(ctx: Context, scope: Scope, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
-    return move(ctx, scope, name, ids, EXIT_STANDBY)
 
 
 def _outside(
@@ -206,7 +65,7 @@ def attach(
             if outside is not None:
                 raise Refusal(outside, instance_id=instance_id, zone=machine.zone)
         before, after = rules.grow(group, len(unique), "attach")
-        _save_desired(books, group)
+        books.groups.change(group.id, desired=after, dirty=True)
         facts = {
             "at": now.isoformat(),
             "trigger": Trigger.USER,
@@ -214,7 +73,7 @@ def attach(
             "to": after,
             "instances": unique,
         }
-        parent = _request_activity(books, row, group, Kind.ATTACH, now, facts)
+        parent = books.request(row, group, Kind.ATTACH, now, facts)
         created = []
         for instance_id in unique:
             machine = machines[instance_id]
@@ -251,26 +110,6 @@ def attach(
                 )
             )
         return [parent] if parent else created
-
-
-def terminate(
-    ctx: Context, scope: Scope, ids: Sequence[str], name: str | None, decrement: bool
-) -> list[dict[str, Any]]:
-    """End instances of a group; replacements follow unless the capacity is decremented."""
-    unique = list(dict.fromkeys(ids))
-    rules.check_batch(unique, "terminate", TERMINATE_LIMIT)
-    with ctx.read(scope) as books:
-        owners = {i: r.name for i, r in books.members.owners(unique).items()}
-    for instance_id in unique:
-        if instance_id not in owners:
-            raise Refusal("instance.unmanaged", instance_id=instance_id)
-    names = {owners[i] for i in unique}
-    if name is not None and names != {name}:
-        stray = next(i for i in unique if owners[i] != name)
-        raise Refusal("instance.not_member", instance_id=stray, group=name)
-    if len(names) != 1:
-        raise Refusal("instance.many_groups")
-    return move(ctx, scope, names.pop(), unique, TERMINATE, decrement)
 
 
 def set_protection(

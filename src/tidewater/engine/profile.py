@@ -39,5 +39,9 @@ class Profile:
     def arn(self, record: Record, scope: Scope, record_id: str, name: str) -> str:
         return self.arns[record](scope, record_id, name)
 
-    def group_tag_value(self, group_id: str, name: str) -> str:
+    def key_of(self, group_id: str, name: str) -> str:
+        """What requests call a group by."""
         return name if self.group_key == "name" else group_id
+
+    def group_tag_value(self, group_id: str, name: str) -> str:
+        return self.key_of(group_id, name)

@@ -11,11 +11,12 @@ from sqlalchemy import Connection, or_, select, update
 from tidewater.domain import capacity
 from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
 from tidewater.domain.group import GroupStatus
-from tidewater.domain.instance import Lifecycle, Origin
+from tidewater.domain.instance import Lifecycle, Member
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.groups import remove
+from tidewater.engine.leaving import Fate, fate_of, send_off
 from tidewater.engine.records import date_launches, group_of
 from tidewater.engine.steps import close_parent
 from tidewater.store.tables import activities, groups, members
@@ -80,7 +81,9 @@ def reconcile(ctx: Context, group_id: str) -> None:
         actual = sum(1 for m in current.values() if m.counted) + len(pending)
         trigger = row.trigger
         for member in plan.replace_unhealthy:
-            _terminate(books, row, member, now, Trigger.UNHEALTHY, actual, actual - 1)
+            # an unhealthy member is ended whoever owns it (today's behaviour on both clouds)
+            unhealthy = Trigger.UNHEALTHY
+            _terminate(books, row, member, Fate.TERMINATE, now, unhealthy, actual, actual - 1)
             actual -= 1
         # the capacity the change aims at, however many passes it takes to get there
         after_launch = max(actual + len(plan.launch_zones), plan.goal if plan.more else 0)
@@ -143,15 +146,13 @@ def reconcile(ctx: Context, group_id: str) -> None:
                     "change": trigger,
                 },
             )
+        why = Trigger.DELETE if group.status is GroupStatus.DELETING else Trigger.CAPACITY
+        # scale-in ends what the group owns; ESS hands back what a user attached without
+        # entrusting it to the group
+        lent = Fate.HAND_BACK if group.rules.release_removed else Fate.TERMINATE
         for member in plan.terminate:
-            why = Trigger.DELETE if group.status is GroupStatus.DELETING else Trigger.CAPACITY
-            # ESS hands back instances a user attached without entrusting them
-            hand_back = (
-                group.rules.release_removed
-                and member.origin is Origin.ATTACHED
-                and not member.entrusted
-            )
-            _terminate(books, row, member, now, why, actual, after_end, trigger, parent, hand_back)
+            fate = fate_of(member, Fate.TERMINATE, lent)
+            _terminate(books, row, member, fate, now, why, actual, after_end, trigger, parent)
         if plan.more:
             # the next pass continues this change, under the same request activity (ESS)
             later = dict(trigger or {})
@@ -190,35 +191,17 @@ def _room(ctx: Context, scope: Scope, conn: Connection, pending: list[str]) -> i
 def _terminate(
     books: Books,
     row: Any,
-    member: Any,
+    member: Member,
+    fate: Fate,
     now: datetime,
     why: Trigger,
     before: int,
     after: int,
     change: Any = None,
     parent: str | None = None,
-    hand_back: bool = False,
 ) -> None:
-    books.members.move(
-        [member.instance_id], Lifecycle.DETACHING if hand_back else Lifecycle.TERMINATING
-    )
-    books.activities.add(
-        row,
-        Kind.DETACH if hand_back else Kind.TERMINATE,
-        now,
-        instance_id=member.instance_id,
-        zone=member.zone,
-        subnet_id=member.subnet_id,
-        step="deregister",
-        parent_id=parent,
-        facts={
-            "at": now.isoformat(),
-            "trigger": why,
-            "from": before,
-            "to": after,
-            "change": change,
-        },
-    )
+    facts = {"at": now.isoformat(), "trigger": why, "from": before, "to": after, "change": change}
+    send_off(books, row, member, fate, now, facts, parent_id=parent)
 
 
 class _SubnetChooser:

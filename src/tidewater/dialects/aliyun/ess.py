@@ -21,8 +21,8 @@ from tidewater.engine import (
     attachments,
     groups,
     instances,
+    leaving,
     queries,
-    removal,
     scaling_configurations,
     scaling_rules,
 )
@@ -40,6 +40,9 @@ MEMBER_STATES = {
     "Detaching": "Removing",
     "Terminating": "Removing",
 }
+# RemovePolicy: what becomes of the instances the group owns
+REMOVE_POLICIES = {"release": leaving.REMOVE, "recycle": leaving.REMOVE_TO_RECYCLE}
+# The failures of activities worded as ESS shows them
 MEMBER_FILTER = {
     "Pending": ["Pending"],
     "InService": ["InService"],
@@ -345,28 +348,23 @@ class EssService:
     # -- instances ----------------------------------------------------------------------------
 
     def RemoveInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        activity = removal.remove(
-            self.ctx,
-            scope,
-            p["ScalingGroupId"],
-            p.get("InstanceIds") or [],
-            policy=p.get("RemovePolicy") or "release",
-            decrease=p.get("DecreaseDesiredCapacity", True),
-            ignore_invalid=bool(p.get("IgnoreInvalidInstance")),
-            client_token=p.get("ClientToken"),
-        )
-        return {"ScalingActivityId": activity["id"], **_ignored(activity)}
+        how = REMOVE_POLICIES.get(p.get("RemovePolicy") or "release", leaving.REMOVE)
+        return self._leave(scope, p, how)
 
     def DetachInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        activity = removal.remove(
+        return self._leave(scope, p, leaving.HAND_BACK)
+
+    def _leave(self, scope: Scope, p: dict[str, Any], how: leaving.Leave) -> dict[str, Any]:
+        """RemoveInstances and DetachInstances: refused whole, or done as one activity."""
+        [activity] = leaving.leave(
             self.ctx,
             scope,
             p["ScalingGroupId"],
             p.get("InstanceIds") or [],
-            decrease=p.get("DecreaseDesiredCapacity", True),
+            how,
+            decrement=p.get("DecreaseDesiredCapacity", True),
             ignore_invalid=bool(p.get("IgnoreInvalidInstance")),
             client_token=p.get("ClientToken"),
-            detach_only=True,
         )
         return {"ScalingActivityId": activity["id"], **_ignored(activity)}
 
@@ -381,14 +379,19 @@ class EssService:
         return {"ScalingActivityId": activity["id"]}
 
     def EnterStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        [activity] = instances.enter_standby(
-            self.ctx, scope, p["ScalingGroupId"], p.get("InstanceIds") or [], True
+        [activity] = leaving.leave(
+            self.ctx,
+            scope,
+            p["ScalingGroupId"],
+            p.get("InstanceIds") or [],
+            leaving.ENTER_STANDBY,
+            decrement=True,
         )
         return {"ScalingActivityId": activity["id"]}
 
     def ExitStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        [activity] = instances.exit_standby(
-            self.ctx, scope, p["ScalingGroupId"], p.get("InstanceIds") or []
+        [activity] = leaving.leave(
+            self.ctx, scope, p["ScalingGroupId"], p.get("InstanceIds") or [], leaving.EXIT_STANDBY
         )
         return {"ScalingActivityId": activity["id"]}
 

@@ -12,7 +12,7 @@ from tidewater.dialects.aws.service import Handler
 from tidewater.domain.group import Process
 from tidewater.domain.launch import Blueprint, LaunchConfiguration, TemplateVersion, source_of
 from tidewater.domain.scope import Scope
-from tidewater.engine import attachments, groups, instances, launch_configurations, queries
+from tidewater.engine import attachments, groups, instances, launch_configurations, leaving, queries
 from tidewater.engine.context import Context
 from tidewater.engine.groups import GroupSpec, Tag
 
@@ -350,12 +350,13 @@ class AutoScalingService:
     # -- instances ----------------------------------------------------------------------------
 
     def DetachInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        made = instances.detach(
+        made = leaving.leave(
             self.ctx,
             scope,
             p["AutoScalingGroupName"],
             p.get("InstanceIds") or [],
-            p["ShouldDecrementDesiredCapacity"],
+            leaving.DETACH,
+            decrement=p["ShouldDecrementDesiredCapacity"],
         )
         return {"Activities": [activities.render(a) for a in made]}
 
@@ -363,18 +364,23 @@ class AutoScalingService:
         instances.attach(self.ctx, scope, p["AutoScalingGroupName"], p.get("InstanceIds") or [])
 
     def EnterStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        made = instances.enter_standby(
+        made = leaving.leave(
             self.ctx,
             scope,
             p["AutoScalingGroupName"],
             p.get("InstanceIds") or [],
-            p["ShouldDecrementDesiredCapacity"],
+            leaving.ENTER_STANDBY,
+            decrement=p["ShouldDecrementDesiredCapacity"],
         )
         return {"Activities": [activities.render(a) for a in made]}
 
     def ExitStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        made = instances.exit_standby(
-            self.ctx, scope, p["AutoScalingGroupName"], p.get("InstanceIds") or []
+        made = leaving.leave(
+            self.ctx,
+            scope,
+            p["AutoScalingGroupName"],
+            p.get("InstanceIds") or [],
+            leaving.EXIT_STANDBY,
         )
         return {"Activities": [activities.render(a) for a in made]}
 
@@ -389,8 +395,13 @@ class AutoScalingService:
                 "1 validation error detected: Value null at "
                 "'instanceId' failed to satisfy constraint: Member must not be null",
             )
-        made = instances.terminate(
-            self.ctx, scope, ids, p.get("AutoScalingGroupName"), p["ShouldDecrementDesiredCapacity"]
+        made = leaving.leave(
+            self.ctx,
+            scope,
+            p.get("AutoScalingGroupName"),
+            ids,
+            leaving.TERMINATE,
+            decrement=p["ShouldDecrementDesiredCapacity"],
         )
         rendered = [activities.render(a) for a in made]
         if single and not p.get("InstanceIds"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from tidewater.domain.activity import TERMINAL, Kind, Status
 from tidewater.domain.scope import Scope
@@ -71,6 +71,22 @@ class Activities:
         }
         self.conn.execute(insert(activities).values(row))
         return row
+
+    def end(
+        self, activity: dict[str, Any], now: datetime, status: Status, failure: dict[str, Any]
+    ) -> dict[str, Any]:
+        """End an activity nothing will run, with why as a neutral fact its dialect words."""
+        values = {
+            "status": status.value,
+            "progress": 100,
+            "step": "done",
+            "due_at": None,
+            "ended_at": now,
+            "facts": {**activity["facts"], "failure": failure},
+        }
+        ended = update(activities).where(activities.c.id == activity["id"]).values(values)
+        self.conn.execute(ended)
+        return {**activity, **values}
 
     def by_token(self, token: str | None) -> dict[str, Any] | None:
         """The activity an earlier request with this ClientToken started, if any."""
