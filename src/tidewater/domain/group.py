@@ -117,26 +117,26 @@ def members_named(
     return chosen
 
 
-def shrink(group: Group, count: int, verb: str, refusal: str = "capacity.min") -> tuple[int, int]:
+def shrink(group: Group, count: int) -> tuple[int, int]:
     """Take `count` off the desired capacity, refusing to go below MinSize."""
     if group.desired - count < group.min_size:
-        raise Refusal(refusal, verb=verb, count=count, **group.sizes())
+        raise Refusal("capacity.min", count=count, **group.sizes())
     before = group.desired
     group.desired -= count
     return before, group.desired
 
 
-def grow(group: Group, count: int, verb: str) -> tuple[int, int]:
+def grow(group: Group, count: int) -> tuple[int, int]:
     """Add `count` to the desired capacity, refusing to go above MaxSize."""
     if group.desired + count > group.max_size:
-        raise Refusal("capacity.max", verb=verb, count=count, **group.sizes())
+        raise Refusal("capacity.max", count=count, **group.sizes())
     before = group.desired
     group.desired += count
     return before, group.desired
 
 
-def check_batch(ids: Sequence[str], operation: str, limit: int) -> None:
+def check_batch(ids: Sequence[str], limit: int) -> None:
     if not ids:
-        raise Refusal("batch.empty", operation=operation)
+        raise Refusal("batch.empty")
     if len(ids) > limit:
-        raise Refusal("batch.too_many", operation=operation, limit=limit)
+        raise Refusal("batch.too_many", limit=limit)

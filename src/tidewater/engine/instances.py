@@ -44,7 +44,7 @@ def attach(
     now = ctx.clock.now()
     with ctx.change(scope) as books:
         row, group, _ = books.open(name)
-        rules.check_batch(unique, "attach", ATTACH_LIMIT)
+        rules.check_batch(unique, ATTACH_LIMIT)
         if group.suspends(Process.LAUNCH):
             raise Refusal("process.suspended", group=name, process=Process.LAUNCH.value)
         owners = {i: r.name for i, r in books.members.owners(unique, anywhere=True).items()}
@@ -64,7 +64,7 @@ def attach(
             outside = _outside(ctx, scope, machine, group.zones, row.subnets or [])
             if outside is not None:
                 raise Refusal(outside, instance_id=instance_id, zone=machine.zone)
-        before, after = rules.grow(group, len(unique), "attach")
+        before, after = rules.grow(group, len(unique))
         books.groups.change(group.id, desired=after, dirty=True)
         facts = {
             "at": now.isoformat(),
@@ -118,7 +118,7 @@ def set_protection(
     with ctx.change(scope) as books:
         row = books.groups.lock(name)
         group = group_of(row)
-        rules.check_batch(ids, "protect", PROTECTION_LIMIT)
+        rules.check_batch(ids, PROTECTION_LIMIT)
         chosen = rules.members_named(
             group,
             books.members.of(group.id),

@@ -46,19 +46,14 @@ class Course:
 
     kind: Kind
     state: Lifecycle
-    path: tuple[str, ...] | None = None
+    path: str | None = None  # a name in the one path table (steps.PATHS)
 
-
-# ESS stops an instance before it releases or keeps it; the lead re-points these at the one
-# path table when engine/steps becomes a package.
-RELEASE = ("deregister", "halt", "halted", "terminate", "gone")
-RECYCLE = ("deregister", "halt", "halted", "release")
 
 COURSES: dict[Fate, Course] = {
     Fate.HAND_BACK: Course(Kind.DETACH, Lifecycle.DETACHING),
     Fate.TERMINATE: Course(Kind.TERMINATE, Lifecycle.TERMINATING),
-    Fate.RELEASE: Course(Kind.TERMINATE, Lifecycle.TERMINATING, RELEASE),
-    Fate.RECYCLE: Course(Kind.DETACH, Lifecycle.DETACHING, RECYCLE),
+    Fate.RELEASE: Course(Kind.TERMINATE, Lifecycle.TERMINATING, "release"),
+    Fate.RECYCLE: Course(Kind.DETACH, Lifecycle.DETACHING, "recycle"),
     Fate.REST: Course(Kind.ENTER_STANDBY, Lifecycle.ENTERING_STANDBY),
     Fate.RETURN: Course(Kind.EXIT_STANDBY, Lifecycle.PENDING),
 }
@@ -76,15 +71,12 @@ class Leave:
     """One kind of request that takes instances out of a group or out of service."""
 
     kind: Kind  # the request's own activity, where its group records one per request
-    operation: str  # for the batch refusal: "detach", "standby", "terminate", "remove"
     limit: int
     allowed: tuple[Lifecycle, ...]
-    verb: str  # for the capacity refusal: "To <verb> 2 instances, …"
     owned: Fate  # for members the group owns: launched, or attached and entrusted to it
     foreign: Fate  # for attached members the group was not entrusted with
     bad_state: str = "instance.bad_state"  # ESS: a member in another state is not a member
     floor: Floor = Floor.DESIRED
-    below_min: str = "capacity.min"
     grows: bool = False  # exit standby adds to desired; the others may take away
     usable_targets: bool = False  # ESS: balancers and DB whitelists must take the change first
     named_by_instances: bool = False  # AWS terminate: the instances say which group they are in
@@ -103,30 +95,24 @@ def fate_of(member: Member, owned: Fate, foreign: Fate) -> Fate:
 
 DETACH = Leave(
     Kind.DETACH,
-    "detach",
     20,
     (Lifecycle.IN_SERVICE, Lifecycle.STANDBY),
-    "detach",
     Fate.HAND_BACK,
     Fate.HAND_BACK,
     progress=50,
 )
 ENTER_STANDBY = Leave(
     Kind.ENTER_STANDBY,
-    "standby",
     20,
     (Lifecycle.IN_SERVICE,),
-    "place into standby",
     Fate.REST,
     Fate.REST,
     progress=50,
 )
 EXIT_STANDBY = Leave(
     Kind.EXIT_STANDBY,
-    "standby",
     20,
     (Lifecycle.STANDBY,),
-    "exit standby",
     Fate.RETURN,
     Fate.RETURN,
     grows=True,
@@ -135,22 +121,17 @@ EXIT_STANDBY = Leave(
 )
 TERMINATE = Leave(
     Kind.TERMINATE,
-    "terminate",
     100,
     (Lifecycle.IN_SERVICE, Lifecycle.STANDBY, Lifecycle.PENDING),
-    "terminate",
     Fate.TERMINATE,
     Fate.TERMINATE,
-    below_min="terminate.at_min",
     named_by_instances=True,
 )
 # ESS RemoveInstances: ends what the group owns (RemovePolicy release) and hands back the rest
 REMOVE = Leave(
     Kind.REMOVE,
-    "remove",
     20,
     (Lifecycle.IN_SERVICE, Lifecycle.STANDBY),
-    "remove",
     Fate.RELEASE,
     Fate.HAND_BACK,
     bad_state="instance.not_member",
@@ -186,7 +167,7 @@ def leave(
     now = ctx.clock.now()
     with ctx.change(scope) as books:
         if how.named_by_instances:
-            rules.check_batch(ids, how.operation, how.limit)
+            rules.check_batch(ids, how.limit)
             key = _owning_group(books, ids, key)
         assert key is not None, "every other request names its group"
         # the group's lock first: a retry queued behind its original then finds its activity
@@ -196,9 +177,10 @@ def leave(
             return [answered]
         books.admit(group, key)
         current = books.members.of(group.id)
-        rules.check_batch(ids, how.operation, how.limit)
+        rules.check_batch(ids, how.limit)
         if how.usable_targets:
-            check_usable(ctx, scope, [Target(t["kind"], t["ref"]) for t in row.targets])
+            targets = [Target(t["kind"], t["ref"]) for t in row.targets]
+            check_usable(ctx, scope, targets, within=books.conn)
         if how.owned is Fate.RECYCLE and row.settings.get("ScalingPolicy") != "recycle":
             raise Refusal("remove_policy.unsupported", group=key, policy=how.owned.value)
         chosen, ignored = _chosen(how, group, current, ids, ignore_invalid)
@@ -257,8 +239,9 @@ def send_off(
     course = COURSES[fate]
     books.members.move([member.instance_id], course.state)
     own: dict[str, Any] = {"instances": [member.instance_id]}
+    path = PATHS[course.path or course.kind]
     if course.path is not None:  # a path of its own rides with the activity
-        own["path"] = list(course.path)
+        own["path"] = list(path)
     return books.activities.add(
         row,
         course.kind,
@@ -268,7 +251,7 @@ def send_off(
         subnet_id=member.subnet_id,
         status=status,
         progress=progress,
-        step=(course.path or PATHS[course.kind])[0],
+        step=path[0],
         facts={**facts, **own},
         parent_id=parent_id,
     )
@@ -321,11 +304,11 @@ def _capacity(how: Leave, group: Group, total: int, count: int, decrement: bool)
     before = group.desired
     shrinking = decrement or not group.rules.tracks_desired
     if how.grows:
-        return rules.grow(group, count, how.verb)
+        return rules.grow(group, count)
     if how.floor is Floor.MEMBERS:
         if total - count < group.min_size:
-            raise Refusal(how.below_min, verb=how.verb, count=count, **group.sizes())
+            raise Refusal("capacity.min", count=count, **group.sizes())
         return before, max(before - count, group.min_size) if shrinking else before
     if shrinking:
-        return rules.shrink(group, count, how.verb, how.below_min)
+        return rules.shrink(group, count)
     return before, before

@@ -20,7 +20,6 @@ PATHS: dict[str, tuple[str, ...]] = {
     Kind.ATTACH: ("register",),
     "release": ("deregister", "halt", "halted", "terminate", "gone"),
     "recycle": ("deregister", "halt", "halted", "release"),
-    "hand_back": ("deregister", "release"),
 }
 
 # Steps that only hold an activity until the time a fact of it names (an ISO time on the service
