@@ -11,6 +11,7 @@ from alibabacloud_ess20220222 import models as m
 
 from tests.conftest import Server
 from tests.helpers import describe_group, error_of, instance_ids, make_group
+from tidewater.dialects.aws.refusals import ACTION_WORDS
 from tidewater.domain.instance import Lifecycle
 from tidewater.engine import leaving
 
@@ -57,8 +58,9 @@ def test_each_aws_row_lets_go_exactly_its_states(
     refused = error_of(lambda: _call(autoscaling, action, strangers)())
     # the model may bound the list first (TerminateInstanceInAutoScalingGroup: 100), at the
     # row's own limit
+    operation = ACTION_WORDS["".join(w.capitalize() for w in action.split("_"))][1]
     ours = (
-        f"List exceeds the maximum number of instances to {row.operation}. "
+        f"List exceeds the maximum number of instances to {operation}. "
         "Please retry your request with fewer instances."
     )
     model = f"Member must have length less than or equal to {row.limit}"
@@ -135,5 +137,5 @@ def test_ess_rows_differ_only_in_what_becomes_of_an_owned_machine() -> None:
 def test_every_fate_has_a_course_that_starts_out_of_traffic_or_back_into_it() -> None:
     for fate in leaving.Fate:
         course = leaving.COURSES[fate]
-        path = course.path or leaving.PATHS[course.kind]
+        path = leaving.PATHS[course.path or course.kind]
         assert path[0] == ("register" if fate is leaving.Fate.RETURN else "deregister")
