@@ -77,22 +77,8 @@ def attach(
         created = []
         for instance_id in unique:
             machine = machines[instance_id]
-            joined = dict(
-                instance_id=instance_id,
-                group_id=group.id,
-                zone=machine.zone,
-                subnet_id=machine.subnet_id,
-                state=Lifecycle.PENDING.value,
-                healthy=True,
-                protected=group.new_instances_protected,
-                origin=Origin.ATTACHED.value,
-                entrusted=entrusted,
-                instance_type=machine.instance_type,
-                launch={},
-                joined_at=now,
-            )
             try:
-                books.members.add(**joined)
+                books.members.join(machine, group, Origin.ATTACHED, now, entrusted=entrusted)
             except IntegrityError as error:
                 # another group's attach took it a moment ago; a retry names that group
                 raise Contention("contention") from error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -355,6 +355,30 @@ def account_counts(ctx: Context, scope: Scope) -> dict[str, int]:
 
 # One count per member state, the protected members apart: (state, protected) -> count.
 StateCounts = dict[tuple[str, bool], int]
+
+
+def owned_page(
+    ctx: Context,
+    scope: Scope,
+    table: Any,
+    extra: Any,
+    group: str | None,
+    chosen: Mapping[Any, Sequence[str] | None],
+    number: int,
+    size: int,
+) -> Page:
+    """One numbered page of what a scope's groups own (configurations, rules), oldest first."""
+    query = (
+        select(table, extra)
+        .join(groups, groups.c.id == table.c.group_id)
+        .where(in_scope(groups, scope))
+    )
+    if group is not None:
+        query = query.where(groups.c.id == group)
+    for column, values in chosen.items():
+        if values is not None:
+            query = query.where(column.in_(list(values)))
+    return numbered(ctx, query, table.c.seq, number, size)
 
 
 def numbered(ctx: Context, query: Select[Any], order: Any, number: int, size: int) -> Page:

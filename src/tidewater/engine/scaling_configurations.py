@@ -11,10 +11,9 @@ from tidewater.domain.launch import Blueprint, ScalingConfiguration, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
-from tidewater.engine.gateways.groups import in_scope
 from tidewater.engine.groups import vpcs_of
 from tidewater.engine.profile import Record
-from tidewater.engine.queries import Page, numbered
+from tidewater.engine.queries import Page, owned_page
 from tidewater.store.tables import groups, scaling_configurations
 
 
@@ -130,15 +129,6 @@ def page(
     size: int,
 ) -> Page:
     """One numbered page, oldest first, each row with its group's active launch source."""
-    query = (
-        select(scaling_configurations, groups.c.launch.label("group_launch"))
-        .join(groups, groups.c.id == scaling_configurations.c.group_id)
-        .where(in_scope(groups, scope))
-    )
-    if group is not None:
-        query = query.where(groups.c.id == group)
-    if ids is not None:
-        query = query.where(scaling_configurations.c.id.in_(list(ids)))
-    if names is not None:
-        query = query.where(scaling_configurations.c.name.in_(list(names)))
-    return numbered(ctx, query, scaling_configurations.c.seq, number, size)
+    chosen = {scaling_configurations.c.id: ids, scaling_configurations.c.name: names}
+    extra = groups.c.launch.label("group_launch")
+    return owned_page(ctx, scope, scaling_configurations, extra, group, chosen, number, size)

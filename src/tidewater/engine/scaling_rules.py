@@ -14,7 +14,7 @@ from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways.groups import in_scope
 from tidewater.engine.profile import Record
-from tidewater.engine.queries import Page, numbered
+from tidewater.engine.queries import Page, owned_page
 from tidewater.store.tables import groups, scaling_rules
 
 
@@ -79,20 +79,9 @@ def page(
     number: int,
     size: int,
 ) -> Page:
-    query = (
-        select(scaling_rules, groups.c.id.label("group_key"))
-        .join(groups, groups.c.id == scaling_rules.c.group_id)
-        .where(in_scope(groups, scope))
-    )
-    if group is not None:
-        query = query.where(groups.c.id == group)
-    if ids is not None:
-        query = query.where(scaling_rules.c.id.in_(list(ids)))
-    if names is not None:
-        query = query.where(scaling_rules.c.name.in_(list(names)))
-    if aris is not None:
-        query = query.where(scaling_rules.c.ari.in_(list(aris)))
-    return numbered(ctx, query, scaling_rules.c.seq, number, size)
+    chosen = {scaling_rules.c.id: ids, scaling_rules.c.name: names, scaling_rules.c.ari: aris}
+    extra = groups.c.id.label("group_key")
+    return owned_page(ctx, scope, scaling_rules, extra, group, chosen, number, size)
 
 
 def execute(

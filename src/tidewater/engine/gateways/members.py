@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from tidewater.domain.instance import Lifecycle, Member
+from tidewater.cloud.ports import Machine
+from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.scope import Scope
 from tidewater.engine.gateways.groups import in_scope
 from tidewater.engine.records import member_of
@@ -63,6 +65,32 @@ class Members:
             update(members)
             .where(members.c.instance_id.in_(list(instance_ids)))
             .values(state=state.value)
+        )
+
+    def join(
+        self,
+        machine: Machine,
+        group: Any,
+        origin: Origin,
+        now: datetime,
+        *,
+        entrusted: bool = False,
+        launch: dict[str, Any] | None = None,
+    ) -> None:
+        """A machine joins a group, Pending; `launch` is the source it was made from, if any."""
+        self.add(
+            instance_id=machine.id,
+            group_id=group.id,
+            zone=machine.zone,
+            subnet_id=machine.subnet_id,
+            state=Lifecycle.PENDING.value,
+            healthy=True,
+            protected=group.new_instances_protected,
+            origin=origin.value,
+            entrusted=entrusted,
+            instance_type=machine.instance_type,
+            launch=launch or {},
+            joined_at=now,
         )
 
     def add(self, **values: Any) -> None:

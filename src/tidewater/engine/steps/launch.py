@@ -16,6 +16,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine import launch_sources
 from tidewater.engine.context import Context
+from tidewater.engine.gateways import Members
 from tidewater.engine.steps.machinery import (
     POLL,
     Failure,
@@ -78,21 +79,7 @@ def launch(ctx: Context, activity: Any) -> None:
             select(members.c.instance_id).where(members.c.instance_id == machine.id)
         ).first()
         if exists is None:
-            conn.execute(
-                members.insert().values(
-                    instance_id=machine.id,
-                    group_id=group.id,
-                    zone=machine.zone,
-                    subnet_id=machine.subnet_id,
-                    state=Lifecycle.PENDING.value,
-                    healthy=True,
-                    protected=group.new_instances_protected,
-                    origin=Origin.LAUNCHED.value,
-                    instance_type=machine.instance_type,
-                    launch=used,
-                    joined_at=now,
-                )
-            )
+            Members(conn, scope).join(machine, group, Origin.LAUNCHED, now, launch=used)
         advance(
             conn,
             activity,
