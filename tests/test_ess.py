@@ -300,6 +300,15 @@ def test_attach_entrusted_detach_and_standby(ess: Any, server: Server, region: s
         )
     ).body
     assert [i.instance_id for i in protected.scaling_instances] == [second]
+    assert protected.total_count == 1  # counted before paging, as the page is cut
+    serving = ess.describe_scaling_instances(
+        m.DescribeScalingInstancesRequest(
+            region_id=region, scaling_group_id=group, lifecycle_state="InService"
+        )
+    ).body
+    assert second not in [i.instance_id for i in serving.scaling_instances]
+    assert serving.total_count == len(serving.scaling_instances)
+    assert {i.lifecycle_state for i in serving.scaling_instances} == {"InService"}
     attached_only = ess.describe_scaling_instances(
         m.DescribeScalingInstancesRequest(
             region_id=region, scaling_group_id=group, creation_type="Attached"

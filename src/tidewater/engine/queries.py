@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, func, select
+from sqlalchemy import Select, and_, bindparam, exists, false, func, or_, select
 
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
@@ -423,13 +423,16 @@ def instances_by_number(
     scope: Scope,
     group: str | None,
     ids: Sequence[str] | None,
-    states: Sequence[str] | None,
+    states: Sequence[tuple[str, bool | None]] | None,
     origins: Sequence[str] | None,
     healthy: bool | None,
     number: int,
     size: int,
 ) -> Page:
-    """Members in the order they joined, filtered by group id, state, origin and health."""
+    """Members in the order they joined, filtered by group id, state, origin and health.
+
+    A state is asked for with its protection: (state, True/False), or (state, None) for either.
+    """
     query = (
         select(members, groups.c.name.label("group_name"), groups.c.launch.label("group_launch"))
         .join(groups, groups.c.id == members.c.group_id)
@@ -440,7 +443,17 @@ def instances_by_number(
     if ids is not None:
         query = query.where(members.c.instance_id.in_(list(ids)))
     if states is not None:
-        query = query.where(members.c.state.in_(list(states)))
+        query = query.where(
+            or_(
+                *(
+                    members.c.state == state
+                    if protected is None
+                    else and_(members.c.state == state, members.c.protected.is_(protected))
+                    for state, protected in states
+                ),
+                false(),
+            )
+        )
     if origins is not None:
         query = query.where(members.c.origin.in_(list(origins)))
     if healthy is not None:

@@ -43,12 +43,14 @@ MEMBER_STATES = {
 # RemovePolicy: what becomes of the instances the group owns
 REMOVE_POLICIES = {"release": leaving.REMOVE, "recycle": leaving.REMOVE_TO_RECYCLE}
 # The failures of activities worded as ESS shows them
-MEMBER_FILTER = {
-    "Pending": ["Pending"],
-    "InService": ["InService"],
-    "Protected": ["InService"],
-    "Standby": ["Standby", "EnteringStandby"],
-    "Removing": ["Detaching", "Terminating"],
+# ESS's lifecycle states as (member state, protected): a protected InService member reads
+# "Protected", so "InService" asks for the unprotected ones only; None is either
+MEMBER_FILTER: dict[str, list[tuple[str, bool | None]]] = {
+    "Pending": [("Pending", None)],
+    "InService": [("InService", False)],
+    "Protected": [("InService", True)],
+    "Standby": [("Standby", None), ("EnteringStandby", None)],
+    "Removing": [("Detaching", None), ("Terminating", None)],
 }
 ORIGIN = {"launched": "AutoCreated", "attached": "Attached"}
 ORIGIN_FILTER = {"AutoCreated": "launched", "Attached": "attached"}
@@ -410,7 +412,9 @@ class EssService:
         wanted = p.get("LifecycleStates") or (
             [p["LifecycleState"]] if p.get("LifecycleState") else None
         )
-        states = None if wanted is None else [s for w in wanted for s in MEMBER_FILTER.get(w, [w])]
+        states = None
+        if wanted is not None:
+            states = [s for w in wanted for s in MEMBER_FILTER.get(w, [(w, None)])]
         kinds = p.get("CreationTypes") or ([p["CreationType"]] if p.get("CreationType") else None)
         origins = None if kinds is None else [ORIGIN_FILTER.get(k, k) for k in kinds]
         health = p.get("HealthStatus")
@@ -426,8 +430,6 @@ class EssService:
             size,
         )
         rows = page.rows
-        if wanted is not None and "Protected" in wanted and "InService" not in wanted:
-            rows = [r for r in rows if r.protected]
         return {
             "TotalCount": page.extra["total"],
             "PageNumber": number,
