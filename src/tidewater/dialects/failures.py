@@ -36,6 +36,16 @@ WORDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     ),
     "instance.not_running": lambda f: f"Instance failed to reach running state. {LAUNCH_FAILED}",
     "instances.none_removed": lambda f: "No instance was removed.",
+    # AWS's text for a launch completed with ABANDON; after a timeout the tail is chosen
+    "hook.abandoned": lambda f: (
+        "Instance failed to complete user's Lifecycle Action: Lifecycle Action with token "
+        f"{f['token']} was abandoned: "
+        + (
+            "Lifecycle Action Timed Out with ABANDON Result"
+            if f.get("timed_out")
+            else "Lifecycle Action Completed with ABANDON Result"
+        )
+    ),
 }
 
 

@@ -21,6 +21,8 @@ class Status(StrEnum):
     IN_PROGRESS = "InProgress"
     PRE_IN_SERVICE = "PreInService"
     DRAINING = "WaitingForELBConnectionDraining"
+    # an instance waits in a lifecycle hook (the value is inferred for launches: see docs)
+    MID_LIFECYCLE = "MidLifecycleAction"
     SUCCESSFUL = "Successful"
     WARNING = "Warning"  # ESS: the request partly succeeded (some instances ignored or failed)
     FAILED = "Failed"

@@ -11,11 +11,15 @@ from tidewater.domain.launch import LaunchSource
 
 class Lifecycle(StrEnum):
     PENDING = "Pending"
+    PENDING_WAIT = "Pending:Wait"  # a launch lifecycle hook holds it
+    PENDING_PROCEED = "Pending:Proceed"  # every launch hook let it go
     IN_SERVICE = "InService"
     ENTERING_STANDBY = "EnteringStandby"
     STANDBY = "Standby"
     DETACHING = "Detaching"
     TERMINATING = "Terminating"
+    TERMINATING_WAIT = "Terminating:Wait"  # a termination lifecycle hook holds it
+    TERMINATING_PROCEED = "Terminating:Proceed"
 
 
 class Origin(StrEnum):
@@ -24,7 +28,11 @@ class Origin(StrEnum):
 
 
 # States whose instances count toward the desired capacity.
-COUNTED = frozenset({Lifecycle.PENDING, Lifecycle.IN_SERVICE})
+COUNTED = frozenset(
+    {Lifecycle.PENDING, Lifecycle.PENDING_WAIT, Lifecycle.PENDING_PROCEED, Lifecycle.IN_SERVICE}
+)
+# A launched instance on its way in, before it serves.
+ARRIVING = frozenset({Lifecycle.PENDING, Lifecycle.PENDING_WAIT, Lifecycle.PENDING_PROCEED})
 
 
 @dataclass(slots=True)

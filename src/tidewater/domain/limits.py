@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tidewater.domain.lifecycle_hook import AWS_HOOKS, HookRules
 from tidewater.domain.refusal import Refusal
 
 
@@ -22,7 +23,8 @@ class Limits:
     load_balancers: int | None = None  # per scaling group
     db_instances: int | None = None  # per scaling group
     instances_per_activity: int | None = None  # ESS only: one scaling activity at most
-    lifecycle_hooks: int | None = None
+    lifecycle_hooks: int | None = None  # per scaling group
+    hooks: HookRules | None = None  # the bounds of one hook's settings
     notifications: int | None = None
     scheduled_tasks: int | None = None  # per account and region
     # what an attached instance must share with its group: AWS asks for one of the group's zones
@@ -44,6 +46,7 @@ AWS = Limits(
     launch_configurations=200,
     load_balancers=50,
     lifecycle_hooks=50,
+    hooks=AWS_HOOKS,
     notifications=10,
 )
 

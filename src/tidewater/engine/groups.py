@@ -14,8 +14,10 @@ from tidewater.cloud.ports import Subnet, Target
 from tidewater.domain import group as rules
 from tidewater.domain import limits as quotas
 from tidewater.domain.group import GroupStatus, Process, Rules
+from tidewater.domain.lifecycle_hook import Hook
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
+from tidewater.engine import lifecycle_hooks
 from tidewater.engine.context import Context
 from tidewater.engine.gateways.groups import in_region
 from tidewater.engine.profile import Record
@@ -54,6 +56,7 @@ class GroupSpec:
     status: GroupStatus = GroupStatus.ACTIVE  # ESS groups are born Inactive, without a launch
     rename: str | None = None  # ESS groups keep their id and may change their name
     targets: list[Target] = field(default_factory=list)  # balancers and DB whitelists to join
+    hooks: list[Hook] = field(default_factory=list)  # lifecycle hooks in place before any launch
 
 
 def target_json(target: Target) -> dict[str, Any]:
@@ -175,6 +178,8 @@ def create(ctx: Context, scope: Scope, spec: GroupSpec) -> str:
             )
         )
         _put_tags(conn, group_id, spec.tags)
+        if spec.hooks:
+            lifecycle_hooks.store(conn, ctx, scope, group_id, spec.hooks, now)
     return group_id
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from tidewater.cloud.ports import UP
 from tidewater.domain.group import GroupStatus
-from tidewater.domain.instance import Lifecycle
+from tidewater.domain.instance import COUNTED, Lifecycle
 from tidewater.store.checks import TERMINAL_VALUES, Violation, settled
 from tidewater.store.database import Database
 from tidewater.store.tables import activities, groups, machines, members
@@ -154,7 +154,7 @@ def settled_counts(conn: Connection) -> Iterator[Violation]:
     ):
         if {"Launch", "Terminate", "ReplaceUnhealthy"} & set(row.suspended):
             continue
-        states = [Lifecycle.IN_SERVICE.value, Lifecycle.PENDING.value]
+        states = [s.value for s in COUNTED]
         counted = conn.execute(
             select(func.count())
             .select_from(members)

@@ -18,6 +18,7 @@ class Record(StrEnum):
     LAUNCH_CONFIGURATION = "launch_configuration"
     SCALING_CONFIGURATION = "scaling_configuration"
     SCALING_RULE = "scaling_rule"
+    LIFECYCLE_ACTION = "lifecycle_action"  # the token that names one hook's wait on an instance
 
 
 NewId = Callable[[], str]

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, or_, select, update
 from tidewater.domain import capacity
 from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
 from tidewater.domain.group import GroupStatus
-from tidewater.domain.instance import Lifecycle, Member
+from tidewater.domain.instance import ARRIVING, Lifecycle, Member
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
@@ -253,7 +253,11 @@ def observe(ctx: Context, machine_ids: list[str]) -> None:
             .where(
                 members.c.instance_id.in_(machine_ids),
                 members.c.state.in_(
-                    [Lifecycle.IN_SERVICE.value, Lifecycle.PENDING.value, Lifecycle.STANDBY.value]
+                    [
+                        Lifecycle.IN_SERVICE.value,
+                        *(s.value for s in ARRIVING),
+                        Lifecycle.STANDBY.value,
+                    ]
                 ),
             )
         ).all()

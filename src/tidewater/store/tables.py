@@ -314,6 +314,46 @@ scaling_rules = Table(
 )
 
 
+# Lifecycle hooks (migration 0012): a hook holds an instance at one transition of its group.
+lifecycle_hooks = Table(
+    "lifecycle_hooks",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("transition", String(16), nullable=False),  # domain.lifecycle_hook.Transition
+    Column("heartbeat", Integer, nullable=False),  # seconds
+    Column("default_result", String(16), nullable=False),
+    Column("metadata", String(4000)),
+    Column("target", String(255)),  # where notifications go (not sent yet)
+    Column("role", String(255)),
+    Column("created_at", Time, nullable=False),
+    UniqueConstraint("group_id", "name"),
+)
+
+# One open action per hook and instance held: the wait lives here, not in a timer. `result` is
+# set when it is completed or times out; the activity's `wait` step reads the outcome and drops
+# its rows when the instance goes on.
+lifecycle_actions = Table(
+    "lifecycle_actions",
+    metadata,
+    Column("token", String(40), primary_key=True),
+    Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("hook_name", String(255), nullable=False),
+    Column("instance_id", String(32), nullable=False),
+    Column("activity_id", String(40), nullable=False),
+    Column("transition", String(16), nullable=False),
+    Column("heartbeat", Integer, nullable=False),  # the hook's, when the action opened
+    Column("default_result", String(16), nullable=False),
+    Column("deadline", Time, nullable=False),  # the heartbeat timeout, on the service clock
+    Column("global_deadline", Time, nullable=False),  # no heartbeat extends past this
+    Column("result", String(16)),  # None while it waits
+    Column("timed_out", Boolean, nullable=False, default=False),
+    Column("opened_at", Time, nullable=False),
+    Index(None, "group_id", "instance_id"),
+    Index(None, "activity_id"),
+)
+
 # The simulated SLB and RDS: balancer backends and DB whitelists for ESS groups.
 sim_slbs = Table(
     "sim_slbs",

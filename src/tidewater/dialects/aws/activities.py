@@ -102,6 +102,8 @@ def render(row: Any) -> dict[str, Any]:
     message = status_message(row["status_message"], row["facts"])
     if row["instance_id"]:
         description += f": {row['instance_id']}"
+        if row["status"] == "Cancelled" and message:  # e.g. a launch its hook abandoned
+            description += f".  Status Reason: {message}"
     elif row["kind"] == "launch" and row["status"] == "Failed" and message:
         # as AWS shows a launch that never made an instance (e.g. over the instance limit)
         description += f".  Status Reason: {message}"

@@ -8,6 +8,7 @@ from typing import Any
 from tidewater.cloud.ports import Target
 from tidewater.dialects.aws import activities
 from tidewater.dialects.aws.errors import AwsError
+from tidewater.dialects.aws.hooks import LifecycleHookActions, hook_of
 from tidewater.dialects.aws.service import Handler
 from tidewater.domain.group import Process
 from tidewater.domain.launch import Blueprint, LaunchConfiguration, TemplateVersion, source_of
@@ -141,6 +142,7 @@ def _spec(params: Mapping[str, Any], create: bool) -> GroupSpec:
         tags=_tags(params.get("Tags")) if create else [],
         settings={k: params[k] for k in ECHOED if k in params and k not in TRAFFIC_KEYS},
         targets=_targets(params) if create else [],
+        hooks=[hook_of(h) for h in params.get("LifecycleHookSpecificationList") or ()],
     )
 
 
@@ -181,7 +183,7 @@ def _launch_out(launch: dict[str, Any] | None) -> dict[str, Any]:
     return {}
 
 
-class AutoScalingService:
+class AutoScalingService(LifecycleHookActions):
     """Every Auto Scaling action Tidewater serves, each a thin translation onto the engine."""
 
     signing_name = "autoscaling"
@@ -586,10 +588,6 @@ class AutoScalingService:
         if name is not None and not queries.group_exists(self.ctx, scope, name):
             raise AwsError("ValidationError", "AutoScalingGroup name not found - null")
 
-    def DescribeLifecycleHooks(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        self._require_group(scope, p["AutoScalingGroupName"])
-        return {"LifecycleHooks": []}
-
     def DescribePolicies(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return {"ScalingPolicies": []}
 
@@ -635,14 +633,6 @@ class AutoScalingService:
                 "autoscaling:EC2_INSTANCE_TERMINATE",
                 "autoscaling:EC2_INSTANCE_TERMINATE_ERROR",
                 "autoscaling:TEST_NOTIFICATION",
-            ]
-        }
-
-    def DescribeLifecycleHookTypes(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "LifecycleHookTypes": [
-                "autoscaling:EC2_INSTANCE_LAUNCHING",
-                "autoscaling:EC2_INSTANCE_TERMINATING",
             ]
         }
 

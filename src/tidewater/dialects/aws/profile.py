@@ -33,6 +33,7 @@ AWS = Profile(
         Record.GROUP: _uuid,
         Record.ACTIVITY: _uuid,
         Record.LAUNCH_CONFIGURATION: _uuid,
+        Record.LIFECYCLE_ACTION: _uuid,
     },
     arns={
         Record.GROUP: _group_arn,

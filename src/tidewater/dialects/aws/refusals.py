@@ -28,6 +28,43 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "(for example, an Auto Scaling group, instance, or load balancer).",
     ),
     "group.not_found": ("ValidationError", 400, NOT_FOUND),
+    # Lifecycle hooks. The two "No active Lifecycle Action" texts are observed (drain scripts
+    # match on them); the rest are chosen (docs/facts/aws-lifecycle-hooks.md §8 lists the gaps).
+    "hook.no_action_token": (
+        "ValidationError",
+        400,
+        "No active Lifecycle Action found with token {token}",
+    ),
+    "hook.no_action_instance": (
+        "ValidationError",
+        400,
+        "No active Lifecycle Action found with instance ID {instance_id}",
+    ),
+    "hook.not_found": (  # observed prefix; the rest chosen
+        "ValidationError",
+        400,
+        "No Lifecycle Hook found with name {hook} in AutoScalingGroup {group}",
+    ),
+    "hook.limit": (  # the modelled code; chosen text
+        "LimitExceeded",
+        400,
+        "Cannot have more than {limit} lifecycle hooks per AutoScalingGroup",
+    ),
+    "hook.heartbeat_range": (
+        "ValidationError",
+        400,
+        "HeartbeatTimeout must be between {min} and {max} seconds; got {value}",
+    ),
+    "hook.transition_missing": (
+        "ValidationError",
+        400,
+        "LifecycleTransition is required to create the lifecycle hook {hook}",
+    ),
+    "hook.action_unnamed": (
+        "ValidationError",
+        400,
+        "Either LifecycleActionToken or InstanceId must be specified",
+    ),
     "group.exists": (
         "AlreadyExists",
         400,
@@ -292,6 +329,12 @@ NULL_GROUP_ACTIONS = frozenset(
         "SetDesiredCapacity",
         "SetInstanceProtection",
         "PutScheduledUpdateGroupAction",
+        # chosen for the hook actions: no capture exists; tools look for "not found"
+        "PutLifecycleHook",
+        "DescribeLifecycleHooks",
+        "DeleteLifecycleHook",
+        "CompleteLifecycleAction",
+        "RecordLifecycleActionHeartbeat",
     }
 )
 

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from tidewater.domain.activity import TERMINAL, Kind, Status
+from tidewater.domain.lifecycle_hook import PAUSE, held_at
 from tidewater.domain.scope import Scope
 from tidewater.engine.gateways.groups import in_scope
 from tidewater.engine.profile import Profile, Record
-from tidewater.store.tables import activities
+from tidewater.store.tables import activities, lifecycle_hooks
 
 UNFINISHED = [s.value for s in TERMINAL]
 
@@ -43,6 +44,10 @@ class Activities:
     ) -> dict[str, Any]:
         """Record an activity; the runner advances it from `step` (a request's own waits)."""
         scope = self.scope
+        facts = dict(facts or {})
+        transition = held_at(kind, facts)
+        if runs and transition is not None and self._hooked(group.id, transition):
+            facts[PAUSE] = now.isoformat()  # its `wait` step opens the hooks' actions
         row = {
             "id": self.profile.new_id(Record.ACTIVITY),
             "account": scope.account,
@@ -62,7 +67,7 @@ class Activities:
             "due_at": now if runs else None,
             "parent_id": parent_id,
             "client_token": client_token,
-            "facts": facts or {},
+            "facts": facts,
             "status_message": None,
             "started_at": now,
             "ended_at": None,
@@ -71,6 +76,18 @@ class Activities:
         }
         self.conn.execute(insert(activities).values(row))
         return row
+
+    def _hooked(self, group_id: str, transition: str) -> bool:
+        """Whether the group has a lifecycle hook on this transition."""
+        found = self.conn.execute(
+            select(lifecycle_hooks.c.seq)
+            .where(
+                lifecycle_hooks.c.group_id == group_id,
+                lifecycle_hooks.c.transition == transition,
+            )
+            .limit(1)
+        ).first()
+        return found is not None
 
     def end(
         self, activity: dict[str, Any], now: datetime, status: Status, failure: dict[str, Any]

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 
 from tidewater.cloud.ports import Subnet
 from tidewater.domain.activity import Status
-from tidewater.domain.instance import Lifecycle, Origin
+from tidewater.domain.instance import ARRIVING, Lifecycle, Origin
 from tidewater.domain.launch import TemplateVersion, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
@@ -131,7 +131,7 @@ def boot(ctx: Context, activity: Any) -> None:
                 update(members)
                 .where(
                     members.c.instance_id == activity.instance_id,
-                    members.c.state == Lifecycle.PENDING.value,
+                    members.c.state.in_([s.value for s in ARRIVING]),
                 )
                 .values(state=Lifecycle.IN_SERVICE.value)
             )

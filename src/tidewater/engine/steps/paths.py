@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tidewater.domain.activity import Kind
+from tidewater.domain.lifecycle_hook import PAUSE
 
 # The steps each kind of activity walks. ESS removals name theirs (stop first, then release or
 # keep the stopped instance, or only hand back) and carry it in facts["path"], as a list of step
@@ -14,7 +15,8 @@ PATHS: dict[str, tuple[str, ...]] = {
     # joined no balancer and is not yet InService
     Kind.LAUNCH: ("launch", "wait", "boot"),
     Kind.DETACH: ("deregister", "release"),
-    Kind.TERMINATE: ("deregister", "terminate", "gone"),
+    # ... and where a termination hook holds one: out of every balancer, not yet ended
+    Kind.TERMINATE: ("deregister", "wait", "terminate", "gone"),
     Kind.ENTER_STANDBY: ("deregister", "rest"),
     Kind.EXIT_STANDBY: ("register",),
     Kind.ATTACH: ("register",),
@@ -25,7 +27,7 @@ PATHS: dict[str, tuple[str, ...]] = {
 # Steps that only hold an activity until the time a fact of it names (an ISO time on the service
 # clock). Without that fact there is nothing to wait for, and the step before goes straight past
 # it in its own write: a pause costs no transaction and no runner pass until something sets it.
-PAUSES: dict[str, str] = {"wait": "wait_until"}
+PAUSES: dict[str, str] = {"wait": PAUSE}
 
 
 def path_of(activity: Any) -> tuple[str, ...]:

@@ -1,0 +1,105 @@
+"""Lifecycle hooks: a pause on an instance's way into or out of a group, held until someone
+(or a timeout) says go on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from tidewater.domain.activity import Kind, Trigger
+from tidewater.domain.instance import Lifecycle
+from tidewater.domain.refusal import Refusal
+
+
+class Transition(StrEnum):
+    """The two moments a hook can hold; each cloud has its own name for them."""
+
+    LAUNCHING = "launching"
+    TERMINATING = "terminating"
+
+
+class Result(StrEnum):
+    CONTINUE = "CONTINUE"
+    ABANDON = "ABANDON"
+
+
+# The fact that holds an activity at its `wait` pause (engine/steps/paths.PAUSES): the time from
+# which it waits. Set when the activity is recorded and its group has hooks on its transition.
+PAUSE = "wait_until"
+
+# The activities a hook may hold, by the transition they make.
+HELD = {Kind.LAUNCH: Transition.LAUNCHING, Kind.TERMINATE: Transition.TERMINATING}
+
+
+def held_at(kind: str, facts: dict[str, object]) -> Transition | None:
+    """Which hooks an activity passes through, if any.
+
+    AWS runs hooks on every launch and termination but a force delete's, and on none of attach,
+    detach or standby (their kinds are not in HELD); ESS removals walk paths of their own
+    (`facts["path"]`), which have no pause yet.
+    """
+    if facts.get("path") or facts.get("trigger") == Trigger.DELETE:
+        return None
+    return HELD.get(Kind(kind))
+
+
+# The member's state while a hook holds it, and once every hook let it go.
+WAITING = {
+    Transition.LAUNCHING: Lifecycle.PENDING_WAIT,
+    Transition.TERMINATING: Lifecycle.TERMINATING_WAIT,
+}
+PROCEEDING = {
+    Transition.LAUNCHING: Lifecycle.PENDING_PROCEED,
+    Transition.TERMINATING: Lifecycle.TERMINATING_PROCEED,
+}
+# What a hook deleted with actions outstanding completes them with (PutLifecycleHook reference).
+ON_DELETE = {Transition.LAUNCHING: Result.ABANDON, Transition.TERMINATING: Result.CONTINUE}
+
+
+@dataclass(frozen=True, slots=True)
+class HookRules:
+    """One cloud's bounds on a hook: heartbeat range and default, default result, global cap."""
+
+    heartbeat_min: int
+    heartbeat_max: int
+    heartbeat_default: int
+    default_result: Result
+    global_cap: int  # seconds a wait may last at most, however often it is extended
+    global_factor: int  # ... and at most this many heartbeat timeouts
+
+    def global_timeout(self, heartbeat: int) -> int:
+        return min(self.global_cap, self.global_factor * heartbeat)
+
+    def check_heartbeat(self, heartbeat: int) -> None:
+        if not self.heartbeat_min <= heartbeat <= self.heartbeat_max:
+            raise Refusal(
+                "hook.heartbeat_range",
+                value=heartbeat,
+                min=self.heartbeat_min,
+                max=self.heartbeat_max,
+            )
+
+
+# PutLifecycleHook reference: 30-7200 s, default 3600, default result ABANDON; the global
+# timeout is 48 hours or 100 heartbeat timeouts, whichever is smaller.
+AWS_HOOKS = HookRules(30, 7200, 3600, Result.ABANDON, 172800, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """A hook as stored; `None` in an update means "keep what the hook has"."""
+
+    name: str
+    transition: Transition | None = None
+    heartbeat: int | None = None
+    default_result: Result | None = None
+    metadata: str | None = None
+    target: str | None = None
+    role: str | None = None
+
+
+def deadlines(now: datetime, heartbeat: int, global_timeout: int) -> tuple[datetime, datetime]:
+    """When an action opened now times out, and the latest any heartbeat may push that."""
+    last = now + timedelta(seconds=global_timeout)
+    return min(now + timedelta(seconds=heartbeat), last), last

@@ -1,0 +1,209 @@
+"""Lifecycle hooks and their actions: each a command in one transaction under the group's lock.
+
+A waiting instance's action is a row with its deadlines on the service clock; completing it or
+letting it time out only records a result and brings the activity's `due_at` forward. The
+activity's `wait` step (steps/wait.py) reads the outcome and moves the instance on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from tidewater.domain.lifecycle_hook import ON_DELETE, Hook, HookRules, Result, Transition
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Scope
+from tidewater.engine.context import Context
+from tidewater.store.tables import activities, lifecycle_actions, lifecycle_hooks
+
+
+def rules_of(ctx: Context, scope: Scope) -> HookRules:
+    rules = ctx.limits(scope.cloud).hooks
+    if rules is None:
+        raise Refusal("hook.unsupported")
+    return rules
+
+
+def store(
+    conn: Connection,
+    ctx: Context,
+    scope: Scope,
+    group_id: str,
+    hooks: Sequence[Hook],
+    now: datetime,
+) -> None:
+    """Create or update hooks on a group: missing settings keep the hook's, or the defaults."""
+    rules = rules_of(ctx, scope)
+    limit = ctx.limits(scope.cloud).lifecycle_hooks
+    for hook in hooks:
+        if hook.heartbeat is not None:
+            rules.check_heartbeat(hook.heartbeat)
+        old = conn.execute(
+            select(lifecycle_hooks).where(
+                lifecycle_hooks.c.group_id == group_id, lifecycle_hooks.c.name == hook.name
+            )
+        ).first()
+        if old is None:
+            if hook.transition is None:
+                raise Refusal("hook.transition_missing", hook=hook.name)
+            count = conn.execute(
+                select(func.count())
+                .select_from(lifecycle_hooks)
+                .where(lifecycle_hooks.c.group_id == group_id)
+            ).scalar_one()
+            if limit is not None and count >= limit:
+                raise Refusal("hook.limit", limit=limit)
+            conn.execute(
+                insert(lifecycle_hooks).values(
+                    group_id=group_id,
+                    name=hook.name,
+                    created_at=now,
+                    **_values(hook, rules, None),
+                )
+            )
+            continue
+        conn.execute(
+            update(lifecycle_hooks)
+            .where(lifecycle_hooks.c.seq == old.seq)
+            .values(**_values(hook, rules, old))
+        )
+
+
+def _values(hook: Hook, rules: HookRules, old: Any) -> dict[str, Any]:
+    def keep(given: Any, column: str, default: Any) -> Any:
+        if given is not None:
+            return given
+        return getattr(old, column) if old is not None else default
+
+    target = keep(hook.target, "target", None)
+    return {
+        "transition": keep(hook.transition, "transition", None),
+        "heartbeat": keep(hook.heartbeat, "heartbeat", rules.heartbeat_default),
+        "default_result": keep(hook.default_result, "default_result", rules.default_result),
+        "metadata": keep(hook.metadata, "metadata", None),
+        "target": target or None,  # an empty ARN clears the target
+        "role": keep(hook.role, "role", None),
+    }
+
+
+def put(ctx: Context, scope: Scope, group_key: str, hook: Hook) -> None:
+    now = ctx.clock.now()
+    with ctx.change(scope) as books:
+        row = books.groups.lock(group_key)
+        store(books.conn, ctx, scope, row.id, [hook], now)
+
+
+def hooks_of(ctx: Context, scope: Scope, group_key: str, names: Sequence[str] | None) -> list[Any]:
+    """A group's hooks in the order they were created; unknown names are ignored (chosen)."""
+    with ctx.read(scope) as books:
+        row = books.groups.find(group_key)
+        query = select(lifecycle_hooks).where(lifecycle_hooks.c.group_id == row.id)
+        if names:
+            query = query.where(lifecycle_hooks.c.name.in_(list(names)))
+        return list(books.conn.execute(query.order_by(lifecycle_hooks.c.seq)))
+
+
+def global_timeout(ctx: Context, scope: Scope, heartbeat: int) -> int:
+    return rules_of(ctx, scope).global_timeout(heartbeat)
+
+
+def remove(ctx: Context, scope: Scope, group_key: str, name: str) -> None:
+    """Delete a hook; its outstanding actions complete as the transition's ON_DELETE says."""
+    now = ctx.clock.now()
+    with ctx.change(scope) as books:
+        conn = books.conn
+        row = books.groups.lock(group_key)
+        hook = conn.execute(
+            select(lifecycle_hooks).where(
+                lifecycle_hooks.c.group_id == row.id, lifecycle_hooks.c.name == name
+            )
+        ).first()
+        if hook is None:
+            raise Refusal("hook.not_found", hook=name, group=group_key)
+        outstanding = _open(conn, row.id).where(lifecycle_actions.c.hook_name == name)
+        for action in conn.execute(outstanding).all():
+            _resolve(conn, action, ON_DELETE[Transition(action.transition)], now)
+        conn.execute(delete(lifecycle_hooks).where(lifecycle_hooks.c.seq == hook.seq))
+
+
+def _open(conn: Connection, group_id: str) -> Any:
+    return select(lifecycle_actions).where(
+        lifecycle_actions.c.group_id == group_id, lifecycle_actions.c.result.is_(None)
+    )
+
+
+def _find(
+    conn: Connection, group_id: str, hook: str, token: str | None, instance_id: str | None
+) -> Any:
+    """The open action a request names, by token or else by instance; refused when none waits."""
+    query = _open(conn, group_id).where(lifecycle_actions.c.hook_name == hook)
+    if token:
+        query = query.where(lifecycle_actions.c.token == token)
+    elif instance_id:
+        query = query.where(lifecycle_actions.c.instance_id == instance_id)
+    else:
+        raise Refusal("hook.action_unnamed")
+    action = conn.execute(query.with_for_update()).first()
+    if action is None:
+        if token:
+            raise Refusal("hook.no_action_token", token=token)
+        raise Refusal("hook.no_action_instance", instance_id=instance_id)
+    return action
+
+
+def _resolve(
+    conn: Connection, action: Any, result: Result, now: datetime, *, timed_out: bool = False
+) -> None:
+    """Record an action's result and wake its activity now: its `wait` step moves it on."""
+    conn.execute(
+        update(lifecycle_actions)
+        .where(lifecycle_actions.c.token == action.token)
+        .values(result=result.value, timed_out=timed_out)
+    )
+    conn.execute(
+        update(activities)
+        .where(activities.c.id == action.activity_id, activities.c.step == "wait")
+        .values(due_at=now)
+    )
+
+
+def complete(
+    ctx: Context,
+    scope: Scope,
+    group_key: str,
+    hook: str,
+    result: Result,
+    *,
+    token: str | None = None,
+    instance_id: str | None = None,
+) -> None:
+    now = ctx.clock.now()
+    with ctx.change(scope) as books:
+        row = books.groups.lock(group_key)
+        action = _find(books.conn, row.id, hook, token, instance_id)
+        _resolve(books.conn, action, result, now)
+
+
+def heartbeat(
+    ctx: Context,
+    scope: Scope,
+    group_key: str,
+    hook: str,
+    *,
+    token: str | None = None,
+    instance_id: str | None = None,
+) -> None:
+    """Restart the action's heartbeat timeout from now, never past its global deadline."""
+    now = ctx.clock.now()
+    with ctx.change(scope) as books:
+        row = books.groups.lock(group_key)
+        action = _find(books.conn, row.id, hook, token, instance_id)
+        deadline = min(now + timedelta(seconds=action.heartbeat), action.global_deadline)
+        books.conn.execute(
+            update(lifecycle_actions)
+            .where(lifecycle_actions.c.token == action.token)
+            .values(deadline=deadline)
+        )

@@ -1,0 +1,376 @@
+"""Lifecycle hooks through boto3 against a real server: put, describe, delete, refusals, and
+instances held in Pending:Wait and Terminating:Wait until completed, timed out or abandoned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Server
+from tests.helpers import describe_group, error_of, instance_ids, make_group
+
+LAUNCHING = "autoscaling:EC2_INSTANCE_LAUNCHING"
+TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING"
+
+
+def hooks(autoscaling: Any, group: str = "web") -> list[dict[str, Any]]:
+    return autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=group)["LifecycleHooks"]
+
+
+def states(autoscaling: Any, group: str = "web") -> dict[str, str]:
+    found = describe_group(autoscaling, group)["Instances"]
+    return {i["InstanceId"]: i["LifecycleState"] for i in found}
+
+
+def hooked_group(autoscaling: Any, server: Server, **hook: Any) -> None:
+    """A group of one instance whose launches a hook holds (the first one is still waiting)."""
+    make_group(
+        autoscaling,
+        server,
+        min_size=0,
+        desired=1,
+        boot=False,
+        LifecycleHookSpecificationList=[
+            {"LifecycleHookName": "ready", "LifecycleTransition": LAUNCHING, **hook}
+        ],
+    )
+    server.advance(10)
+
+
+def test_put_describe_update_and_delete(autoscaling: Any, server: Server) -> None:
+    make_group(autoscaling, server, desired=0, min_size=0)
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web", LifecycleHookName="drain", LifecycleTransition=TERMINATING
+    )
+    assert hooks(autoscaling) == [
+        {
+            "LifecycleHookName": "drain",
+            "AutoScalingGroupName": "web",
+            "LifecycleTransition": TERMINATING,
+            "HeartbeatTimeout": 3600,
+            "GlobalTimeout": 172800,
+            "DefaultResult": "ABANDON",
+        }
+    ]
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web",
+        LifecycleHookName="drain",
+        HeartbeatTimeout=60,
+        DefaultResult="CONTINUE",
+        NotificationMetadata='{"team": "web"}',
+        NotificationTargetARN="arn:aws:sqs:us-east-1:000000000000:drain",
+        RoleARN="arn:aws:iam::000000000000:role/hooks",
+    )
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web",
+        LifecycleHookName="warm",
+        LifecycleTransition=LAUNCHING,
+        HeartbeatTimeout=30,
+    )
+    drain, warm = hooks(autoscaling)
+    assert drain == {
+        "LifecycleHookName": "drain",
+        "AutoScalingGroupName": "web",
+        "LifecycleTransition": TERMINATING,
+        "NotificationTargetARN": "arn:aws:sqs:us-east-1:000000000000:drain",
+        "RoleARN": "arn:aws:iam::000000000000:role/hooks",
+        "NotificationMetadata": '{"team": "web"}',
+        "HeartbeatTimeout": 60,
+        "GlobalTimeout": 6000,
+        "DefaultResult": "CONTINUE",
+    }
+    assert warm["GlobalTimeout"] == 3000 and warm["LifecycleTransition"] == LAUNCHING
+    named = autoscaling.describe_lifecycle_hooks(
+        AutoScalingGroupName="web", LifecycleHookNames=["warm", "nothing"]
+    )["LifecycleHooks"]
+    assert [h["LifecycleHookName"] for h in named] == ["warm"]
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web", LifecycleHookName="drain", NotificationTargetARN=""
+    )
+    assert "NotificationTargetARN" not in hooks(autoscaling)[0]
+    autoscaling.delete_lifecycle_hook(AutoScalingGroupName="web", LifecycleHookName="drain")
+    assert [h["LifecycleHookName"] for h in hooks(autoscaling)] == ["warm"]
+    assert autoscaling.describe_lifecycle_hook_types()["LifecycleHookTypes"] == [
+        LAUNCHING,
+        TERMINATING,
+    ]
+
+
+def test_refusals(autoscaling: Any, server: Server) -> None:
+    make_group(autoscaling, server, desired=0, min_size=0)
+    put = autoscaling.put_lifecycle_hook
+    assert error_of(
+        autoscaling.delete_lifecycle_hook, AutoScalingGroupName="web", LifecycleHookName="x"
+    )["Message"].startswith("No Lifecycle Hook found")
+    for seconds in (29, 7201):
+        refused = error_of(
+            put,
+            AutoScalingGroupName="web",
+            LifecycleHookName="h",
+            LifecycleTransition=LAUNCHING,
+            HeartbeatTimeout=seconds,
+        )
+        assert refused["Code"] == "ValidationError" and str(seconds) in refused["Message"]
+    refused = error_of(
+        put, AutoScalingGroupName="web", LifecycleHookName="h", LifecycleTransition="launch"
+    )
+    assert refused["Code"] == "ValidationError" and "LifecycleTransition" in refused["Message"]
+    refused = error_of(
+        put,
+        AutoScalingGroupName="web",
+        LifecycleHookName="h",
+        LifecycleTransition=LAUNCHING,
+        DefaultResult="MAYBE",
+    )
+    assert (
+        refused["Message"] == "Valid values for DefaultResult are CONTINUE and ABANDON; got MAYBE"
+    )
+    refused = error_of(put, AutoScalingGroupName="web", LifecycleHookName="h")
+    assert refused["Code"] == "ValidationError" and "LifecycleTransition" in refused["Message"]
+    refused = error_of(
+        put, AutoScalingGroupName="nope", LifecycleHookName="h", LifecycleTransition=LAUNCHING
+    )
+    assert refused["Code"] == "ValidationError" and "not found" in refused["Message"]
+    assert (
+        "not found"
+        in error_of(autoscaling.describe_lifecycle_hooks, AutoScalingGroupName="nope")["Message"]
+    )
+    for n in range(50):
+        put(AutoScalingGroupName="web", LifecycleHookName=f"h{n}", LifecycleTransition=LAUNCHING)
+    refused = error_of(
+        put, AutoScalingGroupName="web", LifecycleHookName="h50", LifecycleTransition=LAUNCHING
+    )
+    assert (refused["Code"], refused["Status"]) == ("LimitExceeded", 400)
+    put(AutoScalingGroupName="web", LifecycleHookName="h49", HeartbeatTimeout=30)  # an update
+    token = "6c3b3ba4-1a43-4d1e-8d0a-0a3bbd3c1a01"
+    refused = error_of(
+        autoscaling.complete_lifecycle_action,
+        AutoScalingGroupName="web",
+        LifecycleHookName="h1",
+        LifecycleActionToken=token,
+        LifecycleActionResult="CONTINUE",
+    )
+    assert refused == {
+        "Code": "ValidationError",
+        "Message": f"No active Lifecycle Action found with token {token}",
+        "Status": 400,
+        "Type": "Sender",
+    }
+    refused = error_of(
+        autoscaling.record_lifecycle_action_heartbeat,
+        AutoScalingGroupName="web",
+        LifecycleHookName="h1",
+        InstanceId="i-0123456789abcdef0",
+    )
+    assert refused["Message"] == (
+        "No active Lifecycle Action found with instance ID i-0123456789abcdef0"
+    )
+    refused = error_of(
+        autoscaling.complete_lifecycle_action,
+        AutoScalingGroupName="web",
+        LifecycleHookName="h1",
+        LifecycleActionResult="CONTINUE",
+    )
+    assert refused["Code"] == "ValidationError"
+    refused = error_of(
+        autoscaling.complete_lifecycle_action,
+        AutoScalingGroupName="web",
+        LifecycleHookName="h1",
+        InstanceId="i-0123456789abcdef0",
+        LifecycleActionResult="GO",
+    )
+    assert "LifecycleActionResult" in refused["Message"]
+
+
+def test_launch_waits_until_continued(autoscaling: Any, server: Server) -> None:
+    hooked_group(autoscaling, server)
+    ((instance, state),) = states(autoscaling).items()
+    assert state == "Pending:Wait"
+    server.advance(1800)
+    assert states(autoscaling) == {instance: "Pending:Wait"}
+    (activity,) = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+    assert activity["StatusCode"] == "MidLifecycleAction"
+    assert activity["Description"] == f"Launching a new EC2 instance: {instance}"
+    seen = autoscaling.describe_auto_scaling_instances(InstanceIds=[instance])
+    assert seen["AutoScalingInstances"][0]["LifecycleState"] == "Pending:Wait"
+    autoscaling.complete_lifecycle_action(
+        AutoScalingGroupName="web",
+        LifecycleHookName="ready",
+        InstanceId=instance,
+        LifecycleActionResult="CONTINUE",
+    )
+    server.settle()
+    server.advance(10)
+    assert states(autoscaling) == {instance: "InService"}
+    (activity,) = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+    assert (activity["StatusCode"], activity["Progress"]) == ("Successful", 100)
+    refused = error_of(
+        autoscaling.complete_lifecycle_action,
+        AutoScalingGroupName="web",
+        LifecycleHookName="ready",
+        InstanceId=instance,
+        LifecycleActionResult="CONTINUE",
+    )
+    assert refused["Message"] == f"No active Lifecycle Action found with instance ID {instance}"
+
+
+def test_abandon_on_launch_replaces_the_instance(autoscaling: Any, server: Server) -> None:
+    hooked_group(autoscaling, server, DefaultResult="CONTINUE")
+    (first,) = states(autoscaling)
+    autoscaling.complete_lifecycle_action(
+        AutoScalingGroupName="web",
+        LifecycleHookName="ready",
+        InstanceId=first,
+        LifecycleActionResult="ABANDON",
+    )
+    server.settle()
+    server.advance(10)
+    now = states(autoscaling)
+    assert first not in now
+    assert list(now.values()) == ["Pending:Wait"]  # its replacement, held in turn
+    activities = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+    abandoned = next(a for a in activities if first in a["Description"])
+    assert abandoned["StatusCode"] == "Cancelled" and abandoned["Progress"] == 100
+    assert abandoned["StatusMessage"].startswith(
+        "Instance failed to complete user's Lifecycle Action: Lifecycle Action with token "
+    )
+    assert abandoned["StatusMessage"].endswith(
+        "was abandoned: Lifecycle Action Completed with ABANDON Result"
+    )
+    assert abandoned["Description"] == (
+        f"Launching a new EC2 instance: {first}.  Status Reason: {abandoned['StatusMessage']}"
+    )
+
+
+def test_timeout_takes_the_default_result(autoscaling: Any, server: Server) -> None:
+    hooked_group(autoscaling, server, HeartbeatTimeout=60, DefaultResult="CONTINUE")
+    (instance,) = states(autoscaling)
+    server.advance(59)
+    assert states(autoscaling) == {instance: "Pending:Wait"}
+    server.advance(1)
+    server.advance(10)
+    assert states(autoscaling) == {instance: "InService"}
+
+
+def test_timeout_into_abandon(autoscaling: Any, server: Server) -> None:
+    hooked_group(autoscaling, server, HeartbeatTimeout=60)  # ABANDON by default
+    (first,) = states(autoscaling)
+    server.advance(60)
+    server.advance(10)
+    now = states(autoscaling)
+    assert first not in now and list(now.values()) == ["Pending:Wait"]
+    activities = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+    abandoned = next(a for a in activities if first in a["Description"])
+    assert abandoned["StatusCode"] == "Cancelled"
+    assert abandoned["StatusMessage"].endswith("Timed Out with ABANDON Result")
+
+
+def test_heartbeat_restarts_the_timeout(autoscaling: Any, server: Server) -> None:
+    hooked_group(autoscaling, server, HeartbeatTimeout=60, DefaultResult="CONTINUE")
+    (instance,) = states(autoscaling)
+    server.advance(50)
+    autoscaling.record_lifecycle_action_heartbeat(
+        AutoScalingGroupName="web", LifecycleHookName="ready", InstanceId=instance
+    )
+    server.advance(50)  # 100 s in: past the first timeout, inside the extended one
+    assert states(autoscaling) == {instance: "Pending:Wait"}
+    server.advance(10)
+    server.advance(10)
+    assert states(autoscaling) == {instance: "InService"}
+
+
+def test_every_hook_must_let_it_go(autoscaling: Any, server: Server) -> None:
+    make_group(autoscaling, server, min_size=0, desired=0)
+    for name in ("a", "b"):
+        autoscaling.put_lifecycle_hook(
+            AutoScalingGroupName="web", LifecycleHookName=name, LifecycleTransition=LAUNCHING
+        )
+    autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=1)
+    server.settle()
+    server.advance(10)
+    (instance,) = states(autoscaling)
+    for name, expected in (("a", "Pending:Wait"), ("b", "InService")):
+        autoscaling.complete_lifecycle_action(
+            AutoScalingGroupName="web",
+            LifecycleHookName=name,
+            InstanceId=instance,
+            LifecycleActionResult="CONTINUE",
+        )
+        server.settle()
+        server.advance(10)
+        assert states(autoscaling) == {instance: expected}
+
+
+def test_termination_hook_on_scale_in(autoscaling: Any, server: Server) -> None:
+    group = make_group(autoscaling, server, min_size=0, desired=1)
+    (instance,) = instance_ids(group)
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web", LifecycleHookName="drain", LifecycleTransition=TERMINATING
+    )
+    autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=0)
+    server.settle()
+    server.advance(10)
+    assert states(autoscaling) == {instance: "Terminating:Wait"}
+    (activity, _) = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")[
+        "Activities"
+    ]
+    assert activity["StatusCode"] == "MidLifecycleAction"
+    # ABANDON on termination ends the wait: the instance is terminated all the same
+    autoscaling.complete_lifecycle_action(
+        AutoScalingGroupName="web",
+        LifecycleHookName="drain",
+        InstanceId=instance,
+        LifecycleActionResult="ABANDON",
+    )
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    assert states(autoscaling) == {}
+    (activity, _) = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")[
+        "Activities"
+    ]
+    assert activity["StatusCode"] == "Successful"
+
+
+def test_termination_hook_on_terminate_instance(autoscaling: Any, server: Server) -> None:
+    group = make_group(
+        autoscaling,
+        server,
+        min_size=0,
+        desired=1,
+        LifecycleHookSpecificationList=[
+            {
+                "LifecycleHookName": "drain",
+                "LifecycleTransition": TERMINATING,
+                "HeartbeatTimeout": 300,
+                "DefaultResult": "CONTINUE",
+            }
+        ],
+    )
+    (instance,) = instance_ids(group)
+    autoscaling.terminate_instance_in_auto_scaling_group(
+        InstanceId=instance, ShouldDecrementDesiredCapacity=True
+    )
+    server.settle()
+    assert states(autoscaling) == {instance: "Terminating:Wait"}
+    server.advance(299)
+    assert states(autoscaling) == {instance: "Terminating:Wait"}
+    server.advance(1)
+    server.advance(10)
+    assert states(autoscaling) == {}
+
+
+def test_no_hooks_on_detach_or_standby(autoscaling: Any, server: Server) -> None:
+    group = make_group(autoscaling, server, min_size=0, desired=2)
+    first, second = instance_ids(group)
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web", LifecycleHookName="drain", LifecycleTransition=TERMINATING
+    )
+    autoscaling.enter_standby(
+        AutoScalingGroupName="web", InstanceIds=[first], ShouldDecrementDesiredCapacity=True
+    )
+    autoscaling.detach_instances(
+        AutoScalingGroupName="web", InstanceIds=[second], ShouldDecrementDesiredCapacity=True
+    )
+    server.settle()
+    server.advance(10)
+    assert states(autoscaling) == {first: "Standby"}
