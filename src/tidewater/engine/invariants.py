@@ -14,9 +14,16 @@ from sqlalchemy import Connection, and_, exists, func, or_, select
 from tidewater.cloud.ports import UP
 from tidewater.domain.group import GroupStatus
 from tidewater.domain.instance import COUNTED, Lifecycle
+from tidewater.domain.lifecycle_hook import WAITING, Transition
 from tidewater.store.checks import TERMINAL_VALUES, Violation, settled
 from tidewater.store.database import Database
-from tidewater.store.tables import activities, groups, machines, members
+from tidewater.store.tables import (
+    activities,
+    groups,
+    lifecycle_actions,
+    machines,
+    members,
+)
 
 __all__ = ["Violation", "check"]
 
@@ -34,6 +41,8 @@ def check(db: Database, now: datetime | None = None) -> list[Violation]:
             *settled_counts(conn),
             *expired_leases(conn, wall),
             *stopped_members(conn),
+            *held_members(conn),
+            *open_actions(conn),
         ]
 
 
@@ -234,4 +243,60 @@ def stopped_members(conn: Connection) -> Iterator[Violation]:
                 row.instance_id,
                 f"InService in group {row.group_id}, machine {row.state}, "
                 f"{'healthy' if row.healthy else 'unhealthy and not replaced'}",
+            )
+
+
+def held_members(conn: Connection) -> Iterator[Violation]:
+    """A member in a Wait state has an open action for it, at most one per hook."""
+    waits = {state.value: transition.value for transition, state in WAITING.items()}
+    for row in conn.execute(
+        select(members.c.instance_id, members.c.group_id, members.c.state).where(
+            members.c.state.in_(list(waits))
+        )
+    ):
+        hooks = list(
+            conn.execute(
+                select(lifecycle_actions.c.hook_name).where(
+                    lifecycle_actions.c.group_id == row.group_id,
+                    lifecycle_actions.c.instance_id == row.instance_id,
+                    lifecycle_actions.c.transition == waits[row.state],
+                    lifecycle_actions.c.result.is_(None),
+                )
+            ).scalars()
+        )
+        if not hooks:
+            yield Violation("hook-wait", row.instance_id, f"{row.state} with no open action")
+        elif len(hooks) != len(set(hooks)):
+            yield Violation("hook-wait", row.instance_id, f"two open actions of one hook: {hooks}")
+
+
+def open_actions(conn: Connection) -> Iterator[Violation]:
+    """An open action holds a member in its transition's Wait state, within its global
+    deadline, and its activity waits at `wait` due no later than the action's deadline (so the
+    runner wakes it in time, on this node or another)."""
+    for row in conn.execute(
+        select(
+            lifecycle_actions,
+            members.c.state,
+            activities.c.step,
+            activities.c.status,
+            activities.c.due_at,
+        )
+        .outerjoin(members, members.c.instance_id == lifecycle_actions.c.instance_id)
+        .outerjoin(activities, activities.c.id == lifecycle_actions.c.activity_id)
+        .where(lifecycle_actions.c.result.is_(None))
+    ):
+        waiting = WAITING[Transition(row.transition)].value
+        if row.state != waiting:
+            yield Violation("hook-action", row.token, f"instance in {row.state}, not {waiting}")
+        if row.deadline > row.global_deadline:
+            yield Violation("hook-action", row.token, "deadline past the global deadline")
+        if (
+            row.step != "wait"
+            or row.status in TERMINAL_VALUES
+            or row.due_at is None
+            or row.due_at > row.deadline
+        ):
+            yield Violation(
+                "hook-action", row.token, f"activity at {row.step} due {row.due_at}, won't wake"
             )
