@@ -3,6 +3,7 @@ instances held in Pending:Wait and Terminating:Wait until completed, timed out o
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.conftest import Server
@@ -374,3 +375,125 @@ def test_no_hooks_on_detach_or_standby(autoscaling: Any, server: Server) -> None
     server.settle()
     server.advance(10)
     assert states(autoscaling) == {first: "Standby"}
+
+
+def test_replacing_an_unhealthy_instance_runs_both_hooks(autoscaling: Any, server: Server) -> None:
+    group = make_group(autoscaling, server, min_size=1, desired=1)
+    (sick,) = instance_ids(group)
+    for name, transition in (("ready", LAUNCHING), ("drain", TERMINATING)):
+        autoscaling.put_lifecycle_hook(
+            AutoScalingGroupName="web", LifecycleHookName=name, LifecycleTransition=transition
+        )
+    autoscaling.set_instance_health(InstanceId=sick, HealthStatus="Unhealthy")
+    server.settle()
+    server.advance(10)
+    now = states(autoscaling)
+    assert now.pop(sick) == "Terminating:Wait"
+    assert list(now.values()) == ["Pending:Wait"]
+
+
+def test_scale_in_spares_instances_a_launch_hook_holds(autoscaling: Any, server: Server) -> None:
+    hooked_group(autoscaling, server, DefaultResult="CONTINUE")
+    (instance,) = states(autoscaling)
+    autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=0)
+    server.settle()
+    assert states(autoscaling) == {instance: "Pending:Wait"}
+    autoscaling.complete_lifecycle_action(
+        AutoScalingGroupName="web",
+        LifecycleHookName="ready",
+        InstanceId=instance,
+        LifecycleActionResult="CONTINUE",
+    )
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    assert states(autoscaling) == {}
+
+
+def test_deleting_a_hook_completes_its_actions(autoscaling: Any, server: Server) -> None:
+    hooked_group(autoscaling, server, DefaultResult="CONTINUE")
+    (first,) = states(autoscaling)
+    autoscaling.delete_lifecycle_hook(AutoScalingGroupName="web", LifecycleHookName="ready")
+    server.settle()
+    server.advance(10)
+    now = states(autoscaling)  # launching actions end as ABANDON: the instance is replaced
+    assert first not in now and list(now.values()) == ["InService"]
+
+
+def test_the_cli_drives_a_drain(aws_cli: Any, autoscaling: Any, server: Server) -> None:
+    group = make_group(autoscaling, server, min_size=0, desired=1)
+    (instance,) = instance_ids(group)
+
+    def cli(*args: str) -> Any:
+        done = aws_cli("autoscaling", *args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    cli(
+        "put-lifecycle-hook",
+        "--auto-scaling-group-name",
+        "web",
+        "--lifecycle-hook-name",
+        "drain",
+        "--lifecycle-transition",
+        TERMINATING,
+        "--heartbeat-timeout",
+        "300",
+    )
+    described = cli("describe-lifecycle-hooks", "--auto-scaling-group-name", "web")
+    assert described["LifecycleHooks"][0]["GlobalTimeout"] == 30000
+    cli("set-desired-capacity", "--auto-scaling-group-name", "web", "--desired-capacity", "0")
+    server.settle()
+    server.advance(10)
+    seen = cli("describe-auto-scaling-instances", "--instance-ids", instance)
+    assert seen["AutoScalingInstances"][0]["LifecycleState"] == "Terminating:Wait"
+    cli(
+        "record-lifecycle-action-heartbeat",
+        "--auto-scaling-group-name",
+        "web",
+        "--lifecycle-hook-name",
+        "drain",
+        "--instance-id",
+        instance,
+    )
+    complete = (
+        "complete-lifecycle-action",
+        "--auto-scaling-group-name",
+        "web",
+        "--lifecycle-hook-name",
+        "drain",
+        "--instance-id",
+        instance,
+        "--lifecycle-action-result",
+        "CONTINUE",
+    )
+    cli(*complete)
+    server.settle()
+    server.advance(10)
+    assert states(autoscaling) == {}
+    again = aws_cli("autoscaling", *complete)
+    assert again.returncode != 0
+    assert f"No active Lifecycle Action found with instance ID {instance}" in again.stderr
+
+
+def test_abandon_on_termination_skips_the_other_hooks(autoscaling: Any, server: Server) -> None:
+    group = make_group(autoscaling, server, min_size=0, desired=1)
+    (instance,) = instance_ids(group)
+    for name in ("drain", "backup"):
+        autoscaling.put_lifecycle_hook(
+            AutoScalingGroupName="web", LifecycleHookName=name, LifecycleTransition=TERMINATING
+        )
+    autoscaling.terminate_instance_in_auto_scaling_group(
+        InstanceId=instance, ShouldDecrementDesiredCapacity=True
+    )
+    server.settle()
+    assert states(autoscaling) == {instance: "Terminating:Wait"}
+    autoscaling.complete_lifecycle_action(
+        AutoScalingGroupName="web",
+        LifecycleHookName="backup",
+        InstanceId=instance,
+        LifecycleActionResult="ABANDON",
+    )
+    server.settle()
+    server.advance(10)
+    assert states(autoscaling) == {}

@@ -62,10 +62,17 @@ def test_a_wait_survives_kill_and_times_out_after_restart(
     autoscaling = aws_client(own_server, "autoscaling")
     own_server.settle()
     assert set(states(autoscaling).values()) == {"Pending:Wait"}
+    # no API hands out a token before notifications are sent; read it where it is stored
+    engine = sa.create_engine(own_database_url)
+    with engine.connect() as conn:
+        token = conn.execute(
+            sa.select(lifecycle_actions.c.token).where(lifecycle_actions.c.instance_id == first)
+        ).scalar_one()
+    engine.dispose()
     autoscaling.complete_lifecycle_action(
         AutoScalingGroupName="web",
         LifecycleHookName="ready",
-        InstanceId=first,
+        LifecycleActionToken=token,
         LifecycleActionResult="CONTINUE",
     )
     own_server.settle()

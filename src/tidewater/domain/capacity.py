@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tidewater.domain.group import Group, GroupStatus, Process
-from tidewater.domain.instance import Member
+from tidewater.domain.instance import HELD_ON_ARRIVAL, Member
 
 
 @dataclass(slots=True)
@@ -133,8 +133,10 @@ def _may_rebalance(group: Group, actual: int) -> bool:
 
 
 def choose_victims(group: Group, live: Sequence[Member], count: int, now: datetime) -> list[Member]:
-    """Pick scale-in victims by the group's termination policies; protected ones are spared."""
-    candidates = [m for m in live if not m.protected]
+    """Pick scale-in victims by the group's termination policies; protected ones are spared,
+    and so are instances a launch hook still holds (chosen: the next pass, once the hook lets
+    them go, may pick them)."""
+    candidates = [m for m in live if not m.protected and m.state not in HELD_ON_ARRIVAL]
     chosen: list[Member] = []
     per_zone = Counter(m.zone for m in live)  # what stays, zone by zone, as victims are chosen
     for _ in range(min(count, len(candidates))):

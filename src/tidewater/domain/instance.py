@@ -31,6 +31,8 @@ class Origin(StrEnum):
 COUNTED = frozenset(
     {Lifecycle.PENDING, Lifecycle.PENDING_WAIT, Lifecycle.PENDING_PROCEED, Lifecycle.IN_SERVICE}
 )
+# A launched instance a launch hook holds or has just let go.
+HELD_ON_ARRIVAL = frozenset({Lifecycle.PENDING_WAIT, Lifecycle.PENDING_PROCEED})
 # A launched instance on its way in, before it serves.
 ARRIVING = frozenset({Lifecycle.PENDING, Lifecycle.PENDING_WAIT, Lifecycle.PENDING_PROCEED})
 
