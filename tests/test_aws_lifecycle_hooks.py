@@ -22,6 +22,18 @@ def states(autoscaling: Any, group: str = "web") -> dict[str, str]:
     return {i["InstanceId"]: i["LifecycleState"] for i in found}
 
 
+def complete(
+    autoscaling: Any, instance: str, result: str = "CONTINUE", hook: str = "ready"
+) -> None:
+    """Complete a hook's action on an instance, and let the service act on it."""
+    autoscaling.complete_lifecycle_action(
+        AutoScalingGroupName="web",
+        LifecycleHookName=hook,
+        InstanceId=instance,
+        LifecycleActionResult=result,
+    )
+
+
 def hooked_group(autoscaling: Any, server: Server, **hook: Any) -> None:
     """A group of one instance whose launches a hook holds (the first one is still waiting)."""
     make_group(
@@ -193,12 +205,7 @@ def test_launch_waits_until_continued(autoscaling: Any, server: Server) -> None:
     assert activity["Description"] == f"Launching a new EC2 instance: {instance}"
     seen = autoscaling.describe_auto_scaling_instances(InstanceIds=[instance])
     assert seen["AutoScalingInstances"][0]["LifecycleState"] == "Pending:Wait"
-    autoscaling.complete_lifecycle_action(
-        AutoScalingGroupName="web",
-        LifecycleHookName="ready",
-        InstanceId=instance,
-        LifecycleActionResult="CONTINUE",
-    )
+    complete(autoscaling, instance)
     server.settle()
     server.advance(10)
     assert states(autoscaling) == {instance: "InService"}
@@ -217,12 +224,7 @@ def test_launch_waits_until_continued(autoscaling: Any, server: Server) -> None:
 def test_abandon_on_launch_replaces_the_instance(autoscaling: Any, server: Server) -> None:
     hooked_group(autoscaling, server, DefaultResult="CONTINUE")
     (first,) = states(autoscaling)
-    autoscaling.complete_lifecycle_action(
-        AutoScalingGroupName="web",
-        LifecycleHookName="ready",
-        InstanceId=first,
-        LifecycleActionResult="ABANDON",
-    )
+    complete(autoscaling, first, "ABANDON")
     server.settle()
     server.advance(10)
     now = states(autoscaling)
@@ -290,12 +292,7 @@ def test_every_hook_must_let_it_go(autoscaling: Any, server: Server) -> None:
     server.advance(10)
     (instance,) = states(autoscaling)
     for name, expected in (("a", "Pending:Wait"), ("b", "InService")):
-        autoscaling.complete_lifecycle_action(
-            AutoScalingGroupName="web",
-            LifecycleHookName=name,
-            InstanceId=instance,
-            LifecycleActionResult="CONTINUE",
-        )
+        complete(autoscaling, instance, hook=name)
         server.settle()
         server.advance(10)
         assert states(autoscaling) == {instance: expected}
@@ -316,12 +313,7 @@ def test_termination_hook_on_scale_in(autoscaling: Any, server: Server) -> None:
     ]
     assert activity["StatusCode"] == "MidLifecycleAction"
     # ABANDON on termination ends the wait: the instance is terminated all the same
-    autoscaling.complete_lifecycle_action(
-        AutoScalingGroupName="web",
-        LifecycleHookName="drain",
-        InstanceId=instance,
-        LifecycleActionResult="ABANDON",
-    )
+    complete(autoscaling, instance, "ABANDON", "drain")
     server.settle()
     server.advance(10)
     server.advance(10)
@@ -398,12 +390,7 @@ def test_scale_in_spares_instances_a_launch_hook_holds(autoscaling: Any, server:
     autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=0)
     server.settle()
     assert states(autoscaling) == {instance: "Pending:Wait"}
-    autoscaling.complete_lifecycle_action(
-        AutoScalingGroupName="web",
-        LifecycleHookName="ready",
-        InstanceId=instance,
-        LifecycleActionResult="CONTINUE",
-    )
+    complete(autoscaling, instance)
     server.settle()
     server.advance(10)
     server.advance(10)
@@ -488,12 +475,7 @@ def test_abandon_on_termination_skips_the_other_hooks(autoscaling: Any, server: 
     )
     server.settle()
     assert states(autoscaling) == {instance: "Terminating:Wait"}
-    autoscaling.complete_lifecycle_action(
-        AutoScalingGroupName="web",
-        LifecycleHookName="backup",
-        InstanceId=instance,
-        LifecycleActionResult="ABANDON",
-    )
+    complete(autoscaling, instance, "ABANDON", "backup")
     server.settle()
     server.advance(10)
     assert states(autoscaling) == {}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from alibabacloud_ess20220222 import models as m
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, delete, select, text, update
 
 from tests.conftest import Server, start_server
 from tests.helpers import (
@@ -24,11 +24,12 @@ from tests.helpers import (
     instance_ids,
     make_group,
 )
+from tests.test_aws_lifecycle_hooks import TERMINATING, states
 from tests.test_ess import IMAGE as ESS_IMAGE
 from tests.test_ess import instances as ess_instances
 from tidewater.engine.invariants import check
 from tidewater.store.database import Database
-from tidewater.store.tables import activities
+from tidewater.store.tables import activities, lifecycle_actions
 
 ALIYUN_REGION = "cn-hangzhou"
 
@@ -299,3 +300,25 @@ def test_check_holds_membership_and_leases_and_names_each_break(own_server: Serv
         "left-but-registered",
         "member-not-running",
     }, broken.stderr
+
+
+def test_check_names_a_wait_without_an_action(own_server: Server, own_database_url: str) -> None:
+    autoscaling = aws_client(own_server, "autoscaling")
+    group = make_group(autoscaling, own_server, min_size=0, desired=1)
+    (instance,) = instance_ids(group)
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web", LifecycleHookName="drain", LifecycleTransition=TERMINATING
+    )
+    autoscaling.terminate_instance_in_auto_scaling_group(
+        InstanceId=instance, ShouldDecrementDesiredCapacity=True
+    )
+    own_server.settle()
+    assert states(autoscaling) == {instance: "Terminating:Wait"}
+    own_server.stop()
+    engine = create_engine(own_database_url)
+    with engine.begin() as conn:
+        conn.execute(delete(lifecycle_actions))
+    engine.dispose()
+    checked = run_check(own_database_url)
+    assert checked.returncode != 0
+    assert f"hook-wait: {instance}: Terminating:Wait with no open action" in checked.stderr

@@ -8,6 +8,7 @@ activity's `wait` step (steps/wait.py) reads the outcome and moves the instance 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from tidewater.domain.lifecycle_hook import ON_DELETE, Hook, HookRules, Result, 
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways import Books
 from tidewater.store.tables import activities, lifecycle_actions, lifecycle_hooks
 
 
@@ -135,22 +137,31 @@ def _open(conn: Connection, group_id: str) -> Any:
     )
 
 
-def _find(
-    conn: Connection, group_id: str, hook: str, token: str | None, instance_id: str | None
-) -> Any:
-    """The open action a request names, by token or else by instance; refused when none waits."""
-    query = _open(conn, group_id).where(lifecycle_actions.c.hook_name == hook)
-    if token:
-        query = query.where(lifecycle_actions.c.token == token)
-    elif instance_id:
-        query = query.where(lifecycle_actions.c.instance_id == instance_id)
+@dataclass(frozen=True, slots=True)
+class ActionRef:
+    """How a request names one waiting action: a group's hook, and a token or an instance."""
+
+    group_key: str
+    hook: str
+    token: str | None = None
+    instance_id: str | None = None
+
+
+def _find(books: Books, ref: ActionRef) -> Any:
+    """The open action a request names, under its group's lock; refused when none waits."""
+    row = books.groups.lock(ref.group_key)
+    query = _open(books.conn, row.id).where(lifecycle_actions.c.hook_name == ref.hook)
+    if ref.token:
+        query = query.where(lifecycle_actions.c.token == ref.token)
+    elif ref.instance_id:
+        query = query.where(lifecycle_actions.c.instance_id == ref.instance_id)
     else:
         raise Refusal("hook.action_unnamed")
-    action = conn.execute(query.with_for_update()).first()
+    action = books.conn.execute(query).first()
     if action is None:
-        if token:
-            raise Refusal("hook.no_action_token", token=token)
-        raise Refusal("hook.no_action_instance", instance_id=instance_id)
+        if ref.token:
+            raise Refusal("hook.no_action_token", token=ref.token)
+        raise Refusal("hook.no_action_instance", instance_id=ref.instance_id)
     return action
 
 
@@ -170,37 +181,16 @@ def _resolve(
     )
 
 
-def complete(
-    ctx: Context,
-    scope: Scope,
-    group_key: str,
-    hook: str,
-    result: Result,
-    *,
-    token: str | None = None,
-    instance_id: str | None = None,
-) -> None:
-    now = ctx.clock.now()
+def complete(ctx: Context, scope: Scope, ref: ActionRef, result: Result) -> None:
     with ctx.change(scope) as books:
-        row = books.groups.lock(group_key)
-        action = _find(books.conn, row.id, hook, token, instance_id)
-        _resolve(books.conn, action, result, now)
+        _resolve(books.conn, _find(books, ref), result, ctx.clock.now())
 
 
-def heartbeat(
-    ctx: Context,
-    scope: Scope,
-    group_key: str,
-    hook: str,
-    *,
-    token: str | None = None,
-    instance_id: str | None = None,
-) -> None:
+def heartbeat(ctx: Context, scope: Scope, ref: ActionRef) -> None:
     """Restart the action's heartbeat timeout from now, never past its global deadline."""
     now = ctx.clock.now()
     with ctx.change(scope) as books:
-        row = books.groups.lock(group_key)
-        action = _find(books.conn, row.id, hook, token, instance_id)
+        action = _find(books, ref)
         deadline = min(now + timedelta(seconds=action.heartbeat), action.global_deadline)
         books.conn.execute(
             update(lifecycle_actions)

@@ -93,22 +93,16 @@ class LifecycleHookActions:
     def CompleteLifecycleAction(self, scope: Scope, p: dict[str, Any]) -> None:
         result = _result(p["LifecycleActionResult"], "LifecycleActionResult")
         assert result is not None
-        lifecycle_hooks.complete(
-            self.ctx,
-            scope,
-            p["AutoScalingGroupName"],
-            p["LifecycleHookName"],
-            result,
-            token=p.get("LifecycleActionToken"),
-            instance_id=p.get("InstanceId"),
-        )
+        lifecycle_hooks.complete(self.ctx, scope, _ref(p), result)
 
     def RecordLifecycleActionHeartbeat(self, scope: Scope, p: dict[str, Any]) -> None:
-        lifecycle_hooks.heartbeat(
-            self.ctx,
-            scope,
-            p["AutoScalingGroupName"],
-            p["LifecycleHookName"],
-            token=p.get("LifecycleActionToken"),
-            instance_id=p.get("InstanceId"),
-        )
+        lifecycle_hooks.heartbeat(self.ctx, scope, _ref(p))
+
+
+def _ref(p: Mapping[str, Any]) -> lifecycle_hooks.ActionRef:
+    return lifecycle_hooks.ActionRef(
+        p["AutoScalingGroupName"],
+        p["LifecycleHookName"],
+        p.get("LifecycleActionToken"),
+        p.get("InstanceId"),
+    )
