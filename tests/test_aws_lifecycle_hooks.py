@@ -479,3 +479,16 @@ def test_abandon_on_termination_skips_the_other_hooks(autoscaling: Any, server: 
     server.settle()
     server.advance(10)
     assert states(autoscaling) == {}
+
+
+def test_force_delete_waits_for_no_hook(autoscaling: Any, server: Server) -> None:
+    hooked_group(autoscaling, server, DefaultResult="CONTINUE")
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web", LifecycleHookName="drain", LifecycleTransition=TERMINATING
+    )
+    autoscaling.delete_auto_scaling_group(AutoScalingGroupName="web", ForceDelete=True)
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    found = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["web"])
+    assert found["AutoScalingGroups"] == []

@@ -264,6 +264,7 @@ def delete_group(ctx: Context, scope: Scope, name: str, force: bool) -> None:
         if count == 0 and not busy:
             remove(books.conn, row.id)
             return
+        lifecycle_hooks.release_group(books.conn, row.id, ctx.clock.now())
         books.groups.change(
             row.id, status=GroupStatus.DELETING.value, dirty=True, desired=0, min_size=0
         )

@@ -126,9 +126,19 @@ def remove(ctx: Context, scope: Scope, group_key: str, name: str) -> None:
         if hook is None:
             raise Refusal("hook.not_found", hook=name, group=group_key)
         outstanding = _open(conn, row.id).where(lifecycle_actions.c.hook_name == name)
-        for action in conn.execute(outstanding).all():
-            _resolve(conn, action, ON_DELETE[Transition(action.transition)], now)
+        end_waits(conn, outstanding, now)
         conn.execute(delete(lifecycle_hooks).where(lifecycle_hooks.c.seq == hook.seq))
+
+
+def end_waits(conn: Connection, outstanding: Any, now: datetime) -> None:
+    """End waits nobody will complete: launches ABANDON, terminations CONTINUE."""
+    for action in conn.execute(outstanding).all():
+        _resolve(conn, action, ON_DELETE[Transition(action.transition)], now)
+
+
+def release_group(conn: Connection, group_id: str, now: datetime) -> None:
+    """A group deleted by force waits for no hook (AWS runs none on ForceDelete)."""
+    end_waits(conn, _open(conn, group_id), now)
 
 
 def _open(conn: Connection, group_id: str) -> Any:
