@@ -492,3 +492,27 @@ def test_force_delete_waits_for_no_hook(autoscaling: Any, server: Server) -> Non
     server.advance(10)
     found = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["web"])
     assert found["AutoScalingGroups"] == []
+
+
+def test_az_rebalance_runs_launch_hooks(autoscaling: Any, server: Server) -> None:
+    region = autoscaling.meta.region_name
+    group = make_group(autoscaling, server, min_size=0, max_size=6, desired=4)
+    in_a = [i["InstanceId"] for i in group["Instances"] if i["AvailabilityZone"] == f"{region}a"]
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web", LifecycleHookName="ready", LifecycleTransition=LAUNCHING
+    )
+    autoscaling.detach_instances(  # detaching runs no hook; the rebalance that follows does
+        AutoScalingGroupName="web", InstanceIds=in_a, ShouldDecrementDesiredCapacity=True
+    )
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    members = describe_group(autoscaling, "web")["Instances"]
+    (new,) = [i for i in members if i["AvailabilityZone"] == f"{region}a"]
+    assert new["LifecycleState"] == "Pending:Wait" and len(members) == 3
+    complete(autoscaling, new["InstanceId"])
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    zones = sorted(i["AvailabilityZone"] for i in describe_group(autoscaling, "web")["Instances"])
+    assert zones == [f"{region}a", f"{region}b"]
