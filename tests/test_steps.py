@@ -17,12 +17,13 @@ from tidewater.app import Tidewater, build
 from tidewater.clock import Clock
 from tidewater.config import Settings
 from tidewater.domain.launch import Blueprint
+from tidewater.domain.lifecycle_hook import Hook, Transition
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import groups, launch_configurations
 from tidewater.engine.groups import GroupSpec
 from tidewater.engine.steps import STEPS
 from tidewater.engine.steps.paths import PATHS, PAUSES
-from tidewater.store.tables import activities, members
+from tidewater.store.tables import activities, lifecycle_actions, members
 
 SCOPE = Scope("000000000000", "us-east-1", Cloud.AWS)
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -100,3 +101,54 @@ def test_a_launch_waits_where_its_path_pauses_until_its_deadline(app: Tidewater)
 def test_every_step_of_every_path_names_a_step_the_runner_knows() -> None:
     assert {step for path in PATHS.values() for step in path} <= set(STEPS)
     assert set(PAUSES) <= set(STEPS)
+
+
+class Recorder:
+    """A notifier that keeps what it is given (the SQS one is built elsewhere)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def lifecycle_action(self, scope: Scope, notice: Any, within: Any) -> None:
+        self.sent.append((scope, notice))
+
+
+def test_a_hook_opens_its_action_at_the_pause_and_tells_its_target(app: Tidewater) -> None:
+    recorder = Recorder()
+    app.ctx.notices = recorder
+    target = "arn:aws:sqs:us-east-1:000000000000:ready"
+    groups.create(
+        app.ctx,
+        SCOPE,
+        GroupSpec(
+            name="h",
+            min_size=0,
+            max_size=1,
+            desired=1,
+            launch={"kind": "configuration", "name": "lc"},
+            zones=["us-east-1a"],
+            hooks=[Hook("ready", Transition.LAUNCHING, metadata="m", target=target)],
+        ),
+    )
+    for _ in range(3):
+        app.ctx.clock.advance(10)
+        app.runner.drain()
+    with app.db.read() as conn:
+        (action,) = conn.execute(select(lifecycle_actions)).all()
+        state = conn.execute(
+            select(members.c.state).where(members.c.instance_id == action.instance_id)
+        ).scalar()
+    assert state == "Pending:Wait"
+    ((scope, notice),) = recorder.sent
+    assert scope == SCOPE
+    assert (notice.target, notice.token, notice.hook, notice.metadata) == (
+        target,
+        action.token,
+        "ready",
+        "m",
+    )
+    assert (notice.instance_id, notice.transition, notice.group_name) == (
+        action.instance_id,
+        "launching",
+        "h",
+    )

@@ -147,6 +147,40 @@ class Compute(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class LifecycleNotice:
+    """What a hook's target is told when an action opens, in neutral words; each cloud's
+    notifier lays it out as its messages do (AWS's JSON body: docs/facts/aws-lifecycle-hooks.md
+    §7)."""
+
+    target: str  # the hook's notification target (an ARN, a queue's name)
+    role: str | None
+    token: str
+    group_id: str
+    group_name: str
+    hook: str
+    instance_id: str
+    transition: str  # domain.lifecycle_hook.Transition
+    metadata: str | None
+    at: datetime
+
+
+class Notices(Protocol):
+    """Where lifecycle notices go. Called inside the transaction that opens the action
+    (`within`), so a queue kept in the same database sends exactly when the wait begins."""
+
+    def lifecycle_action(
+        self, scope: Scope, notice: LifecycleNotice, within: Connection
+    ) -> None: ...
+
+
+class Unsent:
+    """No notifier yet: a hook's target is stored and reported, and nothing is sent."""
+
+    def lifecycle_action(self, scope: Scope, notice: LifecycleNotice, within: Connection) -> None:
+        return None
+
+
 class Agreement(Protocol):
     """A cloud's word on whether its balancers and whitelists agree with the groups at rest."""
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from tidewater.cloud.ports import LifecycleNotice
 from tidewater.domain.activity import Status
 from tidewater.domain.instance import Lifecycle
 from tidewater.domain.lifecycle_hook import (
@@ -78,9 +79,10 @@ def _open(
     for hook in hooks:
         deadline, last = deadlines(now, hook.heartbeat, rules.global_timeout(hook.heartbeat))
         due.append(deadline)
+        token = profile.new_id(Record.LIFECYCLE_ACTION)
         conn.execute(
             insert(lifecycle_actions).values(
-                token=profile.new_id(Record.LIFECYCLE_ACTION),
+                token=token,
                 group_id=activity.group_id,
                 hook_name=hook.name,
                 instance_id=activity.instance_id,
@@ -95,6 +97,20 @@ def _open(
                 opened_at=now,
             )
         )
+        if hook.target:
+            notice = LifecycleNotice(
+                hook.target,
+                hook.role,
+                token,
+                activity.group_id,
+                activity.group_name,
+                hook.name,
+                activity.instance_id,
+                transition.value,
+                hook.metadata,
+                now,
+            )
+            ctx.notices.lifecycle_action(scope_of(activity), notice, conn)
     _set_state(conn, activity, WAITING[transition])
     facts = {**activity.facts, "hooks": {"opened": now.isoformat()}}
     move(conn, activity, "wait", min(due), status=Status.MID_LIFECYCLE.value, facts=facts)
