@@ -326,3 +326,20 @@ def test_ess_rules_stored_as_parameters_gain_the_engine_fields_and_give_them_bac
         back = {row.id: row.data for row in conn.execute(select(old.c.id, old.c.data))}
     assert back == STORED_RULES
     db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_the_hook_tables_come_and_go_with_their_migration(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = Database(_url(backend, tmp_path, request))
+    schema.upgrade(db)
+    hook_tables = {"lifecycle_hooks", "lifecycle_actions"}
+    assert hook_tables <= set(sa.inspect(db.engine).get_table_names())
+    command.downgrade(schema._config(db), "0010")
+    assert not hook_tables & set(sa.inspect(db.engine).get_table_names())
+    schema.upgrade(db)
+    assert schema.current(db) == "0012" == schema.head()
+    db.dispose()
