@@ -516,3 +516,23 @@ def test_az_rebalance_runs_launch_hooks(autoscaling: Any, server: Server) -> Non
     server.advance(10)
     zones = sorted(i["AvailabilityZone"] for i in describe_group(autoscaling, "web")["Instances"])
     assert zones == [f"{region}a", f"{region}b"]
+
+
+def test_heartbeats_stop_at_the_global_timeout(autoscaling: Any, server: Server) -> None:
+    hooked_group(autoscaling, server, HeartbeatTimeout=30, DefaultResult="CONTINUE")
+    (instance,) = states(autoscaling)
+    beats = 0
+    while beats < 120:
+        try:
+            autoscaling.record_lifecycle_action_heartbeat(
+                AutoScalingGroupName="web", LifecycleHookName="ready", InstanceId=instance
+            )
+        except autoscaling.exceptions.ClientError as refused:
+            assert "No active Lifecycle Action found with instance ID" in str(refused)
+            break
+        beats += 1
+        server.advance(29)
+    # 100 heartbeat timeouts (3000 s) cap the wait however often it beats: 3000 / 29 ≈ 103
+    assert 100 <= beats <= 104
+    server.advance(10)
+    assert states(autoscaling) == {instance: "InService"}
