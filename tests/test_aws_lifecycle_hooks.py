@@ -34,6 +34,19 @@ def complete(
     )
 
 
+def completion_refused(autoscaling: Any, hook: str, **named: str) -> dict[str, Any]:
+    """The refusal of a CompleteLifecycleAction (CONTINUE unless `named` says otherwise)."""
+    return error_of(
+        autoscaling.complete_lifecycle_action,
+        **{
+            "AutoScalingGroupName": "web",
+            "LifecycleHookName": hook,
+            "LifecycleActionResult": "CONTINUE",
+            **named,
+        },
+    )
+
+
 def hooked_group(autoscaling: Any, server: Server, **hook: Any) -> None:
     """A group of one instance whose launches a hook holds (the first one is still waiting)."""
     make_group(
@@ -155,13 +168,7 @@ def test_refusals(autoscaling: Any, server: Server) -> None:
     assert (refused["Code"], refused["Status"]) == ("LimitExceeded", 400)
     put(AutoScalingGroupName="web", LifecycleHookName="h49", HeartbeatTimeout=30)  # an update
     token = "6c3b3ba4-1a43-4d1e-8d0a-0a3bbd3c1a01"
-    refused = error_of(
-        autoscaling.complete_lifecycle_action,
-        AutoScalingGroupName="web",
-        LifecycleHookName="h1",
-        LifecycleActionToken=token,
-        LifecycleActionResult="CONTINUE",
-    )
+    refused = completion_refused(autoscaling, "h1", LifecycleActionToken=token)
     assert refused == {
         "Code": "ValidationError",
         "Message": f"No active Lifecycle Action found with token {token}",
@@ -177,19 +184,10 @@ def test_refusals(autoscaling: Any, server: Server) -> None:
     assert refused["Message"] == (
         "No active Lifecycle Action found with instance ID i-0123456789abcdef0"
     )
-    refused = error_of(
-        autoscaling.complete_lifecycle_action,
-        AutoScalingGroupName="web",
-        LifecycleHookName="h1",
-        LifecycleActionResult="CONTINUE",
-    )
+    refused = completion_refused(autoscaling, "h1")
     assert refused["Code"] == "ValidationError"
-    refused = error_of(
-        autoscaling.complete_lifecycle_action,
-        AutoScalingGroupName="web",
-        LifecycleHookName="h1",
-        InstanceId="i-0123456789abcdef0",
-        LifecycleActionResult="GO",
+    refused = completion_refused(
+        autoscaling, "h1", InstanceId="i-0123456789abcdef0", LifecycleActionResult="GO"
     )
     assert "LifecycleActionResult" in refused["Message"]
 
@@ -211,13 +209,7 @@ def test_launch_waits_until_continued(autoscaling: Any, server: Server) -> None:
     assert states(autoscaling) == {instance: "InService"}
     (activity,) = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
     assert (activity["StatusCode"], activity["Progress"]) == ("Successful", 100)
-    refused = error_of(
-        autoscaling.complete_lifecycle_action,
-        AutoScalingGroupName="web",
-        LifecycleHookName="ready",
-        InstanceId=instance,
-        LifecycleActionResult="CONTINUE",
-    )
+    refused = completion_refused(autoscaling, "ready", InstanceId=instance)
     assert refused["Message"] == f"No active Lifecycle Action found with instance ID {instance}"
 
 
