@@ -314,7 +314,7 @@ scaling_rules = Table(
 )
 
 
-# Lifecycle hooks (migration 0012): a hook holds an instance at one transition of its group.
+# Lifecycle hooks (migration 0011): a hook holds an instance at one transition of its group.
 lifecycle_hooks = Table(
     "lifecycle_hooks",
     metadata,

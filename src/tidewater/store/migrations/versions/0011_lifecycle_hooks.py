@@ -3,14 +3,14 @@
 A hook's wait is stored (token, instance, activity, deadline and global deadline on the
 service clock), so a restart or another node continues it.
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
