@@ -22,6 +22,7 @@ from tidewater.cloud.sim.ecs import SimEcs
 from tidewater.cloud.sim.images import ImageCatalogue, load_seed
 from tidewater.cloud.sim.rds import SimRds
 from tidewater.cloud.sim.slb import SimSlb
+from tidewater.cloud.sim.sqs import SimSqs
 from tidewater.cloud.sim.ssm import SimSsm
 from tidewater.cloud.sim.timing import Timing
 from tidewater.cloud.sim.traffic import SimTraffic
@@ -41,6 +42,8 @@ from tidewater.dialects.aws.elb import ElbService
 from tidewater.dialects.aws.elbv2 import Elbv2Service
 from tidewater.dialects.aws.json_protocol import JsonProtocol
 from tidewater.dialects.aws.protocol import Protocol
+from tidewater.dialects.aws.sqs import SqsJson, SqsService, addressed
+from tidewater.dialects.aws.sqs_query import SqsQuery
 from tidewater.dialects.aws.ssm import SsmService
 from tidewater.domain import limits
 from tidewater.domain.scope import Cloud
@@ -144,6 +147,7 @@ def build(
     retired = keys.seed(settings.access_key_id, settings.secret_access_key, settings.aws_account_id)
     if retired:
         log.warning("retired access keys no longer configured: %s", ", ".join(retired))
+    sqs = SqsService(SimSqs(compute))
     aws = AwsFront(
         [
             Product(Protocol("autoscaling"), AutoScalingService(ctx)),
@@ -151,6 +155,8 @@ def build(
             Product(Protocol("elb"), ElbService(balancers)),
             Product(Protocol("elbv2"), Elbv2Service(balancers)),
             Product(JsonProtocol("ssm"), SsmService(ssm)),
+            Product(SqsQuery(), sqs, addressed),
+            Product(SqsJson(), sqs, addressed),
         ],
         keys,
         Clock(),

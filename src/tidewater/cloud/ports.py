@@ -181,6 +181,16 @@ class Unsent:
         return None
 
 
+class Queues(Protocol):
+    """Message queues a lifecycle hook notifies (SQS on AWS), named by ARN within a scope."""
+
+    def exists(self, scope: Scope, queue_arn: str) -> bool: ...
+
+    def send(self, scope: Scope, queue_arn: str, body: str) -> bool:
+        """Post one message; False when the ARN names no queue of the scope."""
+        ...
+
+
 class Agreement(Protocol):
     """A cloud's word on whether its balancers and whitelists agree with the groups at rest."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -14,6 +14,7 @@ from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.json_protocol import JsonProtocol
 from tidewater.dialects.aws.protocol import ParamError, Protocol
 from tidewater.dialects.aws.service import AwsService
+from tidewater.dialects.aws.sqs_query import SqsQuery
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope, region_name_ok
 from tidewater.engine.keys import KeyRing
@@ -35,10 +36,17 @@ SKIPPED = frozenset(
 )
 
 
+Codec = Protocol | JsonProtocol | SqsQuery
+Addressing = Callable[[str, dict[str, Any], str, str], dict[str, Any]]
+
+
 @dataclass(slots=True)
 class Product:
-    protocol: Protocol | JsonProtocol
+    protocol: Codec
     service: AwsService
+    # a product whose answers name where it was reached (SQS's queue URLs) takes the action,
+    # the parameters, the endpoint the caller used and the request path
+    addressed: Addressing | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +77,12 @@ class AwsFront:
     )
 
     def __init__(self, products: Sequence[Product], keys: KeyRing, wall: Clock) -> None:
-        # Classic ELB and ELBv2 share a signing name; their API versions tell them apart.
-        self.by_version = {p.protocol.api_version: p for p in products}
+        # Classic ELB and ELBv2 share a signing name; their API versions tell them apart. A
+        # product served in both protocols (SQS) is found by version and name at its Query door.
+        self.by_version: dict[str, Product] = {}
         self.by_name: dict[str, Product] = {}
-        for product in products:
+        for product in sorted(products, key=lambda p: isinstance(p.protocol, JsonProtocol)):
+            self.by_version.setdefault(product.protocol.api_version, product)
             self.by_name.setdefault(product.service.signing_name, product)
         self.by_target = {
             p.protocol.target_prefix: p for p in products if isinstance(p.protocol, JsonProtocol)
@@ -144,7 +154,8 @@ class AwsFront:
                 raise AwsError("UnknownOperationException", "")
             return handler
         version = call.params.get("Version")
-        if version != protocol.api_version:
+        optional = isinstance(protocol, SqsQuery) and version is None
+        if version != protocol.api_version and not optional:
             raise unknown_version(protocol, call.action, version)
         if handler is None or not protocol.has(call.action):
             raise invalid_action(protocol, call.action, protocol.api_version)
@@ -158,10 +169,15 @@ class AwsFront:
     def parse(call: AwsCall) -> dict[str, Any]:
         protocol = call.product.protocol
         if isinstance(protocol, JsonProtocol):
-            return protocol.parse(call.action, call.body)
-        return protocol.parse(
-            call.action, {k: v for k, v in call.params.items() if k not in SKIPPED}
-        )
+            params = protocol.parse(call.action, call.body)
+        else:
+            params = protocol.parse(
+                call.action, {k: v for k, v in call.params.items() if k not in SKIPPED}
+            )
+        if call.product.addressed is not None:
+            path = call.path.partition("?")[0]
+            params = call.product.addressed(call.action, params, _endpoint(call.headers), path)
+        return params
 
     @staticmethod
     def answer(call: AwsCall, result: Mapping[str, Any] | None, request_id: str) -> Reply:
@@ -206,33 +222,51 @@ class AwsFront:
 
 def _rendered(product: Product, fault: Fault, request_id: str) -> Reply:
     """A fault in the product's protocol's error envelope."""
+    protocol = product.protocol
+    extra = (
+        protocol.error_headers(fault.code, fault.sender)
+        if isinstance(protocol, JsonProtocol)
+        else {}
+    )
     return Reply(
         fault.status,
-        product.protocol.error(fault.code, fault.message, request_id, sender=fault.sender),
-        _content_type(product.protocol),
+        protocol.error(fault.code, fault.message, request_id, sender=fault.sender),
+        _content_type(protocol),
+        extra,
     )
+
+
+def _endpoint(headers: Mapping[str, str]) -> str:
+    """The scheme, host and port the caller reached, as its next request must reach them."""
+    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip() or "http"
+    return f"{scheme}://{headers.get('host', 'localhost')}"
 
 
 def _target(headers: Mapping[str, str]) -> str:
     return headers.get("x-amz-target") or headers.get("X-Amz-Target") or ""
 
 
-def _content_type(protocol: Protocol | JsonProtocol) -> str:
+def _content_type(protocol: Codec) -> str:
     return protocol.content_type if isinstance(protocol, JsonProtocol) else XML
 
 
-def invalid_action(protocol: Protocol | JsonProtocol, action: str, version: str) -> AwsError:
-    if protocol.protocol == "ec2":
-        return AwsError("InvalidAction", f"The action {action} is not valid for this web service.")
+INVALID_ACTION = {  # each front end's words for an action it does not have
+    "ec2": "The action {action} is not valid for this web service.",
+    "sqs-query": "The action {action} is not valid for this endpoint.",  # observed
+}
+
+
+def invalid_action(protocol: Codec, action: str, version: str) -> AwsError:
+    worded = INVALID_ACTION.get(protocol.protocol)
+    if worded is not None:
+        return AwsError("InvalidAction", worded.format(action=action))
     return AwsError(
         "InvalidAction",
         f"Could not find operation {action} for version {version}",
     )
 
 
-def unknown_version(
-    protocol: Protocol | JsonProtocol, action: str, version: str | None
-) -> AwsError:
+def unknown_version(protocol: Codec, action: str, version: str | None) -> AwsError:
     """A Version the service does not have, or none, worded as each front end answers it."""
     if protocol.protocol == "ec2":
         if version is None:  # chosen: EC2's wording for any missing parameter

@@ -135,7 +135,7 @@ def build_http(
             reply.body,
             status_code=reply.status,
             media_type=reply.content_type,
-            headers={"x-amzn-RequestId": request_id},
+            headers={"x-amzn-RequestId": request_id, **reply.headers},
         )
 
     def refusal(

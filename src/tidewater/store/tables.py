@@ -89,6 +89,39 @@ ssm_parameters = Table(
     Column("modified_at", Time, nullable=False),
 )
 
+# Simulated Amazon SQS: a queue per account, region and name (a deleted one stays as a tombstone
+# for 60 s, so its name is refused meanwhile), and its messages with their visibility times.
+sim_sqs_queues = Table(
+    "sim_sqs_queues",
+    metadata,
+    Column("account", String(32), primary_key=True),
+    Column("region", String(64), primary_key=True),
+    Column("name", String(80), primary_key=True),
+    Column("attributes", JSON, nullable=False),  # settable attributes, as strings, by name
+    Column("created_at", Time, nullable=False),
+    Column("modified_at", Time, nullable=False),
+    Column("purged_at", Time),
+    Column("deleted_at", Time),
+)
+
+sim_sqs_messages = Table(
+    "sim_sqs_messages",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("queue", String(80), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("attributes", JSON, nullable=False),  # message attributes as sent
+    Column("group_id", String(128)),
+    Column("sent_at", Time, nullable=False),
+    Column("visible_at", Time, nullable=False),
+    Column("receive_count", Integer, nullable=False),
+    Column("first_received_at", Time),
+    Column("receipt", String(36)),  # the newest receipt handle's token; older ones are stale
+    Index(None, "account", "region", "queue", "visible_at"),
+)
+
 # The simulated cloud: virtual machines of either cloud, with the timers that move their states.
 machines = Table(
     "machines",

@@ -26,6 +26,7 @@ class JsonProtocol:
 
     protocol = "json"
     content_type = JSON
+    checks_enums = True  # SQS answers unknown enum values with its own refusals
 
     def __init__(self, service: str) -> None:
         model = _service_model(service, None)
@@ -121,7 +122,7 @@ class JsonProtocol:
                 if check is not None and not check(value):
                     bad.append(f"Member must satisfy regular expression pattern: {pattern}")
             enum = meta.get("enum") or getattr(shape, "enum", None)
-            if enum and value not in enum:
+            if enum and self.checks_enums and value not in enum:
                 bad.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
             shown = "" if meta.get("sensitive") else f" '{value}'"
             errs.extend(f"Value{shown} at '{where}' failed to satisfy constraint: {b}" for b in bad)
@@ -170,6 +171,10 @@ class JsonProtocol:
 
     def error(self, code: str, message: str, request_id: str, *, sender: bool = True) -> bytes:
         return json.dumps({"__type": code, "message": message}).encode("utf-8")
+
+    def error_headers(self, code: str, sender: bool) -> dict[str, str]:
+        """Headers an error carries besides its body (SQS names its Query code in one)."""
+        return {}
 
 
 def _plain(value: Any) -> Any:
