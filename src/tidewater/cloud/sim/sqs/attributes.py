@@ -6,6 +6,7 @@ Values travel as strings both ways, as they do on the wire; ranges and defaults 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -22,6 +23,7 @@ class Integer:
     default: int
 
 
+INTEGER: Final = re.compile(r"-?[0-9]+")
 NUMBERS: Final = {
     "DelaySeconds": Integer(0, 900, 0),
     "MaximumMessageSize": Integer(1024, 1048576, 1048576),
@@ -82,7 +84,7 @@ def _value(name: str, value: str, fifo: bool) -> str:
     if name in NUMBERS:
         spec = NUMBERS[name]
         text = value.strip()
-        if not (text.lstrip("-").isdigit() and spec.low <= int(text) <= spec.high):
+        if not (INTEGER.fullmatch(text) and spec.low <= int(text) <= spec.high):
             raise bad_attribute(name)
         return str(int(text))
     if name in FIFO_ONLY:
