@@ -7,6 +7,8 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,8 +22,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Server
-from tidewater.cloud.sim.sqs import SqsFault, attributes, names
+from tests.test_sim_ec2 import ACCOUNT, BACKENDS, START, database_url
+from tidewater.clock import Clock
+from tidewater.cloud.sim.compute import SimCompute
+from tidewater.cloud.sim.sqs import ENDPOINT, SimSqs, SqsFault, attributes, digest, names
+from tidewater.cloud.sim.timing import Timing
 from tidewater.domain.scope import Cloud, Scope
+from tidewater.store.database import Database
+from tidewater.store.tables import metadata
 
 NO_QUEUE = "AWS.SimpleQueueService.NonExistentQueue"
 
@@ -325,6 +333,11 @@ def test_the_query_protocol_at_the_root_and_at_the_queue_url(server: Server, reg
         "The specified queue does not exist for this wsdl version."
     ]
     assert xml_text(missing, "Type") == ["Sender"]
+    nameless = query(server, region, {"Action": "GetQueueUrl", "Version": "2012-11-05"})
+    assert xml_text(nameless, "Code") == ["MissingParameter"]
+    assert xml_text(nameless, "Message") == ["The request must contain the parameter QueueName."]
+    urlless = query(server, region, {"Action": "PurgeQueue", "Version": "2012-11-05"})
+    assert xml_text(urlless, "Message") == ["The request must contain the parameter QueueUrl."]
     wrong = query(server, region, {"Action": "ListQueues"}, path)
     assert xml_text(wrong, "Message") == ["The action ListQueues is not valid for this endpoint."]
     unknown = query(server, region, {"Action": "FooBar", "Version": "2012-11-05"})
@@ -391,3 +404,89 @@ def test_numeric_attributes_take_exactly_their_range(name: str, value: str) -> N
         assert fault.message == f"Invalid value for the parameter {name}."
     else:
         assert ok and stored[name] == str(int(text))
+
+
+def test_json_sent_to_the_queue_url_is_answered_in_json(
+    client: Any, server: Server, region: str
+) -> None:
+    url = client("sqs").create_queue(QueueName="php")["QueueUrl"]
+    request = AWSRequest(
+        method="POST",
+        url=url,
+        data=json.dumps({"MessageBody": "via path"}),
+        headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "AmazonSQS.SendMessage",
+        },
+    )
+    SigV4Auth(Credentials("test", "test"), "sqs", region).add_auth(request)
+    prepared = request.prepare()
+    sent = requests.post(
+        prepared.url, data=prepared.body, headers=dict(prepared.headers), timeout=30
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.headers["content-type"].startswith("application/x-amz-json-1.0")
+    assert sent.json()["MD5OfMessageBody"] == digest.of_body("via path")
+    got = client("sqs").receive_message(QueueUrl=url)["Messages"]
+    assert [m["Body"] for m in got] == ["via path"]
+
+
+def test_visibility_may_not_outlast_twelve_hours_from_the_first_receive(
+    client: Any, server: Server
+) -> None:
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="long")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    handle = sqs.receive_message(QueueUrl=url, VisibilityTimeout=43200)["Messages"][0][
+        "ReceiptHandle"
+    ]
+    server.advance(100)
+    assert (
+        refused(
+            sqs.change_message_visibility,
+            QueueUrl=url,
+            ReceiptHandle=handle,
+            VisibilityTimeout=43200,
+        )[0]
+        == "InvalidParameterValue"
+    )
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=43000)
+
+
+@pytest.fixture(params=BACKENDS)
+def queues(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[SimSqs, Clock]]:
+    db = Database(database_url(request, tmp_path))
+    metadata.drop_all(db.engine)
+    metadata.create_all(db.engine)
+    clock = Clock(frozen_at=START)
+    yield SimSqs(SimCompute(db, clock, Timing())), clock
+    db.dispose()
+
+
+def test_the_queues_port_posts_by_arn_and_retention_drops_old_messages(
+    queues: tuple[SimSqs, Clock],
+) -> None:
+    sim, clock = queues
+    scope = Scope(ACCOUNT, "us-east-1", Cloud.AWS)
+    arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:hooks"
+    assert not sim.exists(scope, arn) and not sim.send(scope, arn, "{}")
+    sim.create_queue(
+        scope,
+        {
+            "QueueName": "hooks",
+            "Attributes": {"MessageRetentionPeriod": "60"},
+            ENDPOINT: "http://h",
+        },
+    )
+    assert sim.exists(scope, arn)
+    assert not sim.exists(scope, arn.replace("us-east-1", "us-west-2"))
+    assert not sim.exists(Scope("210987654321", "us-east-1", Cloud.AWS), arn)
+    assert sim.send(scope, arn, '{"Event":"autoscaling:TEST_NOTIFICATION"}')
+    url = f"/{ACCOUNT}/hooks"
+    again = SimSqs(sim.compute)  # a second node, or a restart, reads the same rows
+    got = again.receive_message(scope, {"QueueUrl": url, "VisibilityTimeout": 0})
+    assert got["Messages"][0]["Body"] == '{"Event":"autoscaling:TEST_NOTIFICATION"}'
+    clock.advance(61)
+    assert again.receive_message(scope, {"QueueUrl": url}) == {}
+    counts = sim.get_queue_attributes(scope, {"QueueUrl": url, "AttributeNames": ["All"]})
+    assert counts["Attributes"]["ApproximateNumberOfMessages"] == "0"

@@ -27,6 +27,7 @@ class JsonProtocol:
     protocol = "json"
     content_type = JSON
     checks_enums = True  # SQS answers unknown enum values with its own refusals
+    located: frozenset[str] = frozenset()  # required members the request's path may supply
 
     def __init__(self, service: str) -> None:
         model = _service_model(service, None)
@@ -72,7 +73,7 @@ class JsonProtocol:
         self, shape: Shape, raw: Mapping[str, Any], path: str, errs: list[str]
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        required = set(shape.required_members)
+        required = set(shape.required_members) - self.located
         for name, member in shape.members.items():
             where = f"{path}{name[:1].lower()}{name[1:]}"
             value = raw.get(name)

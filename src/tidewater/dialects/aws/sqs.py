@@ -46,6 +46,7 @@ class SqsJson(JsonProtocol):
 
     content_type = "application/x-amz-json-1.0"
     checks_enums = False  # an unknown attribute name is SQS's InvalidAttributeName, not the model's
+    located = frozenset({"QueueUrl"})  # a request sent to the queue URL names it by its path
 
     def __init__(self) -> None:
         super().__init__("sqs")
@@ -65,7 +66,9 @@ def addressed(action: str, params: dict[str, Any], endpoint: str, path: str) -> 
     if on_queue and action in ACCOUNT_ONLY:
         # observed: account-level actions are refused on a queue URL
         raise AwsError("InvalidAction", f"The action {action} is not valid for this endpoint.")
-    if on_queue and action in QUEUE_SCOPED and not params.get("QueueUrl"):
+    if action in QUEUE_SCOPED and not params.get("QueueUrl"):
+        if not on_queue:
+            raise AwsError("MissingParameter", "The request must contain the parameter QueueUrl.")
         params["QueueUrl"] = path
     params[ENDPOINT] = endpoint
     return params

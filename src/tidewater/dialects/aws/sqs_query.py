@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
-from tidewater.dialects.aws.protocol import ParamError
+from tidewater.dialects.aws.protocol import ParamError, _service_model
 
 NAMESPACE: Final = "http://queue.amazonaws.com/doc/2012-11-05/"
 INTEGERS: Final = frozenset(
@@ -53,11 +53,24 @@ class SqsQuery:
     api_version = "2012-11-05"
     version_optional = True
 
+    def __init__(self) -> None:
+        model = _service_model("sqs", None)
+        # the JSON model's required members; QueueUrl may come from the request's path instead
+        self._required = {
+            action: [m for m in model.operation_model(action).input_shape.required_members]
+            for action in ACTIONS
+        }
+
     def has(self, action: str) -> bool:
         return action in ACTIONS
 
     def parse(self, action: str, params: Mapping[str, str]) -> dict[str, Any]:
         out: dict[str, Any] = {k: v for k, v in params.items() if "." not in k}
+        for name in self._required.get(action, []):
+            if name != "QueueUrl" and name not in out:
+                raise ParamError(
+                    "MissingParameter", f"The request must contain the parameter {name}."
+                )
         for name in INTEGERS & out.keys():
             try:
                 out[name] = int(out[name])

@@ -271,6 +271,14 @@ class SimSqs(SqsQueues):
             if row is None or row.receipt != token:
                 # chosen: a handle of an earlier receive is refused like a deleted message's
                 raise not_changeable(handle)
+            held = (now - (row.first_received_at or now)).total_seconds()
+            if held + int(seconds) > MAX_VISIBILITY:
+                # documented: at most 12 hours from the first receive; wording chosen
+                raise out_of_range(
+                    seconds,
+                    "VisibilityTimeout",
+                    "Total VisibilityTimeout for the message is beyond the limit [43200 seconds].",
+                )
             conn.execute(
                 update(table)
                 .where(table.c.id == message_id)
