@@ -490,3 +490,26 @@ def test_the_queues_port_posts_by_arn_and_retention_drops_old_messages(
     assert again.receive_message(scope, {"QueueUrl": url}) == {}
     counts = sim.get_queue_attributes(scope, {"QueueUrl": url, "AttributeNames": ["All"]})
     assert counts["Attributes"]["ApproximateNumberOfMessages"] == "0"
+
+
+def test_a_crowd_of_long_polls_does_not_hold_up_other_calls(
+    client: Any, server: Server, region: str
+) -> None:
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="crowd")["QueueUrl"]
+    path = urlsplit(url).path
+    polls = [
+        threading.Thread(
+            target=query,
+            args=(server, region, {"Action": "ReceiveMessage", "WaitTimeSeconds": "4"}, path),
+        )
+        for _ in range(48)  # more than the worker pool's 40 threads
+    ]
+    for poll in polls:
+        poll.start()
+    time.sleep(1)
+    started = time.monotonic()
+    sqs.create_queue(QueueName="meanwhile")
+    assert time.monotonic() - started < 2
+    for poll in polls:
+        poll.join()

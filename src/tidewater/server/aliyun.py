@@ -17,7 +17,7 @@ from tidewater.dialects.aliyun.errors import AliyunError, unavailable
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Cloud, Scope, region_name_ok
 from tidewater.engine.keys import KeyRing
-from tidewater.server.front import Fault, Proof, Reply, serve
+from tidewater.server.front import Fault, Proof, Reply, WaitingRoom, serve
 
 DEFAULT_REGION = "cn-hangzhou"
 NOT_FOUND = (
@@ -79,6 +79,7 @@ class AliyunFront:
         self.wall = wall  # timestamps and nonces are checked against real time
         self.nonces = nonces  # shared by every node through the database
         self.locate = locate  # the region of a scaling group, for requests that name none
+        self.room = WaitingRoom()  # no Alibaba call waits in real time
 
     def claims(self, raw_query: str, headers: Mapping[str, str], body: bytes) -> bool:
         """Cheap test before any parsing: is this an Alibaba call rather than an AWS one?"""

@@ -18,7 +18,7 @@ from tidewater.dialects.aws.sqs_query import SqsQuery
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope, region_name_ok
 from tidewater.engine.keys import KeyRing
-from tidewater.server.front import Fault, Handler, Proof, Reply, serve
+from tidewater.server.front import Fault, Handler, Proof, Reply, WaitingRoom, serve
 
 XML = "text/xml"
 SKIPPED = frozenset(
@@ -47,6 +47,7 @@ class Product:
     # a product whose answers name where it was reached (SQS's queue URLs) takes the action,
     # the parameters, the endpoint the caller used and the request path
     addressed: Addressing | None = None
+    waiting: frozenset[str] = frozenset()  # actions that may wait in real time (long polls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,9 @@ class AwsFront:
         }
         self.keys = keys
         self.wall = wall  # signatures are checked against real time, never the simulated clock
+        self.room = WaitingRoom(
+            frozenset((p.service.signing_name, a) for p in products for a in p.waiting)
+        )
 
     def product_for(
         self, target: str, headers: Mapping[str, str], params: Mapping[str, str]

@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 
 from tidewater.dialects.auth import AuthFailure
@@ -47,6 +49,24 @@ class Proof:
     region: str = ""
 
 
+class WaitingRoom:
+    """Threads of their own for the calls that may wait in real time (SQS long polls), so a
+    crowd of them never holds the worker pool every change runs in."""
+
+    def __init__(self, calls: frozenset[tuple[str, str]] = frozenset(), size: int = 100) -> None:
+        self.calls = calls  # (product, action)
+        self.size = size
+        self._limiter: anyio.CapacityLimiter | None = None  # made on the event loop, once
+
+    def holds(self, product: str, action: str) -> bool:
+        return (product, action) in self.calls
+
+    async def run(self, handler: Handler, scope: Scope, request: Any) -> Mapping[str, Any] | None:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.size)
+        return await anyio.to_thread.run_sync(handler, scope, request, limiter=self._limiter)
+
+
 Call = TypeVar("Call", contravariant=True)
 
 
@@ -56,6 +76,7 @@ class Door(Protocol[Call]):
     log: logging.Logger
     keys: KeyRing
     internal: Fault  # the cloud's words for a failure nobody foresaw
+    room: WaitingRoom  # where calls that may wait in real time run
 
     async def authenticate(self, call: Call) -> Proof:
         """Verify the signature, or raise AuthFailure in the cloud's words."""
@@ -104,6 +125,8 @@ async def serve(door: Door[Call], call: Call, request_id: str) -> Reply:
             # Reads never wait on a lock (WAL, MVCC) and take well under a millisecond:
             # a thread hop would cost more than the work.
             result = handler(scope, request)
+        elif door.room.holds(product, action):
+            result = await door.room.run(handler, scope, request)
         else:
             result = await run_in_threadpool(handler, scope, request)
         return door.answer(call, result, request_id)

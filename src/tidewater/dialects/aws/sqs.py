@@ -79,6 +79,7 @@ class SqsService:
 
     signing_name = "sqs"
     service_name = "sqs"
+    waiting = frozenset({"ReceiveMessage"})  # a long poll waits up to 20 s in real time
 
     def __init__(self, sim: SimSqs) -> None:
         operations: dict[str, Operation] = {
