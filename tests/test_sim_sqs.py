@@ -513,3 +513,24 @@ def test_a_crowd_of_long_polls_does_not_hold_up_other_calls(
     assert time.monotonic() - started < 2
     for poll in polls:
         poll.join()
+
+
+def test_concurrent_receives_never_take_the_same_message(queues: tuple[SimSqs, Clock]) -> None:
+    sim, _ = queues
+    scope = Scope(ACCOUNT, "us-east-1", Cloud.AWS)
+    sim.create_queue(scope, {"QueueName": "busy", ENDPOINT: "http://h"})
+    url = f"/{ACCOUNT}/busy"
+    for n in range(40):
+        sim.send_message(scope, {"QueueUrl": url, "MessageBody": str(n)})
+    taken: list[str] = []
+
+    def drain() -> None:
+        while got := sim.receive_message(scope, {"QueueUrl": url, "MaxNumberOfMessages": 3}):
+            taken.extend(m["Body"] for m in got["Messages"])
+
+    workers = [threading.Thread(target=drain) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(taken, key=int) == [str(n) for n in range(40)]

@@ -199,7 +199,10 @@ class SimSqs(SqsQueues):
                 *where, table.c.visible_at > now, table.c.receive_count > 0
             )
             query = query.where(table.c.group_id.not_in(busy))
-        return list(conn.execute(query.order_by(table.c.sent_at, table.c.id).limit(count)))
+        # PostgreSQL writers run side by side: a message another receive holds is skipped, so no
+        # two receives take the same message (SQLite writers take turns, and ignores this)
+        ordered = query.order_by(table.c.sent_at, table.c.id).limit(count)
+        return list(conn.execute(ordered.with_for_update(skip_locked=True)))
 
     def _shown(
         self, scope: Scope, params: Params, row: Row[Any], token: str, count: int, first: datetime

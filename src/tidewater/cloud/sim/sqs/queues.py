@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Connection, Row, and_, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.sim.kit import paging
 from tidewater.cloud.sim.kit.rows import owned, owner_columns
@@ -52,6 +53,13 @@ class SqsQueues(SimService):
         return self._queue(conn, scope, names.from_url(scope, str(params["QueueUrl"])))
 
     def create_queue(self, scope: Scope, params: Params) -> dict[str, Any]:
+        try:
+            return self._create_queue(scope, params)
+        except IntegrityError:
+            # another request created the same name at the same moment: answer as if after it
+            return self._create_queue(scope, params)
+
+    def _create_queue(self, scope: Scope, params: Params) -> dict[str, Any]:
         given = {str(k): str(v) for k, v in (params.get("Attributes") or {}).items()}
         name = names.checked(str(params["QueueName"]), fifo=attributes.is_fifo(given))
         wanted = attributes.settable(given)
