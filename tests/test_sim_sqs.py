@@ -343,6 +343,13 @@ def test_the_query_protocol_at_the_root_and_at_the_queue_url(server: Server, reg
     unknown = query(server, region, {"Action": "FooBar", "Version": "2012-11-05"})
     assert xml_text(unknown, "Code") == ["InvalidAction"]
     assert xml_text(unknown, "Message") == ["The action FooBar is not valid for this endpoint."]
+    bare = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials("test", "test"), "sqs", region).add_auth(bare)
+    prepared = bare.prepare()
+    nothing = requests.get(prepared.url, headers=dict(prepared.headers), timeout=30)
+    assert nothing.status_code == 404 and b"<UnknownOperationException" in nothing.content
+    listed = requests.get(url + "?Action=ReceiveMessage", timeout=30)
+    assert listed.status_code == 403  # unsigned
     query(server, region, {"Action": "PurgeQueue"}, path)
     again = query(server, region, {"Action": "PurgeQueue"}, path)
     assert again.status_code == 403

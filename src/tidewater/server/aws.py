@@ -261,6 +261,9 @@ INVALID_ACTION = {  # each front end's words for an action it does not have
 
 
 def invalid_action(protocol: Codec, action: str, version: str) -> AwsError:
+    if not action and protocol.protocol == "sqs-query":
+        # observed: SQS answers a request that names no action (a bare GET on a queue URL) 404
+        return AwsError("UnknownOperationException", "", 404)
     worded = INVALID_ACTION.get(protocol.protocol)
     if worded is not None:
         return AwsError("InvalidAction", worded.format(action=action))
