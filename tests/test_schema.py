@@ -341,5 +341,19 @@ def test_the_hook_tables_come_and_go_with_their_migration(
     command.downgrade(schema._config(db), "0010")
     assert not hook_tables & set(sa.inspect(db.engine).get_table_names())
     schema.upgrade(db)
-    assert schema.current(db) == "0011" == schema.head()
+    assert schema.current(db) == "0012" == schema.head()
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_the_simulated_queues_arrive_with_0012(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0011", _url(backend, tmp_path, request))
+    assert "sim_sqs_queues" not in sa.inspect(db.engine).get_table_names()
+    schema.upgrade(db, "0012")
+    assert {"sim_sqs_queues", "sim_sqs_messages"} <= set(sa.inspect(db.engine).get_table_names())
+    assert schema.current(db) == schema.head() == "0012"
     db.dispose()
