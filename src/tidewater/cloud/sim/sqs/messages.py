@@ -134,17 +134,33 @@ class SimSqs(SqsQueues):
             0,
             "Must be >= 0 and <= 43200, if provided.",
         )
-        deadline: float | None = None
-        while True:
-            got, queue_wait = self._receive_now(scope, params, count)
-            if deadline is None:
-                seconds = int(wait) if wait is not None else queue_wait
-                deadline = time.monotonic() + seconds
-            if got or time.monotonic() >= deadline:
-                return {"Messages": got} if got else {}
-            # Between looks no connection and no lock is held; the service clock is read anew
-            # each time, so a test that moves it makes delayed messages visible at once.
+        got, queue_wait = self._receive_now(scope, params, count)
+        deadline = time.monotonic() + (int(wait) if wait is not None else queue_wait)
+        while not got and time.monotonic() < deadline:
+            # Between looks no connection and no lock is held; a look is a read, and only a
+            # message ready now takes the write lock. The service clock is read anew each
+            # time, so a test that moves it makes delayed messages visible at once.
             time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+            if self._ready(scope, params):
+                got, _ = self._receive_now(scope, params, count)
+        return {"Messages": got} if got else {}
+
+    def _ready(self, scope: Scope, params: Params) -> bool:
+        """Whether a receive would find a message now: a read, so waiting takes no lock."""
+        now = self.clock.now()
+        with self.db.read() as conn:
+            queue = self._by_url(conn, scope, params)
+            found = conn.execute(
+                select(table.c.id)
+                .where(
+                    *owned(table, scope),
+                    table.c.queue == queue.name,
+                    table.c.visible_at <= now,
+                    table.c.sent_at > now - retention(queue),
+                )
+                .limit(1)
+            ).first()
+        return found is not None
 
     def _receive_now(
         self, scope: Scope, params: Params, count: int
