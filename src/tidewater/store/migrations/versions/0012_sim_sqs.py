@@ -3,15 +3,15 @@
 A deleted queue stays as a tombstone (`deleted_at`) for 60 s so its name is refused meanwhile;
 a message's `visible_at` carries both its delay and its visibility timeout on the service clock.
 
-Revision ID: 0011
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0008"  # re-chained by the lead after 0009 and 0010
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
