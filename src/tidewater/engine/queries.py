@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, bindparam, exists, false, func, or_, select
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
-from tidewater.engine.gateways.groups import in_region, in_scope
+from tidewater.engine.gateways.groups import in_region, in_scope, within
 from tidewater.store.tables import activities, group_tags, groups, launch_configurations, members
 
 
@@ -49,20 +49,12 @@ def page_size(max_records: int | None, default: int, limit: int) -> int:
     return max_records
 
 
-def _within(table: Any, account: Any, region: Any, cloud: Any) -> Any:
-    """The scope filter, written once; a table of one cloud's resources has no cloud column."""
-    conditions = [table.c.account == account, table.c.region == region]
-    if "cloud" in table.c:
-        conditions.append(table.c.cloud == cloud)
-    return and_(*conditions)
-
-
 # Describe statements are built once per shape (which optional parts are present) and run with
 # bound parameters: building a SELECT costs more than running it on SQLite.
 
 
 def _scoped(table: Any) -> Any:
-    return _within(table, bindparam("account"), bindparam("region"), bindparam("cloud"))
+    return within(table, bindparam("account"), bindparam("region"), bindparam("cloud"))
 
 
 def _scope_params(scope: Scope, size: int) -> dict[str, Any]:

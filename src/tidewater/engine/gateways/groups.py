@@ -14,14 +14,23 @@ from tidewater.engine.profile import Profile
 from tidewater.store.tables import groups
 
 
+def within(table: Any, account: Any, region: Any, cloud: Any) -> ColumnElement[bool]:
+    """The scope condition, written once; values or bound parameters. A table of one cloud's
+    records (launch configurations) has no cloud column; `cloud` None leaves the cloud open."""
+    conditions = [table.c.account == account, table.c.region == region]
+    if cloud is not None and "cloud" in table.c:
+        conditions.append(table.c.cloud == cloud)
+    return and_(*conditions)
+
+
 def in_scope(table: Any, scope: Scope) -> ColumnElement[bool]:
     """The account, region and cloud every scoped table carries."""
-    return and_(in_region(table, scope), table.c.cloud == scope.cloud.value)
+    return within(table, scope.account, scope.region, scope.cloud.value)
 
 
 def in_region(table: Any, scope: Scope) -> ColumnElement[bool]:
     """The account and region, for records only one cloud has (launch configurations)."""
-    return and_(table.c.account == scope.account, table.c.region == scope.region)
+    return within(table, scope.account, scope.region, None)
 
 
 class Groups:
