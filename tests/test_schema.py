@@ -341,7 +341,7 @@ def test_the_hook_tables_come_and_go_with_their_migration(
     command.downgrade(schema._config(db), "0010")
     assert not hook_tables & set(sa.inspect(db.engine).get_table_names())
     schema.upgrade(db)
-    assert schema.current(db) == "0012" == schema.head()
+    assert schema.current(db) == "0013" == schema.head()
     db.dispose()
 
 
@@ -355,5 +355,27 @@ def test_the_simulated_queues_arrive_with_0012(
     assert "sim_sqs_queues" not in sa.inspect(db.engine).get_table_names()
     schema.upgrade(db, "0012")
     assert {"sim_sqs_queues", "sim_sqs_messages"} <= set(sa.inspect(db.engine).get_table_names())
-    assert schema.current(db) == schema.head() == "0012"
+    assert schema.current(db) == "0012"
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_ess_hook_columns_come_and_go_with_0013(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0012", _url(backend, tmp_path, request))
+    assert "hook_id" not in {
+        c["name"] for c in sa.inspect(db.engine).get_columns("lifecycle_hooks")
+    }
+    schema.upgrade(db, "0013")
+    hooks = {c["name"] for c in sa.inspect(db.engine).get_columns("lifecycle_hooks")}
+    actions = {c["name"] for c in sa.inspect(db.engine).get_columns("lifecycle_actions")}
+    assert {"hook_id", "active"} <= hooks and "handle" in actions
+    assert schema.current(db) == schema.head() == "0013"
+    command.downgrade(schema._config(db), "0012")
+    assert "handle" not in {
+        c["name"] for c in sa.inspect(db.engine).get_columns("lifecycle_actions")
+    }
     db.dispose()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData(
@@ -361,7 +362,10 @@ lifecycle_hooks = Table(
     Column("target", String(255)),  # where notifications go (not sent yet)
     Column("role", String(255)),
     Column("created_at", Time, nullable=False),
+    Column("hook_id", String(40)),  # ESS's `ash-…` id; AWS has none
+    Column("active", Boolean, nullable=False, default=True, server_default=true()),  # ESS status
     UniqueConstraint("group_id", "name"),
+    Index(None, "hook_id", unique=True),
 )
 
 # One open action per hook and instance held: the wait lives here, not in a timer. `result` is
@@ -383,7 +387,11 @@ lifecycle_actions = Table(
     Column("result", String(16)),  # None while it waits
     Column("timed_out", Boolean, nullable=False, default=False),
     Column("opened_at", Time, nullable=False),
+    # ESS: the token the client sees, one for every instance one hook holds in one request
+    Column("handle", String(40)),
+    Column("beats", Integer, nullable=False, default=0, server_default="0"),  # heartbeats so far
     Index(None, "group_id", "instance_id"),
+    Index(None, "handle"),
     Index(None, "activity_id"),
 )
 
