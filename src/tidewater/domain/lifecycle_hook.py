@@ -20,13 +20,26 @@ class Transition(StrEnum):
 
 
 class Result(StrEnum):
+    """What ends a wait. Which ones a cloud takes is its `HookRules`' data."""
+
     CONTINUE = "CONTINUE"
     ABANDON = "ABANDON"
+    # ESS: a scale-out's instances are released as on ABANDON; a scale-in's stay in the group
+    ROLLBACK = "ROLLBACK"
+
+
+# Results that end a wait and skip the other hooks: the instance does not go on as planned.
+STOPS = frozenset({Result.ABANDON, Result.ROLLBACK})
 
 
 # The fact that holds an activity at its `wait` pause (engine/steps/paths.PAUSES): the time from
 # which it waits. Set when the activity is recorded and its group has hooks on its transition.
 PAUSE = "wait_until"
+# Set by a request that says itself whether hooks hold its instances (ESS RemoveInstances, and
+# Attach/DetachInstances with LifecycleHook=true): the transition's value, or "" for none.
+HOLD = "hold"
+# ESS LifecycleHookContext.IgnoredLifecycleHookIds: hooks (by id) this request passes by.
+IGNORED = "hooks_ignored"
 
 # The activities a hook may hold, by the transition they make.
 HELD = {Kind.LAUNCH: Transition.LAUNCHING, Kind.TERMINATE: Transition.TERMINATING}
@@ -36,10 +49,15 @@ def held_at(kind: str, facts: dict[str, object]) -> Transition | None:
     """Which hooks an activity passes through, if any.
 
     AWS runs hooks on every launch and termination but a force delete's, and on none of attach,
-    detach or standby (their kinds are not in HELD); ESS removals walk paths of their own
-    (`facts["path"]`), which have no pause yet.
+    detach or standby (their kinds are not in HELD). An ESS request that names its own (HOLD)
+    is held as it says; ESS removals recorded before HOLD existed walk paths with no pause.
     """
-    if facts.get("path") or facts.get("trigger") == Trigger.DELETE:
+    if facts.get("trigger") == Trigger.DELETE:
+        return None
+    if HOLD in facts:
+        hold = facts[HOLD]
+        return Transition(str(hold)) if hold else None
+    if facts.get("path"):
         return None
     return HELD.get(Kind(kind))
 
@@ -67,6 +85,15 @@ class HookRules:
     default_result: Result
     global_cap: int  # seconds a wait may last at most, however often it is extended
     global_factor: int  # ... and at most this many heartbeat timeouts
+    defaults: frozenset[Result] = frozenset({Result.CONTINUE, Result.ABANDON})  # DefaultResult
+    results: frozenset[Result] = frozenset({Result.CONTINUE, Result.ABANDON})  # a completion's
+    # ESS refuses a heartbeat that would pass the global deadline, and counts heartbeats;
+    # AWS caps the deadline silently and sets no count
+    refuse_past_cap: bool = False
+    heartbeats: int | None = None
+    # a hook deleted mid-wait ends it with the hook's default result (ESS, inferred), not by
+    # transition as ON_DELETE says (AWS)
+    deleted_takes_default: bool = False
 
     def global_timeout(self, heartbeat: int) -> int:
         return min(self.global_cap, self.global_factor * heartbeat)
@@ -85,6 +112,23 @@ class HookRules:
 # timeout is 48 hours or 100 heartbeat timeouts, whichever is smaller.
 AWS_HOOKS = HookRules(30, 7200, 3600, Result.ABANDON, 172800, 100)
 
+# ESS CreateLifecycleHook: 30-21600 s, default 600, default result CONTINUE; DefaultResult is
+# CONTINUE or ABANDON, CompleteLifecycleAction also takes ROLLBACK (2022 reference). A wait lasts
+# at most 6 hours and takes at most 20 heartbeats (RecordLifecycleActionHeartbeat reference,
+# 2018: LifecycleAction.TimeExceeded, LifecycleAction.RecordTimesExceeded).
+ESS_HOOKS = HookRules(
+    30,
+    21600,
+    600,
+    Result.CONTINUE,
+    21600,
+    21600 // 30,
+    results=frozenset(Result),
+    refuse_past_cap=True,
+    heartbeats=20,
+    deleted_takes_default=True,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Hook:
@@ -97,6 +141,7 @@ class Hook:
     metadata: str | None = None
     target: str | None = None
     role: str | None = None
+    active: bool | None = None  # ESS LifecycleHookStatus: an inactive hook holds nothing
 
 
 def deadlines(now: datetime, heartbeat: int, global_timeout: int) -> tuple[datetime, datetime]:

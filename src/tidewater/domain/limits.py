@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tidewater.domain.lifecycle_hook import AWS_HOOKS, HookRules
+from tidewater.domain.lifecycle_hook import AWS_HOOKS, ESS_HOOKS, HookRules
 from tidewater.domain.refusal import Refusal
 
 
@@ -62,6 +62,7 @@ ESS = Limits(
     db_instances=5,
     instances_per_activity=500,
     lifecycle_hooks=6,
+    hooks=ESS_HOOKS,
     notifications=6,
     scheduled_tasks=20,
     attach_within=("vpc",),

@@ -12,11 +12,13 @@ from tidewater.domain import group as rules
 from tidewater.domain.activity import Kind, Trigger
 from tidewater.domain.group import Process
 from tidewater.domain.instance import Lifecycle, Origin
+from tidewater.domain.lifecycle_hook import HOLD, Transition
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import vpcs_of
 from tidewater.engine.records import group_of
+from tidewater.engine.steps import PATHS
 
 ATTACH_LIMIT = 20
 PROTECTION_LIMIT = 50
@@ -37,9 +39,17 @@ def _outside(
 
 
 def attach(
-    ctx: Context, scope: Scope, name: str, ids: Sequence[str], entrusted: bool = False
+    ctx: Context,
+    scope: Scope,
+    name: str,
+    ids: Sequence[str],
+    entrusted: bool = False,
+    *,
+    hold: bool = False,
 ) -> list[dict[str, Any]]:
-    """Bring running instances into a group; its desired capacity grows by as many."""
+    """Bring running instances into a group; its desired capacity grows by as many.
+
+    With `hold` (ESS LifecycleHook=true) its launch hooks hold them before they join."""
     unique = list(dict.fromkeys(ids))
     now = ctx.clock.now()
     with ctx.change(scope) as books:
@@ -73,6 +83,8 @@ def attach(
             "to": after,
             "instances": unique,
         }
+        if hold:
+            facts[HOLD] = Transition.LAUNCHING.value
         parent = books.request(row, group, Kind.ATTACH, now, facts)
         created = []
         for instance_id in unique:
@@ -90,7 +102,7 @@ def attach(
                     instance_id=instance_id,
                     zone=machine.zone,
                     subnet_id=machine.subnet_id,
-                    step="register",
+                    step=PATHS[Kind.ATTACH][0] if hold else "register",
                     facts=facts,
                     parent_id=parent["id"] if parent else None,
                 )

@@ -10,7 +10,7 @@ do not track their desired capacity, hand-back of attached instances on scale-in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -157,8 +157,11 @@ def leave(
     decrement: bool = False,
     ignore_invalid: bool = False,
     client_token: str | None = None,
+    hooks: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Refuse the whole request, or move every member it names and record why, in one write.
+
+    `hooks` are facts by which a request says which lifecycle hooks hold it (ESS: HOLD, IGNORED).
 
     Returns the request's activity where its group records one per request, else one activity
     per instance. A retry with an earlier request's ClientToken gets that request's activity.
@@ -194,6 +197,7 @@ def leave(
             "from": before,
             "to": after,
             "instances": [m.instance_id for m in chosen],
+            **(hooks or {}),
         }
         if how.tally:
             facts.update(

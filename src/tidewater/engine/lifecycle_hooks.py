@@ -8,7 +8,7 @@ activity's `wait` step (steps/wait.py) reads the outcome and moves the instance 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
+from tidewater.engine.profile import Record
 from tidewater.store.tables import activities, lifecycle_actions, lifecycle_hooks
 
 
@@ -40,7 +41,12 @@ def store(
     """Create or update hooks on a group: missing settings keep the hook's, or the defaults."""
     rules = rules_of(ctx, scope)
     limit = ctx.limits(scope.cloud).lifecycle_hooks
+    profile = ctx.profile(scope.cloud)
+    hook_id = None
     for hook in hooks:
+        if profile.names(Record.LIFECYCLE_HOOK):
+            hook_id = profile.new_id(Record.LIFECYCLE_HOOK)
+            hook = replace(hook, name=hook.name or hook_id)  # ESS: the name defaults to the id
         if hook.heartbeat is not None:
             rules.check_heartbeat(hook.heartbeat)
         old = conn.execute(
@@ -63,6 +69,7 @@ def store(
                     group_id=group_id,
                     name=hook.name,
                     created_at=now,
+                    hook_id=hook_id,
                     **_values(hook, rules, None),
                 )
             )
@@ -88,6 +95,7 @@ def _values(hook: Hook, rules: HookRules, old: Any) -> dict[str, Any]:
         "metadata": keep(hook.metadata, "metadata", None),
         "target": target or None,  # an empty ARN clears the target
         "role": keep(hook.role, "role", None),
+        "active": keep(hook.active, "active", True),
     }
 
 
@@ -125,15 +133,26 @@ def remove(ctx: Context, scope: Scope, group_key: str, name: str) -> None:
         ).first()
         if hook is None:
             raise Refusal("hook.not_found", hook=name, group=group_key)
-        outstanding = _open(conn, row.id).where(lifecycle_actions.c.hook_name == name)
-        end_waits(conn, outstanding, now)
-        conn.execute(delete(lifecycle_hooks).where(lifecycle_hooks.c.seq == hook.seq))
+        delete_hook(conn, ctx, scope, hook, now)
 
 
-def end_waits(conn: Connection, outstanding: Any, now: datetime) -> None:
-    """End waits nobody will complete: launches ABANDON, terminations CONTINUE."""
+def delete_hook(conn: Connection, ctx: Context, scope: Scope, hook: Any, now: datetime) -> None:
+    """Delete a hook row; its outstanding actions end as the cloud's rules say."""
+    outstanding = _open(conn, hook.group_id).where(lifecycle_actions.c.hook_name == hook.name)
+    end_waits(conn, outstanding, now, by_default=rules_of(ctx, scope).deleted_takes_default)
+    conn.execute(delete(lifecycle_hooks).where(lifecycle_hooks.c.seq == hook.seq))
+
+
+def end_waits(
+    conn: Connection, outstanding: Any, now: datetime, *, by_default: bool = False
+) -> None:
+    """End waits nobody will complete: launches ABANDON, terminations CONTINUE (AWS), or each
+    with its hook's default result."""
     for action in conn.execute(outstanding).all():
-        _resolve(conn, action, ON_DELETE[Transition(action.transition)], now)
+        if by_default:
+            resolve(conn, action, Result(action.default_result), now)
+        else:
+            resolve(conn, action, ON_DELETE[Transition(action.transition)], now)
 
 
 def release_group(conn: Connection, group_id: str, now: datetime) -> None:
@@ -175,7 +194,7 @@ def _find(books: Books, ref: ActionRef) -> Any:
     return action
 
 
-def _resolve(
+def resolve(
     conn: Connection, action: Any, result: Result, now: datetime, *, timed_out: bool = False
 ) -> None:
     """Record an action's result and wake its activity now: its `wait` step moves it on."""
@@ -193,7 +212,7 @@ def _resolve(
 
 def complete(ctx: Context, scope: Scope, ref: ActionRef, result: Result) -> None:
     with ctx.change(scope) as books:
-        _resolve(books.conn, _find(books, ref), result, ctx.clock.now())
+        resolve(books.conn, _find(books, ref), result, ctx.clock.now())
 
 
 def heartbeat(ctx: Context, scope: Scope, ref: ActionRef) -> None:

@@ -19,6 +19,7 @@ class Record(StrEnum):
     SCALING_CONFIGURATION = "scaling_configuration"
     SCALING_RULE = "scaling_rule"
     LIFECYCLE_ACTION = "lifecycle_action"  # the token that names one hook's wait on an instance
+    LIFECYCLE_HOOK = "lifecycle_hook"  # ESS names its hooks by an id of their own
 
 
 NewId = Callable[[], str]
@@ -36,6 +37,10 @@ class Profile:
 
     def new_id(self, record: Record) -> str:
         return self.ids[record]()
+
+    def names(self, record: Record) -> bool:
+        """Whether this cloud gives such records an id of its own."""
+        return record in self.ids
 
     def arn(self, record: Record, scope: Scope, record_id: str, name: str) -> str:
         return self.arns[record](scope, record_id, name)

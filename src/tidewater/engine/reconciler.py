@@ -144,6 +144,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
                     "from": actual,
                     "to": after_launch,
                     "change": trigger,
+                    **(trigger or {}).get("hooks", {}),  # the request's hook switches (ESS)
                 },
             )
         why = Trigger.DELETE if group.status is GroupStatus.DELETING else Trigger.CAPACITY
@@ -201,6 +202,7 @@ def _terminate(
     parent: str | None = None,
 ) -> None:
     facts = {"at": now.isoformat(), "trigger": why, "from": before, "to": after, "change": change}
+    facts.update((change or {}).get("hooks", {}))  # the request's hook switches (ESS)
     send_off(books, row, member, fate, now, facts, parent_id=parent)
 
 

@@ -106,8 +106,12 @@ def adjust(
     adjustment: Adjustment,
     client_token: str | None = None,
     rule_id: str | None = None,
+    hooks: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Move the expected capacity and record the activity the reconciler will carry out."""
+    """Move the expected capacity and record the activity the reconciler will carry out.
+
+    `hooks` are facts by which the request says which lifecycle hooks hold its instances (ESS
+    ScaleWithAdjustment's LifecycleHookContext); they ride on the trigger to its activities."""
     now = ctx.clock.now()
     with ctx.change(scope) as books:
         # the group's lock first: a retry queued behind its original then finds its activity
@@ -142,6 +146,7 @@ def adjust(
                 "from": group_.desired,
                 "to": bounded,
                 "activity": parent["id"],
+                **({"hooks": hooks} if hooks else {}),
             },
         )
         return parent

@@ -17,8 +17,13 @@ def _hex(prefix: str) -> Callable[[], str]:
     return lambda: prefix + uuid.uuid4().hex[:20]
 
 
-def _group_id() -> str:
-    return "asg-" + "".join(secrets.choice(_ALNUM) for _ in range(20))
+def _alnum(prefix: str) -> Callable[[], str]:
+    return lambda: prefix + "".join(secrets.choice(_ALNUM) for _ in range(20))
+
+
+def _token() -> str:
+    """ESS's lifecycle action tokens are upper-case UUIDs (DescribeLifecycleActions example)."""
+    return str(uuid.uuid4()).upper()
 
 
 def _group_arn(scope: Scope, group_id: str, name: str) -> str:
@@ -33,10 +38,12 @@ ESS = Profile(
     group_tag="acs:autoscaling:scalingGroupId",
     group_key="id",
     ids={
-        Record.GROUP: _group_id,
+        Record.GROUP: _alnum("asg-"),
         Record.ACTIVITY: _hex("asa-"),
         Record.SCALING_CONFIGURATION: _hex("asc-"),
         Record.SCALING_RULE: _hex("asr-"),
+        Record.LIFECYCLE_HOOK: _alnum("ash-"),
+        Record.LIFECYCLE_ACTION: _token,
     },
     arns={
         Record.GROUP: _group_arn,

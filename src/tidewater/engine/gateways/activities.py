@@ -11,8 +11,9 @@ from tidewater.domain.activity import TERMINAL, Kind, Status
 from tidewater.domain.lifecycle_hook import PAUSE, held_at
 from tidewater.domain.scope import Scope
 from tidewater.engine.gateways.groups import in_scope
+from tidewater.engine.gateways.hooks import holding
 from tidewater.engine.profile import Profile, Record
-from tidewater.store.tables import activities, lifecycle_hooks
+from tidewater.store.tables import activities
 
 UNFINISHED = [s.value for s in TERMINAL]
 
@@ -46,7 +47,7 @@ class Activities:
         scope = self.scope
         facts = dict(facts or {})
         transition = held_at(kind, facts)
-        if runs and transition is not None and self._hooked(group.id, transition):
+        if runs and transition is not None and self._hooked(group.id, transition, facts):
             facts[PAUSE] = now.isoformat()  # its `wait` step opens the hooks' actions
         row = {
             "id": self.profile.new_id(Record.ACTIVITY),
@@ -77,16 +78,9 @@ class Activities:
         self.conn.execute(insert(activities).values(row))
         return row
 
-    def _hooked(self, group_id: str, transition: str) -> bool:
-        """Whether the group has a lifecycle hook on this transition."""
-        found = self.conn.execute(
-            select(lifecycle_hooks.c.seq)
-            .where(
-                lifecycle_hooks.c.group_id == group_id,
-                lifecycle_hooks.c.transition == transition,
-            )
-            .limit(1)
-        ).first()
+    def _hooked(self, group_id: str, transition: str, facts: dict[str, Any]) -> bool:
+        """Whether a hook of the group holds such an activity."""
+        found = self.conn.execute(holding(group_id, transition, facts).limit(1)).first()
         return found is not None
 
     def end(

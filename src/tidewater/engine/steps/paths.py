@@ -14,14 +14,17 @@ PATHS: dict[str, tuple[str, ...]] = {
     # `wait` is where a launch lifecycle hook pauses: the machine exists (Pending), it has
     # joined no balancer and is not yet InService
     Kind.LAUNCH: ("launch", "wait", "boot"),
-    Kind.DETACH: ("deregister", "release"),
+    # ESS DetachInstances with LifecycleHook=true holds here (a SCALE_IN hook); AWS never does
+    Kind.DETACH: ("deregister", "wait", "release"),
     # ... and where a termination hook holds one: out of every balancer, not yet ended
     Kind.TERMINATE: ("deregister", "wait", "terminate", "gone"),
     Kind.ENTER_STANDBY: ("deregister", "rest"),
     Kind.EXIT_STANDBY: ("register",),
-    Kind.ATTACH: ("register",),
-    "release": ("deregister", "halt", "halted", "terminate", "gone"),
-    "recycle": ("deregister", "halt", "halted", "release"),
+    # ESS AttachInstances with LifecycleHook=true holds before its instances join (SCALE_OUT)
+    Kind.ATTACH: ("wait", "register"),
+    # ESS removals: SCALE_IN hooks hold them once out of their balancers, still running
+    "release": ("deregister", "wait", "halt", "halted", "terminate", "gone"),
+    "recycle": ("deregister", "wait", "halt", "halted", "release"),
 }
 
 # Steps that only hold an activity until the time a fact of it names (an ISO time on the service

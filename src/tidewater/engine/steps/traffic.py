@@ -153,7 +153,8 @@ def register(ctx: Context, activity: Any) -> None:
                 update(members)
                 .where(
                     members.c.instance_id == activity.instance_id,
-                    members.c.state == Lifecycle.PENDING.value,
+                    # Pending:Proceed: an attach its launch hooks held (ESS LifecycleHook=true)
+                    members.c.state.in_([Lifecycle.PENDING.value, Lifecycle.PENDING_PROCEED.value]),
                 )
                 .values(state=Lifecycle.IN_SERVICE.value, **({} if up else {"healthy": False}))
             )

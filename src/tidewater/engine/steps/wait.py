@@ -10,16 +10,18 @@ it skips the other hooks and the instance goes on to be terminated.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, case, delete, insert, select, update
 
 from tidewater.cloud.ports import LifecycleNotice
 from tidewater.domain.activity import Status
 from tidewater.domain.instance import Lifecycle
 from tidewater.domain.lifecycle_hook import (
     PROCEEDING,
+    STOPS,
     WAITING,
     Result,
     Transition,
@@ -28,10 +30,22 @@ from tidewater.domain.lifecycle_hook import (
 )
 from tidewater.domain.scope import Cloud
 from tidewater.engine.context import Context
+from tidewater.engine.gateways.hooks import holding
 from tidewater.engine.profile import Record
 from tidewater.engine.steps.machinery import advance, finish, move, record, scope_of
 from tidewater.engine.steps.paths import PAUSES
-from tidewater.store.tables import lifecycle_actions, lifecycle_hooks, members
+from tidewater.store.tables import groups, lifecycle_actions, members
+
+# The path a removal rolled back by its hook walks from its pause: back into its targets.
+ROLLED_BACK = ("wait", "register")
+
+
+def shared_token(parent_id: str | None, hook_seq: int) -> str | None:
+    """ESS: one token per hook over one request's activity, whichever instance opens it first."""
+    if parent_id is None:
+        return None
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{parent_id}/{hook_seq}")).upper()
+
 
 # The activity's status once its hooks let the instance go on.
 ONWARD = {Transition.LAUNCHING: Status.PRE_IN_SERVICE, Transition.TERMINATING: Status.IN_PROGRESS}
@@ -60,16 +74,7 @@ def _open(
     ctx: Context, conn: Connection, activity: Any, transition: Transition, now: datetime
 ) -> None:
     """One action per hook on the transition; without any (deleted meanwhile), go on."""
-    hooks = list(
-        conn.execute(
-            select(lifecycle_hooks)
-            .where(
-                lifecycle_hooks.c.group_id == activity.group_id,
-                lifecycle_hooks.c.transition == transition.value,
-            )
-            .order_by(lifecycle_hooks.c.seq)
-        )
-    )
+    hooks = list(conn.execute(holding(activity.group_id, transition.value, activity.facts)))
     if not hooks:
         advance(conn, activity, now)
         return
@@ -83,6 +88,7 @@ def _open(
         conn.execute(
             insert(lifecycle_actions).values(
                 token=token,
+                handle=shared_token(activity.parent_id, hook.seq),
                 group_id=activity.group_id,
                 hook_name=hook.name,
                 instance_id=activity.instance_id,
@@ -134,7 +140,7 @@ def _settle(conn: Connection, activity: Any, transition: Transition, now: dateti
             results.append((action, Result(action.default_result), True))
         else:
             waiting.append(action)
-    abandoned = next(((a, t) for a, r, t in results if r is Result.ABANDON), None)
+    abandoned = next(((a, r, t) for a, r, t in results if r in STOPS), None)
     if abandoned is None and waiting:
         for action, result, timed_out in results:
             if action.result is None:
@@ -145,20 +151,53 @@ def _settle(conn: Connection, activity: Any, transition: Transition, now: dateti
                 )
         move(conn, activity, "wait", min(a.deadline for a in waiting))
         return
-    # every hook let it go, or one abandoned it (the others are skipped)
-    conn.execute(delete(lifecycle_actions).where(lifecycle_actions.c.activity_id == activity.id))
-    outcome = Result.CONTINUE if abandoned is None else Result.ABANDON
+    # every hook let it go, or one abandoned it (the others are skipped); the rows stay, with
+    # their results, for ESS's DescribeLifecycleActions
+    for action, result, timed_out in results + [(a, Result.CONTINUE, False) for a in waiting]:
+        if action.result is None:
+            conn.execute(
+                update(lifecycle_actions)
+                .where(lifecycle_actions.c.token == action.token)
+                .values(result=result.value, timed_out=timed_out)
+            )
+    outcome = Result.CONTINUE if abandoned is None else abandoned[1]
     hooks = {**activity.facts["hooks"], "result": outcome.value}
     if abandoned is not None:
-        hooks.update(token=abandoned[0].token, timed_out=abandoned[1])
+        hooks.update(token=abandoned[0].handle or abandoned[0].token, timed_out=abandoned[2])
     facts = {**activity.facts, "hooks": hooks}
-    if outcome is Result.ABANDON and transition is Transition.LAUNCHING:
+    if outcome in STOPS and transition is Transition.LAUNCHING:
         # the machine is ended outside this transaction, on the step's next run (_abandon)
         _set_state(conn, activity, Lifecycle.TERMINATING)
         move(conn, activity, "wait", now, facts=facts)
         return
+    if outcome is Result.ROLLBACK:
+        _roll_back(conn, activity, facts, now)
+        return
     _set_state(conn, activity, PROCEEDING[transition], only=WAITING[transition])
     advance(conn, activity, now, status=ONWARD[transition].value, facts=facts)
+
+
+def _roll_back(conn: Connection, activity: Any, facts: dict[str, Any], now: datetime) -> None:
+    """ESS ROLLBACK on scale-in: the instance stays; it rejoins its targets and goes InService.
+
+    The removal had lowered the desired capacity by one for it (when it did); that is undone
+    too, or the group would pick a victim again at once.
+    """
+    _set_state(conn, activity, Lifecycle.PENDING, only=WAITING[Transition.TERMINATING])
+    if facts.get("decrement", True) and facts.get("to") != facts.get("from"):
+        conn.execute(
+            update(groups)
+            .where(groups.c.id == activity.group_id)
+            .values(
+                desired=case(
+                    (groups.c.desired < groups.c.max_size, groups.c.desired + 1),
+                    else_=groups.c.desired,
+                ),
+                dirty=True,
+            )
+        )
+    back = {**facts, "path": list(ROLLED_BACK), "rolled_back": True}
+    move(conn, activity, ROLLED_BACK[-1], now, status=Status.IN_PROGRESS.value, facts=back)
 
 
 def _abandon(ctx: Context, activity: Any, now: datetime) -> None:
