@@ -132,6 +132,7 @@ def adjust(
             "rule": rule_id,
             "kind": adjustment.change.value,
             "value": adjustment.value,
+            **(hooks or {}),
         }
         parent = books.activities.add(
             row, Kind.SCALE, now, runs=False, client_token=client_token, facts=facts

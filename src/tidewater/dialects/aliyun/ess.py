@@ -13,9 +13,15 @@ from typing import Any
 from tidewater.cloud.ports import Target
 from tidewater.dialects.aliyun import rules
 from tidewater.dialects.aliyun.errors import AliyunError
+from tidewater.dialects.aliyun.hooks import (
+    LifecycleHookActions,
+    adjustment_hooks,
+    removal_hooks,
+)
 from tidewater.dialects.failures import status_message
 from tidewater.domain.group import GroupStatus, Rules
 from tidewater.domain.launch import Blueprint, ScalingConfiguration, source_of
+from tidewater.domain.lifecycle_hook import HOLD, IGNORED
 from tidewater.domain.scope import Scope
 from tidewater.engine import (
     attachments,
@@ -34,11 +40,15 @@ Handler = Callable[[Scope, dict[str, Any]], Mapping[str, Any]]
 STATES = {"InService": "Active", "Inactive": "Inactive", "Delete in progress": "Deleting"}
 MEMBER_STATES = {
     "Pending": "Pending",
+    "Pending:Wait": "Pending:Wait",
+    "Pending:Proceed": "Pending",
     "InService": "InService",
     "EnteringStandby": "Standby",
     "Standby": "Standby",
     "Detaching": "Removing",
     "Terminating": "Removing",
+    "Terminating:Wait": "Removing:Wait",
+    "Terminating:Proceed": "Removing",
 }
 # RemovePolicy: what becomes of the instances the group owns
 REMOVE_POLICIES = {"release": leaving.REMOVE, "recycle": leaving.REMOVE_TO_RECYCLE}
@@ -46,11 +56,13 @@ REMOVE_POLICIES = {"release": leaving.REMOVE, "recycle": leaving.REMOVE_TO_RECYC
 # ESS's lifecycle states as (member state, protected): a protected InService member reads
 # "Protected", so "InService" asks for the unprotected ones only; None is either
 MEMBER_FILTER: dict[str, list[tuple[str, bool | None]]] = {
-    "Pending": [("Pending", None)],
+    "Pending": [("Pending", None), ("Pending:Proceed", None)],
+    "Pending:Wait": [("Pending:Wait", None)],
+    "Removing:Wait": [("Terminating:Wait", None)],
     "InService": [("InService", False)],
     "Protected": [("InService", True)],
     "Standby": [("Standby", None), ("EnteringStandby", None)],
-    "Removing": [("Detaching", None), ("Terminating", None)],
+    "Removing": [("Detaching", None), ("Terminating", None), ("Terminating:Proceed", None)],
 }
 ORIGIN = {"launched": "AutoCreated", "attached": "Attached"}
 ORIGIN_FILTER = {"AutoCreated": "launched", "Attached": "attached"}
@@ -96,7 +108,7 @@ def plural(count: int) -> str:
     return f'"{count}" ECS instance' + ("" if count == 1 else "s")
 
 
-class EssService:
+class EssService(LifecycleHookActions):
     """Every ESS action Tidewater serves, each a thin translation onto the engine."""
 
     product = "Ess"
@@ -224,13 +236,15 @@ class EssService:
             "TotalCapacity": total,
             "TotalInstanceCount": total,
             "ActiveCapacity": counts.get("InService", 0),
-            "PendingCapacity": counts.get("Pending", 0),
-            "RemovingCapacity": counts.get("Detaching", 0) + counts.get("Terminating", 0),
+            "PendingCapacity": counts.get("Pending", 0) + counts.get("Pending:Proceed", 0),
+            "RemovingCapacity": counts.get("Detaching", 0)
+            + counts.get("Terminating", 0)
+            + counts.get("Terminating:Proceed", 0),
             "StandbyCapacity": counts.get("Standby", 0) + counts.get("EnteringStandby", 0),
             "ProtectedCapacity": counts.get("Protected", 0),
             "StoppedCapacity": 0,
-            "PendingWaitCapacity": 0,
-            "RemovingWaitCapacity": 0,
+            "PendingWaitCapacity": counts.get("Pending:Wait", 0),
+            "RemovingWaitCapacity": counts.get("Terminating:Wait", 0),
         }
         if row.rules.get("tracks_desired", True):
             out["DesiredCapacity"] = row.desired
@@ -351,12 +365,14 @@ class EssService:
 
     def RemoveInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         how = REMOVE_POLICIES.get(p.get("RemovePolicy") or "release", leaving.REMOVE)
-        return self._leave(scope, p, how)
+        return self._leave(scope, p, how, removal_hooks(p, None))
 
     def DetachInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return self._leave(scope, p, leaving.HAND_BACK)
+        return self._leave(scope, p, leaving.HAND_BACK, removal_hooks(p, "LifecycleHook"))
 
-    def _leave(self, scope: Scope, p: dict[str, Any], how: leaving.Leave) -> dict[str, Any]:
+    def _leave(
+        self, scope: Scope, p: dict[str, Any], how: leaving.Leave, hooks: dict[str, Any]
+    ) -> dict[str, Any]:
         """RemoveInstances and DetachInstances: refused whole, or done as one activity."""
         [activity] = leaving.leave(
             self.ctx,
@@ -367,6 +383,7 @@ class EssService:
             decrement=p.get("DecreaseDesiredCapacity", True),
             ignore_invalid=bool(p.get("IgnoreInvalidInstance")),
             client_token=p.get("ClientToken"),
+            hooks=hooks,
         )
         return {"ScalingActivityId": activity["id"], **_ignored(activity)}
 
@@ -377,6 +394,7 @@ class EssService:
             p["ScalingGroupId"],
             p.get("InstanceIds") or [],
             bool(p.get("Entrusted")),
+            hold=bool(p.get("LifecycleHook")),
         )
         return {"ScalingActivityId": activity["id"]}
 
@@ -548,7 +566,12 @@ class EssService:
 
     def ScaleWithAdjustment(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         made = scaling_rules.adjust(
-            self.ctx, scope, p["ScalingGroupId"], rules.adjustment_of(p), p.get("ClientToken")
+            self.ctx,
+            scope,
+            p["ScalingGroupId"],
+            rules.adjustment_of(p),
+            p.get("ClientToken"),
+            hooks=adjustment_hooks(p),
         )
         return {"ScalingActivityId": made["id"], "ActivityType": "ScalingActivity"}
 
@@ -731,6 +754,10 @@ def activity(row: Any, children: list[Any]) -> dict[str, Any]:
         "DestroyedCapacity": sum(1 for c in ended if c.kind == "terminate"),
         "DestroyedInstances": [c.instance_id for c in ended if c.kind == "terminate"],
         "TriggerSourceType": "APIs" if facts.get("trigger") == "user" else "Ess",
+        "LifecycleHookContext": {
+            "DisableLifecycleHook": facts.get(HOLD) == "",
+            "IgnoredLifecycleHookIds": list(facts.get(IGNORED) or []),
+        },
     }
 
 

@@ -216,6 +216,44 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         "The specified value of parameter NextToken is not valid.",
     ),
+    # lifecycle hooks: the DOC14 error tables (docs/facts/ess-lifecycle-hooks.md §7); Modify's
+    # own texts are worded by dialects/aliyun/hooks.WORDING
+    "hook.duplicate": (
+        "InvalidLifecycleHookName.Duplicate",
+        400,
+        "The specified value of parameter lifecycleHookName is duplicated.",
+    ),
+    "hook.limit": (
+        "QuotaExceeded.LifecycleHook",
+        400,
+        "Lifecycle hook quota exceeded in the specified scaling group.",
+    ),
+    "hook.id_not_found": (
+        "InvalidLifecycleHookId.NotExist",
+        400,
+        "The specified lifecycleHookId does not exist.",
+    ),
+    "hook.name_not_found": (
+        "InvalidLifecycleHookName.NotExist",
+        400,
+        "The specified lifecycleHookName you provided does not exist.",
+    ),
+    "hook.no_action_pair": (
+        "LifecycleHookIdAndLifecycleActionToken.Invalid",
+        400,
+        "The specified lifecycleActionToken and lifecycleHookId you provided does not match any "
+        "in process lifecycle action.",
+    ),
+    "hook.past_cap": (
+        "LifecycleAction.TimeExceeded",
+        400,
+        "The specified parameter heartbeatTime exceed lifecycleAction max suspend time.",
+    ),
+    "hook.beats": (
+        "LifecycleAction.RecordTimesExceeded",
+        400,
+        "The specified lifecycleAction exceed lifecycleAction max record times.",
+    ),
     # documented for CreateScalingGroup: the region's scaling group quota is used up
     "group.quota": ("QuotaExceeded.ScalingGroup", 400, "Scaling group quota exceeded."),
     # inferred: the docs bound MinSize/MaxSize by the "instances per scaling group" quota but

@@ -87,6 +87,14 @@ LIST_WRAPPERS: Final[dict[str, dict[str, str]]] = {
     "DescribeRegions": {
         "Regions": "Region",
     },
+    # DescribeLifecycleHooks and DescribeLifecycleActions 2014 examples (DOC14)
+    "DescribeLifecycleHooks": {
+        "LifecycleHooks": "LifecycleHook",
+    },
+    "DescribeLifecycleActions": {
+        "LifecycleActions": "LifecycleAction",
+        "InstanceIds": "InstanceId",
+    },
 }
 
 # 2014-08-28 names of response fields the 2022-02-22 API renamed.

@@ -15,6 +15,7 @@ from tidewater.dialects.aliyun.ess_api.specs import (
     attachments,
     configurations,
     groups,
+    hooks,
     instances,
     regions,
     rules,
@@ -28,4 +29,5 @@ SPECS: Final[dict[str, tuple[Param, ...]]] = {
     **rules.SPECS,
     **regions.SPECS,
     **attachments.SPECS,
+    **hooks.SPECS,
 }
