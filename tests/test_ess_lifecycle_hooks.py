@@ -259,6 +259,12 @@ def test_remove_instances_waits_at_removing_wait_until_completed(
     server.settle()
     assert states(ess, region, group) == {first: "Removing:Wait", second: "Removing:Wait"}
     assert group_of(ess, region, group).removing_wait_capacity == 2
+    filtered = ess.describe_scaling_instances(
+        m.DescribeScalingInstancesRequest(
+            region_id=region, scaling_group_id=group, lifecycle_state="Removing:Wait"
+        )
+    ).body
+    assert filtered.total_count == 2
     waiting = actions(ess, region, removal)
     assert waiting.total_count == 1
     [action] = waiting.lifecycle_actions
@@ -667,3 +673,83 @@ def test_check_holds_while_ess_hooks_wait_and_after(own_server: Server) -> None:
 
 
 __all__ = ["own_server"]
+
+
+def test_attach_with_lifecycle_hook_waits_before_service(
+    ess: Any, server: Server, region: str
+) -> None:
+    group = ready_group(ess, server, region, min_size=0, max_size=4, desired=2)
+    first, second = sorted(states(ess, region, group))
+    for instance in (first, second):
+        ess.detach_instances(
+            m.DetachInstancesRequest(scaling_group_id=group, instance_ids=[instance])
+        )
+        server.settle()
+    ready = hook(ess, group, "SCALE_OUT")
+    # without the switch nothing holds an attach
+    ess.attach_instances(
+        m.AttachInstancesRequest(region_id=region, scaling_group_id=group, instance_ids=[first])
+    )
+    server.settle()
+    assert states(ess, region, group)[first] == "InService"
+    attached = ess.attach_instances(
+        m.AttachInstancesRequest(
+            region_id=region, scaling_group_id=group, instance_ids=[second], lifecycle_hook=True
+        )
+    ).body.scaling_activity_id
+    server.settle()
+    assert states(ess, region, group)[second] == "Pending:Wait"
+    [action] = actions(ess, region, attached).lifecycle_actions
+    assert action.lifecycle_hook_id == ready and action.instance_ids == [second]
+    ess.complete_lifecycle_action(
+        m.CompleteLifecycleActionRequest(
+            region_id=region,
+            lifecycle_hook_id=ready,
+            lifecycle_action_token=action.lifecycle_action_token,
+        )
+    )
+    server.settle()
+    assert states(ess, region, group)[second] == "InService"
+
+
+def test_heartbeats_are_counted(ess: Any, server: Server, region: str) -> None:
+    group = ready_group(ess, server, region, min_size=0, desired=1)
+    drain = hook(ess, group, "SCALE_IN", heartbeat_timeout=30)
+    [victim] = states(ess, region, group)
+    removal = remove(ess, region, group, [victim])
+    server.settle()
+    [action] = actions(ess, region, removal).lifecycle_actions
+    beat = m.RecordLifecycleActionHeartbeatRequest(
+        region_id=region,
+        lifecycle_hook_id=drain,
+        lifecycle_action_token=action.lifecycle_action_token,
+    )
+    for _ in range(20):
+        ess.record_lifecycle_action_heartbeat(beat)
+        server.advance(20)
+    assert states(ess, region, group)[victim] == "Removing:Wait"  # 400 s on a 30 s heartbeat
+    assert error_of(ess.record_lifecycle_action_heartbeat, beat) == (
+        "LifecycleAction.RecordTimesExceeded",
+        400,
+        "The specified lifecycleAction exceed lifecycleAction max record times.",
+    )
+
+
+def test_lifecycle_actions_page_by_token(ess: Any, server: Server, region: str) -> None:
+    group = ready_group(ess, server, region, min_size=0, desired=1)
+    made = [hook(ess, group, "SCALE_IN") for _ in range(3)]
+    [victim] = states(ess, region, group)
+    removal = remove(ess, region, group, [victim])
+    server.settle()
+    first = actions(ess, region, removal, max_results=2)
+    assert first.total_count == 3 and first.max_results == 2 and first.next_token
+    rest = actions(ess, region, removal, max_results=2, next_token=first.next_token)
+    assert not rest.next_token
+    seen = [a.lifecycle_hook_id for a in first.lifecycle_actions + rest.lifecycle_actions]
+    assert sorted(seen) == sorted(made)
+    assert error_of(
+        ess.describe_lifecycle_actions,
+        m.DescribeLifecycleActionsRequest(
+            region_id=region, scaling_activity_id=removal, next_token="nope"
+        ),
+    )[:2] == ("InvalidParameter", 400)
