@@ -328,6 +328,10 @@ def test_scale_out_wait_times_out_with_the_default_result(
     else:
         # ABANDON on scale-out releases the instance it created
         assert new not in states(ess, region, group)
+        assert activity(ess, region, scaled).status_message == (
+            'Fail to create Instances into scaling group("Abandon lifecycleActionResult '
+            'parameter caused the instance to rollback.").'
+        )
 
 
 @pytest.mark.parametrize("result", ["CONTINUE", "ABANDON"])

@@ -701,6 +701,14 @@ CAUSES = {
 }
 
 
+# What a request's activity says when one of its instances failed this way (ESS troubleshooting
+# page, aliyun-error-codes.md §A.4)
+CHILD_FAILURES = {
+    "hook.abandoned": 'Fail to create Instances into scaling group("Abandon '
+    'lifecycleActionResult parameter caused the instance to rollback.").',
+}
+
+
 def activity(row: Any, children: list[Any]) -> dict[str, Any]:
     """An ESS activity, rendered from its own facts and its instances' activities."""
     facts = row.facts or {}
@@ -732,6 +740,8 @@ def activity(row: Any, children: list[Any]) -> dict[str, Any]:
         cause = CAUSES.get(row.kind, "A user request.")
     done = [c for c in children if c.status == "Successful"]
     message = status_message(row.status_message, facts) or ""
+    failed = {((c.facts or {}).get("failure") or {}).get("reason") for c in children}
+    message = next((CHILD_FAILURES[r] for r in failed if r in CHILD_FAILURES), message)
     if row.status in ("Successful", "Warning") and not message:
         verb = "added" if launched else "removed"
         message = f'"{len(done)}" ECS instances are {verb}'
