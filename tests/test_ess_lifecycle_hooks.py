@@ -757,3 +757,29 @@ def test_lifecycle_actions_page_by_token(ess: Any, server: Server, region: str) 
             region_id=region, scaling_activity_id=removal, next_token="nope"
         ),
     )[:2] == ("InvalidParameter", 400)
+
+
+def test_scale_in_by_adjustment_waits_in_removing_wait(
+    ess: Any, server: Server, region: str
+) -> None:
+    group = ready_group(ess, server, region, min_size=0, desired=2)
+    drain = hook(ess, group, "SCALE_IN", default_result="ABANDON")
+    scaled = scale_out(ess, group, -1)
+    server.settle()
+    waiting = [i for i, state in states(ess, region, group).items() if state == "Removing:Wait"]
+    assert len(waiting) == 1
+    [action] = actions(ess, region, scaled).lifecycle_actions
+    assert action.lifecycle_hook_id == drain and action.instance_ids == waiting
+    ess.complete_lifecycle_action(
+        m.CompleteLifecycleActionRequest(
+            region_id=region,
+            lifecycle_hook_id=drain,
+            lifecycle_action_token=action.lifecycle_action_token,
+            lifecycle_action_result="ABANDON",
+        )
+    )
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    assert waiting[0] not in states(ess, region, group)
+    assert len(states(ess, region, group)) == 1
