@@ -783,3 +783,32 @@ def test_scale_in_by_adjustment_waits_in_removing_wait(
     server.advance(10)
     assert waiting[0] not in states(ess, region, group)
     assert len(states(ess, region, group)) == 1
+
+
+def test_rollback_is_ess_only(autoscaling: Any, server: Server) -> None:
+    from tests.helpers import error_of as aws_error_of
+    from tests.helpers import make_group
+
+    make_group(autoscaling, server, desired=0, min_size=0)
+    refused = aws_error_of(
+        autoscaling.put_lifecycle_hook,
+        AutoScalingGroupName="web",
+        LifecycleHookName="h",
+        LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING",
+        DefaultResult="ROLLBACK",
+    )
+    assert refused["Code"] == "ValidationError" and "DefaultResult" in refused["Message"]
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web",
+        LifecycleHookName="h",
+        LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING",
+    )
+    refused = aws_error_of(
+        autoscaling.complete_lifecycle_action,
+        AutoScalingGroupName="web",
+        LifecycleHookName="h",
+        InstanceId="i-0123456789abcdef0",
+        LifecycleActionResult="ROLLBACK",
+    )
+    assert refused["Code"] == "ValidationError"
+    assert "LifecycleActionResult" in refused["Message"]

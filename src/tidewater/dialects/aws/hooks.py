@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tidewater.dialects.aws.errors import AwsError
-from tidewater.domain.lifecycle_hook import Hook, Result, Transition
+from tidewater.domain.lifecycle_hook import AWS_HOOKS, Hook, Result, Transition
 from tidewater.domain.scope import Scope
 from tidewater.engine import lifecycle_hooks
 from tidewater.engine.context import Context
@@ -34,7 +34,7 @@ def _transition(value: str | None) -> Transition | None:
 def _result(value: str | None, field: str) -> Result | None:
     if value is None:
         return None
-    if value not in Result.__members__:
+    if value not in AWS_HOOKS.results:  # ROLLBACK is ESS's only
         # chosen, in the words SetInstanceHealth uses for its own enumeration
         raise AwsError(
             "ValidationError", f"Valid values for {field} are CONTINUE and ABANDON; got {value}"
