@@ -85,8 +85,8 @@ class HookRules:
     default_result: Result
     global_cap: int  # seconds a wait may last at most, however often it is extended
     global_factor: int  # ... and at most this many heartbeat timeouts
-    defaults: frozenset[Result] = frozenset({Result.CONTINUE, Result.ABANDON})  # DefaultResult
-    results: frozenset[Result] = frozenset({Result.CONTINUE, Result.ABANDON})  # a completion's
+    # what a completion may say (a DefaultResult is CONTINUE or ABANDON on both clouds)
+    results: frozenset[Result] = frozenset({Result.CONTINUE, Result.ABANDON})
     # ESS refuses a heartbeat that would pass the global deadline, and counts heartbeats;
     # AWS caps the deadline silently and sets no count
     refuse_past_cap: bool = False

@@ -163,6 +163,8 @@ def _waiting(books: Books, hook_id: str, token: str) -> tuple[Any, list[Any]]:
 
 def complete(ctx: Context, scope: Scope, hook_id: str, token: str, result: Result | None) -> None:
     """End a wait for every instance it holds; without a result, the hook's default applies."""
+    if result is not None and result not in lifecycle_hooks.rules_of(ctx, scope).results:
+        raise Refusal("hook.result", result=result.value)
     now = ctx.clock.now()
     with ctx.change(scope) as books:
         hook, rows = _waiting(books, hook_id, token)
