@@ -4,8 +4,9 @@ On arrival it opens one action per hook on its transition (the instance waits in
 `Pending:Wait` or `Terminating:Wait`); it wakes at the earliest deadline, when an action is
 completed (the command brings `due_at` forward) or when a hook is deleted. A timed-out action
 takes its hook's default result. All CONTINUE: the instance proceeds along the path. An ABANDON
-on launch ends the instance and the activity (the reconciler launches another); on termination
-it skips the other hooks and the instance goes on to be terminated.
+(or ESS's ROLLBACK) on launch ends the instance and the activity (the reconciler launches
+another); on termination it skips the other hooks: ABANDON lets the instance go on to be
+terminated, ROLLBACK (ESS) sends it back into service. Ended actions keep their results.
 """
 
 from __future__ import annotations
