@@ -812,3 +812,54 @@ def test_rollback_is_ess_only(autoscaling: Any, server: Server) -> None:
     )
     assert refused["Code"] == "ValidationError"
     assert "LifecycleActionResult" in refused["Message"]
+
+
+def test_modify_complete_and_delete_with_the_2014_sdk(
+    ess: Any, ess_legacy: Any, server: Server, region: str
+) -> None:
+    from aliyunsdkess.request.v20140828.CompleteLifecycleActionRequest import (
+        CompleteLifecycleActionRequest,
+    )
+    from aliyunsdkess.request.v20140828.DeleteLifecycleHookRequest import (
+        DeleteLifecycleHookRequest,
+    )
+    from aliyunsdkess.request.v20140828.DescribeLifecycleActionsRequest import (
+        DescribeLifecycleActionsRequest,
+    )
+    from aliyunsdkess.request.v20140828.ModifyLifecycleHookRequest import (
+        ModifyLifecycleHookRequest,
+    )
+
+    def call(request: Any) -> Any:
+        return json.loads(ess_legacy.do_action_with_exception(request))
+
+    group = ready_group(ess, server, region, min_size=0, desired=1)
+    held = hook(ess, group, "SCALE_OUT", lifecycle_hook_name="ready")
+    modify = ModifyLifecycleHookRequest()
+    modify.set_ScalingGroupId(group)
+    modify.set_LifecycleHookName("ready")
+    modify.set_HeartbeatTimeout(900)
+    assert call(modify)["RequestId"]
+    [described] = hooks_of(ess, region, lifecycle_hook_ids=[held]).lifecycle_hooks
+    assert described.heartbeat_timeout == 900
+    scaled = scale_out(ess, group)
+    server.settle()
+    server.advance(10)
+    asked = DescribeLifecycleActionsRequest()
+    asked.set_ScalingActivityId(scaled)
+    [action] = call(asked)["LifecycleActions"]["LifecycleAction"]
+    assert action["LifecycleActionStatus"] == "Pending"
+    [new] = action["InstanceIds"]["InstanceId"]
+    complete = CompleteLifecycleActionRequest()
+    complete.set_LifecycleHookId(held)
+    complete.set_LifecycleActionToken(action["LifecycleActionToken"])
+    complete.set_LifecycleActionResult("CONTINUE")
+    call(complete)
+    server.settle()
+    assert states(ess, region, group)[new] == "InService"
+    [action] = call(asked)["LifecycleActions"]["LifecycleAction"]
+    assert action["LifecycleActionStatus"] == "Completed"
+    delete = DeleteLifecycleHookRequest()
+    delete.set_LifecycleHookId(held)
+    call(delete)
+    assert hooks_of(ess, region, scaling_group_id=group).total_count == 0
