@@ -8,6 +8,22 @@ from typing import Any
 
 import pytest
 from alibabacloud_ess20220222 import models as m
+from aliyunsdkcore.acs_exception.exceptions import ServerException
+from aliyunsdkess.request.v20140828.CompleteLifecycleActionRequest import (
+    CompleteLifecycleActionRequest,
+)
+from aliyunsdkess.request.v20140828.CreateLifecycleHookRequest import CreateLifecycleHookRequest
+from aliyunsdkess.request.v20140828.DeleteLifecycleHookRequest import DeleteLifecycleHookRequest
+from aliyunsdkess.request.v20140828.DescribeLifecycleActionsRequest import (
+    DescribeLifecycleActionsRequest,
+)
+from aliyunsdkess.request.v20140828.DescribeLifecycleHooksRequest import (
+    DescribeLifecycleHooksRequest,
+)
+from aliyunsdkess.request.v20140828.ModifyLifecycleHookRequest import ModifyLifecycleHookRequest
+from aliyunsdkess.request.v20140828.RecordLifecycleActionHeartbeatRequest import (
+    RecordLifecycleActionHeartbeatRequest,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -28,6 +44,22 @@ def hook(ess: Any, group: str, transition: str, **extra: Any) -> str:
         )
     )
     return str(made.body.lifecycle_hook_id)
+
+
+def legacy(client: Any) -> Any:
+    """Send a 2014-08-28 request with aliyun-python-sdk-ess and read its JSON."""
+    return lambda request: json.loads(client.do_action_with_exception(request))
+
+
+def complete(ess: Any, region: str, hook_id: str, token: str, result: str | None = None) -> None:
+    ess.complete_lifecycle_action(
+        m.CompleteLifecycleActionRequest(
+            region_id=region,
+            lifecycle_hook_id=hook_id,
+            lifecycle_action_token=token,
+            lifecycle_action_result=result,
+        )
+    )
 
 
 def hooks_of(ess: Any, region: str, **filters: Any) -> Any:
@@ -274,14 +306,7 @@ def test_remove_instances_waits_at_removing_wait_until_completed(
     assert token == token.upper() and len(token) == 36
     assert activity(ess, region, removal).status_code == "InProgress"
 
-    ess.complete_lifecycle_action(
-        m.CompleteLifecycleActionRequest(
-            region_id=region,
-            lifecycle_hook_id=drain,
-            lifecycle_action_token=token,
-            lifecycle_action_result="CONTINUE",
-        )
-    )
+    complete(ess, region, drain, token, "CONTINUE")
     server.settle()
     server.advance(10)
     server.advance(10)
@@ -361,14 +386,7 @@ def test_rollback_on_scale_in_keeps_the_instance(ess: Any, server: Server, regio
     server.settle()
     assert group_of(ess, region, group).desired_capacity == 1
     [action] = actions(ess, region, removal).lifecycle_actions
-    ess.complete_lifecycle_action(
-        m.CompleteLifecycleActionRequest(
-            region_id=region,
-            lifecycle_hook_id=drain,
-            lifecycle_action_token=action.lifecycle_action_token,
-            lifecycle_action_result="ROLLBACK",
-        )
-    )
+    complete(ess, region, drain, action.lifecycle_action_token, "ROLLBACK")
     server.settle()
     server.advance(10)
     assert states(ess, region, group)[victim] == "InService"
@@ -379,22 +397,7 @@ def test_rollback_on_scale_in_keeps_the_instance(ess: Any, server: Server, regio
 def test_heartbeats_with_the_2014_sdk(
     ess: Any, ess_legacy: Any, server: Server, region: str
 ) -> None:
-    from aliyunsdkcore.acs_exception.exceptions import ServerException
-    from aliyunsdkess.request.v20140828.CreateLifecycleHookRequest import (
-        CreateLifecycleHookRequest,
-    )
-    from aliyunsdkess.request.v20140828.DescribeLifecycleActionsRequest import (
-        DescribeLifecycleActionsRequest,
-    )
-    from aliyunsdkess.request.v20140828.DescribeLifecycleHooksRequest import (
-        DescribeLifecycleHooksRequest,
-    )
-    from aliyunsdkess.request.v20140828.RecordLifecycleActionHeartbeatRequest import (
-        RecordLifecycleActionHeartbeatRequest,
-    )
-
-    def call(request: Any) -> Any:
-        return json.loads(ess_legacy.do_action_with_exception(request))
+    call = legacy(ess_legacy)
 
     group = ready_group(ess, server, region, min_size=0, desired=1)
     create = CreateLifecycleHookRequest()
@@ -653,13 +656,7 @@ def test_check_holds_while_ess_hooks_wait_and_after(own_server: Server) -> None:
     waiting = run_check(url)
     assert waiting.returncode == 0, waiting.stdout + waiting.stderr
     [action] = actions(ess, region, removal).lifecycle_actions
-    ess.complete_lifecycle_action(
-        m.CompleteLifecycleActionRequest(
-            region_id=region,
-            lifecycle_hook_id=drain,
-            lifecycle_action_token=action.lifecycle_action_token,
-        )
-    )
+    complete(ess, region, drain, action.lifecycle_action_token)
     own_server.settle()
     own_server.advance(10)
     own_server.advance(10)
@@ -705,13 +702,7 @@ def test_attach_with_lifecycle_hook_waits_before_service(
     assert states(ess, region, group)[second] == "Pending:Wait"
     [action] = actions(ess, region, attached).lifecycle_actions
     assert action.lifecycle_hook_id == ready and action.instance_ids == [second]
-    ess.complete_lifecycle_action(
-        m.CompleteLifecycleActionRequest(
-            region_id=region,
-            lifecycle_hook_id=ready,
-            lifecycle_action_token=action.lifecycle_action_token,
-        )
-    )
+    complete(ess, region, ready, action.lifecycle_action_token)
     server.settle()
     assert states(ess, region, group)[second] == "InService"
 
@@ -770,14 +761,7 @@ def test_scale_in_by_adjustment_waits_in_removing_wait(
     assert len(waiting) == 1
     [action] = actions(ess, region, scaled).lifecycle_actions
     assert action.lifecycle_hook_id == drain and action.instance_ids == waiting
-    ess.complete_lifecycle_action(
-        m.CompleteLifecycleActionRequest(
-            region_id=region,
-            lifecycle_hook_id=drain,
-            lifecycle_action_token=action.lifecycle_action_token,
-            lifecycle_action_result="ABANDON",
-        )
-    )
+    complete(ess, region, drain, action.lifecycle_action_token, "ABANDON")
     server.settle()
     server.advance(10)
     server.advance(10)
@@ -817,21 +801,7 @@ def test_rollback_is_ess_only(autoscaling: Any, server: Server) -> None:
 def test_modify_complete_and_delete_with_the_2014_sdk(
     ess: Any, ess_legacy: Any, server: Server, region: str
 ) -> None:
-    from aliyunsdkess.request.v20140828.CompleteLifecycleActionRequest import (
-        CompleteLifecycleActionRequest,
-    )
-    from aliyunsdkess.request.v20140828.DeleteLifecycleHookRequest import (
-        DeleteLifecycleHookRequest,
-    )
-    from aliyunsdkess.request.v20140828.DescribeLifecycleActionsRequest import (
-        DescribeLifecycleActionsRequest,
-    )
-    from aliyunsdkess.request.v20140828.ModifyLifecycleHookRequest import (
-        ModifyLifecycleHookRequest,
-    )
-
-    def call(request: Any) -> Any:
-        return json.loads(ess_legacy.do_action_with_exception(request))
+    call = legacy(ess_legacy)
 
     group = ready_group(ess, server, region, min_size=0, desired=1)
     held = hook(ess, group, "SCALE_OUT", lifecycle_hook_name="ready")
