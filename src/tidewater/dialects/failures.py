@@ -19,6 +19,8 @@ TEMPLATE_MISSING = (
 WORDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "group.deleting": lambda f: "The group is being deleted.",
     "capacity.unchanged": lambda f: "The group could not change its capacity.",
+    # inferred: ESS rejects a scaling activity a suspended process holds back; no text known
+    "process.suspended": lambda f: f"The {f['process']} process of the scaling group is suspended.",
     "launch_configuration.not_found": lambda f: (
         f"Launch configuration {f['name']} not found. {LAUNCH_FAILED}"
     ),

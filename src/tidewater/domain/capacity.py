@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tidewater.domain.group import Group, GroupStatus, Process
+from tidewater.domain.group import Group, GroupStatus
 from tidewater.domain.instance import HELD_ON_ARRIVAL, Member
+from tidewater.domain.processes import Gate
 
 
 @dataclass(slots=True)
@@ -66,7 +67,7 @@ def plan(
         return result
     live = [m for m in members if m.counted]
     result.goal = group.desired
-    if not group.suspends(Process.REPLACE_UNHEALTHY) and not group.suspends(Process.TERMINATE):
+    if not group.blocks(Gate.REPLACE_UNHEALTHY):
         sick = [m for m in live if not m.healthy]
         result.replace_unhealthy = sick[:batch]
         result.more = len(sick) > batch
@@ -75,7 +76,7 @@ def plan(
     counts = zone_counts(zones, live, pending_zones)
     actual = len(live) + len(pending_zones)
     target = group.desired
-    if actual < target and zones and not group.suspends(Process.LAUNCH):
+    if actual < target and zones and not group.blocks(Gate.SCALE_OUT):
         wanted = target - actual
         count = min(wanted, batch if room is None else min(batch, max(room, 0)))
         for _ in range(count):
@@ -85,7 +86,7 @@ def plan(
         result.more = result.more or (wanted > count and count == batch)
     elif (
         actual > target
-        and not group.suspends(Process.TERMINATE)
+        and not group.blocks(Gate.SCALE_IN)
         and not pending_zones
         and not rebalancing
     ):
@@ -124,9 +125,7 @@ def _may_rebalance(group: Group, actual: int) -> bool:
     """AZRebalance launches first, so it may go over MaxSize by 10% (at least one) for a while."""
     if not group.rules.rebalances_zones:
         return False
-    if group.suspends(Process.AZ_REBALANCE) or group.suspends(Process.LAUNCH):
-        return False
-    if group.suspends(Process.TERMINATE):
+    if group.blocks(Gate.REBALANCE):
         return False
     headroom = max(1, group.max_size // 10)
     return actual + 1 <= group.max_size + headroom

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from tidewater.domain.instance import Lifecycle, Member
 from tidewater.domain.launch import LaunchSource
+from tidewater.domain.processes import AWS, Gate, Processes
 from tidewater.domain.refusal import Refusal
 
 
@@ -58,9 +59,20 @@ class Group:
     launch_ref: str = ""  # its launch source's reference, compared with its members'
     source: LaunchSource | None = None  # where its instances come from (None: not set yet)
     rules: Rules = field(default_factory=Rules)
+    processes: Processes = AWS  # its cloud's process names and what each stops
 
     def suspends(self, process: Process) -> bool:
         return process.value in self.suspended
+
+    def blocks(self, gate: Gate) -> bool:
+        """Whether a suspended process holds this decision back (domain/processes.py)."""
+        return self.processes.blocks(gate, self.suspended)
+
+    def require(self, gate: Gate) -> None:
+        """Refuse a request that a suspended process holds back."""
+        process = self.processes.holding(gate, sorted(self.suspended))
+        if process is not None:
+            raise Refusal("process.suspended", group=self.name, process=process)
 
     def sizes(self) -> dict[str, object]:
         return {

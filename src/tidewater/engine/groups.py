@@ -13,18 +13,19 @@ from sqlalchemy import Connection, delete, insert, select, update
 from tidewater.cloud.ports import Subnet, Target
 from tidewater.domain import group as rules
 from tidewater.domain import limits as quotas
-from tidewater.domain.group import GroupStatus, Process, Rules
+from tidewater.domain.group import GroupStatus, Rules
+from tidewater.domain.instance import ARRIVING, Lifecycle
 from tidewater.domain.lifecycle_hook import Hook
+from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine import lifecycle_hooks
 from tidewater.engine.context import Context
+from tidewater.engine.gateways import Books
 from tidewater.engine.gateways.groups import in_region
 from tidewater.engine.profile import Record
 from tidewater.engine.records import group_of
 from tidewater.store.tables import activities, group_tags, groups, launch_configurations
-
-ALL_PROCESSES = tuple(p.value for p in Process)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,20 +301,48 @@ def set_desired(ctx: Context, scope: Scope, name: str, desired: int, honor_coold
 def set_processes(
     ctx: Context, scope: Scope, name: str, processes: Sequence[str] | None, suspend: bool
 ) -> None:
-    chosen = list(processes) if processes else list(ALL_PROCESSES)
+    """Suspend or resume a group's processes; none named means every one the cloud has.
+
+    Each suspension keeps the time it began (`settings["suspended_at"]`), which AWS reports
+    as its reason. A health check that resumes looks at every member's machine at once, as
+    the cloud's next check would: one stopped meanwhile is marked unhealthy now.
+    """
+    now = ctx.clock.now()
+    table = BY_CLOUD[scope.cloud]
+    chosen = list(dict.fromkeys(processes)) if processes else list(table.names)
     for process in chosen:
-        if process not in ALL_PROCESSES:
+        if process not in table.names:
             raise Refusal("process.invalid", process=process)
     with ctx.change(scope) as books:
         row = books.groups.lock(name)
-        if suspend and row.status != GroupStatus.ACTIVE.value:
+        if suspend and row.status == GroupStatus.DELETING.value:
             raise Refusal("group.deleting", group=name)
-        current = list(row.suspended)
+        before = list(row.suspended)
+        since = dict(row.settings.get("suspended_at") or {})
         if suspend:
-            current += [p for p in chosen if p not in current]
+            after = before + [p for p in chosen if p not in before]
+            since.update({p: now.isoformat() for p in chosen if p not in before})
         else:
-            current = [p for p in current if p not in chosen]
-        books.groups.change(row.id, suspended=current, dirty=True)
+            after = [p for p in before if p not in chosen]
+            since = {p: at for p, at in since.items() if p in after}
+        books.groups.change(
+            row.id,
+            suspended=after,
+            settings={**row.settings, "suspended_at": since},
+            dirty=True,
+        )
+        if table.resumed(Gate.MARK_UNHEALTHY, before, after):
+            _check_health(ctx, scope, books, row.id)
+
+
+def _check_health(ctx: Context, scope: Scope, books: Books, group_id: str) -> None:
+    """Mark unhealthy the members whose machine is down, as a resumed health check finds them."""
+    watched = (Lifecycle.IN_SERVICE, *ARRIVING)
+    ids = [m.instance_id for m in books.members.of(group_id).values() if m.state in watched]
+    found = ctx.compute.machines(scope, ids, within=books.conn)
+    down = [i for i in ids if i not in found or not found[i].up]
+    if down:
+        books.members.change(down, group_id, healthy=False)
 
 
 def set_metrics(

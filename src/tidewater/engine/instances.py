@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.ports import Machine
 from tidewater.domain import group as rules
 from tidewater.domain.activity import Kind, Trigger
-from tidewater.domain.group import Process
 from tidewater.domain.instance import Lifecycle, Origin
 from tidewater.domain.lifecycle_hook import HOLD, Transition
+from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import vpcs_of
 from tidewater.engine.records import group_of
 from tidewater.engine.steps import PATHS
+from tidewater.store.tables import groups
 
 ATTACH_LIMIT = 20
 PROTECTION_LIMIT = 50
@@ -55,8 +57,7 @@ def attach(
     with ctx.change(scope) as books:
         row, group, _ = books.open(name)
         rules.check_batch(unique, ATTACH_LIMIT)
-        if group.suspends(Process.LAUNCH):
-            raise Refusal("process.suspended", group=name, process=Process.LAUNCH.value)
+        group.require(Gate.ATTACH)
         owners = {i: r.name for i, r in books.members.owners(unique, anywhere=True).items()}
         # Only now, with the group held and membership read, is the machines' state current:
         # an instance another group let go is terminated before its membership ends.
@@ -136,7 +137,11 @@ def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> N
         # the group first, as every change takes it; then make sure the member is still there
         books.groups.lock_id(found.id)
         machine = ctx.compute.machines(scope, [instance_id], within=books.conn).get(instance_id)
-        if machine is None or not machine.up:
+        suspended = books.conn.execute(
+            select(groups.c.suspended).where(groups.c.id == found.id)
+        ).scalar_one()
+        checked = not BY_CLOUD[scope.cloud].blocks(Gate.MARK_UNHEALTHY, suspended)
+        if checked and (machine is None or not machine.up):
             healthy = False  # the cloud's own health check overrules a user who says otherwise
         if books.members.change([instance_id], found.id, healthy=healthy) == 0:
             raise Refusal("instance.unmanaged", instance_id=instance_id)

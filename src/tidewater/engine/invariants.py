@@ -15,6 +15,8 @@ from tidewater.cloud.ports import UP
 from tidewater.domain.group import GroupStatus
 from tidewater.domain.instance import COUNTED, Lifecycle
 from tidewater.domain.lifecycle_hook import WAITING, Transition
+from tidewater.domain.processes import BY_CLOUD, Gate
+from tidewater.domain.scope import Cloud
 from tidewater.store.checks import TERMINAL_VALUES, Violation, settled
 from tidewater.store.database import Database
 from tidewater.store.tables import (
@@ -150,8 +152,8 @@ def stuck_activities(conn: Connection) -> Iterator[Violation]:
 def settled_counts(conn: Connection) -> Iterator[Violation]:
     """With nothing in flight, a group's counted instances match its desired capacity.
 
-    Protected instances may stand above it (scale-in spares them); a suspended Launch or
-    Terminate process may leave a gap on purpose.
+    Protected instances may stand above it (scale-in spares them); a suspended process that
+    holds back launches, terminations or replacements may leave a gap on purpose.
     """
     busy = select(activities.c.group_id).where(activities.c.status.not_in(TERMINAL_VALUES))
     for row in conn.execute(
@@ -161,7 +163,8 @@ def settled_counts(conn: Connection) -> Iterator[Violation]:
             groups.c.dirty.is_(False),
         )
     ):
-        if {"Launch", "Terminate", "ReplaceUnhealthy"} & set(row.suspended):
+        held = (Gate.SCALE_OUT, Gate.SCALE_IN, Gate.REPLACE_UNHEALTHY)
+        if any(BY_CLOUD[Cloud(row.cloud)].blocks(gate, row.suspended) for gate in held):
             continue
         states = [s.value for s in COUNTED]
         counted = conn.execute(
@@ -220,6 +223,7 @@ def stopped_members(conn: Connection) -> Iterator[Violation]:
             groups.c.status,
             groups.c.dirty,
             groups.c.suspended,
+            groups.c.cloud,
         )
         .join(machines, machines.c.id == members.c.instance_id)
         .join(groups, groups.c.id == members.c.group_id)
@@ -232,11 +236,14 @@ def stopped_members(conn: Connection) -> Iterator[Violation]:
         )
         .order_by(members.c.instance_id)
     ):
+        processes = BY_CLOUD[Cloud(row.cloud)]
         kept = (
             row.dirty
             or row.status != GroupStatus.ACTIVE.value
-            or bool({"ReplaceUnhealthy", "Terminate"} & set(row.suspended))
+            or processes.blocks(Gate.REPLACE_UNHEALTHY, row.suspended)
         )
+        if row.healthy and processes.blocks(Gate.MARK_UNHEALTHY, row.suspended):
+            continue  # a suspended health check leaves a stopped machine healthy on purpose
         if row.healthy or not kept:
             yield Violation(
                 "member-not-running",

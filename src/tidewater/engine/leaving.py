@@ -20,6 +20,7 @@ from tidewater.domain import group as rules
 from tidewater.domain.activity import Kind, Status, Trigger
 from tidewater.domain.group import Group
 from tidewater.domain.instance import Lifecycle, Member, Origin
+from tidewater.domain.processes import Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.attachments import check_usable
@@ -83,6 +84,7 @@ class Leave:
     tally: bool = False  # the request's activity counts what left, by origin, and what was ignored
     status: Status = Status.IN_PROGRESS
     progress: int = 0
+    gate: Gate | None = None  # the decision a suspended process may hold back
 
     def fate_of(self, member: Member) -> Fate:
         return fate_of(member, self.owned, self.foreign)
@@ -118,6 +120,7 @@ EXIT_STANDBY = Leave(
     grows=True,
     status=Status.PRE_IN_SERVICE,
     progress=30,
+    gate=Gate.RETURN,
 )
 TERMINATE = Leave(
     Kind.TERMINATE,
@@ -138,11 +141,12 @@ REMOVE = Leave(
     floor=Floor.MEMBERS,
     usable_targets=True,
     tally=True,
+    gate=Gate.REMOVE,
 )
 # RemovePolicy recycle: what the group owns is stopped and kept
 REMOVE_TO_RECYCLE = replace(REMOVE, owned=Fate.RECYCLE)
 # ESS DetachInstances: every instance is handed back, running
-HAND_BACK = replace(REMOVE, kind=Kind.DETACH, owned=Fate.HAND_BACK)
+HAND_BACK = replace(REMOVE, kind=Kind.DETACH, owned=Fate.HAND_BACK, gate=None)
 
 NOTHING_REMOVED = "instances.none_removed"  # the failure of a request whose every id was ignored
 
@@ -179,6 +183,8 @@ def leave(
         if answered is not None:
             return [answered]
         books.admit(group, key)
+        if how.gate is not None:
+            group.require(how.gate)
         current = books.members.of(group.id)
         rules.check_batch(ids, how.limit)
         if how.usable_targets:

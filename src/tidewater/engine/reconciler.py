@@ -10,8 +10,9 @@ from sqlalchemy import Connection, or_, select, update
 
 from tidewater.domain import capacity
 from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
-from tidewater.domain.group import GroupStatus
+from tidewater.domain.group import Group, GroupStatus
 from tidewater.domain.instance import ARRIVING, Lifecycle, Member
+from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
@@ -113,6 +114,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
                 },
             )["id"]
         elif parent is not None and not (plan.launch_zones or plan.terminate) and not continuing:
+            failure = _held_back(group, actual) or {"reason": "capacity.unchanged"}
             facts = conn.execute(
                 select(activities.c.facts).where(activities.c.id == parent)
             ).scalar_one()
@@ -124,9 +126,13 @@ def reconcile(ctx: Context, group_id: str) -> None:
                     progress=100,
                     step="done",
                     ended_at=now,
-                    facts={**facts, "failure": {"reason": "capacity.unchanged"}},
+                    facts={**facts, "failure": failure},
                 )
             )
+            if "process" in failure and not group.rules.tracks_desired:
+                # a group that keeps no desired capacity forgets the rejected change
+                kept = min(max(actual, group.min_size), group.max_size)
+                conn.execute(update(groups).where(groups.c.id == group_id).values(desired=kept))
         subnets = _SubnetChooser(ctx, scope, row, conn) if plan.launch_zones else None
         for zone in plan.launch_zones:
             assert subnets is not None
@@ -172,6 +178,13 @@ def reconcile(ctx: Context, group_id: str) -> None:
         )
         if continuing and parent is not None:
             close_parent(conn, parent, now)  # its last batch may already have finished
+
+
+def _held_back(group: Group, actual: int) -> dict[str, Any] | None:
+    """Why a request's change was rejected, when a suspended process held it back (ESS)."""
+    gate = Gate.SCALE_OUT if actual < group.desired else Gate.SCALE_IN
+    process = group.processes.holding(gate, group.suspended) if actual != group.desired else None
+    return None if process is None else {"reason": "process.suspended", "process": process}
 
 
 def _room(ctx: Context, scope: Scope, conn: Connection, pending: list[str]) -> int | None:
@@ -250,6 +263,7 @@ def observe(ctx: Context, machine_ids: list[str]) -> None:
                 groups.c.account,
                 groups.c.region,
                 groups.c.cloud,
+                groups.c.suspended,
             )
             .join(groups, groups.c.id == members.c.group_id)
             .where(
@@ -264,7 +278,10 @@ def observe(ctx: Context, machine_ids: list[str]) -> None:
             )
         ).all()
         for r in rows:
-            scope_rows[r.instance_id] = r
+            # a suspended health check marks no one unhealthy (the next look after it resumes
+            # does: engine/groups.py set_processes)
+            if not BY_CLOUD[Cloud(r.cloud)].blocks(Gate.MARK_UNHEALTHY, r.suspended):
+                scope_rows[r.instance_id] = r
     by_scope: dict[Scope, list[str]] = {}
     for r in scope_rows.values():
         by_scope.setdefault(Scope(r.account, r.region, Cloud(r.cloud)), []).append(r.instance_id)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from tidewater.domain import processes
 from tidewater.domain.group import Group, GroupStatus, Rules
 from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.launch import (
@@ -17,7 +18,7 @@ from tidewater.domain.launch import (
     ref_of,
     source_of,
 )
-from tidewater.domain.scope import Scope
+from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.gateways.groups import in_region
 from tidewater.store.tables import (
     launch_configurations,
@@ -41,6 +42,7 @@ def group_of(row: Any) -> Group:
         launch_ref=ref_of(source),
         source=source,
         rules=Rules(**rules),
+        processes=processes.BY_CLOUD[Cloud(row.cloud)],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from tidewater.cloud.ports import Target
@@ -10,8 +11,8 @@ from tidewater.dialects.aws import activities
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.hooks import LifecycleHookActions, hook_of
 from tidewater.dialects.aws.service import Handler
-from tidewater.domain.group import Process
 from tidewater.domain.launch import Blueprint, LaunchConfiguration, TemplateVersion, source_of
+from tidewater.domain.processes import AWS as AWS_PROCESSES
 from tidewater.domain.scope import Scope
 from tidewater.engine import attachments, groups, instances, launch_configurations, leaving, queries
 from tidewater.engine.context import Context
@@ -245,9 +246,7 @@ class AutoScalingService(LifecycleHookActions):
             "HealthCheckGracePeriod": row.health_check_grace,
             "Instances": [self._member(m) for m in members],
             "CreatedTime": row.created_at,
-            "SuspendedProcesses": [
-                {"ProcessName": p, "SuspensionReason": ""} for p in row.suspended
-            ],
+            "SuspendedProcesses": _suspensions(row.suspended, settings.get("suspended_at") or {}),
             "VPCZoneIdentifier": ",".join(row.subnets),
             "EnabledMetrics": [{"Metric": m, "Granularity": g} for m, g in row.metrics.items()],
             "Tags": [
@@ -643,7 +642,8 @@ class AutoScalingService(LifecycleHookActions):
         }
 
     def DescribeScalingProcessTypes(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return {"Processes": [{"ProcessName": p.value} for p in Process]}
+        # AWS lists its nine process types in code-point order (its sample response)
+        return {"Processes": [{"ProcessName": p} for p in sorted(AWS_PROCESSES.listed)]}
 
     def DescribeTerminationPolicyTypes(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return {"TerminationPolicyTypes": list(TERMINATION_POLICIES)}
@@ -663,3 +663,14 @@ def _check_tag(tag: Mapping[str, Any], group: str | None, *, require_resource: b
                 tag.get("ResourceType") or "null",
             ),
         )
+
+
+def _suspensions(suspended: list[str], since: dict[str, str]) -> list[dict[str, str]]:
+    """AWS words a user's suspension as "User suspended at" its time, to the second."""
+    out = []
+    for process in suspended:
+        at = since.get(process)  # none for a suspension stored before its time was kept
+        when = datetime.fromisoformat(at).astimezone(UTC) if at else None
+        reason = f"User suspended at {when:%Y-%m-%dT%H:%M:%SZ}" if when else ""
+        out.append({"ProcessName": process, "SuspensionReason": reason})
+    return out

@@ -28,7 +28,7 @@ from tidewater.engine.steps.machinery import (
     scope_of,
 )
 from tidewater.engine.steps.tags import member_tags
-from tidewater.engine.steps.traffic import join, leave, rejoin
+from tidewater.engine.steps.traffic import join_launched, leave, rejoin
 from tidewater.store.tables import groups, members
 
 LAUNCH_RETRY = timedelta(seconds=10)
@@ -123,9 +123,9 @@ def boot(ctx: Context, activity: Any) -> None:
             conn.execute(delete(members).where(members.c.instance_id == activity.instance_id))
             finish(conn, activity, now, Status.FAILED, failure={"reason": "instance.not_running"})
             return
-    joined = join(ctx, activity)
+    joined = join_launched(ctx, activity)
     with record(ctx, activity) as conn:
-        stale = rejoin(conn, activity, joined, now)
+        stale = None if joined is None else rejoin(conn, activity, joined, now)
         if stale is None:
             conn.execute(
                 update(members)

@@ -12,7 +12,9 @@ from tidewater.cloud.ports import Target
 from tidewater.domain.activity import Kind, Status
 from tidewater.domain.instance import Lifecycle
 from tidewater.domain.launch import source_of
+from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Cloud
 from tidewater.domain.traffic import holding
 from tidewater.engine.context import Context
 from tidewater.engine.launch_sources import blueprint_of
@@ -100,6 +102,23 @@ def join(ctx: Context, activity: Any) -> list[Target]:
     return targets
 
 
+def blocked(conn: Connection, activity: Any, gate: Gate) -> bool:
+    """Whether a suspended process of the activity's group holds this decision back."""
+    row = conn.execute(
+        select(groups.c.suspended, groups.c.cloud).where(groups.c.id == activity.group_id)
+    ).first()
+    return row is not None and BY_CLOUD[Cloud(row.cloud)].blocks(gate, row.suspended)
+
+
+def join_launched(ctx: Context, activity: Any) -> list[Target] | None:
+    """A launched instance joins its group's targets; None while AddToLoadBalancer is
+    suspended: it serves outside them, and stays out after the process resumes."""
+    with ctx.db.read() as conn:
+        if blocked(conn, activity, Gate.REGISTER):
+            return None
+    return join(ctx, activity)
+
+
 def rejoin(
     conn: Connection, activity: Any, joined: list[Target], now: datetime
 ) -> list[Target] | None:
@@ -148,7 +167,9 @@ def register(ctx: Context, activity: Any) -> None:
             machine = ctx.compute.machines(scope, [activity.instance_id], within=conn).get(
                 activity.instance_id
             )
-            up = machine is not None and machine.up
+            up = (machine is not None and machine.up) or blocked(
+                conn, activity, Gate.MARK_UNHEALTHY
+            )
             conn.execute(
                 update(members)
                 .where(
