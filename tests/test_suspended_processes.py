@@ -18,6 +18,13 @@ def now_of(server: Server) -> datetime:
     return datetime.fromisoformat(server.post("/_tidewater/clock?seconds=0")["now"])
 
 
+def settle_twice(server: Server) -> None:
+    """Let what is due run, then two passes of ten seconds: an end, then its replacement."""
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+
+
 def health(autoscaling: Any, name: str = "web") -> dict[str, str]:
     return {
         i["InstanceId"]: i["HealthStatus"] for i in describe_group(autoscaling, name)["Instances"]
@@ -76,8 +83,7 @@ def test_health_check_suspended_lets_members_stop_for_maintenance(
     kept, other = instance_ids(group)
     autoscaling.suspend_processes(AutoScalingGroupName="web", ScalingProcesses=["HealthCheck"])
     ec2.stop_instances(InstanceIds=[kept])
-    server.advance(10)
-    server.advance(10)
+    settle_twice(server)
     assert health(autoscaling) == {kept: "Healthy", other: "Healthy"}, "no EC2 check marks it"
     # a person's own health report still counts, and ReplaceUnhealthy still acts on it
     autoscaling.set_instance_health(InstanceId=kept, HealthStatus="Healthy")
@@ -85,8 +91,7 @@ def test_health_check_suspended_lets_members_stop_for_maintenance(
     ec2.start_instances(InstanceIds=[kept])
     server.advance(10)
     autoscaling.resume_processes(AutoScalingGroupName="web", ScalingProcesses=["HealthCheck"])
-    server.advance(10)
-    server.advance(10)
+    settle_twice(server)
     assert health(autoscaling) == {kept: "Healthy", other: "Healthy"}, "kept through maintenance"
 
 
@@ -100,14 +105,10 @@ def test_health_check_resumed_finds_a_machine_still_stopped(
     server.advance(10)
     assert health(autoscaling)[sick] == "Healthy"
     autoscaling.set_instance_health(InstanceId=other, HealthStatus="Unhealthy")
-    server.settle()
-    server.advance(10)
-    server.advance(10)
+    settle_twice(server)
     assert other not in health(autoscaling), "a custom health check still replaces"
     autoscaling.resume_processes(AutoScalingGroupName="web", ScalingProcesses=["HealthCheck"])
-    server.settle()
-    server.advance(10)
-    server.advance(10)
+    settle_twice(server)
     after = describe_group(autoscaling, "web")
     assert sick not in health(autoscaling) and len(instance_ids(after)) == 2
 
@@ -169,9 +170,7 @@ def test_terminate_suspended_stops_scale_in_and_replacement_but_not_a_users_term
     server.advance(10)
     assert two not in health(autoscaling), "TerminateInstanceInAutoScalingGroup still ends it"
     autoscaling.resume_processes(AutoScalingGroupName="web", ScalingProcesses=["Terminate"])
-    server.settle()
-    server.advance(10)
-    server.advance(10)
+    settle_twice(server)
     left = describe_group(autoscaling, "web")
     assert one not in health(autoscaling) and len(instance_ids(left)) == 1
 
@@ -216,17 +215,13 @@ def test_az_rebalance_with_terminate_suspended_launches_and_keeps_the_extra(
     autoscaling.detach_instances(
         AutoScalingGroupName="web", InstanceIds=in_a, ShouldDecrementDesiredCapacity=True
     )
-    server.settle()
-    server.advance(10)
-    server.advance(10)
+    settle_twice(server)
     grown = describe_group(autoscaling, "web")
     zones = sorted(i["AvailabilityZone"] for i in grown["Instances"])
     assert grown["DesiredCapacity"] == 2
     assert zones == [f"{region}a", f"{region}b", f"{region}b"], "launched, nothing ended"
     autoscaling.resume_processes(AutoScalingGroupName="web", ScalingProcesses=["Terminate"])
-    server.settle()
-    server.advance(10)
-    server.advance(10)
+    settle_twice(server)
     zones = sorted(i["AvailabilityZone"] for i in describe_group(autoscaling, "web")["Instances"])
     assert zones == [f"{region}a", f"{region}b"]
 

@@ -415,6 +415,14 @@ class EssService(LifecycleHookActions):
         )
         return {"ScalingActivityId": activity["id"]}
 
+    def SuspendProcesses(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        groups.set_processes(self.ctx, scope, p["ScalingGroupId"], p["Processes"], suspend=True)
+        return {}
+
+    def ResumeProcesses(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        groups.set_processes(self.ctx, scope, p["ScalingGroupId"], p["Processes"], suspend=False)
+        return {}
+
     def SetInstancesProtection(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         instances.set_protection(
             self.ctx,

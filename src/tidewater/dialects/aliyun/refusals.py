@@ -47,6 +47,8 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
     ),
     "group.inactive": ("IncorrectScalingGroupStatus", 400, GROUP_STATUS),
     "group.deleting": ("IncorrectScalingGroupStatus", 400, GROUP_STATUS),
+    # inferred: ESS documents that a suspended process makes it reject the request, not how
+    "process.suspended": ("IncorrectScalingGroupStatus", 400, GROUP_STATUS),
     # inferred: the docs name no code for a protected group; its status forbids the deletion
     "group.deletion_protected": ("IncorrectScalingGroupStatus", 400, GROUP_STATUS),
     "group.activity_in_progress": ("ScalingActivityInProgress", 400, IN_PROGRESS),

@@ -15,6 +15,15 @@ from tidewater.dialects.aliyun.ess_api.params import (
     struct,
     text,
 )
+from tidewater.domain.processes import ESS
+
+# Suspend and Resume name the same things: the group and its processes (ESS's five names)
+_PROCESSES = (
+    text("ClientToken"),
+    repeated("Processes", old="Process", req=True, max_items=100, item=text("", choices=ESS.names)),
+    text("RegionId"),
+    text("ScalingGroupId", req=True),
+)
 
 SPECS: Final[dict[str, tuple[Param, ...]]] = {
     "CreateScalingGroup": (
@@ -280,4 +289,6 @@ SPECS: Final[dict[str, tuple[Param, ...]]] = {
         text("RegionId"),
         text("ScalingGroupId", req=True),
     ),
+    "SuspendProcesses": _PROCESSES,
+    "ResumeProcesses": _PROCESSES,
 }
