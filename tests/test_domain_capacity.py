@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tidewater.domain import capacity
 from tidewater.domain.group import Group, GroupStatus, Process
 from tidewater.domain.instance import Lifecycle, Member, Origin
+from tidewater.domain.processes import AWS, ESS, Gate
 
 ZONES = ("z-a", "z-b", "z-c")
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -41,6 +42,7 @@ def members(draw: st.DrawFn) -> list[Member]:
 def groups(draw: st.DrawFn) -> Group:
     low = draw(st.integers(0, 6))
     high = draw(st.integers(low, 12))
+    table = draw(st.sampled_from([AWS, ESS]))
     return Group(
         id="g",
         name="g",
@@ -48,7 +50,8 @@ def groups(draw: st.DrawFn) -> Group:
         max_size=high,
         desired=draw(st.integers(low, high)),
         zones=tuple(draw(st.lists(st.sampled_from(ZONES), min_size=1, max_size=3, unique=True))),
-        suspended=frozenset(draw(st.sets(st.sampled_from([p.value for p in Process])))),
+        suspended=frozenset(draw(st.sets(st.sampled_from(table.names)))),
+        processes=table,
         termination_policies=tuple(
             draw(
                 st.lists(
@@ -86,6 +89,15 @@ def test_plan_respects_every_rule(group: Group, current: list[Member], pending: 
         assert plan.launch_zones == []
     if group.suspends(Process.TERMINATE):
         assert ending == []
+    # each suspended process holds back exactly the decisions its cloud's table names
+    if group.blocks(Gate.SCALE_OUT) and not plan.rebalance:
+        assert plan.launch_zones == []
+    if group.blocks(Gate.REBALANCE):
+        assert not plan.rebalance
+    if group.blocks(Gate.SCALE_IN):
+        assert plan.terminate == []
+    if group.blocks(Gate.REPLACE_UNHEALTHY):
+        assert plan.replace_unhealthy == []
     assert set(plan.launch_zones) <= set(group.zones)
     healthy = len([m for m in live if m not in plan.replace_unhealthy])
     after = healthy + len(pending) + len(plan.launch_zones) - len(plan.terminate)

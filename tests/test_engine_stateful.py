@@ -22,6 +22,7 @@ from tidewater.clock import Clock
 from tidewater.config import Settings
 from tidewater.domain.activity import TERMINAL
 from tidewater.domain.launch import Blueprint
+from tidewater.domain.processes import AWS, Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import groups, instances, launch_configurations, leaving
@@ -130,7 +131,9 @@ class EngineMachine(RuleBasedStateMachine):
             )
 
     @rule(
-        process=st.sampled_from(["Launch", "Terminate", "AZRebalance", "ReplaceUnhealthy"]),
+        process=st.sampled_from(
+            ["Launch", "Terminate", "AZRebalance", "ReplaceUnhealthy", "HealthCheck"]
+        ),
         suspend=st.booleans(),
     )
     def processes(self, process: str, suspend: bool) -> None:
@@ -185,8 +188,8 @@ class EngineMachine(RuleBasedStateMachine):
                 .select_from(members)
                 .where(members.c.state.in_(["InService", "Pending"]), members.c.protected)
             ).scalar_one()
-            suspended = set(group.suspended)
-            if not suspended & {"Launch", "Terminate", "ReplaceUnhealthy"}:
+            held = (Gate.SCALE_OUT, Gate.SCALE_IN, Gate.REPLACE_UNHEALTHY)
+            if not any(AWS.blocks(gate, group.suspended) for gate in held):
                 # scale-in spares protected instances, so only they may stand above desired
                 assert group.desired <= counted <= group.desired + protected
             tokens = (
