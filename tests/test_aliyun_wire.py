@@ -959,6 +959,21 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "SuspendProcesses",
+        {
+            "RegionId": REGION,
+            "ScalingGroupId": "asg-1",
+            "Processes": ["ScaleIn", "HealthCheck"],
+            "ClientToken": "tok",
+        },
+        _calls(ScalingGroupId="asg-1", Processs=["ScaleIn", "HealthCheck"], ClientToken="tok"),
+    ),
+    Case(
+        "ResumeProcesses",
+        {"RegionId": REGION, "ScalingGroupId": "asg-1", "Processes": ["ScheduledAction"]},
+        _calls(ScalingGroupId="asg-1", Processs=["ScheduledAction"]),
+    ),
+    Case(
         "CreateScalingRule",
         {
             "RegionId": REGION,
@@ -1253,6 +1268,8 @@ BRIEF_ACTIONS = {
     "SetInstancesProtection",
     "EnterStandby",
     "ExitStandby",
+    "SuspendProcesses",
+    "ResumeProcesses",
     "CreateScalingRule",
     "DescribeScalingRules",
     "ExecuteScalingRule",
