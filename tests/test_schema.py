@@ -341,7 +341,7 @@ def test_the_hook_tables_come_and_go_with_their_migration(
     command.downgrade(schema._config(db), "0010")
     assert not hook_tables & set(sa.inspect(db.engine).get_table_names())
     schema.upgrade(db)
-    assert schema.current(db) == "0013" == schema.head()
+    assert schema.current(db) == "0014" == schema.head()
     db.dispose()
 
 
@@ -373,9 +373,25 @@ def test_ess_hook_columns_come_and_go_with_0013(
     hooks = {c["name"] for c in sa.inspect(db.engine).get_columns("lifecycle_hooks")}
     actions = {c["name"] for c in sa.inspect(db.engine).get_columns("lifecycle_actions")}
     assert {"hook_id", "active"} <= hooks and "handle" in actions
-    assert schema.current(db) == schema.head() == "0013"
+    assert schema.current(db) == "0013"
     command.downgrade(schema._config(db), "0012")
     assert "handle" not in {
         c["name"] for c in sa.inspect(db.engine).get_columns("lifecycle_actions")
     }
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_instance_refreshes_come_and_go_with_0014(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0013", _url(backend, tmp_path, request))
+    assert "instance_refreshes" not in sa.inspect(db.engine).get_table_names()
+    schema.upgrade(db, "0014")
+    assert "instance_refreshes" in sa.inspect(db.engine).get_table_names()
+    assert schema.current(db) == schema.head() == "0014"
+    command.downgrade(schema._config(db), "0013")
+    assert "instance_refreshes" not in sa.inspect(db.engine).get_table_names()
     db.dispose()

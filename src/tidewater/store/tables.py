@@ -395,6 +395,30 @@ lifecycle_actions = Table(
     Index(None, "activity_id"),
 )
 
+# One row per instance refresh, advanced by the runner on the service clock (engine/refresh.py):
+# what it aims at (`desired`, a stored launch source, None: the group's own), what the group had
+# (`previous`, for a rollback), and how far it has come (`progress`: instances still to replace,
+# the activities under way, warm-ups, checkpoints). `due_at` is when the runner looks next.
+instance_refreshes = Table(
+    "instance_refreshes",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("phase", String(24), nullable=False),  # domain.refresh.Phase
+    Column("reason", String(1023)),  # why it stands where it stands, in neutral words (JSON)
+    Column("strategy", String(24), nullable=False),
+    Column("preferences", JSON, nullable=False),
+    Column("desired", JSON),
+    Column("previous", JSON),
+    Column("progress", JSON, nullable=False),
+    Column("started_at", Time, nullable=False),
+    Column("ended_at", Time),
+    Column("due_at", Time),
+    Index(None, "group_id", "seq"),
+    Index(None, "due_at"),
+)
+
 # The simulated SLB and RDS: balancer backends and DB whitelists for ESS groups.
 sim_slbs = Table(
     "sim_slbs",
