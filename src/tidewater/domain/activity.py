@@ -43,3 +43,4 @@ class Trigger(StrEnum):
     UNHEALTHY = "unhealthy"
     REBALANCE = "rebalance"
     DELETE = "delete"
+    REFRESH = "refresh"  # an instance refresh replacing an instance

@@ -47,6 +47,7 @@ def plan(
     rebalancing: bool = False,
     batch: int = 100,
     room: int | None = None,
+    allowance: int = 0,
 ) -> Plan:
     """Decide launches and terminations; `pending_zones` are launches not yet given an instance.
 
@@ -55,6 +56,8 @@ def plan(
     per plan, however wide the gap: the rest is left for the next pass (`more`). `room` is how
     many more instances the account may run: launches stop there, and the group waits for the
     ones under way (or for a failed launch's retry) instead of coming straight back.
+    `allowance` is how far above the desired capacity an instance refresh that launches before
+    it terminates may hold the group: nothing is scaled in for it.
     """
     result = Plan()
     zones = list(group.zones) or sorted({m.zone for m in members})
@@ -85,12 +88,12 @@ def plan(
             result.launch_zones.append(zone)
         result.more = result.more or (wanted > count and count == batch)
     elif (
-        actual > target
+        actual > target + allowance
         and not group.blocks(Gate.SCALE_IN)
         and not pending_zones
         and not rebalancing
     ):
-        extra = actual - target
+        extra = actual - target - allowance
         result.terminate = choose_victims(group, live, min(extra, batch), now)
         result.more = result.more or (extra > batch and len(result.terminate) == batch)
     elif (

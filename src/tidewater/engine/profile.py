@@ -18,6 +18,7 @@ class Record(StrEnum):
     LAUNCH_CONFIGURATION = "launch_configuration"
     SCALING_CONFIGURATION = "scaling_configuration"
     SCALING_RULE = "scaling_rule"
+    INSTANCE_REFRESH = "instance_refresh"
     LIFECYCLE_ACTION = "lifecycle_action"  # the token that names one hook's wait on an instance
     LIFECYCLE_HOOK = "lifecycle_hook"  # ESS names its hooks by an id of their own
 

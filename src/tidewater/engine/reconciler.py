@@ -14,6 +14,7 @@ from tidewater.domain.group import Group, GroupStatus
 from tidewater.domain.instance import ARRIVING, Lifecycle, Member
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine import refresh
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.groups import remove
@@ -78,6 +79,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
             rebalancing,
             batch=STEP_BATCH,
             room=_room(ctx, scope, conn, pending),
+            allowance=refresh.surplus(conn, group_id),
         )
         actual = sum(1 for m in current.values() if m.counted) + len(pending)
         trigger = row.trigger

@@ -44,7 +44,8 @@ def launch(ctx: Context, activity: Any) -> None:
         with record(ctx, activity) as conn:
             finish(conn, activity, now, Status.CANCELLED, failure={"reason": "group.deleting"})
         return
-    source = source_of(group.launch)
+    # an instance refresh launches from its own desired source, not yet the group's
+    source = source_of(activity.facts.get("source") or group.launch)
     with ctx.db.read() as conn:
         failure: Failure | None = None
         try:
