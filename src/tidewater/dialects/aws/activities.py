@@ -62,6 +62,13 @@ def cause(row: Any) -> str:
         return _by_user("moved out of standby", row, facts, "increasing")
     if kind == "attach":
         return _by_user("attached", row, facts, "increasing")
+    if trigger == "refresh":  # inferred wording (docs/facts/instance-refresh.md)
+        if kind == "launch":
+            return f"At {at} an instance was launched in response to an instance refresh."
+        return (
+            f"At {at} an instance was taken out of service in response to an instance refresh.  "
+            f"At {at} instance {row['instance_id']} was selected for termination."
+        )
     if kind == "launch":
         if trigger == "rebalance":
             return (

@@ -10,6 +10,7 @@ from tidewater.cloud.ports import Target
 from tidewater.dialects.aws import activities
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.hooks import LifecycleHookActions, hook_of
+from tidewater.dialects.aws.refreshes import InstanceRefreshActions
 from tidewater.dialects.aws.service import Handler
 from tidewater.domain.launch import Blueprint, LaunchConfiguration, TemplateVersion, source_of
 from tidewater.domain.processes import AWS as AWS_PROCESSES
@@ -184,7 +185,7 @@ def _launch_out(launch: dict[str, Any] | None) -> dict[str, Any]:
     return {}
 
 
-class AutoScalingService(LifecycleHookActions):
+class AutoScalingService(LifecycleHookActions, InstanceRefreshActions):
     """Every Auto Scaling action Tidewater serves, each a thin translation onto the engine."""
 
     signing_name = "autoscaling"
@@ -599,10 +600,6 @@ class AutoScalingService(LifecycleHookActions):
     def DescribeWarmPool(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         self._require_group(scope, p["AutoScalingGroupName"])
         return {"Instances": []}
-
-    def DescribeInstanceRefreshes(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        self._require_group(scope, p["AutoScalingGroupName"])
-        return {"InstanceRefreshes": []}
 
     def DescribeAccountLimits(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         counts = queries.account_counts(self.ctx, scope)

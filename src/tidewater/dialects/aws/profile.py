@@ -34,6 +34,7 @@ AWS = Profile(
         Record.ACTIVITY: _uuid,
         Record.LAUNCH_CONFIGURATION: _uuid,
         Record.LIFECYCLE_ACTION: _uuid,
+        Record.INSTANCE_REFRESH: _uuid,
     },
     arns={
         Record.GROUP: _group_arn,
