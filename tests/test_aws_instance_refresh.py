@@ -8,7 +8,10 @@ import json
 from typing import Any
 
 from tests.conftest import Server
-from tests.helpers import IMAGE, classic_elb, describe_group, error_of
+from tests.helpers import IMAGE, aws_client, classic_elb, describe_group, error_of
+from tests.test_check import own_server, run_check
+
+__all__ = ["own_server"]  # the fixture, shared with the check tests
 
 TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING"
 
@@ -372,3 +375,78 @@ def test_describe_pages_newest_first_and_the_cli_reads_it(
     listed = json.loads(run.stdout)["InstanceRefreshes"]
     assert [r["InstanceRefreshId"] for r in listed] == made[::-1]
     assert {r["Status"] for r in listed} == {"Successful"}
+
+
+def test_a_suspended_process_holds_the_refresh_until_it_is_resumed(
+    autoscaling: Any, ec2: Any, server: Server
+) -> None:
+    template_group(autoscaling, ec2, server, desired=2)
+    autoscaling.suspend_processes(AutoScalingGroupName="web", ScalingProcesses=["InstanceRefresh"])
+    autoscaling.start_instance_refresh(**to_version("2", InstanceWarmup=0))
+    server.advance(60)
+    held = refresh_of(autoscaling)
+    assert held["Status"] == "InProgress" and held["PercentageComplete"] == 0
+    assert held["StatusReason"] == "Waiting for the InstanceRefresh process to be resumed."
+    assert sorted(v for _, v in versions(autoscaling).values()) == ["1", "1"]
+    autoscaling.resume_processes(AutoScalingGroupName="web", ScalingProcesses=["InstanceRefresh"])
+    for _ in range(6):
+        server.advance(10)
+    assert refresh_of(autoscaling)["Status"] == "Successful"
+    assert sorted(versions(autoscaling).values()) == [("InService", "2")] * 2
+
+
+def test_protected_instances_are_waited_for_ignored_or_refreshed(
+    autoscaling: Any, ec2: Any, server: Server
+) -> None:
+    template_group(autoscaling, ec2, server, desired=2)
+    protected = sorted(versions(autoscaling))[0]
+    autoscaling.set_instance_protection(
+        AutoScalingGroupName="web", InstanceIds=[protected], ProtectedFromScaleIn=True
+    )
+    autoscaling.start_instance_refresh(**to_version("2", InstanceWarmup=0))
+    for _ in range(3):
+        server.advance(10)
+    waiting = refresh_of(autoscaling)
+    assert waiting["Status"] == "InProgress" and waiting["PercentageComplete"] == 50
+    assert protected in waiting["StatusReason"]
+    server.advance(3600)  # AWS waits one hour for the protection to be removed
+    failed = refresh_of(autoscaling)
+    assert failed["Status"] == "Failed" and protected in failed["StatusReason"]
+    assert versions(autoscaling)[protected] == ("InService", "1")
+    # Ignore leaves it alone and succeeds; Refresh replaces it
+    autoscaling.start_instance_refresh(
+        **to_version("2", InstanceWarmup=0, SkipMatching=True, ScaleInProtectedInstances="Ignore")
+    )
+    server.advance(10)
+    assert refresh_of(autoscaling)["Status"] == "Successful"
+    assert versions(autoscaling)[protected] == ("InService", "1")
+    autoscaling.start_instance_refresh(
+        **to_version("2", InstanceWarmup=0, SkipMatching=True, ScaleInProtectedInstances="Refresh")
+    )
+    for _ in range(4):
+        server.advance(10)
+    assert refresh_of(autoscaling)["Status"] == "Successful"
+    assert protected not in versions(autoscaling)
+    assert sorted(versions(autoscaling).values()) == [("InService", "2")] * 2
+
+
+def test_tidewater_check_holds_while_a_refresh_stands_above_desired_and_after(
+    own_server: Server,
+) -> None:
+    autoscaling = aws_client(own_server, "autoscaling")
+    ec2 = aws_client(own_server, "ec2")
+    template_group(autoscaling, ec2, own_server, desired=2)
+    autoscaling.start_instance_refresh(
+        **to_version("2", MinHealthyPercentage=100, MaxHealthyPercentage=150, InstanceWarmup=60)
+    )
+    own_server.settle()
+    own_server.advance(10)
+    assert len(versions(autoscaling)) == 3  # one above desired while the new one warms up
+    url = own_server.database_url  # type: ignore[attr-defined]
+    during = run_check(url)
+    assert during.returncode == 0, during.stdout + during.stderr
+    for _ in range(12):
+        own_server.advance(30)
+    assert refresh_of(autoscaling)["Status"] == "Successful"
+    after = run_check(url)
+    assert after.returncode == 0, after.stdout + after.stderr

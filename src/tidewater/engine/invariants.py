@@ -17,11 +17,14 @@ from tidewater.domain.instance import COUNTED, Lifecycle
 from tidewater.domain.lifecycle_hook import WAITING, Transition
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.scope import Cloud
+from tidewater.engine.refresh import ACTIVE as ACTIVE_REFRESHES
+from tidewater.engine.refresh import surplus as refresh_surplus
 from tidewater.store.checks import TERMINAL_VALUES, Violation, settled
 from tidewater.store.database import Database
 from tidewater.store.tables import (
     activities,
     groups,
+    instance_refreshes,
     lifecycle_actions,
     machines,
     members,
@@ -45,6 +48,7 @@ def check(db: Database, now: datetime | None = None) -> list[Violation]:
             *stopped_members(conn),
             *held_members(conn),
             *open_actions(conn),
+            *refreshes(conn),
         ]
 
 
@@ -177,7 +181,8 @@ def settled_counts(conn: Connection) -> Iterator[Violation]:
             .select_from(members)
             .where(members.c.group_id == row.id, members.c.state.in_(states), members.c.protected)
         ).scalar_one()
-        if not row.desired <= counted <= row.desired + protected:
+        surplus = refresh_surplus(conn, row.id)  # a refresh launching before it terminates
+        if not row.desired <= counted <= row.desired + protected + surplus:
             yield Violation(
                 "group-count",
                 row.id,
@@ -307,3 +312,31 @@ def open_actions(conn: Connection) -> Iterator[Violation]:
             yield Violation(
                 "hook-action", row.token, f"activity at {row.step} due {row.due_at}, won't wake"
             )
+
+
+# -- instance refreshes -----------------------------------------------------------------------
+
+
+def refreshes(conn: Connection) -> Iterator[Violation]:
+    """At most one active refresh per group, and each active one due at a time the runner will
+    reach (`refresh-stuck` otherwise); an ended one holds nothing above the desired capacity."""
+    for row in conn.execute(
+        select(instance_refreshes.c.group_id, func.count().label("count"))
+        .where(instance_refreshes.c.phase.in_(ACTIVE_REFRESHES))
+        .group_by(instance_refreshes.c.group_id)
+        .having(func.count() > 1)
+    ):
+        yield Violation("refresh-active", row.group_id, f"{row.count} active refreshes")
+    for row in conn.execute(
+        select(instance_refreshes.c.id, instance_refreshes.c.phase).where(
+            instance_refreshes.c.phase.in_(ACTIVE_REFRESHES), instance_refreshes.c.due_at.is_(None)
+        )
+    ):
+        yield Violation("refresh-stuck", row.id, f"{row.phase} with nothing to wake it")
+    for row in conn.execute(
+        select(instance_refreshes.c.id, instance_refreshes.c.progress).where(
+            instance_refreshes.c.phase.not_in(ACTIVE_REFRESHES)
+        )
+    ):
+        if (row.progress or {}).get("surplus"):
+            yield Violation("refresh-surplus", row.id, "ended holding instances above desired")

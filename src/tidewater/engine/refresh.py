@@ -32,6 +32,10 @@ from tidewater.engine.records import group_of
 from tidewater.store.tables import activities, groups, instance_refreshes
 
 ACTIVE = [p.value for p in rules.ACTIVE]
+# Suspended, each of these holds a refresh: no instance is replaced while one is (User Guide,
+# "How suspended processes affect other processes": with Launch or Terminate suspended
+# "InstanceRefresh does not replace instances").
+HOLDING = (Process.INSTANCE_REFRESH, Process.LAUNCH, Process.TERMINATE)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -331,7 +335,9 @@ class _Pass:
             return self.save(ended_at=self.now, due_at=self.now)
         if failed is not None:
             return self.fail(failed)
-        if self.group.suspends(Process.INSTANCE_REFRESH):
+        held = [p for p in HOLDING if self.group.suspends(p)]
+        if held:  # what is under way finishes; no new batch starts until they are resumed
+            self.progress["why"] = {"process": held[0].value}
             return self.save(reason="suspended")
         if busy:
             return self.save(reason="replacing")

@@ -43,7 +43,7 @@ REASONS = {
     "still in Standby after an hour.",
     "launch_failed": "The instance refresh failed because a replacement instance failed to "
     "launch or to reach InService (activity {activity}).",
-    "suspended": "The InstanceRefresh process is suspended.",
+    "suspended": "Waiting for the {process} process to be resumed.",
 }
 ROLLBACK_REASONS = {
     "manual": "Rollback started by user",
