@@ -25,6 +25,7 @@ class Phase(StrEnum):
 
     PENDING = "pending"
     RUNNING = "running"
+    PAUSED = "paused"  # ESS: suspended by a user until resumed
     SUCCESSFUL = "successful"
     FAILED = "failed"
     CANCELLING = "cancelling"
@@ -41,6 +42,8 @@ class Event(StrEnum):
     CANCEL = "cancel"  # a user asked it to stop
     STOPPED = "stopped"  # nothing of it is under way any more
     ROLLBACK = "rollback"  # a user or AutoRollback asked it to undo
+    SUSPEND = "suspend"  # ESS: a user paused it
+    RESUME = "resume"  # ESS: a user let it go on
 
 
 # Every move a refresh may make; anything else is refused or ignored by the caller.
@@ -52,13 +55,20 @@ MOVES: dict[tuple[Phase, Event], Phase] = {
     (Phase.RUNNING, Event.FAIL): Phase.FAILED,
     (Phase.RUNNING, Event.CANCEL): Phase.CANCELLING,
     (Phase.RUNNING, Event.ROLLBACK): Phase.ROLLING_BACK,
+    (Phase.RUNNING, Event.SUSPEND): Phase.PAUSED,
+    (Phase.PAUSED, Event.RESUME): Phase.RUNNING,
+    (Phase.PAUSED, Event.CANCEL): Phase.CANCELLING,
+    (Phase.PAUSED, Event.ROLLBACK): Phase.ROLLING_BACK,
+    (Phase.PAUSED, Event.FAIL): Phase.FAILED,  # a replacement under way failed meanwhile
     (Phase.CANCELLING, Event.STOPPED): Phase.CANCELLED,
     (Phase.ROLLING_BACK, Event.FINISH): Phase.ROLLBACK_SUCCESSFUL,
     (Phase.ROLLING_BACK, Event.FAIL): Phase.ROLLBACK_FAILED,
     (Phase.ROLLING_BACK, Event.CANCEL): Phase.CANCELLING,
 }
 # A refresh in one of these holds its group: no second one starts, Cancel and Rollback find it.
-ACTIVE = frozenset({Phase.PENDING, Phase.RUNNING, Phase.CANCELLING, Phase.ROLLING_BACK})
+ACTIVE = frozenset(
+    {Phase.PENDING, Phase.RUNNING, Phase.PAUSED, Phase.CANCELLING, Phase.ROLLING_BACK}
+)
 ENDED = frozenset(Phase) - ACTIVE
 
 
@@ -97,6 +107,7 @@ class Preferences:
     auto_rollback: bool = False
     protected: Protected = Protected.WAIT
     standby: Standby = Standby.WAIT
+    skip_attached: bool = False  # ESS leaves instances a user attached alone
 
     def stored(self) -> dict[str, Any]:
         out = asdict(self)
@@ -117,6 +128,7 @@ class Preferences:
             auto_rollback=bool(stored.get("auto_rollback")),
             protected=Protected(stored.get("protected") or "Wait"),
             standby=Standby(stored.get("standby") or "Wait"),
+            skip_attached=bool(stored.get("skip_attached")),
         )
 
     @property
@@ -138,6 +150,7 @@ def preferences(
     protected: str | None = None,
     standby: str | None = None,
     has_desired: bool = False,
+    skip_attached: bool = False,
 ) -> Preferences:
     """Preferences as given, checked as the API reference states them, defaults filled in."""
     if max_healthy is not None and min_healthy is None:
@@ -167,6 +180,7 @@ def preferences(
         auto_rollback=bool(auto_rollback),
         protected=Protected(protected or "Wait"),
         standby=Standby(standby or "Wait"),
+        skip_attached=skip_attached,
     )
 
 

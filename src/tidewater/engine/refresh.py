@@ -13,18 +13,19 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from tidewater.domain import refresh as rules
 from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
 from tidewater.domain.group import Process
-from tidewater.domain.instance import Lifecycle, Member
+from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.launch import LaunchSource, TemplateVersion, ref_of, source_of
 from tidewater.domain.refresh import Event, Phase, Preferences, Standby
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
+from tidewater.engine.launch_sources import blueprint_of
 from tidewater.engine.leaving import Fate, send_off
 from tidewater.engine.profile import Record
 from tidewater.engine.queries import Page, decode_token, encode_token
@@ -76,6 +77,7 @@ def start(ctx: Context, scope: Scope, group_key: str, request: Request) -> str:
         if _active(books.conn, row.id) is not None:
             raise Refusal("refresh.in_progress", group=group_key)
         aimed = source_of(request.desired) if request.desired else group.source
+        blueprint_of(books.conn, scope, aimed)  # a configuration since deleted is refused
         match = _matching_ref(ctx, scope, aimed)
         prefs = request.preferences
         todo: list[str] = []
@@ -115,6 +117,8 @@ def start(ctx: Context, scope: Scope, group_key: str, request: Request) -> str:
 
 
 def _to_replace(member: Member, prefs: Preferences, match: str) -> bool:
+    if prefs.skip_attached and member.origin is Origin.ATTACHED:
+        return False
     if member.state not in (Lifecycle.IN_SERVICE, Lifecycle.STANDBY) and not member.counted:
         return False
     if prefs.skip_matching and member.launch_ref == match:
@@ -124,26 +128,43 @@ def _to_replace(member: Member, prefs: Preferences, match: str) -> bool:
     return not (member.state is Lifecycle.STANDBY and prefs.standby is Standby.IGNORE)
 
 
-def cancel(ctx: Context, scope: Scope, group_key: str) -> str:
+def _named_active(books: Books, group_key: str, refresh_id: str | None) -> Any:
+    """The group's active refresh, which must be the one named when a request names one."""
+    row = books.groups.lock(group_key)
+    found = _active(books.conn, row.id)
+    if found is None or (refresh_id is not None and found.id != refresh_id):
+        raise Refusal("refresh.none_active", group=group_key, refresh=refresh_id)
+    return found
+
+
+def cancel(ctx: Context, scope: Scope, group_key: str, refresh_id: str | None = None) -> str:
     """Stop starting replacements; what is under way finishes, then it is Cancelled."""
     with ctx.change(scope) as books:
-        row = books.groups.lock(group_key)
-        found = _active(books.conn, row.id)
-        if found is None or found.phase == Phase.CANCELLING.value:
-            raise Refusal("refresh.none_active", group=group_key)
+        found = _named_active(books, group_key, refresh_id)
+        if found.phase == Phase.CANCELLING.value:
+            raise Refusal("refresh.none_active", group=group_key, refresh=refresh_id)
         phase = rules.move(Phase(found.phase), Event.CANCEL)
         _set(books.conn, found, phase=phase, due_at=ctx.clock.now())
         return str(found.id)
 
 
-def rollback(ctx: Context, scope: Scope, group_key: str) -> str:
+def pause(ctx: Context, scope: Scope, group_key: str, refresh_id: str | None, event: Event) -> str:
+    """Suspend (ESS) a running refresh, or resume a paused one."""
+    with ctx.change(scope) as books:
+        found = _named_active(books, group_key, refresh_id)
+        phase = rules.move(Phase(found.phase), event)
+        _set(books.conn, found, phase=phase, due_at=ctx.clock.now())
+        return str(found.id)
+
+
+def rollback(ctx: Context, scope: Scope, group_key: str, refresh_id: str | None = None) -> str:
     """Undo what an active refresh replaced, back to the launch source the group had."""
     now = ctx.clock.now()
+    undoable = (Phase.PENDING.value, Phase.RUNNING.value, Phase.PAUSED.value)
     with ctx.change(scope) as books:
-        row = books.groups.lock(group_key)
-        found = _active(books.conn, row.id)
-        if found is None or found.phase not in (Phase.PENDING.value, Phase.RUNNING.value):
-            raise Refusal("refresh.none_active", group=group_key)
+        found = _named_active(books, group_key, refresh_id)
+        if found.phase not in undoable:
+            raise Refusal("refresh.none_active", group=group_key, refresh=refresh_id)
         _check_reversible(found)
         _roll_back(books.conn, found, dict(found.progress), now, "manual")
         return str(found.id)
@@ -232,9 +253,15 @@ def page(
         found = list(
             books.conn.execute(query.order_by(instance_refreshes.c.seq.desc()).limit(size + 1))
         )
+        total = books.conn.execute(
+            select(func.count())
+            .select_from(instance_refreshes)
+            .where(instance_refreshes.c.group_id == row.id)
+        ).scalar_one()
     more = len(found) > size
     found = found[:size]
-    return Page(found, encode_token(found[-1].seq) if more else None, {"group": row})
+    token = encode_token(found[-1].seq) if more else None
+    return Page(found, token, {"group": row, "total": int(total)})
 
 
 def surplus(conn: Connection, group_id: str) -> int:
@@ -335,6 +362,8 @@ class _Pass:
             return self.save(ended_at=self.now, due_at=self.now)
         if failed is not None:
             return self.fail(failed)
+        if self.phase is Phase.PAUSED:  # what was under way is taken in; nothing new starts
+            return self.save(reason="paused")
         held = [p for p in HOLDING if self.group.suspends(p)]
         if held:  # what is under way finishes; no new batch starts until they are resumed
             self.progress["why"] = {"process": held[0].value}
