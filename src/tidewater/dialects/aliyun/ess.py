@@ -18,6 +18,7 @@ from tidewater.dialects.aliyun.hooks import (
     adjustment_hooks,
     removal_hooks,
 )
+from tidewater.dialects.aliyun.refreshes import InstanceRefreshActions
 from tidewater.dialects.failures import status_message
 from tidewater.domain.group import GroupStatus, Rules
 from tidewater.domain.launch import Blueprint, ScalingConfiguration, source_of
@@ -108,7 +109,7 @@ def plural(count: int) -> str:
     return f'"{count}" ECS instance' + ("" if count == 1 else "s")
 
 
-class EssService(LifecycleHookActions):
+class EssService(LifecycleHookActions, InstanceRefreshActions):
     """Every ESS action Tidewater serves, each a thin translation onto the engine."""
 
     product = "Ess"

@@ -44,6 +44,7 @@ ESS = Profile(
         Record.SCALING_RULE: _hex("asr-"),
         Record.LIFECYCLE_HOOK: _alnum("ash-"),
         Record.LIFECYCLE_ACTION: _token,
+        Record.INSTANCE_REFRESH: _hex("ir-"),  # inferred: no task id is shown in the docs
     },
     arns={
         Record.GROUP: _group_arn,

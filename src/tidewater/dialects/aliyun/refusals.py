@@ -37,8 +37,40 @@ def unknown_region(product: str) -> AliyunError:
     )
 
 
+TASK_STATUS = (
+    "IncorrectInstanceRefreshTaskStatus",
+    400,
+    "The current status of the specified instance refresh task does not support this action.",
+)
+
 MESSAGES: dict[str, tuple[str, int, str]] = {
     "contention": ("ScalingActivityInProgress", 400, IN_PROGRESS),
+    # Instance refresh: ESS documents no codes for these; each follows its siblings' pattern
+    # (docs/facts/instance-refresh.md §7).
+    "refresh.in_progress": (
+        "IncorrectScalingGroupStatus",
+        400,
+        "An instance refresh task is already running in the specified scaling group.",
+    ),
+    "refresh.none_active": (
+        "InvalidInstanceRefreshTaskId.NotFound",
+        404,
+        "The specified instance refresh task does not exist or is not running.",
+    ),
+    "refresh.not_active": TASK_STATUS,
+    "refresh.irreversible_no_desired": TASK_STATUS,
+    "refresh.irreversible_version": TASK_STATUS,
+    "refresh.spread": (
+        "InvalidParameter.Conflict",
+        400,
+        "The value of parameter MinHealthyPercentage and parameter MaxHealthyPercentage are "
+        "conflict.",
+    ),
+    "refresh.checkpoints": (
+        "InvalidParameter",
+        400,
+        "The specified value of parameter Checkpoints is not valid.",
+    ),
     "group.not_found": NO_GROUP,
     "group.exists": (
         "InvalidScalingGroupName.Duplicate",

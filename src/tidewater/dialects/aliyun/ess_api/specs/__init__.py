@@ -17,6 +17,7 @@ from tidewater.dialects.aliyun.ess_api.specs import (
     groups,
     hooks,
     instances,
+    refreshes,
     regions,
     rules,
 )
@@ -30,4 +31,5 @@ SPECS: Final[dict[str, tuple[Param, ...]]] = {
     **regions.SPECS,
     **attachments.SPECS,
     **hooks.SPECS,
+    **refreshes.SPECS,
 }
