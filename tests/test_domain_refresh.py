@@ -42,6 +42,16 @@ def test_ended_refreshes_accept_nothing_and_every_active_one_can_be_cancelled() 
     # a rollback is not rolled back, and a cancelled refresh cannot be
     with pytest.raises(Refusal):
         rules.move(Phase.ROLLING_BACK, Event.ROLLBACK)
+    # only a running refresh is suspended (ESS: not in its rollback), only a paused one resumed
+    assert rules.move(Phase.RUNNING, Event.SUSPEND) is Phase.PAUSED
+    assert rules.move(Phase.PAUSED, Event.RESUME) is Phase.RUNNING
+    for phase, event in [
+        (Phase.ROLLING_BACK, Event.SUSPEND),
+        (Phase.PAUSED, Event.SUSPEND),
+        (Phase.RUNNING, Event.RESUME),
+    ]:
+        with pytest.raises(Refusal):
+            rules.move(phase, event)
 
 
 preferences = st.builds(
