@@ -450,3 +450,39 @@ def test_tidewater_check_holds_while_a_refresh_stands_above_desired_and_after(
     assert refresh_of(autoscaling)["Status"] == "Successful"
     after = run_check(url)
     assert after.returncode == 0, after.stdout + after.stderr
+
+
+def test_deleting_the_group_cancels_its_refresh(autoscaling: Any, ec2: Any, server: Server) -> None:
+    template_group(autoscaling, ec2, server, desired=2)
+    autoscaling.start_instance_refresh(**to_version("2", InstanceWarmup=600))
+    server.advance(10)
+    assert refresh_of(autoscaling)["Status"] == "InProgress"
+    autoscaling.delete_auto_scaling_group(AutoScalingGroupName="web", ForceDelete=True)
+    server.settle()
+    assert refresh_of(autoscaling)["Status"] in ("Cancelling", "Cancelled")
+    for _ in range(3):
+        server.advance(10)
+    gone = error_of(autoscaling.describe_instance_refreshes, AutoScalingGroupName="web")
+    assert gone["Message"] == "AutoScalingGroup name not found - null"
+
+
+def test_standby_instances_are_terminated_when_asked(
+    autoscaling: Any, ec2: Any, server: Server
+) -> None:
+    template_group(autoscaling, ec2, server, desired=2)
+    resting = sorted(versions(autoscaling))[0]
+    autoscaling.enter_standby(
+        AutoScalingGroupName="web", InstanceIds=[resting], ShouldDecrementDesiredCapacity=True
+    )
+    server.advance(10)
+    assert versions(autoscaling)[resting] == ("Standby", "1")
+    autoscaling.start_instance_refresh(
+        **to_version("2", InstanceWarmup=0, StandbyInstances="Terminate")
+    )
+    for _ in range(4):
+        server.advance(10)
+    done = refresh_of(autoscaling)
+    assert done["Status"] == "Successful" and done["Preferences"]["StandbyInstances"] == "Terminate"
+    # out of service already, it is ended and not replaced: the group keeps its one instance
+    assert list(versions(autoscaling).values()) == [("InService", "2")]
+    assert describe_group(autoscaling, "web")["DesiredCapacity"] == 1

@@ -192,6 +192,10 @@ ACTIONS = [
     "CreateLaunchConfiguration",
     "DeleteAutoScalingGroup",
     "SuspendProcesses",
+    "StartInstanceRefresh",
+    "DescribeInstanceRefreshes",
+    "CancelInstanceRefresh",
+    "RollbackInstanceRefresh",
 ]
 KEYS = [
     "AutoScalingGroupName",
@@ -216,6 +220,14 @@ KEYS = [
     "LaunchTemplate.Version",
     "ScalingProcesses.member.1",
     "ActivityIds.member.1",
+    "Preferences.MinHealthyPercentage",
+    "Preferences.MaxHealthyPercentage",
+    "Preferences.CheckpointPercentages.member.1",
+    "Preferences.CheckpointDelay",
+    "Preferences.AutoRollback",
+    "DesiredConfiguration.LaunchTemplate.Version",
+    "DesiredConfiguration.LaunchTemplate.LaunchTemplateName",
+    "InstanceRefreshIds.member.1",
     "Junk",
 ]
 VALUES = st.one_of(

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 
 from tidewater.domain import refresh as rules
 from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
-from tidewater.domain.group import Process
+from tidewater.domain.group import GroupStatus, Process
 from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.launch import LaunchSource, TemplateVersion, ref_of, source_of
 from tidewater.domain.refresh import Event, Phase, Preferences, Standby
@@ -351,6 +351,8 @@ class _Pass:
     def run(self) -> None:
         if self.phase is Phase.PENDING:
             self.phase = rules.move(self.phase, Event.BEGIN)
+        if self.group.status is GroupStatus.DELETING and self.phase is not Phase.CANCELLING:
+            self.phase = rules.move(self.phase, Event.CANCEL)  # its group is going away
         failed = self.collect()
         self.warm()
         busy = bool(self.progress["launches"] or self.progress["ends"])
