@@ -388,11 +388,16 @@ class _Pass:
             until = self.now + timedelta(seconds=self.prefs.delay)
             self.progress["paused_until"] = until.isoformat()
             return self.save(reason="checkpoint", due_at=until)
-        todo = [i for i in self.progress["todo"] if i in self.members]
+        # an instance that left, or is leaving, by other means needs no replacing
+        todo = [i for i in self.progress["todo"] if self._staying(i)]
         self.progress["todo"] = todo
         if not todo:
             return self.succeed()
         self.replace(todo)
+
+    def _staying(self, instance_id: str) -> bool:
+        member = self.members.get(instance_id)
+        return member is not None and (member.counted or member.state is Lifecycle.STANDBY)
 
     def _warming(self, first: tuple[str, str]) -> None:
         self.progress["why"] = {"instance": first[0]}
