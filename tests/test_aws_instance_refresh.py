@@ -486,3 +486,24 @@ def test_standby_instances_are_terminated_when_asked(
     # out of service already, it is ended and not replaced: the group keeps its one instance
     assert list(versions(autoscaling).values()) == [("InService", "2")]
     assert describe_group(autoscaling, "web")["DesiredCapacity"] == 1
+
+
+def test_a_refresh_goes_on_after_kill_9(own_server: Server) -> None:
+    autoscaling = aws_client(own_server, "autoscaling")
+    ec2 = aws_client(own_server, "ec2")
+    template_group(autoscaling, ec2, own_server, desired=2)
+    started = autoscaling.start_instance_refresh(**to_version("2", InstanceWarmup=60))
+    own_server.settle()
+    own_server.advance(10)  # one replaced and warming up, the next not begun
+    assert sorted(v for _, v in versions(autoscaling).values()) == ["1", "2"]
+    own_server.kill()
+    own_server.start()
+    autoscaling = aws_client(own_server, "autoscaling")
+    for _ in range(10):
+        own_server.advance(30)
+    done = refresh_of(autoscaling)
+    assert done["InstanceRefreshId"] == started["InstanceRefreshId"]
+    assert done["Status"] == "Successful"
+    assert sorted(versions(autoscaling).values()) == [("InService", "2")] * 2
+    after = run_check(own_server.database_url)  # type: ignore[attr-defined]
+    assert after.returncode == 0, after.stdout + after.stderr
