@@ -507,3 +507,17 @@ def test_a_refresh_goes_on_after_kill_9(own_server: Server) -> None:
     assert sorted(versions(autoscaling).values()) == [("InService", "2")] * 2
     after = run_check(own_server.database_url)  # type: ignore[attr-defined]
     assert after.returncode == 0, after.stdout + after.stderr
+
+
+def test_a_last_checkpoint_short_of_100_replaces_only_that_share(
+    autoscaling: Any, ec2: Any, server: Server
+) -> None:
+    template_group(autoscaling, ec2, server, desired=4)
+    autoscaling.start_instance_refresh(
+        **to_version("2", MinHealthyPercentage=50, InstanceWarmup=0, CheckpointPercentages=[50])
+    )
+    for _ in range(4):
+        server.advance(10)
+    done = refresh_of(autoscaling)
+    assert done["Status"] == "Successful" and done["PercentageComplete"] == 50
+    assert sorted(v for _, v in versions(autoscaling).values()) == ["1", "1", "2", "2"]

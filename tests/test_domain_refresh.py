@@ -107,9 +107,14 @@ def test_preferences_refused(given: dict[str, object], reason: str) -> None:
 def test_defaults_and_checkpoints() -> None:
     prefs = rules.preferences(checkpoints=[25, 100])
     assert (prefs.min_healthy, prefs.max_healthy, prefs.delay) == (90, 100, 3600)
-    assert not rules.checkpoint_reached(prefs, 0, 8, 0)
+    assert rules.checkpoints_reached(prefs, 0, 8) == 0
     assert rules.share_before(prefs, 0, 8, 0) == 2
-    assert rules.checkpoint_reached(prefs, 2, 8, 0)
-    assert not rules.checkpoint_reached(prefs, 2, 8, 1)  # passed; 100 is the end itself
+    assert rules.checkpoints_reached(prefs, 2, 8) == 1
+    assert rules.checkpoints_reached(prefs, 8, 8) == 1  # 100 is the end itself
     assert rules.share_before(prefs, 2, 8, 1) == 6
+    assert not rules.partial(prefs)
+    # two instances, [10, 40, 100]: the first replacement (50%) reaches 10 and 40 together
+    skipping = rules.preferences(checkpoints=[10, 40, 100])
+    assert rules.checkpoints_reached(skipping, 1, 2) == 2
+    assert rules.partial(rules.preferences(checkpoints=[25, 50]))
     assert rules.percentage(0, 0) == 100 and rules.percentage(1, 3) == 33

@@ -108,6 +108,8 @@ class Preferences:
     protected: Protected = Protected.WAIT
     standby: Standby = Standby.WAIT
     skip_attached: bool = False  # ESS leaves instances a user attached alone
+    # AWS ends a refresh at a last checkpoint short of 100; ESS only pauses there and goes on
+    stops_at_last: bool = True
 
     def stored(self) -> dict[str, Any]:
         out = asdict(self)
@@ -129,6 +131,7 @@ class Preferences:
             protected=Protected(stored.get("protected") or "Wait"),
             standby=Standby(stored.get("standby") or "Wait"),
             skip_attached=bool(stored.get("skip_attached")),
+            stops_at_last=bool(stored.get("stops_at_last", True)),
         )
 
     @property
@@ -151,6 +154,7 @@ def preferences(
     standby: str | None = None,
     has_desired: bool = False,
     skip_attached: bool = False,
+    stops_at_last: bool = True,
 ) -> Preferences:
     """Preferences as given, checked as the API reference states them, defaults filled in."""
     if max_healthy is not None and min_healthy is None:
@@ -181,6 +185,7 @@ def preferences(
         protected=Protected(protected or "Wait"),
         standby=Standby(standby or "Wait"),
         skip_attached=skip_attached,
+        stops_at_last=stops_at_last,
     )
 
 
@@ -221,10 +226,21 @@ def percentage(done: int, total: int) -> int:
     return min(100, math.floor(done * 100 / total))
 
 
-def checkpoint_reached(prefs: Preferences, done: int, total: int, passed: int) -> bool:
-    """Whether the next checkpoint not yet passed is reached; the last one is the end itself."""
-    pending = [p for p in prefs.checkpoints[passed:] if p < 100]
-    return bool(pending) and percentage(done, total) >= pending[0]
+def checkpoints_reached(prefs: Preferences, done: int, total: int) -> int:
+    """How many checkpoints short of 100 the replacements so far have reached.
+
+    One batch may reach several at once: the refresh then stops once, at the highest, and the
+    ones below it are skipped (User Guide, "Add checkpoints": [10, 40, 100] on two instances
+    skips 10 after the first replacement).
+    """
+    reached = percentage(done, total)
+    return sum(1 for p in prefs.checkpoints if p < 100 and reached >= p)
+
+
+def partial(prefs: Preferences) -> bool:
+    """Checkpoints whose last is short of 100 replace only that share ("To replace all
+    instances in the Auto Scaling group, the last number in the array must be 100")."""
+    return prefs.stops_at_last and bool(prefs.checkpoints) and prefs.checkpoints[-1] < 100
 
 
 def share_before(prefs: Preferences, done: int, total: int, passed: int) -> int:

@@ -381,10 +381,13 @@ class _Pass:
         if paused and datetime.fromisoformat(paused) > self.now:
             return self.save(reason="checkpoint", due_at=datetime.fromisoformat(paused))
         self.progress["paused_until"] = None
-        if self.phase is Phase.RUNNING and rules.checkpoint_reached(
-            self.prefs, self.progress["done"], self.progress["total"], self.progress["passed"]
-        ):
-            self.progress["passed"] += 1
+        reached = rules.checkpoints_reached(
+            self.prefs, self.progress["done"], self.progress["total"]
+        )
+        if self.phase is Phase.RUNNING and reached > self.progress["passed"]:
+            self.progress["passed"] = reached
+            if rules.partial(self.prefs) and reached == len(self.prefs.checkpoints):
+                return self.succeed()  # the last checkpoint is as far as it goes
             until = self.now + timedelta(seconds=self.prefs.delay)
             self.progress["paused_until"] = until.isoformat()
             return self.save(reason="checkpoint", due_at=until)
@@ -592,7 +595,7 @@ def view(found: Any) -> dict[str, Any]:
             share = 0 if phase is Phase.ROLLBACK_SUCCESSFUL else share
         percentage = int(back["percentage"] * share)
         left = back["left"]
-    if phase is Phase.SUCCESSFUL:
+    if phase is Phase.SUCCESSFUL and not rules.partial(rules.Preferences.of(found.preferences)):
         percentage, left = 100, 0
     return {
         "phase": phase,

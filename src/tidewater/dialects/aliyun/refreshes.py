@@ -73,6 +73,7 @@ def _preferences(p: Mapping[str, Any]) -> rules.Preferences:
         protected="Ignore",
         standby="Ignore",
         skip_attached=True,
+        stops_at_last=False,  # a checkpoint pauses the task for a while, then it goes on
     )
 
 
