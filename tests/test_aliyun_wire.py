@@ -30,6 +30,7 @@ from alibabacloud_tea_openapi.exceptions import ServerException as TeaServerExce
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.http import http_response
+from aliyunsdkcore.request import CommonRequest
 from darabonba.core import DaraCore
 from darabonba.response import DaraResponse
 from hypothesis import HealthCheck, given, settings
@@ -107,7 +108,12 @@ class Legacy:
         self.client = AcsClient("AK", "SECRET", REGION)
 
     def request(self, action: str) -> Any:
-        mod = importlib.import_module(f"aliyunsdkess.request.v20140828.{action}Request")
+        try:
+            mod = importlib.import_module(f"aliyunsdkess.request.v20140828.{action}Request")
+        except ModuleNotFoundError:  # newer than the pinned SDK: scripts send a CommonRequest
+            req = CommonRequest(domain="127.0.0.1:8080", version=V2014, action_name=action)
+            req.set_product("Ess")
+            return req
         req = getattr(mod, f"{action}Request")()
         req.set_endpoint("127.0.0.1:8080")
         return req
@@ -188,6 +194,20 @@ class Case:
 
 
 LHC = {"DisableLifecycleHook": True, "IgnoredLifecycleHookIds": ["ash-1", "ash-2"]}
+
+
+def _query(**params: Any) -> Callable[[Any], None]:
+    """Add each parameter as the 2014 wire spells it (lists as Name.N) to a CommonRequest."""
+
+    def build(req: Any) -> None:
+        for name, value in params.items():
+            if isinstance(value, list):
+                for i, item in enumerate(value, 1):
+                    req.add_query_param(f"{name}.{i}", item)
+            else:
+                req.add_query_param(name, value)
+
+    return build
 
 
 def _calls(**setters: Any) -> Callable[[Any], None]:
@@ -1236,6 +1256,68 @@ CASES: list[Case] = [
             ClientToken="tok",
         ),
     ),
+    Case(
+        "StartInstanceRefresh",
+        {
+            "RegionId": REGION,
+            "ScalingGroupId": "asg-1",
+            "DesiredConfiguration": {"ScalingConfigurationId": "asc-2"},
+            "MinHealthyPercentage": 80,
+            "MaxHealthyPercentage": 120,
+            "SkipMatching": False,
+            "CheckpointPauseTime": 30,
+            "Checkpoints": [{"Percentage": 50}],
+            "ClientToken": "tok",
+        },
+        _query(
+            RegionId=REGION,
+            ScalingGroupId="asg-1",
+            **{"DesiredConfiguration.ScalingConfigurationId": "asc-2"},
+            MinHealthyPercentage=80,
+            MaxHealthyPercentage=120,
+            SkipMatching="false",
+            CheckpointPauseTime=30,
+            **{"Checkpoints.1.Percentage": 50},
+            ClientToken="tok",
+        ),
+    ),
+    Case(
+        "DescribeInstanceRefreshes",
+        {
+            "RegionId": REGION,
+            "ScalingGroupId": "asg-1",
+            "InstanceRefreshTaskIds": ["ir-1", "ir-2"],
+            "MaxResults": 5,
+            "NextToken": "T-1",
+        },
+        _query(
+            RegionId=REGION,
+            ScalingGroupId="asg-1",
+            InstanceRefreshTaskId=["ir-1", "ir-2"],
+            MaxResults=5,
+            NextToken="T-1",
+        ),
+    ),
+    Case(
+        "CancelInstanceRefresh",
+        {"RegionId": REGION, "ScalingGroupId": "asg-1", "InstanceRefreshTaskId": "ir-1"},
+        _query(RegionId=REGION, ScalingGroupId="asg-1", InstanceRefreshTaskId="ir-1"),
+    ),
+    Case(
+        "SuspendInstanceRefresh",
+        {"RegionId": REGION, "ScalingGroupId": "asg-1", "InstanceRefreshTaskId": "ir-1"},
+        _query(RegionId=REGION, ScalingGroupId="asg-1", InstanceRefreshTaskId="ir-1"),
+    ),
+    Case(
+        "ResumeInstanceRefresh",
+        {"RegionId": REGION, "ScalingGroupId": "asg-1", "InstanceRefreshTaskId": "ir-1"},
+        _query(RegionId=REGION, ScalingGroupId="asg-1", InstanceRefreshTaskId="ir-1"),
+    ),
+    Case(
+        "RollbackInstanceRefresh",
+        {"RegionId": REGION, "ScalingGroupId": "asg-1", "InstanceRefreshTaskId": "ir-1"},
+        _query(RegionId=REGION, ScalingGroupId="asg-1", InstanceRefreshTaskId="ir-1"),
+    ),
 ]
 
 CASE_IDS = [f"{c.action}-{c.name}" if c.name else c.action for c in CASES]
@@ -1280,6 +1362,12 @@ BRIEF_ACTIONS = {
     "DetachLoadBalancers",
     "AttachDBInstances",
     "DetachDBInstances",
+    "StartInstanceRefresh",
+    "DescribeInstanceRefreshes",
+    "CancelInstanceRefresh",
+    "SuspendInstanceRefresh",
+    "ResumeInstanceRefresh",
+    "RollbackInstanceRefresh",
 }
 
 

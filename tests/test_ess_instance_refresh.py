@@ -181,7 +181,8 @@ def test_the_2014_api_serves_instance_refresh_too(
         "DescribeInstanceRefreshes",
         ScalingGroupId=group,
     )
-    [listed] = body["InstanceRefreshTasks"]  # a plain array, as the 2014 Java SDK reads it
+    # the 2014 reference wraps the list: InstanceRefreshTasks.InstanceRefreshTask
+    [listed] = body["InstanceRefreshTasks"]["InstanceRefreshTask"]
     assert listed["InstanceRefreshTaskId"] == started["InstanceRefreshTaskId"]
     assert listed["Status"] == "Successful" and body["TotalCount"] == 1
     assert configurations(ess, region, group) == [new]

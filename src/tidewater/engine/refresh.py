@@ -17,9 +17,10 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 
 from tidewater.domain import refresh as rules
 from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
-from tidewater.domain.group import GroupStatus, Process
+from tidewater.domain.group import GroupStatus
 from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.launch import LaunchSource, TemplateVersion, ref_of, source_of
+from tidewater.domain.processes import Gate
 from tidewater.domain.refresh import Event, Phase, Preferences, Standby
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
@@ -33,10 +34,6 @@ from tidewater.engine.records import group_of
 from tidewater.store.tables import activities, groups, instance_refreshes
 
 ACTIVE = [p.value for p in rules.ACTIVE]
-# Suspended, each of these holds a refresh: no instance is replaced while one is (User Guide,
-# "How suspended processes affect other processes": with Launch or Terminate suspended
-# "InstanceRefresh does not replace instances").
-HOLDING = (Process.INSTANCE_REFRESH, Process.LAUNCH, Process.TERMINATE)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -366,9 +363,10 @@ class _Pass:
             return self.fail(failed)
         if self.phase is Phase.PAUSED:  # what was under way is taken in; nothing new starts
             return self.save(reason="paused")
-        held = [p for p in HOLDING if self.group.suspends(p)]
+        # which suspended processes hold a refresh is the cloud's Gate.REFRESH row
+        held = self.group.processes.holding(Gate.REFRESH, sorted(self.group.suspended))
         if held:  # what is under way finishes; no new batch starts until they are resumed
-            self.progress["why"] = {"process": held[0].value}
+            self.progress["why"] = {"process": held}
             return self.save(reason="suspended")
         if busy:
             return self.save(reason="replacing")

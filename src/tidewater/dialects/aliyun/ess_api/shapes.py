@@ -95,6 +95,17 @@ LIST_WRAPPERS: Final[dict[str, dict[str, str]]] = {
         "LifecycleActions": "LifecycleAction",
         "InstanceIds": "InstanceId",
     },
+    # DescribeInstanceRefreshes 2014 reference: InstanceRefreshTasks.InstanceRefreshTask; the
+    # desired configuration's nested lists follow the singular pattern (inferred)
+    "DescribeInstanceRefreshes": {
+        "InstanceRefreshTasks": "InstanceRefreshTask",
+        "Checkpoints": "Checkpoint",  # inferred
+        "Containers": "Container",  # inferred
+        "Args": "Arg",  # inferred
+        "Commands": "Command",  # inferred
+        "EnvironmentVars": "EnvironmentVar",  # inferred
+        "LaunchTemplateOverrides": "LaunchTemplateOverride",  # inferred
+    },
 }
 
 # 2014-08-28 names of response fields the 2022-02-22 API renamed.

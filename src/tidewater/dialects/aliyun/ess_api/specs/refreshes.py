@@ -58,7 +58,7 @@ SPECS: Final[dict[str, tuple[Param, ...]]] = {
         text("Strategy"),
     ),
     "DescribeInstanceRefreshes": (
-        repeated("InstanceRefreshTaskIds", item=text("")),
+        repeated("InstanceRefreshTaskIds", old="InstanceRefreshTaskId", item=text("")),
         integer("MaxResults", lo=1, hi=50),
         text("NextToken"),
         text("RegionId"),
