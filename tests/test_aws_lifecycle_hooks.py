@@ -47,6 +47,13 @@ def completion_refused(autoscaling: Any, hook: str, **named: str) -> dict[str, A
     )
 
 
+def queue_arn(sqs: Any, name: str) -> str:
+    """A new queue of the test's own account and region, by ARN."""
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return str(attributes["Attributes"]["QueueArn"])
+
+
 def hooked_group(autoscaling: Any, server: Server, **hook: Any) -> None:
     """A group of one instance whose launches a hook holds (the first one is still waiting)."""
     make_group(
@@ -62,8 +69,9 @@ def hooked_group(autoscaling: Any, server: Server, **hook: Any) -> None:
     server.advance(10)
 
 
-def test_put_describe_update_and_delete(autoscaling: Any, server: Server) -> None:
+def test_put_describe_update_and_delete(autoscaling: Any, client: Any, server: Server) -> None:
     make_group(autoscaling, server, desired=0, min_size=0)
+    target = queue_arn(client("sqs"), "drain")
     autoscaling.put_lifecycle_hook(
         AutoScalingGroupName="web", LifecycleHookName="drain", LifecycleTransition=TERMINATING
     )
@@ -83,7 +91,7 @@ def test_put_describe_update_and_delete(autoscaling: Any, server: Server) -> Non
         HeartbeatTimeout=60,
         DefaultResult="CONTINUE",
         NotificationMetadata='{"team": "web"}',
-        NotificationTargetARN="arn:aws:sqs:us-east-1:000000000000:drain",
+        NotificationTargetARN=target,
         RoleARN="arn:aws:iam::000000000000:role/hooks",
     )
     autoscaling.put_lifecycle_hook(
@@ -97,7 +105,7 @@ def test_put_describe_update_and_delete(autoscaling: Any, server: Server) -> Non
         "LifecycleHookName": "drain",
         "AutoScalingGroupName": "web",
         "LifecycleTransition": TERMINATING,
-        "NotificationTargetARN": "arn:aws:sqs:us-east-1:000000000000:drain",
+        "NotificationTargetARN": target,
         "RoleARN": "arn:aws:iam::000000000000:role/hooks",
         "NotificationMetadata": '{"team": "web"}',
         "HeartbeatTimeout": 60,

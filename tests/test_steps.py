@@ -112,6 +112,9 @@ class Recorder:
     def lifecycle_action(self, scope: Scope, notice: Any, within: Any) -> None:
         self.sent.append((scope, notice))
 
+    def reaches(self, scope: Scope, check: Any, within: Any) -> bool:
+        return True
+
 
 def test_a_hook_opens_its_action_at_the_pause_and_tells_its_target(app: Tidewater) -> None:
     recorder = Recorder()

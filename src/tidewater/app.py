@@ -23,6 +23,7 @@ from tidewater.cloud.sim.images import ImageCatalogue, load_seed
 from tidewater.cloud.sim.rds import SimRds
 from tidewater.cloud.sim.slb import SimSlb
 from tidewater.cloud.sim.sqs import SimSqs
+from tidewater.cloud.sim.sqs.notices import SqsNotices
 from tidewater.cloud.sim.ssm import SimSsm
 from tidewater.cloud.sim.timing import Timing
 from tidewater.cloud.sim.traffic import SimTraffic
@@ -125,6 +126,7 @@ def build(
     ssm = SimSsm(compute)
     compute.resolve_image = ssm.resolve_image  # resolve:ssm: image ids, read at launch
     traffic = SimTraffic(balancers=balancers, slb=slb, rds=rds)
+    queues = SimSqs(compute)
     aws_limits = dataclasses.replace(
         limits.AWS,
         groups=settings.aws_max_groups,
@@ -138,6 +140,7 @@ def build(
         compute=compute,
         traffic=traffic,
         node=settings.node,
+        notices=SqsNotices(queues),  # hook notifications go to the simulated SQS
         quotas={Cloud.AWS: aws_limits, Cloud.ALIYUN: limits.ESS},
         profiles={Cloud.AWS: aws_profile.AWS, Cloud.ALIYUN: aliyun_profile.ESS},
     )
@@ -147,7 +150,7 @@ def build(
     retired = keys.seed(settings.access_key_id, settings.secret_access_key, settings.aws_account_id)
     if retired:
         log.warning("retired access keys no longer configured: %s", ", ".join(retired))
-    sqs = SqsService(SimSqs(compute))
+    sqs = SqsService(queues)
     aws = AwsFront(
         [
             Product(Protocol("autoscaling"), AutoScalingService(ctx)),

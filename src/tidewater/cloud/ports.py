@@ -163,31 +163,56 @@ class LifecycleNotice:
     transition: str  # domain.lifecycle_hook.Transition
     metadata: str | None
     at: datetime
+    activity_id: str = ""  # the activity the wait belongs to (AWS: the message's RequestId)
+    group_arn: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetCheck:
+    """A hook's target being set: the cloud proves it can deliver there (AWS: a test message)."""
+
+    target: str
+    role: str | None
+    group_name: str
+    group_arn: str
+    at: datetime
 
 
 class Notices(Protocol):
-    """Where lifecycle notices go. Called inside the transaction that opens the action
-    (`within`), so a queue kept in the same database sends exactly when the wait begins."""
+    """Where lifecycle notices go. Called inside the transaction that opens the action, or
+    that puts the hook (`within`), so a queue kept in the same database sends exactly when the
+    wait begins, and never for a change that was rolled back."""
 
     def lifecycle_action(
         self, scope: Scope, notice: LifecycleNotice, within: Connection
     ) -> None: ...
 
+    def reaches(self, scope: Scope, check: TargetCheck, within: Connection) -> bool:
+        """Deliver the target's test message; False when the target cannot be reached."""
+        ...
+
 
 class Unsent:
-    """No notifier yet: a hook's target is stored and reported, and nothing is sent."""
+    """No notifier: a hook's target is stored and reported, and nothing is sent."""
 
     def lifecycle_action(self, scope: Scope, notice: LifecycleNotice, within: Connection) -> None:
         return None
+
+    def reaches(self, scope: Scope, check: TargetCheck, within: Connection) -> bool:
+        return True
 
 
 class Queues(Protocol):
     """Message queues a lifecycle hook notifies (SQS on AWS), named by ARN within a scope."""
 
-    def exists(self, scope: Scope, queue_arn: str) -> bool: ...
+    def exists(self, scope: Scope, queue_arn: str, within: Connection | None = None) -> bool: ...
 
-    def send(self, scope: Scope, queue_arn: str, body: str) -> bool:
-        """Post one message; False when the ARN names no queue of the scope."""
+    def send(
+        self, scope: Scope, queue_arn: str, body: str, within: Connection | None = None
+    ) -> bool:
+        """Post one message; False when the ARN names no queue of the scope.
+
+        `within`: the caller's transaction, so the message commits (or not) with it."""
         ...
 
 

@@ -14,13 +14,25 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from tidewater.domain.lifecycle_hook import ON_DELETE, Hook, HookRules, Result, Transition
+from tidewater.cloud.ports import TargetCheck
+from tidewater.domain.activity import TERMINAL
+from tidewater.domain.lifecycle_hook import (
+    HELD,
+    ON_DELETE,
+    PAUSE,
+    Hook,
+    HookRules,
+    Result,
+    Transition,
+    held_at,
+)
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.profile import Record
-from tidewater.store.tables import activities, lifecycle_actions, lifecycle_hooks
+from tidewater.engine.steps.paths import PATHS
+from tidewater.store.tables import activities, groups, lifecycle_actions, lifecycle_hooks
 
 
 def rules_of(ctx: Context, scope: Scope) -> HookRules:
@@ -73,11 +85,53 @@ def store(
                     **_values(hook, rules, None),
                 )
             )
+        else:
+            conn.execute(
+                update(lifecycle_hooks)
+                .where(lifecycle_hooks.c.seq == old.seq)
+                .values(**_values(hook, rules, old))
+            )
+        if hook.target and (old is None or old.target != hook.target):
+            _prove_target(conn, ctx, scope, group_id, hook, now)
+        if hook.transition is not None and (old is None or hook.transition != old.transition):
+            _hold_recorded(conn, group_id, hook.transition, now)
+
+
+def _prove_target(
+    conn: Connection, ctx: Context, scope: Scope, group_id: str, hook: Hook, now: datetime
+) -> None:
+    """A target being set gets its test message now, in this transaction; one that cannot be
+    reached refuses the hook (AWS: the test message could not be published)."""
+    assert hook.target
+    group = conn.execute(select(groups.c.name, groups.c.arn).where(groups.c.id == group_id)).one()
+    check = TargetCheck(hook.target, hook.role, group.name, group.arn, now)
+    if not ctx.notices.reaches(scope, check, conn):
+        raise Refusal("hook.target_unreachable", target=hook.target, role=hook.role or "null")
+
+
+def _hold_recorded(conn: Connection, group_id: str, transition: Transition, now: datetime) -> None:
+    """A new hook also holds the group's activities recorded before it that have not reached
+    their pause yet: the instance reaches the transition after the hook exists."""
+    kinds = [kind.value for kind, held in HELD.items() if held is transition]
+    for row in conn.execute(
+        select(activities.c.id, activities.c.kind, activities.c.step, activities.c.facts).where(
+            activities.c.group_id == group_id,
+            activities.c.kind.in_(kinds),
+            activities.c.status.not_in([s.value for s in TERMINAL]),
+        )
+    ).all():
+        path = PATHS[row.kind]
+        if (
+            PAUSE in row.facts
+            or held_at(row.kind, row.facts) is None
+            or "wait" not in path
+            or (row.step in path and path.index(row.step) >= path.index("wait"))
+        ):
             continue
         conn.execute(
-            update(lifecycle_hooks)
-            .where(lifecycle_hooks.c.seq == old.seq)
-            .values(**_values(hook, rules, old))
+            update(activities)
+            .where(activities.c.id == row.id)
+            .values(facts={**row.facts, PAUSE: now.isoformat()})
         )
 
 
@@ -155,6 +209,23 @@ def end_waits(
             resolve(conn, action, ON_DELETE[Transition(action.transition)], now)
 
 
+def abandon_waits(conn: Connection, instance_ids: Sequence[str], now: datetime) -> set[str]:
+    """Launch waits whose machine stopped or ended underneath: nothing can complete them, so
+    they end ABANDON now rather than at their timeout. Returns the instances whose wait ended."""
+    if not instance_ids:
+        return set()
+    outstanding = select(lifecycle_actions).where(
+        lifecycle_actions.c.instance_id.in_(list(instance_ids)),
+        lifecycle_actions.c.transition == Transition.LAUNCHING.value,
+        lifecycle_actions.c.result.is_(None),
+    )
+    ended = set()
+    for action in conn.execute(outstanding).all():
+        resolve(conn, action, Result.ABANDON, now)
+        ended.add(action.instance_id)
+    return ended
+
+
 def release_group(conn: Connection, group_id: str, now: datetime) -> None:
     """A group deleted by force waits for no hook (AWS runs none on ForceDelete)."""
     end_waits(conn, _open(conn, group_id), now)
@@ -176,10 +247,16 @@ class ActionRef:
     instance_id: str | None = None
 
 
-def _find(books: Books, ref: ActionRef) -> Any:
-    """The open action a request names, under its group's lock; refused when none waits."""
+def _find(books: Books, ref: ActionRef, now: datetime) -> Any:
+    """The open action a request names, under its group's lock; refused when none waits.
+
+    An action whose timeout (its heartbeat's, capped by the global one) has passed is no longer
+    active even before the runner records its default result: it is refused as a finished one.
+    """
     row = books.groups.lock(ref.group_key)
-    query = _open(books.conn, row.id).where(lifecycle_actions.c.hook_name == ref.hook)
+    query = _open(books.conn, row.id).where(
+        lifecycle_actions.c.hook_name == ref.hook, lifecycle_actions.c.deadline > now
+    )
     if ref.token:
         query = query.where(lifecycle_actions.c.token == ref.token)
     elif ref.instance_id:
@@ -211,15 +288,16 @@ def resolve(
 
 
 def complete(ctx: Context, scope: Scope, ref: ActionRef, result: Result) -> None:
+    now = ctx.clock.now()
     with ctx.change(scope) as books:
-        resolve(books.conn, _find(books, ref), result, ctx.clock.now())
+        resolve(books.conn, _find(books, ref, now), result, now)
 
 
 def heartbeat(ctx: Context, scope: Scope, ref: ActionRef) -> None:
     """Restart the action's heartbeat timeout from now, never past its global deadline."""
     now = ctx.clock.now()
     with ctx.change(scope) as books:
-        action = _find(books, ref)
+        action = _find(books, ref, now)
         deadline = min(now + timedelta(seconds=action.heartbeat), action.global_deadline)
         books.conn.execute(
             update(lifecycle_actions)

@@ -14,7 +14,7 @@ from tidewater.domain.group import Group, GroupStatus
 from tidewater.domain.instance import ARRIVING, Lifecycle, Member
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.scope import Cloud, Scope
-from tidewater.engine import refresh
+from tidewater.engine import lifecycle_hooks, refresh
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.groups import remove
@@ -262,6 +262,7 @@ def observe(ctx: Context, machine_ids: list[str]) -> None:
             select(
                 members.c.instance_id,
                 members.c.group_id,
+                members.c.state,
                 groups.c.account,
                 groups.c.region,
                 groups.c.cloud,
@@ -303,9 +304,16 @@ def observe(ctx: Context, machine_ids: list[str]) -> None:
                 .order_by(groups.c.id)
                 .with_for_update()
             )
+            # a launch hook's wait on a machine that went away is abandoned at once (its launch
+            # then ends the member and the group launches another); the rest are unhealthy
+            held = [i for i in sick if scope_rows[i].state == Lifecycle.PENDING_WAIT.value]
+            abandoned = lifecycle_hooks.abandon_waits(conn, held, ctx.clock.now())
             conn.execute(
                 update(members)
-                .where(members.c.instance_id.in_(sick), members.c.state != Lifecycle.STANDBY.value)
+                .where(
+                    members.c.instance_id.in_([i for i in sick if i not in abandoned]),
+                    members.c.state != Lifecycle.STANDBY.value,
+                )
                 .values(healthy=False)
             )
             conn.execute(update(groups).where(groups.c.id.in_(sick_groups)).values(dirty=True))

@@ -61,7 +61,6 @@ class LifecycleHookActions:
     ctx: Context
 
     def PutLifecycleHook(self, scope: Scope, p: dict[str, Any]) -> None:
-        # notifications are not sent yet: a target is stored and reported back as given
         lifecycle_hooks.put(self.ctx, scope, p["AutoScalingGroupName"], hook_of(p))
 
     def DescribeLifecycleHooks(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:

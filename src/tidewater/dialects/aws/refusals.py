@@ -60,6 +60,13 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         "LifecycleTransition is required to create the lifecycle hook {hook}",
     ),
+    "hook.target_unreachable": (  # observed (docs/facts/aws-lifecycle-hooks.md §3)
+        "ValidationError",
+        400,
+        "Unable to publish test message to notification target {target} using IAM role "
+        "{role}. Please check your target and role configuration and try to put lifecycle "
+        "hook again.",
+    ),
     "hook.action_unnamed": (
         "ValidationError",
         400,

@@ -116,6 +116,8 @@ def _open(
                 transition.value,
                 hook.metadata,
                 now,
+                activity_id=activity.id,
+                group_arn=activity.group_arn,
             )
             ctx.notices.lifecycle_action(scope_of(activity), notice, conn)
     _set_state(conn, activity, WAITING[transition])

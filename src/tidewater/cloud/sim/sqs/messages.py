@@ -68,55 +68,63 @@ class SimSqs(SqsQueues):
             )
         now = self.clock.now()
         with self.db.write() as conn:
-            queue = self._by_url(conn, scope, params)
-            fifo = queue.attributes.get("FifoQueue") == "true"
-            limit = int(queue.attributes["MaximumMessageSize"])
-            if len(body.encode("utf-8")) + _size(given) > limit:
-                raise too_large(limit)
-            group = params.get("MessageGroupId")
-            if fifo:
-                if params.get("DelaySeconds") is not None:
-                    raise out_of_range(
-                        params["DelaySeconds"],
-                        "DelaySeconds",
-                        "The request include parameter that is not valid for this queue type.",
-                    )
-                if not group:
-                    raise missing("MessageGroupId")
-                if queue.attributes.get("ContentBasedDeduplication") != "true" and not params.get(
-                    "MessageDeduplicationId"
-                ):
-                    raise invalid(
-                        "The queue should either have ContentBasedDeduplication enabled or "
-                        "MessageDeduplicationId provided explicitly"
-                    )
-            delay = _ranged(
-                params,
-                "DelaySeconds",
-                0,
-                900,
-                int(queue.attributes["DelaySeconds"]),
-                "Must be >= 0 and <= 900, if provided.",  # chosen, after the receive limits
-            )
-            message_id = str(uuid.uuid4())
-            conn.execute(
-                table.insert().values(
-                    **owner_columns(scope),
-                    id=message_id,
-                    queue=queue.name,
-                    body=body,
-                    attributes=given,
-                    group_id=group if fifo else None,
-                    sent_at=now,
-                    visible_at=now + timedelta(seconds=delay),
-                    receive_count=0,
-                )
-            )
+            message_id = self._post(conn, scope, self._by_url(conn, scope, params), params, now)
         out: dict[str, Any] = {"MD5OfMessageBody": digest.of_body(body), "MessageId": message_id}
         md5 = digest.of_attributes(given)
         if md5:
             out["MD5OfMessageAttributes"] = md5
         return out
+
+    def _post(
+        self, conn: Connection, scope: Scope, queue: Row[Any], params: Params, now: datetime
+    ) -> str:
+        """Store one message in `queue` on the caller's connection; returns its id."""
+        body = str(params["MessageBody"])
+        given = dict(params.get("MessageAttributes") or {})
+        fifo = queue.attributes.get("FifoQueue") == "true"
+        limit = int(queue.attributes["MaximumMessageSize"])
+        if len(body.encode("utf-8")) + _size(given) > limit:
+            raise too_large(limit)
+        group = params.get("MessageGroupId")
+        if fifo:
+            if params.get("DelaySeconds") is not None:
+                raise out_of_range(
+                    params["DelaySeconds"],
+                    "DelaySeconds",
+                    "The request include parameter that is not valid for this queue type.",
+                )
+            if not group:
+                raise missing("MessageGroupId")
+            if queue.attributes.get("ContentBasedDeduplication") != "true" and not params.get(
+                "MessageDeduplicationId"
+            ):
+                raise invalid(
+                    "The queue should either have ContentBasedDeduplication enabled or "
+                    "MessageDeduplicationId provided explicitly"
+                )
+        delay = _ranged(
+            params,
+            "DelaySeconds",
+            0,
+            900,
+            int(queue.attributes["DelaySeconds"]),
+            "Must be >= 0 and <= 900, if provided.",  # chosen, after the receive limits
+        )
+        message_id = str(uuid.uuid4())
+        conn.execute(
+            table.insert().values(
+                **owner_columns(scope),
+                id=message_id,
+                queue=queue.name,
+                body=body,
+                attributes=given,
+                group_id=group if fifo else None,
+                sent_at=now,
+                visible_at=now + timedelta(seconds=delay),
+                receive_count=0,
+            )
+        )
+        return message_id
 
     def receive_message(self, scope: Scope, params: Params) -> dict[str, Any]:
         """Messages now; or, long polling, the first that becomes visible within the wait."""
@@ -306,24 +314,40 @@ class SimSqs(SqsQueues):
 
     # -- the engine's Queues port --------------------------------------------------------------
 
-    def exists(self, scope: Scope, queue_arn: str) -> bool:
+    def exists(self, scope: Scope, queue_arn: str, within: Connection | None = None) -> bool:
         name = names.from_arn(scope, queue_arn)
         if name is None:
             return False
         try:
+            if within is not None:
+                self._queue(within, scope, name)
+                return True
             with self.db.read() as conn:
                 self._queue(conn, scope, name)
         except SqsFault:
             return False
         return True
 
-    def send(self, scope: Scope, queue_arn: str, body: str) -> bool:
-        """Posts a notification; False when the ARN names no queue of this scope."""
+    def send(
+        self, scope: Scope, queue_arn: str, body: str, within: Connection | None = None
+    ) -> bool:
+        """Posts a notification; False when the ARN names no queue of this scope (or one that
+        cannot take it: a FIFO queue, as AWS refuses it, or a body over its size).
+
+        `within`: the caller's transaction, which may hold the database's write lock: the
+        message is written there and commits or rolls back with what it reports."""
         name = names.from_arn(scope, queue_arn)
         if name is None:
             return False
+        params = {"MessageBody": body}
         try:
-            self.send_message(scope, {"QueueUrl": f"/{scope.account}/{name}", "MessageBody": body})
+            if within is not None:  # every refusal comes before the one insert
+                self._post(
+                    within, scope, self._queue(within, scope, name), params, self.clock.now()
+                )
+                return True
+            with self.db.write() as conn:
+                self._post(conn, scope, self._queue(conn, scope, name), params, self.clock.now())
         except SqsFault:
             return False
         return True
