@@ -17,9 +17,10 @@ from tidewater.app import Tidewater, build
 from tidewater.clock import Clock
 from tidewater.config import Settings
 from tidewater.domain.launch import Blueprint
-from tidewater.domain.lifecycle_hook import Hook, Transition
+from tidewater.domain.lifecycle_hook import Hook, Result, Transition
+from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
-from tidewater.engine import groups, launch_configurations
+from tidewater.engine import groups, launch_configurations, lifecycle_hooks
 from tidewater.engine.groups import GroupSpec
 from tidewater.engine.steps import STEPS
 from tidewater.engine.steps.paths import PATHS, PAUSES
@@ -155,3 +156,40 @@ def test_a_hook_opens_its_action_at_the_pause_and_tells_its_target(app: Tidewate
         "launching",
         "h",
     )
+
+
+def test_an_action_past_its_timeout_is_no_longer_active(app: Tidewater) -> None:
+    """Between the deadline and the runner's next pass the action is still stored open; a
+    heartbeat or a completion then is refused as one for a finished action."""
+    groups.create(
+        app.ctx,
+        SCOPE,
+        GroupSpec(
+            name="h",
+            min_size=0,
+            max_size=1,
+            desired=1,
+            launch={"kind": "configuration", "name": "lc"},
+            zones=["us-east-1a"],
+            hooks=[Hook("ready", Transition.LAUNCHING, heartbeat=30)],
+        ),
+    )
+    for _ in range(3):
+        app.ctx.clock.advance(10)
+        app.runner.drain()
+    with app.db.read() as conn:
+        (action,) = conn.execute(select(lifecycle_actions)).all()
+    ref = lifecycle_hooks.ActionRef("h", "ready", instance_id=action.instance_id)
+    left = (action.deadline.replace(tzinfo=UTC) - app.ctx.clock.now()).total_seconds()
+    app.ctx.clock.advance(left - 10)  # inside the heartbeat timeout: the beat is taken
+    lifecycle_hooks.heartbeat(app.ctx, SCOPE, ref)
+    app.ctx.clock.advance(30)  # past it, and the runner has not run
+    for call in (
+        lambda: lifecycle_hooks.heartbeat(app.ctx, SCOPE, ref),
+        lambda: lifecycle_hooks.complete(app.ctx, SCOPE, ref, Result.CONTINUE),
+    ):
+        with pytest.raises(Refusal) as refused:
+            call()
+        assert refused.value.reason == "hook.no_action_instance"
+    with app.db.read() as conn:
+        assert conn.execute(select(lifecycle_actions.c.result)).scalar() is None
