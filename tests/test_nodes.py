@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -276,3 +277,79 @@ def test_a_database_outage_inside_a_step_loses_and_repeats_nothing(
     assert machines == 3, "the interrupted launch was resumed, not repeated"
     assert check(service.db) == []
     service.db.dispose()
+
+
+def test_a_hook_wait_outlives_a_killed_node_and_finishes_on_another(
+    tmp_path: Path, own_database_url: str, nodes: list[Server]
+) -> None:
+    """Node a records two termination waits (and their notices) and is killed -9; node b, on
+    the same PostgreSQL, serves the drain script: one action is completed by the token from the
+    queue, the other times out on b's moved clock, and both instances finish terminating."""
+    a = node(tmp_path, own_database_url, "a", "--runner", "auto", "--sweep-seconds", "0.2")
+    nodes.append(a)
+    autoscaling, sqs = aws_client(a, "autoscaling"), aws_client(a, "sqs")
+    url = sqs.create_queue(QueueName="drain")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    create_group(
+        autoscaling,
+        desired=2,
+        LifecycleHookSpecificationList=[
+            {
+                "LifecycleHookName": "drain",
+                "LifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING",
+                "HeartbeatTimeout": 600,
+                "DefaultResult": "CONTINUE",
+                "NotificationTargetARN": arn,
+                "RoleARN": "arn:aws:iam::000000000000:role/hooks",
+            }
+        ],
+    )
+    members = eventually(lambda: in_service(autoscaling, 2))
+    assert members, "the group filled up"
+    (test,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=test["ReceiptHandle"])
+    autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=0)
+
+    def waiting(client: Any) -> bool:
+        states = {i["LifecycleState"] for i in group_of(client)["Instances"]}
+        return states == {"Terminating:Wait"} and len(group_of(client)["Instances"]) == 2
+
+    assert eventually(lambda: waiting(autoscaling)), "a recorded both waits"
+    a.kill()
+
+    b = node(tmp_path, own_database_url, "b", "--runner", "auto", "--sweep-seconds", "0.2")
+    nodes.append(b)
+    autoscaling, sqs = aws_client(b, "autoscaling"), aws_client(b, "sqs")
+    assert waiting(autoscaling), "the waits are in the database, not in a's memory"
+    # the drain script, now against b: the notices a wrote are in the queue
+    notes: list[tuple[dict[str, Any], str]] = []
+    for _ in range(4):  # a long poll may answer with some of the messages only
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=5)
+        notes += [(json.loads(m["Body"]), m["ReceiptHandle"]) for m in got.get("Messages", [])]
+        if len(notes) >= 2:
+            break
+    notes.sort(key=lambda n: n[0]["EC2InstanceId"])
+    assert [n["EC2InstanceId"] for n, _ in notes] == members
+    completed, timing_out = notes
+    autoscaling.complete_lifecycle_action(
+        AutoScalingGroupName="web",
+        LifecycleHookName="drain",
+        LifecycleActionToken=completed[0]["LifecycleActionToken"],
+        LifecycleActionResult="CONTINUE",
+    )
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=completed[1])
+
+    def remaining() -> list[str]:
+        return sorted(i["InstanceId"] for i in group_of(autoscaling)["Instances"])
+
+    assert eventually(lambda: remaining() == [timing_out[0]["EC2InstanceId"]])
+    b.post("/_tidewater/clock?seconds=600")  # the other's heartbeat timeout, on b's clock
+    assert eventually(lambda: remaining() == []), "the timed-out one terminated too"
+    activities = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+    ended = [a for a in activities if a["Description"].startswith("Terminating")]
+    assert [a["StatusCode"] for a in ended] == ["Successful", "Successful"]
+    b.stop()
+    checked = run_check(own_database_url)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
