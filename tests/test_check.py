@@ -322,3 +322,36 @@ def test_check_names_a_wait_without_an_action(own_server: Server, own_database_u
     checked = run_check(own_database_url)
     assert checked.returncode != 0
     assert f"hook-wait: {instance}: Terminating:Wait with no open action" in checked.stderr
+
+
+def test_check_names_an_action_held_by_another_activity(
+    own_server: Server, own_database_url: str
+) -> None:
+    autoscaling = aws_client(own_server, "autoscaling")
+    group = make_group(autoscaling, own_server, min_size=0, desired=1)
+    (instance,) = instance_ids(group)
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="web", LifecycleHookName="drain", LifecycleTransition=TERMINATING
+    )
+    autoscaling.terminate_instance_in_auto_scaling_group(
+        InstanceId=instance, ShouldDecrementDesiredCapacity=True
+    )
+    own_server.settle()
+    assert states(autoscaling) == {instance: "Terminating:Wait"}
+    assert run_check(own_database_url).returncode == 0
+    own_server.stop()
+    engine = create_engine(own_database_url)
+    with engine.begin() as conn:
+        launched = conn.execute(
+            select(activities.c.id).where(
+                activities.c.instance_id == instance, activities.c.kind == "launch"
+            )
+        ).scalar_one()
+        conn.execute(update(lifecycle_actions).values(activity_id=launched))
+    engine.dispose()
+    checked = run_check(own_database_url)
+    assert checked.returncode != 0
+    assert (
+        f"terminating action on {instance} held by a launch activity of {instance}"
+        in checked.stderr
+    )

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from tidewater.cloud.ports import UP
+from tidewater.domain.activity import Kind
 from tidewater.domain.group import GroupStatus
 from tidewater.domain.instance import COUNTED, Lifecycle
-from tidewater.domain.lifecycle_hook import WAITING, Transition
+from tidewater.domain.lifecycle_hook import HELD, WAITING, Transition
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.scope import Cloud
 from tidewater.engine.refresh import ACTIVE as ACTIVE_REFRESHES
@@ -284,8 +285,9 @@ def held_members(conn: Connection) -> Iterator[Violation]:
 
 def open_actions(conn: Connection) -> Iterator[Violation]:
     """An open action holds a member in its transition's Wait state, within its global
-    deadline, and its activity waits at `wait` due no later than the action's deadline (so the
-    runner wakes it in time, on this node or another)."""
+    deadline; its activity is the one that takes that instance through that transition (a
+    launch for a launch hook, a termination for a termination hook), and waits at `wait` due no
+    later than the action's deadline (so the runner wakes it in time, on this node or another)."""
     for row in conn.execute(
         select(
             lifecycle_actions,
@@ -293,6 +295,8 @@ def open_actions(conn: Connection) -> Iterator[Violation]:
             activities.c.step,
             activities.c.status,
             activities.c.due_at,
+            activities.c.kind,
+            activities.c.instance_id.label("activity_instance"),
         )
         .outerjoin(members, members.c.instance_id == lifecycle_actions.c.instance_id)
         .outerjoin(activities, activities.c.id == lifecycle_actions.c.activity_id)
@@ -303,6 +307,16 @@ def open_actions(conn: Connection) -> Iterator[Violation]:
             yield Violation("hook-action", row.token, f"instance in {row.state}, not {waiting}")
         if row.deadline > row.global_deadline:
             yield Violation("hook-action", row.token, "deadline past the global deadline")
+        if row.kind is not None and (
+            HELD.get(Kind(row.kind)) != Transition(row.transition)
+            or row.activity_instance != row.instance_id
+        ):
+            yield Violation(
+                "hook-action",
+                row.token,
+                f"{row.transition} action on {row.instance_id} held by a {row.kind} activity "
+                f"of {row.activity_instance}",
+            )
         if (
             row.step != "wait"
             or row.status in TERMINAL_VALUES
