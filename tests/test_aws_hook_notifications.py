@@ -17,6 +17,7 @@ from tests.test_aws_lifecycle_hooks import (
     LAUNCHING,
     TERMINATING,
     completion_refused,
+    hooked_group,
     queue_arn,
     states,
 )
@@ -354,27 +355,13 @@ def test_a_launch_hook_hears_of_its_instance_and_continues_it_by_id(
 ) -> None:
     sqs = client("sqs")
     url, arn = queue(sqs, "ready")
-    make_group(
-        autoscaling,
-        server,
-        min_size=0,
-        desired=1,
-        boot=False,
-        LifecycleHookSpecificationList=[
-            {
-                "LifecycleHookName": "ready",
-                "LifecycleTransition": LAUNCHING,
-                "NotificationTargetARN": arn,
-                "RoleARN": ROLE,
-            }
-        ],
-    )
-    (test,) = take(sqs, url)  # sent when the group was created with the hook
-    assert json.loads(test["Body"])["Event"] == "autoscaling:TEST_NOTIFICATION"
-    server.advance(10)
+    hooked_group(autoscaling, server, NotificationTargetARN=arn, RoleARN=ROLE)
     (instance,) = states(autoscaling)
-    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
-    (message,) = got
+    got = take(sqs, url)
+    # the test message, sent when the group was created with the hook, and the action's
+    (test,) = [m for m in got if "Event" in json.loads(m["Body"])]
+    assert json.loads(test["Body"])["Event"] == "autoscaling:TEST_NOTIFICATION"
+    (message,) = [m for m in got if m is not test]
     pairs = ordered(message["Body"])
     assert [k for k, _ in pairs] == ACTION_KEYS
     note = dict(pairs)
@@ -387,7 +374,6 @@ def test_a_launch_hook_hears_of_its_instance_and_continues_it_by_id(
         InstanceId=note["EC2InstanceId"],
         LifecycleActionResult="CONTINUE",
     )
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     server.settle()
     server.advance(10)
     assert states(autoscaling) == {instance: "InService"}
@@ -397,21 +383,7 @@ def test_a_launch_hook_hears_of_its_instance_and_continues_it_by_id(
 def test_a_launch_wait_whose_machine_ends_underneath_is_abandoned_at_once(
     autoscaling: Any, ec2: Any, server: Server
 ) -> None:
-    make_group(
-        autoscaling,
-        server,
-        min_size=0,
-        desired=1,
-        boot=False,
-        LifecycleHookSpecificationList=[
-            {
-                "LifecycleHookName": "ready",
-                "LifecycleTransition": LAUNCHING,
-                "DefaultResult": "CONTINUE",
-            }
-        ],
-    )
-    server.advance(10)
+    hooked_group(autoscaling, server, DefaultResult="CONTINUE")
     (first,) = states(autoscaling)
     ec2.terminate_instances(InstanceIds=[first])
     server.advance(10)  # the machine is gone; nowhere near the hour's heartbeat timeout

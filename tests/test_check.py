@@ -302,7 +302,8 @@ def test_check_holds_membership_and_leases_and_names_each_break(own_server: Serv
     }, broken.stderr
 
 
-def test_check_names_a_wait_without_an_action(own_server: Server, own_database_url: str) -> None:
+def terminating_wait(own_server: Server) -> str:
+    """One instance held in Terminating:Wait by a hook; the server stopped."""
     autoscaling = aws_client(own_server, "autoscaling")
     group = make_group(autoscaling, own_server, min_size=0, desired=1)
     (instance,) = instance_ids(group)
@@ -315,6 +316,11 @@ def test_check_names_a_wait_without_an_action(own_server: Server, own_database_u
     own_server.settle()
     assert states(autoscaling) == {instance: "Terminating:Wait"}
     own_server.stop()
+    return instance
+
+
+def test_check_names_a_wait_without_an_action(own_server: Server, own_database_url: str) -> None:
+    instance = terminating_wait(own_server)
     engine = create_engine(own_database_url)
     with engine.begin() as conn:
         conn.execute(delete(lifecycle_actions))
@@ -327,19 +333,8 @@ def test_check_names_a_wait_without_an_action(own_server: Server, own_database_u
 def test_check_names_an_action_held_by_another_activity(
     own_server: Server, own_database_url: str
 ) -> None:
-    autoscaling = aws_client(own_server, "autoscaling")
-    group = make_group(autoscaling, own_server, min_size=0, desired=1)
-    (instance,) = instance_ids(group)
-    autoscaling.put_lifecycle_hook(
-        AutoScalingGroupName="web", LifecycleHookName="drain", LifecycleTransition=TERMINATING
-    )
-    autoscaling.terminate_instance_in_auto_scaling_group(
-        InstanceId=instance, ShouldDecrementDesiredCapacity=True
-    )
-    own_server.settle()
-    assert states(autoscaling) == {instance: "Terminating:Wait"}
+    instance = terminating_wait(own_server)
     assert run_check(own_database_url).returncode == 0
-    own_server.stop()
     engine = create_engine(own_database_url)
     with engine.begin() as conn:
         launched = conn.execute(

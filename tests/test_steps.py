@@ -117,10 +117,8 @@ class Recorder:
         return True
 
 
-def test_a_hook_opens_its_action_at_the_pause_and_tells_its_target(app: Tidewater) -> None:
-    recorder = Recorder()
-    app.ctx.notices = recorder
-    target = "arn:aws:sqs:us-east-1:000000000000:ready"
+def hooked(app: Tidewater, hook: Hook) -> None:
+    """Group `h` of one instance, launched until the hook holds it."""
     groups.create(
         app.ctx,
         SCOPE,
@@ -131,12 +129,19 @@ def test_a_hook_opens_its_action_at_the_pause_and_tells_its_target(app: Tidewate
             desired=1,
             launch={"kind": "configuration", "name": "lc"},
             zones=["us-east-1a"],
-            hooks=[Hook("ready", Transition.LAUNCHING, metadata="m", target=target)],
+            hooks=[hook],
         ),
     )
     for _ in range(3):
         app.ctx.clock.advance(10)
         app.runner.drain()
+
+
+def test_a_hook_opens_its_action_at_the_pause_and_tells_its_target(app: Tidewater) -> None:
+    recorder = Recorder()
+    app.ctx.notices = recorder
+    target = "arn:aws:sqs:us-east-1:000000000000:ready"
+    hooked(app, Hook("ready", Transition.LAUNCHING, metadata="m", target=target))
     with app.db.read() as conn:
         (action,) = conn.execute(select(lifecycle_actions)).all()
         state = conn.execute(
@@ -161,22 +166,7 @@ def test_a_hook_opens_its_action_at_the_pause_and_tells_its_target(app: Tidewate
 def test_an_action_past_its_timeout_is_no_longer_active(app: Tidewater) -> None:
     """Between the deadline and the runner's next pass the action is still stored open; a
     heartbeat or a completion then is refused as one for a finished action."""
-    groups.create(
-        app.ctx,
-        SCOPE,
-        GroupSpec(
-            name="h",
-            min_size=0,
-            max_size=1,
-            desired=1,
-            launch={"kind": "configuration", "name": "lc"},
-            zones=["us-east-1a"],
-            hooks=[Hook("ready", Transition.LAUNCHING, heartbeat=30)],
-        ),
-    )
-    for _ in range(3):
-        app.ctx.clock.advance(10)
-        app.runner.drain()
+    hooked(app, Hook("ready", Transition.LAUNCHING, heartbeat=30))
     with app.db.read() as conn:
         (action,) = conn.execute(select(lifecycle_actions)).all()
     ref = lifecycle_hooks.ActionRef("h", "ready", instance_id=action.instance_id)
