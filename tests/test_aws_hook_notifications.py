@@ -8,8 +8,11 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import Server
 from tests.helpers import classic_elb, error_of, instance_ids, make_group
@@ -21,6 +24,9 @@ from tests.test_aws_lifecycle_hooks import (
     queue_arn,
     states,
 )
+from tidewater.cloud.ports import LifecycleNotice
+from tidewater.cloud.sim.sqs import notices
+from tidewater.domain.scope import Cloud, Scope
 
 ROLE = "arn:aws:iam::000000000000:role/hooks"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -476,3 +482,40 @@ def test_a_new_hook_holds_an_activity_already_on_its_way(
     )
     server.advance(300)
     assert states(autoscaling) == {instance: "Terminating:Wait"}
+
+
+@given(
+    hook=st.from_regex(r"[A-Za-z0-9\-_/]{1,255}", fullmatch=True),
+    group=st.text(min_size=1, max_size=255),
+    metadata=st.none() | st.from_regex(r"[\t\n\r\x20-\x7e]{1,4000}", fullmatch=True),
+    transition=st.sampled_from(["launching", "terminating"]),
+    millis=st.integers(min_value=0, max_value=4_000_000_000_000),
+)
+def test_an_action_body_carries_every_hook_exactly_in_aws_order(
+    hook: str, group: str, metadata: str | None, transition: str, millis: int
+) -> None:
+    at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=millis)
+    scope = Scope("123456789012", "us-east-1", Cloud.AWS)
+    notice = LifecycleNotice(
+        "arn:aws:sqs:us-east-1:123456789012:q",
+        None,
+        "6c3b3ba4-1a43-4d1e-8d0a-0a3bbd3c1a01",
+        "g-id",
+        group,
+        hook,
+        "i-0123456789abcdef0",
+        transition,
+        metadata,
+        at,
+        activity_id="a-id",
+    )
+    pairs = ordered(notices.action_body(scope, notice))
+    keys = list(ACTION_KEYS)
+    if metadata is not None:
+        keys.insert(keys.index("LifecycleActionToken"), "NotificationMetadata")
+    assert [k for k, _ in pairs] == keys
+    body = dict(pairs)
+    assert (body["LifecycleHookName"], body["AutoScalingGroupName"]) == (hook, group)
+    assert body.get("NotificationMetadata") == metadata
+    assert datetime.strptime(body["Time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) == at
+    assert body["LifecycleTransition"] == (LAUNCHING if transition == "launching" else TERMINATING)
