@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from tidewater.cloud.ports import UP
-from tidewater.domain.activity import Kind
 from tidewater.domain.group import GroupStatus
 from tidewater.domain.instance import COUNTED, Lifecycle
-from tidewater.domain.lifecycle_hook import HELD, WAITING, Transition
+from tidewater.domain.lifecycle_hook import WAITING, Transition, held_at
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.scope import Cloud
 from tidewater.engine.refresh import ACTIVE as ACTIVE_REFRESHES
@@ -285,8 +284,9 @@ def held_members(conn: Connection) -> Iterator[Violation]:
 
 def open_actions(conn: Connection) -> Iterator[Violation]:
     """An open action holds a member in its transition's Wait state, within its global
-    deadline; its activity is the one that takes that instance through that transition (a
-    launch for a launch hook, a termination for a termination hook), and waits at `wait` due no
+    deadline; its activity is the one that takes that instance through that transition (the
+    transition `held_at` gives its kind and facts: an AWS launch or termination, an ESS removal,
+    attach or detach that holds itself), and waits at `wait` due no
     later than the action's deadline (so the runner wakes it in time, on this node or another)."""
     for row in conn.execute(
         select(
@@ -296,6 +296,7 @@ def open_actions(conn: Connection) -> Iterator[Violation]:
             activities.c.status,
             activities.c.due_at,
             activities.c.kind,
+            activities.c.facts,
             activities.c.instance_id.label("activity_instance"),
         )
         .outerjoin(members, members.c.instance_id == lifecycle_actions.c.instance_id)
@@ -308,7 +309,7 @@ def open_actions(conn: Connection) -> Iterator[Violation]:
         if row.deadline > row.global_deadline:
             yield Violation("hook-action", row.token, "deadline past the global deadline")
         if row.kind is not None and (
-            HELD.get(Kind(row.kind)) != Transition(row.transition)
+            held_at(row.kind, row.facts or {}) != Transition(row.transition)
             or row.activity_instance != row.instance_id
         ):
             yield Violation(
