@@ -27,12 +27,37 @@ class Change(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Rounding:
+    """How a cloud turns a percentage of the capacity into a whole number of instances."""
+
+    # AWS moves at least one instance when a nonzero percentage comes to less than one
+    # (user guide, "Scaling adjustment types"); ESS's documents say no such thing.
+    fraction_moves_one: bool
+
+
+AWS_ROUNDING = Rounding(fraction_moves_one=True)
+ESS_ROUNDING = Rounding(fraction_moves_one=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Adjustment:
     """One capacity change; `min_step` is the least a percentage moves (MinAdjustmentMagnitude)."""
 
     change: Change
     value: int
     min_step: int | None = None
+    rounding: Rounding = ESS_ROUNDING
+
+    def step(self, current: int) -> int:
+        """How many instances a percentage moves: toward zero, then the cloud's least move."""
+        change = current * self.value / 100
+        step = math.floor(change) if change >= 0 else math.ceil(change)
+        least = self.min_step or 0
+        if self.rounding.fraction_moves_one and change != 0:
+            least = max(least, 1)
+        if least and abs(step) < least and self.value != 0:
+            step = least if self.value > 0 else -least
+        return step
 
     def applied(self, current: int) -> int:
         """The capacity asked for, before the group's bounds are applied."""
@@ -40,11 +65,11 @@ class Adjustment:
             return self.value
         if self.change is Change.BY_COUNT:
             return current + self.value
-        change = current * self.value / 100
-        step = math.floor(change) if change >= 0 else math.ceil(change)
-        if self.min_step and abs(step) < self.min_step and self.value != 0:
-            step = self.min_step if self.value > 0 else -self.min_step
-        return current + step
+        return current + self.step(current)
+
+    def bounded(self, current: int, low: int, high: int) -> int:
+        """The capacity asked for, held inside the group's minimum and maximum."""
+        return max(low, min(high, self.applied(current)))
 
 
 @dataclass(frozen=True, slots=True)
