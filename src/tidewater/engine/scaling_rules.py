@@ -120,8 +120,7 @@ def adjust(
         if already is not None:
             return already
         row, group_, _ = books.open(group)
-        wanted = adjustment.applied(group_.desired)
-        bounded = min(max(wanted, group_.min_size), group_.max_size)
+        bounded = adjustment.bounded(group_.desired, group_.min_size, group_.max_size)
         if bounded == group_.desired:
             raise Refusal("capacity.no_change", group=group)
         facts = {
