@@ -394,6 +394,77 @@ def test_rollback_on_scale_in_keeps_the_instance(ess: Any, server: Server, regio
     assert len(states(ess, region, group)) == 2
 
 
+def test_with_two_scale_out_hooks_the_last_to_end_decides(
+    ess: Any, server: Server, region: str
+) -> None:
+    group = ready_group(ess, server, region, min_size=0, desired=1)
+    first = hook(ess, group, "SCALE_OUT", lifecycle_hook_name="a", heartbeat_timeout=600)
+    second = hook(ess, group, "SCALE_OUT", lifecycle_hook_name="b", heartbeat_timeout=600)
+    before = set(states(ess, region, group))
+    scaled = scale_out(ess, group)
+    server.settle()
+    server.advance(10)
+    [new] = set(states(ess, region, group)) - before
+    waits = {a.lifecycle_hook_id: a for a in actions(ess, region, scaled).lifecycle_actions}
+    complete(ess, region, first, waits[first].lifecycle_action_token, "ABANDON")
+    server.settle()
+    server.advance(10)
+    # ESS waits for the other hook: an ABANDON on scale-out does not end it early
+    assert states(ess, region, group)[new] == "Pending:Wait"
+    complete(ess, region, second, waits[second].lifecycle_action_token, "CONTINUE")
+    server.settle()
+    server.advance(10)
+    server.advance(10)
+    assert states(ess, region, group)[new] == "InService"
+    assert activity(ess, region, scaled).status_code == "Successful"
+
+
+def test_a_timed_out_abandon_on_scale_in_ends_the_other_hooks(
+    ess: Any, server: Server, region: str
+) -> None:
+    group = ready_group(ess, server, region, min_size=0, desired=2)
+    hook(
+        ess,
+        group,
+        "SCALE_IN",
+        lifecycle_hook_name="a",
+        heartbeat_timeout=30,
+        default_result="ABANDON",
+    )
+    hook(ess, group, "SCALE_IN", lifecycle_hook_name="b", heartbeat_timeout=3600)
+    victim = sorted(states(ess, region, group))[0]
+    removal = remove(ess, region, group, [victim])
+    server.settle()
+    assert states(ess, region, group)[victim] == "Removing:Wait"
+    server.advance(31)
+    server.advance(10)
+    server.advance(10)
+    # the long hook's wait ended with the short one, not an hour later
+    assert victim not in states(ess, region, group)
+    assert activity(ess, region, removal).status_code == "Successful"
+    assert actions(ess, region, removal, lifecycle_action_status="Pending").total_count == 0
+
+
+def test_a_completed_abandon_on_scale_in_waits_for_the_other_hooks(
+    ess: Any, server: Server, region: str
+) -> None:
+    group = ready_group(ess, server, region, min_size=0, desired=2)
+    first = hook(ess, group, "SCALE_IN", lifecycle_hook_name="a", heartbeat_timeout=600)
+    hook(ess, group, "SCALE_IN", lifecycle_hook_name="b", heartbeat_timeout=600)
+    victim = sorted(states(ess, region, group))[0]
+    removal = remove(ess, region, group, [victim])
+    server.settle()
+    waits = {a.lifecycle_hook_id: a for a in actions(ess, region, removal).lifecycle_actions}
+    complete(ess, region, first, waits[first].lifecycle_action_token, "ABANDON")
+    server.settle()
+    server.advance(10)
+    assert states(ess, region, group)[victim] == "Removing:Wait"
+    server.advance(600)
+    server.advance(10)
+    server.advance(10)
+    assert victim not in states(ess, region, group)
+
+
 def test_heartbeats_with_the_2014_sdk(
     ess: Any, ess_legacy: Any, server: Server, region: str
 ) -> None:

@@ -28,7 +28,7 @@ class Result(StrEnum):
     ROLLBACK = "ROLLBACK"
 
 
-# Results that end a wait and skip the other hooks: the instance does not go on as planned.
+# Results by which the instance does not go on as planned.
 STOPS = frozenset({Result.ABANDON, Result.ROLLBACK})
 
 
@@ -94,6 +94,17 @@ class HookRules:
     # a hook deleted mid-wait ends it with the hook's default result (ESS, inferred), not by
     # transition as ON_DELETE says (AWS)
     deleted_takes_default: bool = False
+    # on which transitions a stop result ends the other hooks' waits at once, and whether only
+    # a timed-out one does; otherwise every hook is waited out and the last to end decides
+    cuts: frozenset[tuple[Transition, bool]] = frozenset(
+        {(Transition.LAUNCHING, False), (Transition.TERMINATING, False)}
+    )
+
+    def cuts_short(self, transition: Transition, result: Result, timed_out: bool) -> bool:
+        """Whether this ended action ends its activity's other hooks at once."""
+        return result in STOPS and any(
+            on is transition and (timed_out or not only) for on, only in self.cuts
+        )
 
     def global_timeout(self, heartbeat: int) -> int:
         return min(self.global_cap, self.global_factor * heartbeat)
@@ -109,13 +120,16 @@ class HookRules:
 
 
 # PutLifecycleHook reference: 30-7200 s, default 3600, default result ABANDON; the global
-# timeout is 48 hours or 100 heartbeat timeouts, whichever is smaller.
+# timeout is 48 hours or 100 heartbeat timeouts, whichever is smaller. With several hooks an
+# ABANDON from any ends the others at once (user guide, "Configure a lifecycle hook").
 AWS_HOOKS = HookRules(30, 7200, 3600, Result.ABANDON, 172800, 100)
 
 # ESS CreateLifecycleHook: 30-21600 s, default 600, default result CONTINUE; DefaultResult is
 # CONTINUE or ABANDON, CompleteLifecycleAction also takes ROLLBACK (2022 reference). A wait lasts
 # at most 6 hours and takes at most 20 heartbeats (RecordLifecycleActionHeartbeat reference,
-# 2018: LifecycleAction.TimeExceeded, LifecycleAction.RecordTimesExceeded).
+# 2018: LifecycleAction.TimeExceeded, LifecycleAction.RecordTimesExceeded). With several hooks,
+# only a scale-in hook timing out with ABANDON (2022: or ROLLBACK) ends the others at once;
+# else the last hook to end decides (CreateLifecycleHook, CompleteLifecycleAction references).
 ESS_HOOKS = HookRules(
     30,
     21600,
@@ -127,6 +141,7 @@ ESS_HOOKS = HookRules(
     refuse_past_cap=True,
     heartbeats=20,
     deleted_takes_default=True,
+    cuts=frozenset({(Transition.TERMINATING, True)}),
 )
 
 

@@ -274,11 +274,14 @@ def _find(books: Books, ref: ActionRef, now: datetime) -> Any:
 def resolve(
     conn: Connection, action: Any, result: Result, now: datetime, *, timed_out: bool = False
 ) -> None:
-    """Record an action's result and wake its activity now: its `wait` step moves it on."""
+    """Record an action's result and wake its activity now: its `wait` step moves it on.
+
+    An ended action's deadline is when it ended, so the wait can tell which hook ended last.
+    """
     conn.execute(
         update(lifecycle_actions)
         .where(lifecycle_actions.c.token == action.token)
-        .values(result=result.value, timed_out=timed_out)
+        .values(result=result.value, timed_out=timed_out, deadline=now)
     )
     conn.execute(
         update(activities)

@@ -3,10 +3,12 @@
 On arrival it opens one action per hook on its transition (the instance waits in
 `Pending:Wait` or `Terminating:Wait`); it wakes at the earliest deadline, when an action is
 completed (the command brings `due_at` forward) or when a hook is deleted. A timed-out action
-takes its hook's default result. All CONTINUE: the instance proceeds along the path. An ABANDON
-(or ESS's ROLLBACK) on launch ends the instance and the activity (the reconciler launches
-another); on termination it skips the other hooks: ABANDON lets the instance go on to be
-terminated, ROLLBACK (ESS) sends it back into service. Ended actions keep their results.
+takes its hook's default result. A stop result the cloud's `HookRules.cuts` name ends the other
+hooks' waits at once and decides; otherwise every hook is waited out and the last to end
+decides. CONTINUE: the instance proceeds along the path. ABANDON (or ESS's ROLLBACK) on launch
+ends the instance and the activity (the reconciler launches another); on termination ABANDON
+lets the instance go on to be terminated, ROLLBACK (ESS) sends it back into service. Ended
+actions keep their results.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tidewater.domain.lifecycle_hook import (
     PROCEEDING,
     STOPS,
     WAITING,
+    HookRules,
     Result,
     Transition,
     deadlines,
@@ -57,7 +60,7 @@ def wait(ctx: Context, activity: Any) -> None:
     deadline = activity.facts.get(PAUSES[activity.step])
     until = datetime.fromisoformat(deadline) if deadline else now
     transition = held_at(activity.kind, activity.facts)
-    if (activity.facts.get("hooks") or {}).get("result") == Result.ABANDON:
+    if (activity.facts.get("hooks") or {}).get("result") in STOPS:
         _abandon(ctx, activity, now)
         return
     with record(ctx, activity) as conn:
@@ -68,7 +71,9 @@ def wait(ctx: Context, activity: Any) -> None:
         elif "hooks" not in activity.facts:
             _open(ctx, conn, activity, transition, now)
         else:
-            _settle(conn, activity, transition, now)
+            rules = ctx.limits(Cloud(activity.cloud)).hooks
+            assert rules is not None
+            _settle(conn, activity, transition, rules, now)
 
 
 def _open(
@@ -125,8 +130,14 @@ def _open(
     move(conn, activity, "wait", min(due), status=Status.MID_LIFECYCLE.value, facts=facts)
 
 
-def _settle(conn: Connection, activity: Any, transition: Transition, now: datetime) -> None:
-    """Time out what is due, then go on, keep waiting, or record the ABANDON that ends it."""
+def _settle(
+    conn: Connection, activity: Any, transition: Transition, rules: HookRules, now: datetime
+) -> None:
+    """Time out what is due, then keep waiting, or go on as the deciding result says.
+
+    An ended action's deadline is when it ended (`lifecycle_hooks.resolve`), so the last to
+    end is the one with the latest deadline (ties: the last in hook order).
+    """
     actions = list(
         conn.execute(
             select(lifecycle_actions)
@@ -143,8 +154,8 @@ def _settle(conn: Connection, activity: Any, transition: Transition, now: dateti
             results.append((action, Result(action.default_result), True))
         else:
             waiting.append(action)
-    abandoned = next(((a, r, t) for a, r, t in results if r in STOPS), None)
-    if abandoned is None and waiting:
+    cut = next(((a, r, t) for a, r, t in results if rules.cuts_short(transition, r, t)), None)
+    if cut is None and waiting:
         for action, result, timed_out in results:
             if action.result is None:
                 conn.execute(
@@ -154,8 +165,8 @@ def _settle(conn: Connection, activity: Any, transition: Transition, now: dateti
                 )
         move(conn, activity, "wait", min(a.deadline for a in waiting))
         return
-    # every hook let it go, or one abandoned it (the others are skipped); the rows stay, with
-    # their results, for ESS's DescribeLifecycleActions
+    # every hook ended, or one cut the others short (they end CONTINUE, skipped); the rows stay,
+    # with their results, for ESS's DescribeLifecycleActions
     for action, result, timed_out in results + [(a, Result.CONTINUE, False) for a in waiting]:
         if action.result is None:
             conn.execute(
@@ -163,10 +174,11 @@ def _settle(conn: Connection, activity: Any, transition: Transition, now: dateti
                 .where(lifecycle_actions.c.token == action.token)
                 .values(result=result.value, timed_out=timed_out)
             )
-    outcome = Result.CONTINUE if abandoned is None else abandoned[1]
+    decider = cut or sorted(results, key=lambda ended: ended[0].deadline)[-1]
+    outcome = decider[1]
     hooks = {**activity.facts["hooks"], "result": outcome.value}
-    if abandoned is not None:
-        hooks.update(token=abandoned[0].handle or abandoned[0].token, timed_out=abandoned[2])
+    if outcome is not Result.CONTINUE:
+        hooks.update(token=decider[0].handle or decider[0].token, timed_out=decider[2])
     facts = {**activity.facts, "hooks": hooks}
     if outcome in STOPS and transition is Transition.LAUNCHING:
         # the machine is ended outside this transaction, on the step's next run (_abandon)
