@@ -52,7 +52,8 @@ AWS = Limits(
 
 # ESS Limits page and DescribeLimitation: 100 groups per region, 2,000 instances per group,
 # 20 scaling configurations and 20 rules per group, 5 CLB and 5 RDS instances per group,
-# 500 instances per scaling activity.
+# 500 instances per scaling activity. 10 lifecycle hooks per group: the current user guide and
+# 2022 CreateLifecycleHook page (the 2014 page still says 6; one service, one quota).
 ESS = Limits(
     groups=100,
     group_size=2000,
@@ -61,7 +62,7 @@ ESS = Limits(
     load_balancers=5,
     db_instances=5,
     instances_per_activity=500,
-    lifecycle_hooks=6,
+    lifecycle_hooks=10,
     hooks=ESS_HOOKS,
     notifications=6,
     scheduled_tasks=20,
