@@ -186,3 +186,34 @@ def test_the_2014_api_serves_instance_refresh_too(
     assert listed["InstanceRefreshTaskId"] == started["InstanceRefreshTaskId"]
     assert listed["Status"] == "Successful" and body["TotalCount"] == 1
     assert configurations(ess, region, group) == [new]
+
+
+def test_activities_a_refresh_started_carry_its_task_id(
+    ess: Any, server: Server, region: str
+) -> None:
+    group = ready_group(ess, server, region, max_size=8, desired=2)
+    before = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(region_id=region, scaling_group_id=group)
+    ).body.scaling_activities
+    task_id = start(ess, region, group, second_configuration(ess, group))
+    until(server, lambda: task(ess, region, group).status == "Successful")
+
+    def listed(**by: Any) -> list[Any]:
+        return list(
+            ess.describe_scaling_activities(
+                m.DescribeScalingActivitiesRequest(region_id=region, page_size=50, **by)
+            ).body.scaling_activities
+        )
+
+    every = listed(scaling_group_id=group)
+    started = [a for a in every if a.instance_refresh_task_id == task_id]
+    # each old instance ended and each new one launched, in an activity of its own
+    assert len(started) == 4
+    assert {a.scaling_activity_id for a in before} == {
+        a.scaling_activity_id for a in every if a.instance_refresh_task_id is None
+    }
+    by_task = listed(instance_refresh_task_id=task_id)
+    assert sorted(a.scaling_activity_id for a in by_task) == sorted(
+        a.scaling_activity_id for a in started
+    )
+    assert listed(scaling_group_id=group, instance_refresh_task_id="ir-nothere") == []

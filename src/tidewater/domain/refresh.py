@@ -19,6 +19,9 @@ from tidewater.domain.refusal import Refusal
 WAIT_LIMIT = 3600
 DEFAULT_CHECKPOINT_DELAY = 3600  # RefreshPreferences.CheckpointDelay's default
 
+# The fact naming the refresh that started an activity (ESS shows it as InstanceRefreshTaskId).
+STARTED_BY = "refresh_id"
+
 
 class Phase(StrEnum):
     """Where a refresh stands; a cloud names each its own way."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, exists, false, func, or_, select
 
+from tidewater.domain.refresh import STARTED_BY
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
@@ -461,9 +462,15 @@ def activities_by_number(
     status: str | None,
     number: int,
     size: int,
+    refresh: str | None = None,
 ) -> Page:
-    """Requests' activities, newest first; the per-instance ones behind a batch are children."""
+    """Requests' activities, newest first; the per-instance ones behind a batch are children.
+
+    With `refresh`, only the activities that instance refresh started (fact `STARTED_BY`).
+    """
     query = select(activities).where(in_scope(activities, scope), activities.c.parent_id.is_(None))
+    if refresh is not None:
+        query = query.where(activities.c.facts[STARTED_BY].as_string() == refresh)
     if group is not None:
         query = query.where(activities.c.group_id == group)
     if ids is not None:

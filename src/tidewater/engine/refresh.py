@@ -21,7 +21,7 @@ from tidewater.domain.group import GroupStatus
 from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.launch import LaunchSource, TemplateVersion, ref_of, source_of
 from tidewater.domain.processes import Gate
-from tidewater.domain.refresh import Event, Phase, Preferences, Standby
+from tidewater.domain.refresh import STARTED_BY, Event, Phase, Preferences, Standby
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
@@ -497,7 +497,7 @@ class _Pass:
         self.save(reason="replacing")
 
     def end(self, member: Member) -> None:
-        facts = {"at": self.now.isoformat(), "trigger": Trigger.REFRESH}
+        facts = {"at": self.now.isoformat(), "trigger": Trigger.REFRESH, STARTED_BY: self.found.id}
         made = send_off(self.books, self.grow, member, Fate.TERMINATE, self.now, facts)
         self.progress["ends"].append(made["id"])
 
@@ -512,6 +512,7 @@ class _Pass:
             facts={
                 "at": self.now.isoformat(),
                 "trigger": Trigger.REFRESH,
+                STARTED_BY: self.found.id,
                 "source": self.progress.get("target"),
             },
         )

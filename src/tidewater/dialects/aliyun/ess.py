@@ -23,6 +23,7 @@ from tidewater.dialects.failures import status_message
 from tidewater.domain.group import GroupStatus, Rules
 from tidewater.domain.launch import Blueprint, ScalingConfiguration, source_of
 from tidewater.domain.lifecycle_hook import HOLD, IGNORED
+from tidewater.domain.refresh import STARTED_BY
 from tidewater.domain.scope import Scope
 from tidewater.engine import (
     attachments,
@@ -495,6 +496,7 @@ class EssService(LifecycleHookActions, InstanceRefreshActions):
             p.get("StatusCode"),
             number,
             size,
+            refresh=p.get("InstanceRefreshTaskId"),
         )
         children = queries.children_of(self.ctx, [r.id for r in page.rows])
         return {
@@ -777,6 +779,7 @@ def activity(row: Any, children: list[Any]) -> dict[str, Any]:
             "DisableLifecycleHook": facts.get(HOLD) == "",
             "IgnoredLifecycleHookIds": list(facts.get(IGNORED) or []),
         },
+        **({"InstanceRefreshTaskId": facts[STARTED_BY]} if STARTED_BY in facts else {}),
     }
 
 
