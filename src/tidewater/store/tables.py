@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -121,6 +122,36 @@ sim_sqs_messages = Table(
     Column("first_received_at", Time),
     Column("receipt", String(36)),  # the newest receipt handle's token; older ones are stale
     Index(None, "account", "region", "queue", "visible_at"),
+)
+
+# The simulated CloudWatch: one row per datum as put, in the metric's own unit; the index reads
+# exactly one metric's range for a statistics query.
+sim_cw_datapoints = Table(
+    "sim_cw_datapoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("namespace", String(255), nullable=False),
+    Column("metric_name", String(255), nullable=False),
+    Column("dimensions", Text, nullable=False),  # canonical JSON: [[name, value], ...] sorted
+    Column("at", Time, nullable=False),
+    Column("unit", String(32), nullable=False),
+    Column("sample_count", Float, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("minimum", Float, nullable=False),
+    Column("maximum", Float, nullable=False),
+    Column("values", JSON),  # the values with their counts, kept for percentiles
+    Column("resolution", Integer, nullable=False),
+    Index(
+        "ix_sim_cw_datapoints_metric_at",
+        "account",
+        "region",
+        "namespace",
+        "metric_name",
+        "dimensions",
+        "at",
+    ),
 )
 
 # The simulated cloud: virtual machines of either cloud, with the timers that move their states.
