@@ -220,3 +220,50 @@ class Agreement(Protocol):
     """A cloud's word on whether its balancers and whitelists agree with the groups at rest."""
 
     def violations(self, db: Database) -> list[Violation]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MetricId:
+    """One metric: namespace, name and its dimensions (name → value)."""
+
+    namespace: str
+    name: str
+    dimensions: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One period's statistics of a metric: its start, and each statistic asked for (a
+    statistic the period's data cannot answer is left out)."""
+
+    at: datetime
+    unit: str
+    statistics: Mapping[str, float]
+
+
+class Metrics(Protocol):
+    """The metrics store (CloudWatch on AWS) as the alarm evaluator and the load publisher use
+    it: put a value at a time, read a metric's statistics over periods."""
+
+    def put(
+        self,
+        scope: Scope,
+        metric: MetricId,
+        value: float,
+        at: datetime,
+        unit: str = "None",
+        within: Connection | None = None,
+    ) -> None: ...
+
+    def statistics(
+        self,
+        scope: Scope,
+        metric: MetricId,
+        start: datetime,
+        end: datetime,
+        period: int,
+        statistics: Sequence[str],
+        unit: str | None = None,
+    ) -> list[Reading]:
+        """Periods in [start, end) with data, oldest first; reads only that metric's range."""
+        ...
