@@ -227,6 +227,7 @@ def aws_cli(
         "AWS_ENDPOINT_URL_EC2": server.url,
         "AWS_ENDPOINT_URL_SSM": server.url,
         "AWS_ENDPOINT_URL_SQS": server.url,
+        "AWS_ENDPOINT_URL_CLOUDWATCH": server.url,
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
         "AWS_PAGER": "",

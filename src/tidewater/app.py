@@ -15,6 +15,7 @@ from tidewater.clock import Clock
 from tidewater.cloud.ports import Agreement
 from tidewater.cloud.sim.agreement import SimAgreement
 from tidewater.cloud.sim.balancers import SimBalancers
+from tidewater.cloud.sim.cloudwatch import SimCloudWatch
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.compute import new_instance_id as sim_instance_id
 from tidewater.cloud.sim.ec2 import SimEc2
@@ -38,6 +39,7 @@ from tidewater.dialects.aliyun.slb import SlbService
 from tidewater.dialects.aliyun.vpc import VpcService
 from tidewater.dialects.aws import profile as aws_profile
 from tidewater.dialects.aws.autoscaling import AutoScalingService
+from tidewater.dialects.aws.cloudwatch import CloudWatchCbor, CloudWatchJson, CloudWatchService
 from tidewater.dialects.aws.ec2 import Ec2Service
 from tidewater.dialects.aws.elb import ElbService
 from tidewater.dialects.aws.elbv2 import Elbv2Service
@@ -151,6 +153,7 @@ def build(
     if retired:
         log.warning("retired access keys no longer configured: %s", ", ".join(retired))
     sqs = SqsService(queues)
+    metrics = CloudWatchService(SimCloudWatch(compute))
     aws = AwsFront(
         [
             Product(Protocol("autoscaling"), AutoScalingService(ctx)),
@@ -160,6 +163,8 @@ def build(
             Product(JsonProtocol("ssm"), SsmService(ssm)),
             Product(SqsQuery(), sqs, addressed, sqs.waiting),
             Product(SqsJson(), sqs, addressed, sqs.waiting),
+            Product(CloudWatchCbor(), metrics),
+            Product(CloudWatchJson(), metrics),
         ],
         keys,
         Clock(),

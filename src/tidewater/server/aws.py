@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,9 +86,10 @@ class AwsFront:
         for product in sorted(products, key=lambda p: isinstance(p.protocol, JsonProtocol)):
             self.by_version.setdefault(product.protocol.api_version, product)
             self.by_name.setdefault(product.service.signing_name, product)
-        self.by_target = {
-            p.protocol.target_prefix: p for p in products if isinstance(p.protocol, JsonProtocol)
-        }
+        json_products = [(p.protocol, p) for p in products if isinstance(p.protocol, JsonProtocol)]
+        self.by_target = {j.target_prefix: p for j, p in json_products if not j.in_path}
+        # Smithy RPC v2 names the service and operation in the path (CloudWatch's CBOR door)
+        self.by_path = {j.target_prefix: p for j, p in json_products if j.in_path}
         self.keys = keys
         self.wall = wall  # signatures are checked against real time, never the simulated clock
         self.room = WaitingRoom(
@@ -122,7 +124,10 @@ class AwsFront:
         request_id: str,
     ) -> Reply:
         target = _target(headers)
-        product = self.product_for(target, headers, params)
+        routed = self.by_path.get(_path_target(path).partition(".")[0]) if not target else None
+        if routed is not None:
+            target = _path_target(path)
+        product = routed or self.product_for(target, headers, params)
         if isinstance(product.protocol, JsonProtocol):
             action = target.partition(".")[2]
         else:
@@ -173,7 +178,7 @@ class AwsFront:
     def parse(call: AwsCall) -> dict[str, Any]:
         protocol = call.product.protocol
         if isinstance(protocol, JsonProtocol):
-            params = protocol.parse(call.action, call.body)
+            params = protocol.parse(call.action, _decompressed(call.headers, call.body))
         else:
             params = protocol.parse(
                 call.action, {k: v for k, v in call.params.items() if k not in SKIPPED}
@@ -186,8 +191,12 @@ class AwsFront:
     @staticmethod
     def answer(call: AwsCall, result: Mapping[str, Any] | None, request_id: str) -> Reply:
         protocol = call.product.protocol
+        extra = protocol.reply_headers() if isinstance(protocol, JsonProtocol) else {}
         return Reply(
-            200, protocol.serialize(call.action, result, request_id), _content_type(protocol)
+            200,
+            protocol.serialize(call.action, result, request_id),
+            _content_type(protocol),
+            extra,
         )
 
     @staticmethod
@@ -244,6 +253,32 @@ def _endpoint(headers: Mapping[str, str]) -> str:
     """The scheme, host and port the caller reached, as its next request must reach them."""
     scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip() or "http"
     return f"{scheme}://{headers.get('host', 'localhost')}"
+
+
+UNPACKED_LIMIT = 1024 * 1024  # a gzip body may unpack to at most a megabyte (PutMetricData's)
+
+
+def _decompressed(headers: Mapping[str, str], body: bytes) -> bytes:
+    """A body botocore gzipped (the model's requestcompression trait), as it was before; the
+    signature covered the compressed bytes, so this happens only after it was checked."""
+    if headers.get("content-encoding", "").strip().lower() != "gzip":
+        return body
+    unpacker = zlib.decompressobj(wbits=31)
+    try:
+        plain = unpacker.decompress(body, UNPACKED_LIMIT)
+    except zlib.error:
+        raise AwsError("SerializationException", "Unable to decompress the request body.") from None
+    if unpacker.unconsumed_tail:
+        raise AwsError("RequestEntityTooLarge", "Request size exceeded 1048576 bytes", 413)
+    return plain
+
+
+def _path_target(path: str) -> str:
+    """`/service/<prefix>/operation/<name>` as the `prefix.name` an X-Amz-Target would carry."""
+    parts = path.partition("?")[0].strip("/").split("/")
+    if len(parts) == 4 and parts[0] == "service" and parts[2] == "operation":
+        return f"{parts[1]}.{parts[3]}"
+    return ""
 
 
 def _target(headers: Mapping[str, str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.model import Shape
@@ -28,10 +28,11 @@ class JsonProtocol:
     content_type = JSON
     checks_enums = True  # SQS answers unknown enum values with its own refusals
     located: frozenset[str] = frozenset()  # required members the request's path may supply
+    in_path = False  # Smithy RPC v2 names the operation in the path, not in X-Amz-Target
 
     def __init__(self, service: str) -> None:
         model = _service_model(service, None)
-        if model.metadata["protocol"] != "json":
+        if "json" not in model.metadata.get("protocols", [model.metadata["protocol"]]):
             raise ValueError(f"{service} does not speak awsJson")
         self._model = model
         self.service = service
@@ -50,10 +51,7 @@ class JsonProtocol:
 
     def parse(self, action: str, body: bytes) -> dict[str, Any]:
         """The request body as the operation's input; ValidationException lists what failed."""
-        try:
-            raw = json.loads(body.decode("utf-8")) if body.strip() else {}
-        except (UnicodeDecodeError, ValueError):
-            raise _serialization("Unable to parse the request body as JSON.") from None
+        raw = self.load(body)
         if not isinstance(raw, dict):
             raise _serialization("Start of list found where not expected")
         shape = self._model.operation_model(action).input_shape
@@ -68,6 +66,13 @@ class JsonProtocol:
             )
             raise ParamError("ValidationException", head + "; ".join(errs))
         return out
+
+    def load(self, body: bytes) -> Any:
+        """The body as plain values, before the model checks them."""
+        try:
+            return json.loads(body.decode("utf-8")) if body.strip() else {}
+        except (UnicodeDecodeError, ValueError):
+            raise _serialization("Unable to parse the request body as JSON.") from None
 
     def _struct(
         self, shape: Shape, raw: Mapping[str, Any], path: str, errs: list[str]
@@ -142,6 +147,8 @@ class JsonProtocol:
                     f"Member must have value less than or equal to {hi}"
                 )
             return value
+        if t == "timestamp":
+            return _timestamp(value, where)
         if t == "boolean":
             if not isinstance(value, bool):
                 raise _serialization(f"Unexpected value for {where}")
@@ -173,9 +180,25 @@ class JsonProtocol:
     def error(self, code: str, message: str, request_id: str, *, sender: bool = True) -> bytes:
         return json.dumps({"__type": code, "message": message}).encode("utf-8")
 
+    def reply_headers(self) -> dict[str, str]:
+        """Headers every answer carries besides its content type."""
+        return {}
+
     def error_headers(self, code: str, sender: bool) -> dict[str, str]:
         """Headers an error carries besides its body (SQS names its Query code in one)."""
         return {}
+
+
+def _timestamp(value: Any, where: str) -> datetime:
+    """A timestamp as the JSON protocols send it (epoch seconds), or already read (CBOR's tag)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _serialization(f"Unexpected value for {where}")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise _serialization(f"Unexpected value for {where}") from None
 
 
 def _plain(value: Any) -> Any:
