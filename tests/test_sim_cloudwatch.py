@@ -30,6 +30,17 @@ def now(server: Server) -> datetime:
     return at.replace(second=0, microsecond=0)
 
 
+def statistics(cw: Any, name: str, t0: datetime, minutes: int, **asked: Any) -> Any:
+    """GetMetricStatistics of a metric of NS over the minutes from t0."""
+    return cw.get_metric_statistics(
+        Namespace=NS,
+        MetricName=name,
+        StartTime=t0,
+        EndTime=t0 + timedelta(minutes=minutes),
+        **asked,
+    )
+
+
 def test_put_then_statistics_over_periods(client: Any, server: Server) -> None:
     cw = client("cloudwatch")
     t0 = now(server)
@@ -46,11 +57,11 @@ def test_put_then_statistics_over_periods(client: Any, server: Server) -> None:
                 for i, v in enumerate(values)
             ],
         )
-    got = cw.get_metric_statistics(
-        Namespace=NS,
-        MetricName="Latency",
-        StartTime=t0,
-        EndTime=t0 + timedelta(minutes=3),
+    got = statistics(
+        cw,
+        "Latency",
+        t0,
+        3,
         Period=60,
         Statistics=["SampleCount", "Average", "Sum", "Minimum", "Maximum"],
     )
@@ -64,22 +75,22 @@ def test_put_then_statistics_over_periods(client: Any, server: Server) -> None:
     assert [p["Average"] for p in points] == [2.0, 10.0, 6.0]
     assert {p["Unit"] for p in points} == {"Milliseconds"}
     assert [p["Timestamp"] for p in points] == [t0 + timedelta(minutes=m) for m in range(3)]
-    wide = cw.get_metric_statistics(
-        Namespace=NS,
-        MetricName="Latency",
-        StartTime=t0,
-        EndTime=t0 + timedelta(minutes=3),
+    wide = statistics(
+        cw,
+        "Latency",
+        t0,
+        3,
         Period=180,
         Statistics=["Maximum"],
         ExtendedStatistics=["p50"],
     )["Datapoints"]
     assert len(wide) == 1 and wide[0]["Maximum"] == 10.0
     assert wide[0]["ExtendedStatistics"] == {"p50": 4.0}
-    other_unit = cw.get_metric_statistics(
-        Namespace=NS,
-        MetricName="Latency",
-        StartTime=t0,
-        EndTime=t0 + timedelta(minutes=3),
+    other_unit = statistics(
+        cw,
+        "Latency",
+        t0,
+        3,
         Period=60,
         Statistics=["Sum"],
         Unit="Seconds",
@@ -106,11 +117,11 @@ def test_values_counts_and_statistic_sets(client: Any, server: Server) -> None:
             },
         ],
     )
-    point = cw.get_metric_statistics(
-        Namespace=NS,
-        MetricName="Bytes",
-        StartTime=t0,
-        EndTime=t0 + timedelta(minutes=1),
+    point = statistics(
+        cw,
+        "Bytes",
+        t0,
+        1,
         Period=60,
         Statistics=["SampleCount", "Sum", "Minimum", "Maximum"],
         ExtendedStatistics=["p90"],
@@ -142,21 +153,21 @@ def test_dimensions_name_distinct_metrics(client: Any, server: Server) -> None:
                 }
             ],
         )
-    asked = cw.get_metric_statistics(
-        Namespace=NS,
-        MetricName="Cpu",
-        StartTime=t0,
-        EndTime=t0 + timedelta(minutes=1),
+    asked = statistics(
+        cw,
+        "Cpu",
+        t0,
+        1,
         Period=60,
         Statistics=["Sum"],
         Dimensions=[{"Name": "Role", "Value": "web"}, {"Name": "Host", "Value": "b"}],
     )
     assert [p["Sum"] for p in asked["Datapoints"]] == [5.0]
-    none = cw.get_metric_statistics(
-        Namespace=NS,
-        MetricName="Cpu",
-        StartTime=t0,
-        EndTime=t0 + timedelta(minutes=1),
+    none = statistics(
+        cw,
+        "Cpu",
+        t0,
+        1,
         Period=60,
         Statistics=["Sum"],
         Dimensions=[{"Name": "Host", "Value": "b"}],
