@@ -1,5 +1,6 @@
 """Amazon CloudWatch (2010-08-01) for boto3 and the aws CLI: straight to the sim, in Smithy
-RPC v2 CBOR (what the pinned botocore sends) or in AWS JSON 1.0, both query-compatible."""
+RPC v2 CBOR (what boto3 sends) or in AWS JSON 1.0 (what the aws CLI sends), both
+query-compatible."""
 
 from __future__ import annotations
 
