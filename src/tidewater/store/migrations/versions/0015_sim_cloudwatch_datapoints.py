@@ -4,14 +4,14 @@ One row per datum as put (a value, or a statistic set, or values with counts fol
 the index leads with the metric's identity and ends with its timestamp, so a statistics query
 reads exactly one metric's range.
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
