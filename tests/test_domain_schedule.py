@@ -1,0 +1,144 @@
+"""Scheduled action timing: cron in a named zone across daylight saving, start, end, refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.schedule import Schedule, check_recurrence
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+ZONES = ("America/New_York", "Europe/Berlin", "Australia/Sydney", "America/Sao_Paulo", "Etc/UTC")
+
+
+def firings(schedule: Schedule, now: datetime, count: int) -> list[datetime]:
+    """The first `count` firings, each taken on time."""
+    out: list[datetime] = []
+    at = schedule.first(now)
+    while at is not None and len(out) < count:
+        out.append(at)
+        at = schedule.after(at, at)
+    return out
+
+
+def test_new_york_daily_keeps_local_time_across_spring_forward() -> None:
+    schedule = Schedule(recurrence="0 9 * * *", time_zone="America/New_York")
+    times = firings(schedule, datetime(2026, 3, 7, tzinfo=UTC), 3)
+    assert times == [
+        datetime(2026, 3, 7, 14, tzinfo=UTC),  # EST, UTC-5
+        datetime(2026, 3, 8, 13, tzinfo=UTC),  # EDT from 8 March, UTC-4
+        datetime(2026, 3, 9, 13, tzinfo=UTC),
+    ]
+
+
+def test_utc_is_the_default_zone() -> None:
+    assert Schedule(recurrence="30 0 * * *").first(NOW) == datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
+
+
+def test_start_is_the_first_firing_then_the_recurrence() -> None:
+    start = datetime(2026, 3, 1, 5, 7, tzinfo=UTC)
+    schedule = Schedule(start=start, recurrence="0 * * * *")
+    assert firings(schedule, NOW, 2) == [start, datetime(2026, 3, 1, 6, tzinfo=UTC)]
+
+
+def test_end_time_stops_the_recurrence() -> None:
+    end = datetime(2026, 3, 3, 12, tzinfo=UTC)
+    assert (
+        len(firings(Schedule(end=end, recurrence="0 0 * * *"), NOW, 10)) == 2
+    )  # 2 and 3 March; 4 March is past the end
+
+
+def test_one_time_action_fires_once() -> None:
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    assert firings(Schedule(start=start), NOW, 5) == [start]
+
+
+def test_missed_firings_collapse_into_the_next_one_after_now() -> None:
+    schedule = Schedule(recurrence="0 * * * *")
+    fired = datetime(2026, 3, 1, 1, tzinfo=UTC)
+    assert schedule.after(fired, fired + timedelta(hours=5, minutes=30)) == datetime(
+        2026, 3, 1, 7, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "",
+        "0 0 * *",
+        "0 0 * * * *",
+        "61 0 * * *",
+        "0 0 30 2 *",
+        "@daily x y z w",
+        "0 0 L * *",
+        "0 0 15W * *",
+        "0 0 * * MON#2",
+        "0 0 ? * *",
+    ],
+)
+def test_bad_recurrence_is_refused(expression: str) -> None:
+    with pytest.raises(Refusal) as raised:
+        check_recurrence(expression)
+    assert raised.value.reason == "schedule.recurrence"
+
+
+@pytest.mark.parametrize("expression", ["30 0 1 1,6,12 *", "*/5 9-17 * * MON-FRI", "0 0 * JAN wed"])
+def test_unix_recurrence_is_accepted(expression: str) -> None:
+    assert check_recurrence(expression) == expression
+
+
+@pytest.mark.parametrize(
+    ("schedule", "reason"),
+    [
+        (Schedule(start=NOW - timedelta(seconds=1)), "schedule.start_in_past"),
+        (
+            Schedule(
+                start=NOW + timedelta(days=2), end=NOW + timedelta(days=1), recurrence="0 0 * * *"
+            ),
+            "schedule.start_after_end",
+        ),
+        (Schedule(end=NOW - timedelta(days=1), recurrence="0 0 * * *"), "schedule.end_in_past"),
+        (Schedule(recurrence="0 0 * * *", time_zone="Mars/Olympus"), "schedule.time_zone"),
+    ],
+)
+def test_refusals(schedule: Schedule, reason: str) -> None:
+    with pytest.raises(Refusal) as raised:
+        schedule.check(NOW)
+    assert raised.value.reason == reason
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    minute=st.integers(0, 59),
+    hour=st.integers(0, 23),
+    zone_name=st.sampled_from(ZONES),
+    start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 1)),
+)
+def test_daily_recurrence_fires_once_a_local_day_at_its_wall_time(
+    minute: int, hour: int, zone_name: str, start: datetime
+) -> None:
+    """Across any DST change: one firing per local day, at H:M local unless H:M does not exist."""
+    zone = ZoneInfo(zone_name)
+    schedule = Schedule(recurrence=f"{minute} {hour} * * *", time_zone=zone_name)
+    times = firings(schedule, start.replace(tzinfo=UTC), 40)
+    assert len(times) == 40
+    assert all(a < b for a, b in pairwise(times))
+    days = [t.astimezone(zone).date() for t in times]
+    assert all((b - a).days == 1 for a, b in pairwise(days))
+    for t in times:
+        assert t.tzinfo is UTC
+        local = t.astimezone(zone)
+        wall = local.replace(hour=hour, minute=minute, tzinfo=None)
+        exists = (
+            wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
+        )
+        if exists:
+            assert (local.hour, local.minute) == (hour, minute)
+        else:  # a wall time skipped by spring-forward fires right after the gap, that same day
+            assert local.replace(tzinfo=None) > wall
