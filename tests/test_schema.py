@@ -341,7 +341,7 @@ def test_the_hook_tables_come_and_go_with_their_migration(
     command.downgrade(schema._config(db), "0010")
     assert not hook_tables & set(sa.inspect(db.engine).get_table_names())
     schema.upgrade(db)
-    assert schema.current(db) == "0015" == schema.head()
+    assert schema.current(db) == "0016" == schema.head()
     db.dispose()
 
 
@@ -408,7 +408,24 @@ def test_metric_datapoints_come_and_go_with_0015(
     schema.upgrade(db, "0015")
     indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("sim_cw_datapoints")}
     assert "ix_sim_cw_datapoints_metric_at" in indexes
-    assert schema.current(db) == schema.head() == "0015"
+    assert schema.current(db) == "0015"
     command.downgrade(schema._config(db), "0014")
     assert "sim_cw_datapoints" not in sa.inspect(db.engine).get_table_names()
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_scheduled_actions_come_and_go_with_0016(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0015", _url(backend, tmp_path, request))
+    assert "scheduled_actions" not in sa.inspect(db.engine).get_table_names()
+    schema.upgrade(db, "0016")
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scheduled_actions")}
+    assert {"next_at", "recurrence", "time_zone"} <= columns
+    assert schema.current(db) == schema.head() == "0016"
+    command.downgrade(schema._config(db), "0015")
+    assert "scheduled_actions" not in sa.inspect(db.engine).get_table_names()
     db.dispose()

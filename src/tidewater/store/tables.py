@@ -450,6 +450,29 @@ instance_refreshes = Table(
     Index(None, "due_at"),
 )
 
+# AWS scheduled actions. `next_at` is the next firing on the service clock; the runner fires a
+# due action and moves `next_at` on (or deletes a one-time action) in the group's transaction,
+# so a restart neither loses nor repeats a firing (engine/scheduled_actions.py).
+scheduled_actions = Table(
+    "scheduled_actions",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),  # the ARN's uuid
+    Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("start_at", Time),
+    Column("end_at", Time),
+    Column("recurrence", String(255)),
+    Column("time_zone", String(255)),
+    Column("min_size", Integer),
+    Column("max_size", Integer),
+    Column("desired", Integer),
+    Column("next_at", Time),  # None: nothing left to fire
+    Column("created_at", Time, nullable=False),
+    UniqueConstraint("group_id", "name"),
+    Index(None, "next_at"),
+)
+
 # The simulated SLB and RDS: balancer backends and DB whitelists for ESS groups.
 sim_slbs = Table(
     "sim_slbs",
