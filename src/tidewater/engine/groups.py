@@ -196,12 +196,7 @@ def modify(ctx: Context, scope: Scope, spec: GroupSpec) -> None:
             raise Refusal("group.deleting", group=spec.name)
         if spec.launch is not None:
             check_launch(ctx, books.conn, scope, spec.launch)
-        min_size = row.min_size if spec.min_size is None else spec.min_size
-        max_size = row.max_size if spec.max_size is None else spec.max_size
-        desired = spec.desired
-        if desired is None:
-            desired = min(max(row.desired, min_size), max_size)
-        rules.check_bounds(min_size, max_size, desired)
+        min_size, max_size, desired = sizes_of(row, spec.min_size, spec.max_size, spec.desired)
         values: dict[str, Any] = {
             "min_size": min_size,
             "max_size": max_size,
@@ -229,6 +224,18 @@ def modify(ctx: Context, scope: Scope, spec: GroupSpec) -> None:
                 raise Refusal("group.exists", group=spec.rename)
             values["name"] = spec.rename
         books.groups.change(row.id, **values)
+
+
+def sizes_of(
+    row: Any, min_size: int | None, max_size: int | None, desired: int | None
+) -> tuple[int, int, int]:
+    """An update's sizes over the group's: an unnamed desired moves inside the new bounds."""
+    min_size = row.min_size if min_size is None else min_size
+    max_size = row.max_size if max_size is None else max_size
+    if desired is None:
+        desired = min(max(row.desired, min_size), max_size)
+    rules.check_bounds(min_size, max_size, desired)
+    return min_size, max_size, desired
 
 
 def set_active(

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from tidewater.clock import Clock
 from tidewater.domain.activity import Status
 from tidewater.domain.refusal import Contention
-from tidewater.engine import leases, reconciler, refresh
+from tidewater.engine import leases, reconciler, refresh, scheduled_actions
 from tidewater.engine.context import Context
 from tidewater.engine.steps import STEPS, finish, record
 
@@ -92,6 +92,13 @@ class Runner:
                 moved = True
             except Contention:
                 log.info("group %s is busy; reconciling it on a later pass", group_id)
+        for seq in scheduled_actions.due(ctx, now):
+            if self._stopping:
+                return False
+            try:
+                moved = scheduled_actions.fire(ctx, seq) or moved
+            except Contention:
+                log.info("scheduled action %s is busy; firing it on a later pass", seq)
         for refresh_id in refresh.due(ctx, now):
             if self._stopping:
                 return False

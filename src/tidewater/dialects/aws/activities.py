@@ -35,6 +35,11 @@ def change_sentence(change: dict[str, Any] | None) -> str:
         what = "a user request created an AutoScalingGroup"
     elif kind == "set_desired":
         what = "a user request explicitly set group desired capacity"
+    elif kind == "scheduled":
+        what = (
+            "a scheduled action update of AutoScalingGroup constraints to min: "
+            f"{change.get('min')}, max: {change.get('max')}, desired: {after}"
+        )
     else:
         what = "a user request update of AutoScalingGroup constraints"
     return f"At {at} {what} changing the desired capacity from {before} to {after}.  "

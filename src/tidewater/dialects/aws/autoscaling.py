@@ -11,6 +11,7 @@ from tidewater.dialects.aws import activities
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.hooks import LifecycleHookActions, hook_of
 from tidewater.dialects.aws.refreshes import InstanceRefreshActions
+from tidewater.dialects.aws.schedules import ScheduledActionActions
 from tidewater.dialects.aws.service import Handler
 from tidewater.domain.launch import Blueprint, LaunchConfiguration, TemplateVersion, source_of
 from tidewater.domain.processes import AWS as AWS_PROCESSES
@@ -185,7 +186,7 @@ def _launch_out(launch: dict[str, Any] | None) -> dict[str, Any]:
     return {}
 
 
-class AutoScalingService(LifecycleHookActions, InstanceRefreshActions):
+class AutoScalingService(LifecycleHookActions, InstanceRefreshActions, ScheduledActionActions):
     """Every Auto Scaling action Tidewater serves, each a thin translation onto the engine."""
 
     signing_name = "autoscaling"
@@ -590,9 +591,6 @@ class AutoScalingService(LifecycleHookActions, InstanceRefreshActions):
 
     def DescribePolicies(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return {"ScalingPolicies": []}
-
-    def DescribeScheduledActions(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return {"ScheduledUpdateGroupActions": []}
 
     def DescribeNotificationConfigurations(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return {"NotificationConfigurations": []}

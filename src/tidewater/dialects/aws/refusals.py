@@ -28,6 +28,32 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "(for example, an Auto Scaling group, instance, or load balancer).",
     ),
     "group.not_found": ("ValidationError", 400, NOT_FOUND),
+    # Scheduled actions (docs/facts/scheduled-actions.md): every text below is inferred
+    "schedule.start_in_past": ("ValidationError", 400, "Given start time is in the past"),
+    "schedule.start_after_end": (
+        "ValidationError",
+        400,
+        "Start time cannot be greater than end time",
+    ),
+    "schedule.end_in_past": ("ValidationError", 400, "Given end time is in the past"),
+    "schedule.recurrence": (
+        "ValidationError",
+        400,
+        "Given recurrence string {recurrence} is not a valid cron expression",
+    ),
+    "schedule.time_zone": ("ValidationError", 400, "Invalid time zone {time_zone}"),
+    "schedule.no_sizes": (
+        "ValidationError",
+        400,
+        "You must specify at least one of the following properties: MaxSize, MinSize, "
+        "or DesiredCapacity.",
+    ),
+    "schedule.limit": (
+        "LimitExceeded",
+        400,
+        "Maximum number of scheduled actions per group ({limit}) reached",
+    ),
+    "schedule.not_found": ("ValidationError", 400, "Scheduled action name not found - {name}"),
     # Lifecycle hooks. The two "No active Lifecycle Action" texts are observed (drain scripts
     # match on them); the rest are chosen (docs/facts/aws-lifecycle-hooks.md §8 lists the gaps).
     "hook.no_action_token": (
@@ -398,6 +424,11 @@ NULL_GROUP_ACTIONS = frozenset(
         "SetDesiredCapacity",
         "SetInstanceProtection",
         "PutScheduledUpdateGroupAction",
+        # chosen for the other scheduled action calls, as PutScheduledUpdateGroupAction
+        "BatchPutScheduledUpdateGroupAction",
+        "DeleteScheduledAction",
+        "BatchDeleteScheduledAction",
+        "DescribeScheduledActions",
         # chosen for the hook actions: no capture exists; tools look for "not found"
         "PutLifecycleHook",
         "DescribeLifecycleHooks",
