@@ -35,6 +35,21 @@ def names(autoscaling: Any) -> list[str]:
     return [a["ScheduledActionName"] for a in found["ScheduledUpdateGroupActions"]]
 
 
+def hourly(autoscaling: Any, server: Server, desired: int, **extra: Any) -> datetime:
+    """An empty group and an action setting `desired` every hour from the next full hour."""
+    make_group(autoscaling, server, min_size=0, max_size=5, desired=0, boot=False)
+    start = (now_of(server) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    autoscaling.put_scheduled_update_group_action(
+        AutoScalingGroupName="web",
+        ScheduledActionName="hourly",
+        StartTime=start,
+        Recurrence="0 * * * *",
+        DesiredCapacity=desired,
+        **extra,
+    )
+    return start
+
+
 def test_one_time_action_fires_once_and_disappears(autoscaling: Any, server: Server) -> None:
     make_group(autoscaling, server, min_size=1, max_size=5, desired=1)
     at = (now_of(server) + timedelta(hours=1)).replace(microsecond=0)
@@ -100,16 +115,8 @@ def test_recurrence_in_a_named_zone_across_spring_forward(autoscaling: Any, serv
 
 
 def test_end_time_stops_a_recurrence(autoscaling: Any, server: Server) -> None:
-    make_group(autoscaling, server, min_size=0, max_size=5, desired=0, boot=False)
     start = (now_of(server) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    autoscaling.put_scheduled_update_group_action(
-        AutoScalingGroupName="web",
-        ScheduledActionName="hourly",
-        StartTime=start,
-        EndTime=start + timedelta(hours=1, minutes=30),
-        Recurrence="0 * * * *",
-        DesiredCapacity=1,
-    )
+    hourly(autoscaling, server, 1, EndTime=start + timedelta(hours=1, minutes=30))
     for at in (start, start + timedelta(hours=1)):
         autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=0)
         move_to(server, at)
@@ -121,15 +128,7 @@ def test_end_time_stops_a_recurrence(autoscaling: Any, server: Server) -> None:
 
 
 def test_suspended_scheduled_actions_hold_the_firing(autoscaling: Any, server: Server) -> None:
-    make_group(autoscaling, server, min_size=0, max_size=5, desired=0, boot=False)
-    start = (now_of(server) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    autoscaling.put_scheduled_update_group_action(
-        AutoScalingGroupName="web",
-        ScheduledActionName="hourly",
-        StartTime=start,
-        Recurrence="0 * * * *",
-        DesiredCapacity=2,
-    )
+    start = hourly(autoscaling, server, 2)
     autoscaling.suspend_processes(AutoScalingGroupName="web", ScalingProcesses=["ScheduledActions"])
     move_to(server, start + timedelta(minutes=5))
     assert sizes(autoscaling)[2] == 0
@@ -177,6 +176,13 @@ def test_refusals(autoscaling: Any, server: Server, aws_cli: Any) -> None:
         ("bad", "ValidationError")
     ]
     assert names(autoscaling) == ["good"]
+    alone = autoscaling.batch_put_scheduled_update_group_action(
+        AutoScalingGroupName="web",
+        ScheduledUpdateGroupActions=[
+            {"ScheduledActionName": "past", "StartTime": now - timedelta(minutes=1), "MinSize": 1}
+        ],
+    )["FailedScheduledUpdateGroupActions"]
+    assert alone[0]["ErrorMessage"] == "Given start time is in the past"
     gone = autoscaling.batch_delete_scheduled_action(
         AutoScalingGroupName="web", ScheduledActionNames=["good", "missing"]
     )["FailedScheduledActions"]
@@ -219,15 +225,7 @@ def own_server(tmp_path: Path, own_database_url: str) -> Any:
 
 def test_a_firing_is_not_repeated_after_a_restart(own_server: Server) -> None:
     autoscaling = aws_client(own_server, "autoscaling")
-    make_group(autoscaling, own_server, min_size=0, max_size=5, desired=0, boot=False)
-    start = (now_of(own_server) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    autoscaling.put_scheduled_update_group_action(
-        AutoScalingGroupName="web",
-        ScheduledActionName="hourly",
-        StartTime=start,
-        Recurrence="0 * * * *",
-        DesiredCapacity=1,
-    )
+    start = hourly(autoscaling, own_server, 1)
     move_to(own_server, start)
     assert sizes(autoscaling)[2] == 1
     autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=0)

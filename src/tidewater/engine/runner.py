@@ -12,7 +12,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -27,6 +27,14 @@ from tidewater.engine.steps import STEPS, finish, record
 log = logging.getLogger("tidewater.runner")
 
 BATCH = 20
+
+# Rows that carry their own next time on the service clock: what is due, how to move one on.
+TIMED: tuple[
+    tuple[Callable[[Context, datetime], list[Any]], Callable[[Context, Any], bool], str], ...
+] = (
+    (scheduled_actions.due, scheduled_actions.fire, "scheduled action"),
+    (refresh.due, refresh.advance, "instance refresh"),
+)
 
 
 class Runner:
@@ -92,20 +100,14 @@ class Runner:
                 moved = True
             except Contention:
                 log.info("group %s is busy; reconciling it on a later pass", group_id)
-        for seq in scheduled_actions.due(ctx, now):
-            if self._stopping:
-                return False
-            try:
-                moved = scheduled_actions.fire(ctx, seq) or moved
-            except Contention:
-                log.info("scheduled action %s is busy; firing it on a later pass", seq)
-        for refresh_id in refresh.due(ctx, now):
-            if self._stopping:
-                return False
-            try:
-                moved = refresh.advance(ctx, refresh_id) or moved
-            except Contention:
-                log.info("instance refresh %s is busy; advancing it on a later pass", refresh_id)
+        for due, advance, what in TIMED:
+            for key in due(ctx, now):
+                if self._stopping:
+                    return False
+                try:
+                    moved = advance(ctx, key) or moved
+                except Contention:
+                    log.info("%s %s is busy; moving it on a later pass", what, key)
         return moved
 
     def run_step(self, activity: Any) -> None:

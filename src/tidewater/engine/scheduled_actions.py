@@ -85,14 +85,16 @@ def _store(ctx: Context, conn: Connection, group_id: str, action: Action, now: d
     )
 
 
-def put(ctx: Context, scope: Scope, group_key: str, actions: Sequence[Action]) -> list[Refusal]:
-    """Create or update actions; one refused (in a batch) does not stop the others."""
+def put(
+    ctx: Context, scope: Scope, group_key: str, actions: Sequence[Action], batch: bool = False
+) -> list[Refusal]:
+    """Create or update actions; in a batch, one refused does not stop the others."""
     now = ctx.clock.now()
     failed: list[Refusal] = []
     with ctx.change(scope) as books:
         row = books.groups.lock(group_key)
         for action in actions:
-            if len(actions) == 1:
+            if not batch:
                 _store(ctx, books.conn, row.id, action, now)
                 continue
             try:

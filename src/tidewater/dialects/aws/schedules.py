@@ -51,7 +51,8 @@ class ScheduledActionActions:
 
     def BatchPutScheduledUpdateGroupAction(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         actions = [action_of(a) for a in p["ScheduledUpdateGroupActions"]]
-        failed = scheduled_actions.put(self.ctx, scope, p["AutoScalingGroupName"], actions)
+        group = p["AutoScalingGroupName"]
+        failed = scheduled_actions.put(self.ctx, scope, group, actions, batch=True)
         return {
             "FailedScheduledUpdateGroupActions": [
                 _failure(refusal, refusal.facts["name"]) for refusal in failed
