@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import Server, start_server
+from tests.conftest import Server
 from tests.helpers import aws_client, describe_group, error_of, make_group
+from tests.test_check import own_server
+
+__all__ = ["own_server"]  # the fixture, shared with the check tests
 
 
 def now_of(server: Server) -> datetime:
@@ -213,14 +213,6 @@ def test_refusals(autoscaling: Any, server: Server, aws_cli: Any) -> None:
         autoscaling.delete_scheduled_action, AutoScalingGroupName="web", ScheduledActionName="a7"
     )
     assert error["Code"] == "ValidationError"
-
-
-@pytest.fixture
-def own_server(tmp_path: Path, own_database_url: str) -> Any:
-    service = start_server(tmp_path / "data", database_url=own_database_url)
-    yield service
-    if service.process.poll() is None:
-        service.stop()
 
 
 def test_a_firing_is_not_repeated_after_a_restart(own_server: Server) -> None:
