@@ -26,12 +26,13 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
+from tidewater.engine.gateways.groups import lock_owned
 from tidewater.engine.launch_sources import blueprint_of
 from tidewater.engine.leaving import Fate, send_off
 from tidewater.engine.profile import Record
 from tidewater.engine.queries import Page, decode_token, encode_token
 from tidewater.engine.records import group_of
-from tidewater.store.tables import activities, groups, instance_refreshes
+from tidewater.store.tables import activities, instance_refreshes
 
 ACTIVE = [p.value for p in rules.ACTIVE]
 
@@ -291,17 +292,10 @@ def advance(ctx: Context, refresh_id: str) -> bool:
     """One pass over one refresh under its group's lock; returns whether it moved."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
-        group_id = conn.execute(
-            select(instance_refreshes.c.group_id).where(instance_refreshes.c.id == refresh_id)
-        ).scalar()
-        if group_id is None:
+        locked = lock_owned(conn, instance_refreshes, instance_refreshes.c.id == refresh_id)
+        if locked is None:
             return False
-        grow = conn.execute(select(groups).where(groups.c.id == group_id).with_for_update()).one()
-        found = conn.execute(
-            select(instance_refreshes)
-            .where(instance_refreshes.c.id == refresh_id)
-            .with_for_update()
-        ).one()
+        grow, found = locked
         if found.phase not in ACTIVE:
             return False
         scope = Scope(grow.account, grow.region, Cloud(grow.cloud))

@@ -23,6 +23,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.schedule import Schedule
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways.groups import lock_owned
 from tidewater.engine.groups import sizes_of
 from tidewater.engine.queries import Page, decode_token, encode_token
 from tidewater.engine.records import group_of
@@ -179,16 +180,11 @@ def fire(ctx: Context, seq: int) -> bool:
     """Fire one due action in its group's transaction and move its next firing on."""
     now = ctx.clock.now()
     with ctx.db.write() as conn:
-        group_id = conn.execute(
-            select(scheduled_actions.c.group_id).where(scheduled_actions.c.seq == seq)
-        ).scalar()
-        if group_id is None:
+        locked = lock_owned(conn, scheduled_actions, scheduled_actions.c.seq == seq)
+        if locked is None:
             return False
-        grow = conn.execute(select(groups).where(groups.c.id == group_id).with_for_update()).one()
-        found = conn.execute(
-            select(scheduled_actions).where(scheduled_actions.c.seq == seq).with_for_update()
-        ).first()
-        if found is None or found.next_at is None or found.next_at > now:
+        grow, found = locked
+        if found.next_at is None or found.next_at > now:
             return False  # another node fired it first
         if not group_of(grow).blocks(Gate.SCHEDULE):
             _apply(ctx, conn, grow, found)

@@ -93,3 +93,14 @@ class Groups:
             scope = self.scope
             key = f"quota:{kind}:{scope.account}:{scope.region}:{scope.cloud.value}"
             self.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+def lock_owned(conn: Connection, table: Any, key: ColumnElement[Any]) -> tuple[Any, Any] | None:
+    """Lock the group that owns a row, then the row (the order every writer takes locks in);
+    None when the row is gone. For passes that start from a row, not from a request's scope."""
+    group_id = conn.execute(select(table.c.group_id).where(key)).scalar()
+    if group_id is None:
+        return None
+    group = conn.execute(select(groups).where(groups.c.id == group_id).with_for_update()).one()
+    row = conn.execute(select(table).where(key).with_for_update()).first()
+    return None if row is None else (group, row)
