@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,3 +60,27 @@ def check_steps(steps: Sequence[Step]) -> None:
         raise Refusal("policy.steps_need_open_lower")
     if any(s.upper is not None and s.upper > 0 for s in steps) and ordered[-1].upper is not None:
         raise Refusal("policy.steps_need_open_upper")
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """A metric value against the threshold it crossed: what an alarm (or ExecutePolicy) says."""
+
+    metric: float
+    threshold: float
+
+
+def tracked(current: int, metric: float, target: float, disable_scale_in: bool) -> int:
+    """The capacity that brings a group's average metric to its target (target tracking).
+
+    The load is taken as spread evenly, so `current * metric` is what `n` instances carry at
+    `target` each: out, the smallest n that carries it (round up); in, also rounded up, the
+    conservative choice, never below one instance while there is load; `disable_scale_in`
+    holds the capacity where it is instead.
+    """
+    if current <= 0 or target <= 0:
+        return current
+    needed = max(math.ceil(current * metric / target - 1e-9), 1 if metric > 0 else 0)
+    if needed < current and disable_scale_in:
+        return current
+    return needed

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from tidewater.domain.policy import Breach, Step, selected, tracked
 from tidewater.domain.refusal import Refusal
 
 
@@ -73,14 +74,26 @@ class Adjustment:
 
 
 @dataclass(frozen=True, slots=True)
+class Target:
+    """What a target tracking rule holds its metric at, and whether it may scale in to do so."""
+
+    value: float
+    disable_scale_in: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ScalingRule:
-    """A stored rule: its kind and, for the kinds that name one, its adjustment and cooldown."""
+    """A stored rule: its kind and what that kind acts on (adjustment, steps, target)."""
 
     kind: RuleKind
     change: Change | None = None
     value: int | None = None
     min_step: int | None = None
     cooldown: int | None = None
+    steps: tuple[Step, ...] = ()
+    warmup: int | None = None
+    target: Target | None = None
+    enabled: bool = True
 
     def adjustment(self) -> Adjustment:
         """What executing the rule does; only a simple rule can be executed by hand."""
@@ -89,3 +102,28 @@ class ScalingRule:
         if self.change is None:
             raise Refusal("adjustment.invalid", kind=None)
         return Adjustment(self.change, self.value or 0, self.min_step)
+
+    def asked(self, current: int, breach: Breach | None, rounding: Rounding) -> int | None:
+        """The capacity the rule asks for from `current`; None when no step holds the breach.
+
+        A simple rule ignores the breach; a step rule selects its step by it; a target tracking
+        rule computes the capacity that brings the metric to its target; a predictive rule is
+        never executed (it forecasts, which Tidewater does not).
+        """
+        if self.kind is RuleKind.PREDICTIVE:
+            raise Refusal("policy.not_executable", kind=self.kind)
+        if self.kind is RuleKind.TARGET_TRACKING:
+            if breach is None or self.target is None:
+                raise Refusal("policy.not_executable", kind=self.kind)
+            return tracked(current, breach.metric, self.target.value, self.target.disable_scale_in)
+        if self.change is None:
+            raise Refusal("adjustment.invalid", kind=None)
+        value = self.value or 0
+        if self.kind is RuleKind.STEP:
+            if breach is None:
+                raise Refusal("policy.breach_required", kind=self.kind)
+            step = selected(self.steps, breach.metric, breach.threshold)
+            if step is None:
+                return None
+            value = step.adjustment
+        return Adjustment(self.change, value, self.min_step, rounding).applied(current)

@@ -373,6 +373,12 @@ scaling_rules = Table(
     Column("value", Integer),
     Column("min_step", Integer),
     Column("cooldown", Integer),
+    # migration 0017: what AWS policies and ESS's other rule types act on
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("steps", JSON),  # [{"lower", "upper", "adjustment"}]: domain.policy.Step
+    Column("warmup", Integer),  # EstimatedInstanceWarmup, seconds
+    Column("target", JSON),  # {"value", "disable_scale_in"}: domain.scaling_rule.Target
+    Column("alarms", JSON),  # the alarms a target tracking rule owns: [{"name", "arn"}]
     Column("data", JSON, nullable=False),  # the dialect's other settings, stored and reported
     Column("created_at", Time, nullable=False),
     Index(None, "group_id"),

@@ -35,6 +35,13 @@ def change_sentence(change: dict[str, Any] | None) -> str:
         what = "a user request created an AutoScalingGroup"
     elif kind == "set_desired":
         what = "a user request explicitly set group desired capacity"
+    elif kind == "policy" and change.get("alarm"):
+        what = (
+            f"a monitor alarm {change['alarm']} in state ALARM triggered policy "
+            f"{change.get('policy')}"
+        )
+    elif kind == "policy":
+        what = f"a user request executed policy {change.get('policy')}"
     elif kind == "scheduled":
         what = (
             "a scheduled action update of AutoScalingGroup constraints to min: "

@@ -10,6 +10,7 @@ from tidewater.cloud.ports import Target
 from tidewater.dialects.aws import activities
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.hooks import LifecycleHookActions, hook_of
+from tidewater.dialects.aws.policies import PolicyActions
 from tidewater.dialects.aws.refreshes import InstanceRefreshActions
 from tidewater.dialects.aws.schedules import ScheduledActionActions
 from tidewater.dialects.aws.service import Handler
@@ -186,7 +187,9 @@ def _launch_out(launch: dict[str, Any] | None) -> dict[str, Any]:
     return {}
 
 
-class AutoScalingService(LifecycleHookActions, InstanceRefreshActions, ScheduledActionActions):
+class AutoScalingService(
+    LifecycleHookActions, InstanceRefreshActions, ScheduledActionActions, PolicyActions
+):
     """Every Auto Scaling action Tidewater serves, each a thin translation onto the engine."""
 
     signing_name = "autoscaling"
@@ -588,9 +591,6 @@ class AutoScalingService(LifecycleHookActions, InstanceRefreshActions, Scheduled
     def _require_group(self, scope: Scope, name: str | None) -> None:
         if name is not None and not queries.group_exists(self.ctx, scope, name):
             raise AwsError("ValidationError", "AutoScalingGroup name not found - null")
-
-    def DescribePolicies(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return {"ScalingPolicies": []}
 
     def DescribeNotificationConfigurations(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return {"NotificationConfigurations": []}

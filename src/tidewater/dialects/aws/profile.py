@@ -26,6 +26,11 @@ def _launch_configuration_arn(scope: Scope, config_id: str, name: str) -> str:
     )
 
 
+def _policy_arn(scope: Scope, policy_id: str, path: str) -> str:
+    """`path` is the policy's place: `autoScalingGroupName/<group>:policyName/<name>`."""
+    return f"arn:aws:autoscaling:{scope.region}:{scope.account}:scalingPolicy:{policy_id}:{path}"
+
+
 AWS = Profile(
     group_tag="aws:autoscaling:groupName",
     group_key="name",
@@ -35,9 +40,11 @@ AWS = Profile(
         Record.LAUNCH_CONFIGURATION: _uuid,
         Record.LIFECYCLE_ACTION: _uuid,
         Record.INSTANCE_REFRESH: _uuid,
+        Record.SCALING_RULE: _uuid,
     },
     arns={
         Record.GROUP: _group_arn,
         Record.LAUNCH_CONFIGURATION: _launch_configuration_arn,
+        Record.SCALING_RULE: _policy_arn,
     },
 )

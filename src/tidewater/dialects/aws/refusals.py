@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tidewater.dialects.aws.errors import AwsError
+from tidewater.dialects.aws.policies import POLICY_TYPE_NAMES
 from tidewater.domain.refusal import Refusal
 
 NOT_FOUND = "AutoScalingGroup name not found - AutoScalingGroup {group} not found"
@@ -28,6 +29,103 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "(for example, an Auto Scaling group, instance, or load balancer).",
     ),
     "group.not_found": ("ValidationError", 400, NOT_FOUND),
+    # Scaling policies (docs/facts/scaling-policies.md): observed where marked, else inferred
+    "policy.missing.ScalingAdjustment": (  # observed: Netflix/asgard#704
+        "ValidationError",
+        400,
+        "Scaling increment must be specified for a SimpleScaling policy",
+    ),
+    "policy.missing.AdjustmentType": (
+        "ValidationError",
+        400,
+        "Adjustment type must be specified for a {type} policy",
+    ),
+    "policy.missing.StepAdjustments": (
+        "ValidationError",
+        400,
+        "Step adjustments must be specified for a StepScaling policy",
+    ),
+    "policy.missing.TargetTrackingConfiguration": (
+        "ValidationError",
+        400,
+        "TargetTrackingConfiguration must be specified for a TargetTrackingScaling policy",
+    ),
+    "policy.missing.PredictiveScalingConfiguration": (
+        "ValidationError",
+        400,
+        "PredictiveScalingConfiguration must be specified for a PredictiveScaling policy",
+    ),
+    "policy.type_invalid": ("ValidationError", 400, "Unsupported policy type: {type}"),
+    "policy.field_invalid": (
+        "ValidationError",
+        400,
+        "{field} is not supported for policy type {type}.",
+    ),
+    "policy.adjustment_type_invalid": (
+        "ValidationError",
+        400,
+        "Unsupported adjustment type: {value}",
+    ),
+    "policy.magnitude_needs_percent": (
+        "ValidationError",
+        400,
+        "MinAdjustmentMagnitude is only supported with PercentChangeInCapacity adjustment type",
+    ),
+    "policy.exact_negative": (
+        "ValidationError",
+        400,
+        "Scaling adjustment must be non-negative for ExactCapacity adjustment type",
+    ),
+    "policy.step_unbounded": (
+        "ValidationError",
+        400,
+        "A StepAdjustment must specify a lower bound, an upper bound, or both",
+    ),
+    "policy.step_inverted": (
+        "ValidationError",
+        400,
+        "The upper bound of a StepAdjustment must be greater than its lower bound",
+    ),
+    "policy.steps_overlap": ("ValidationError", 400, "StepAdjustment ranges can't overlap"),
+    "policy.steps_gap": (
+        "ValidationError",
+        400,
+        "StepAdjustment ranges can't have a gap between them",
+    ),
+    "policy.steps_need_open_lower": (
+        "ValidationError",
+        400,
+        "There must be a StepAdjustment with an unspecified lower bound (i.e., lower bound is "
+        "null) when one StepAdjustment has a negative lower bound",
+    ),
+    "policy.steps_need_open_upper": (  # observed: hashicorp/terraform-provider-aws#9077
+        "ValidationError",
+        400,
+        "There must be a StepAdjustment with an unspecified upper bound (i.e., upper bound is "
+        "null) when one StepAdjustment has a positive upper bound",
+    ),
+    "policy.group_required": (  # observed: botocore autoscaling-delete-policy.json
+        "ValidationError",
+        400,
+        "The AutoScaling Group name is required when specifying a policy by its name",
+    ),
+    "policy.not_found": ("ValidationError", 400, "Policy {name} not found"),
+    "policy.not_executable": (
+        "ValidationError",
+        400,
+        "ExecutePolicy is not supported for a {type} policy",
+    ),
+    "policy.breach_required": (
+        "ValidationError",
+        400,
+        "MetricValue and BreachThreshold are required for a StepScaling policy",
+    ),
+    "policy.breach_unsupported": (
+        "ValidationError",
+        400,
+        "MetricValue and BreachThreshold are not supported for a {type} policy",
+    ),
+    "policy.disabled": ("ValidationError", 400, "Policy {name} is disabled"),
     # Scheduled actions (docs/facts/scheduled-actions.md): every text below is inferred
     "schedule.start_in_past": ("ValidationError", 400, "Given start time is in the past"),
     "schedule.start_after_end": (
@@ -484,6 +582,8 @@ def render(refusal: Refusal, action: str) -> AwsError:
         facts["states"] = " or ".join(facts["allowed"])
     if "count" in facts:
         facts["instances"] = "instance" if facts["count"] == 1 else "instances"
+    if reason.startswith("policy.") and "kind" in facts:
+        facts["type"] = POLICY_TYPE_NAMES[facts["kind"]]
     code, status, template = MESSAGES.get(reason, ("ValidationError", 400, reason))
     return AwsError(code, template.format(**facts), status)
 
