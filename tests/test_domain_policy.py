@@ -8,9 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tidewater.domain.policy import Step, check_steps, selected
+from tidewater.domain.policy import Breach, Step, check_steps, selected, tracked
 from tidewater.domain.refusal import Refusal
-from tidewater.domain.scaling_rule import AWS_ROUNDING, ESS_ROUNDING, Adjustment, Change
+from tidewater.domain.scaling_rule import (
+    AWS_ROUNDING,
+    ESS_ROUNDING,
+    Adjustment,
+    Change,
+    RuleKind,
+    ScalingRule,
+    Target,
+)
 
 capacities = st.integers(min_value=0, max_value=10_000)
 percents = st.integers(min_value=-100, max_value=1_000)
@@ -141,3 +149,91 @@ def test_steps_aws_refuses(steps: list[Step], reason: str) -> None:
 def test_a_scale_out_only_policy_needs_no_open_lower_end() -> None:
     check_steps([Step(0, 10, 1), Step(10, None, 2)])
     assert selected([Step(0, 10, 1), Step(10, None, 2)], 49, 50) is None
+
+
+# -- the capacity each policy type asks for -----------------------------------------------------
+
+
+loads = st.floats(min_value=0, max_value=1000, allow_nan=False)
+targets = st.floats(min_value=0.5, max_value=1000, allow_nan=False)
+
+
+@given(st.integers(1, 500), loads, targets, st.booleans())
+def test_tracking_asks_the_least_capacity_that_holds_the_metric_at_target(
+    current: int, metric: float, target: float, disable_scale_in: bool
+) -> None:
+    asked = tracked(current, metric, target, disable_scale_in)
+    load = current * metric
+    if metric > target:
+        assert asked > current
+    if asked > current or not disable_scale_in:
+        # enough instances to carry the load at the target, and one fewer would not be
+        assert asked * target >= load - 1e-6 * max(load, 1)
+        if asked > 1:
+            assert (asked - 1) * target < load + 1e-6 * max(load, 1)
+    if disable_scale_in:
+        assert asked >= current
+
+
+@given(st.integers(1, 500), targets, st.booleans())
+def test_tracking_at_target_keeps_the_capacity(
+    current: int, target: float, disable_scale_in: bool
+) -> None:
+    assert tracked(current, target, target, disable_scale_in) == current
+
+
+def test_tracking_worked_examples() -> None:
+    assert tracked(2, 75, 50, False) == 3  # 150 % of the target over 2 → 3
+    assert tracked(4, 20, 50, False) == 2  # 80 of load at 50 each: 1.6 → 2 (conservative)
+    assert tracked(4, 20, 50, True) == 4
+    assert tracked(3, 0, 50, False) == 0
+    assert tracked(0, 90, 50, False) == 0  # no instance, no average to act on
+
+
+@given(st.integers(0, 50), st.integers(-20, 20), st.sampled_from(list(Change)))
+def test_a_simple_rule_asks_its_adjustment_whatever_the_breach(
+    current: int, value: int, change: Change
+) -> None:
+    rule = ScalingRule(RuleKind.SIMPLE, change, value)
+    expected = Adjustment(change, value, None, AWS_ROUNDING).applied(current)
+    assert rule.asked(current, None, AWS_ROUNDING) == expected
+    assert rule.asked(current, Breach(1, 0), AWS_ROUNDING) == expected
+
+
+@given(
+    st.lists(st.integers(-50, 50), min_size=1, max_size=6, unique=True),
+    st.integers(0, 50),
+    st.floats(-100, 100, allow_nan=False),
+)
+def test_a_step_rule_asks_its_selected_steps_adjustment(
+    cuts: list[int], current: int, breach: float
+) -> None:
+    steps = _partition(sorted(cuts))
+    rule = ScalingRule(RuleKind.STEP, Change.BY_COUNT, steps=tuple(steps))
+    step = selected(steps, 50 + breach, 50)
+    assert step is not None
+    assert rule.asked(current, Breach(50 + breach, 50), AWS_ROUNDING) == current + step.adjustment
+    with pytest.raises(Refusal) as refused:
+        rule.asked(current, None, AWS_ROUNDING)
+    assert refused.value.reason == "policy.breach_required"
+
+
+def test_a_step_rule_with_no_step_for_the_breach_asks_nothing() -> None:
+    rule = ScalingRule(RuleKind.STEP, Change.BY_COUNT, steps=(Step(0, None, 2),))
+    assert rule.asked(3, Breach(40, 50), AWS_ROUNDING) is None
+
+
+@given(st.integers(1, 100), loads, targets)
+def test_a_tracking_rule_asks_what_tracked_computes(
+    current: int, metric: float, target: float
+) -> None:
+    rule = ScalingRule(RuleKind.TARGET_TRACKING, target=Target(target, False))
+    assert rule.asked(current, Breach(metric, target), AWS_ROUNDING) == tracked(
+        current, metric, target, False
+    )
+
+
+def test_a_predictive_rule_is_never_executed() -> None:
+    with pytest.raises(Refusal) as refused:
+        ScalingRule(RuleKind.PREDICTIVE).asked(1, Breach(1, 0), AWS_ROUNDING)
+    assert refused.value.reason == "policy.not_executable"
