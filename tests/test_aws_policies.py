@@ -474,11 +474,27 @@ def test_warming_instances_are_not_counted_again(autoscaling: Any, server: Serve
     # a bigger step adds only what goes beyond the warming instance: 1 + 3 = 4
     execute(AutoScalingGroupName="web", PolicyName="steps", MetricValue=80, BreachThreshold=50)
     assert desired(autoscaling) == 4
+    # a scale-in waits while instances warm up
+    autoscaling.put_scaling_policy(
+        AutoScalingGroupName="web",
+        PolicyName="down",
+        PolicyType="StepScaling",
+        AdjustmentType="ChangeInCapacity",
+        EstimatedInstanceWarmup=300,
+        StepAdjustments=[{"MetricIntervalUpperBound": 0, "ScalingAdjustment": -1}],
+    )
+    execute(AutoScalingGroupName="web", PolicyName="down", MetricValue=10, BreachThreshold=20)
+    assert desired(autoscaling) == 4
     server.advance(10)  # the instances boot, then warm up
     server.advance(400)
     server.settle()
     execute(AutoScalingGroupName="web", PolicyName="steps", MetricValue=55, BreachThreshold=50)
     assert desired(autoscaling) == 5
+    server.advance(10)
+    server.advance(400)
+    server.settle()
+    execute(AutoScalingGroupName="web", PolicyName="down", MetricValue=10, BreachThreshold=20)
+    assert desired(autoscaling) == 4
 
 
 @pytest.mark.parametrize(

@@ -208,16 +208,19 @@ def asked(
     """The capacity the rule asks for; a scale-out does not count warming instances twice.
 
     While instances warm up, a new scale-out is computed from the capacity without them and
-    only adds what goes beyond the capacity already asked for (AWS user guide, warm-up).
+    only adds what goes beyond the capacity already asked for, and a scale-in waits (AWS user
+    guide, "Set the default instance warmup").
     """
     current: int = grow.desired
     wanted = rule.asked(current, breach, rounding)
-    if wanted is None or wanted <= current or rule.kind not in WARMED:
+    if wanted is None or wanted == current or rule.kind not in WARMED:
         return wanted
     warmup = rule.warmup if rule.warmup is not None else grow.default_cooldown
     warming = _warming(conn, grow.id, now - timedelta(seconds=warmup))
     if not warming:
         return wanted
+    if wanted < current:
+        return None  # scale-in waits until the new instances have warmed up
     again = rule.asked(max(current - warming, 0), breach, rounding)
     return current if again is None else max(current, again)
 
