@@ -134,7 +134,8 @@ def test_taking_out_an_inner_step_leaves_a_gap(cuts: list[int], data: st.DataObj
     [
         ([Step(None, None, 1)], "policy.step_unbounded"),
         ([Step(5, 5, 1)], "policy.step_inverted"),
-        ([Step(None, 0, 1), Step(None, 5, 1)], "policy.steps_overlap"),
+        ([Step(None, 0, 1), Step(None, 5, 1)], "policy.steps_many_open_lower"),
+        ([Step(0, None, 1), Step(5, None, 1)], "policy.steps_many_open_upper"),
         ([Step(0, 10, 1), Step(5, None, 2)], "policy.steps_overlap"),
         ([Step(-5, 0, 1), Step(0, None, 2)], "policy.steps_need_open_lower"),
         ([Step(None, 0, 1), Step(0, 5, 2)], "policy.steps_need_open_upper"),

@@ -42,13 +42,13 @@ def test_only_a_simple_rule_with_a_change_is_executed() -> None:
 def test_ess_parameters_become_the_rule_and_come_back_unchanged() -> None:
     given = {
         "ScalingRuleType": "SimpleScalingRule",
-        "AdjustmentType": "TotalCapacity",
+        "AdjustmentType": "PercentChangeInCapacity",
         "AdjustmentValue": 3,
         "MinAdjustmentMagnitude": 1,
         "Cooldown": 30,
     }
     rule = rules.rule_of(given)
-    assert rule == ScalingRule(RuleKind.SIMPLE, Change.TO_EXACT, 3, 1, 30)
+    assert rule == ScalingRule(RuleKind.SIMPLE, Change.BY_PERCENT, 3, 1, 30)
     assert rules.wire(rule) == given
     tracking = rules.rule_of({"ScalingRuleType": "TargetTrackingScalingRule"})
     assert rules.wire(tracking) == {"ScalingRuleType": "TargetTrackingScalingRule"}

@@ -42,14 +42,17 @@ def selected(steps: Sequence[Step], metric: float, threshold: float) -> Step | N
 
 
 def check_steps(steps: Sequence[Step]) -> None:
-    """Refuse steps AWS refuses: both bounds open, overlaps, gaps, and a missing open end."""
+    """Refuse steps both clouds refuse: both bounds open, overlaps, gaps, two open ends on one
+    side, and a missing open end."""
     for step in steps:
         if step.lower is None and step.upper is None:
             raise Refusal("policy.step_unbounded")
         if step.lower is not None and step.upper is not None and step.lower >= step.upper:
-            raise Refusal("policy.step_inverted")
-    if sum(s.lower is None for s in steps) > 1 or sum(s.upper is None for s in steps) > 1:
-        raise Refusal("policy.steps_overlap")
+            raise Refusal("policy.step_inverted", lower=step.lower, upper=step.upper)
+    if sum(s.lower is None for s in steps) > 1:
+        raise Refusal("policy.steps_many_open_lower")
+    if sum(s.upper is None for s in steps) > 1:
+        raise Refusal("policy.steps_many_open_upper")
     ordered = sorted(steps, key=lambda s: float("-inf") if s.lower is None else s.lower)
     for before, after in itertools.pairwise(ordered):
         if before.upper is None or after.lower is None or before.upper > after.lower:

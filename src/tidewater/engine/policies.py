@@ -9,7 +9,8 @@ the policy (and alarm) that caused it, for the dialects to word.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,10 +33,26 @@ from tidewater.engine.context import Context
 from tidewater.engine.gateways.groups import in_scope
 from tidewater.engine.profile import Record
 from tidewater.engine.queries import Page, decode_token, encode_token
+from tidewater.engine.scaling_rules import requested
 from tidewater.store.tables import groups, members, scaling_rules
 
-# How each cloud turns a percentage into instances (domain.scaling_rule.Rounding)
-ROUNDING: dict[Cloud, Rounding] = {Cloud.AWS: AWS_ROUNDING, Cloud.ALIYUN: ESS_ROUNDING}
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """How a cloud runs a policy or rule: where the clouds differ, a row, not a branch."""
+
+    rounding: Rounding  # how a percentage becomes instances
+    quiet: bool  # nothing to change (no step, at a bound) is a success, not a refusal
+    own_activity: bool  # a request's change is an activity of its own (ESS), answered by id
+    breach_only_for_steps: bool  # a simple rule given a metric and threshold is refused
+
+
+FIRING: dict[Cloud, Firing] = {
+    # AWS: ExecutePolicy answers nothing; the instances' activities quote the policy
+    Cloud.AWS: Firing(AWS_ROUNDING, quiet=True, own_activity=False, breach_only_for_steps=True),
+    # ESS: IncorrectCapacity.NoChange and InvalidStepAdjustments.NoStepFound are errors
+    Cloud.ALIYUN: Firing(ESS_ROUNDING, quiet=False, own_activity=True, breach_only_for_steps=False),
+}
 WARMING = (Lifecycle.PENDING, Lifecycle.PENDING_WAIT, Lifecycle.PENDING_PROCEED)
 # the kinds whose instances warm up before they count (EstimatedInstanceWarmup)
 WARMED = (RuleKind.STEP, RuleKind.TARGET_TRACKING)
@@ -112,6 +129,84 @@ def put(
             )
         )
         return rule_id, ari
+
+
+def create(
+    ctx: Context,
+    scope: Scope,
+    group: str,
+    name: str | None,
+    rule: ScalingRule,
+    data: dict[str, Any],
+) -> tuple[str, str]:
+    """Store a new rule (ESS CreateScalingRule): a name the group already has is refused."""
+    profile = ctx.profile(scope.cloud)
+    rule_id = profile.new_id(Record.SCALING_RULE)
+    ari = profile.arn(Record.SCALING_RULE, scope, rule_id, name or rule_id)
+    with ctx.change(scope) as books:
+        row = books.groups.lock(group)
+        _check_name(books.conn, row.id, name)
+        books.conn.execute(
+            insert(scaling_rules).values(
+                id=rule_id,
+                ari=ari,
+                group_id=row.id,
+                name=name or rule_id,
+                data=data,
+                created_at=ctx.clock.now(),
+                **columns(rule),
+            )
+        )
+    return rule_id, ari
+
+
+def _check_name(conn: Connection, group_id: str, name: str | None, own: str | None = None) -> None:
+    if name is None:
+        return
+    taken = conn.execute(
+        select(scaling_rules.c.id).where(
+            scaling_rules.c.group_id == group_id, scaling_rules.c.name == name
+        )
+    ).scalar()
+    if taken is not None and taken != own:
+        raise Refusal("scaling_rule.exists", name=name)
+
+
+# what a rule is changed to, from what it is: (name, rule, data) from the stored row
+Rewrite = Callable[[Any], tuple[str, ScalingRule, dict[str, Any]]]
+
+
+def modify(ctx: Context, scope: Scope, rule_id: str, rewrite: Rewrite) -> None:
+    """Change a rule by its id (ESS ModifyScalingRule), in its group's transaction."""
+    with ctx.change(scope) as books:
+        books.groups.lock_id(_by_id(books.conn, scope, rule_id).group_id)
+        row = _by_id(books.conn, scope, rule_id)  # read again under the group's lock
+        name, rule, data = rewrite(row)
+        _check_name(books.conn, row.group_id, name, own=row.id)
+        books.conn.execute(
+            update(scaling_rules)
+            .where(scaling_rules.c.id == rule_id)
+            .values(name=name, data=data, **columns(rule))
+        )
+
+
+def delete_by_id(ctx: Context, scope: Scope, rule_id: str) -> None:
+    """Delete a rule by its id (ESS DeleteScalingRule)."""
+    with ctx.change(scope) as books:
+        row = _by_id(books.conn, scope, rule_id)
+        books.groups.lock_id(row.group_id)
+        books.conn.execute(delete(scaling_rules).where(scaling_rules.c.id == rule_id))
+
+
+def _by_id(conn: Connection, scope: Scope, rule_id: str) -> Any:
+    row = conn.execute(
+        select(scaling_rules)
+        .join(groups, groups.c.id == scaling_rules.c.group_id)
+        .where(scaling_rules.c.id == rule_id, in_scope(groups, scope))
+    ).first()
+    if row is None:
+        raise Refusal("scaling_rule.id_not_found", rule_id=rule_id)
+    return row
 
 
 def _chosen(group_id: str | None, names: Sequence[str] | None) -> list[Any]:
@@ -233,14 +328,16 @@ def fire(
     *,
     honor_cooldown: bool,
     alarm: str | None = None,
+    client_token: str | None = None,
 ) -> dict[str, Any] | None:
-    """Run a policy or rule once; the group's new trigger, or None when nothing changes.
+    """Run a policy or rule once: the request's activity (ESS) or the group's new trigger, or
+    None when nothing changes and the cloud takes that quietly.
 
     The one path for ExecutePolicy, ExecuteScalingRule and an alarm's breach (`alarm` names it,
-    for the activity's cause).
+    for the activity's cause; only an alarm may run a target tracking rule).
     """
     now = ctx.clock.now()
-    profile = ctx.profile(scope.cloud)
+    firing = FIRING[scope.cloud]
     with ctx.change(scope) as books:
         found = books.conn.execute(
             select(scaling_rules.c.group_id, groups.c.name)
@@ -249,39 +346,51 @@ def fire(
         ).first()
         if found is None:
             raise Refusal("policy.not_found", name=ari, group=None)
-        key = profile.key_of(found.group_id, found.name)
+        key = ctx.profile(scope.cloud).key_of(found.group_id, found.name)
         grow, group = books.hold(key)
-        group.require_active()
+        already = books.activities.by_token(client_token)
+        if already is not None:
+            return already
         row = books.conn.execute(select(scaling_rules).where(scaling_rules.c.ari == ari)).one()
         rule = rule_of(row)
         if alarm is None and rule.kind in (RuleKind.TARGET_TRACKING, RuleKind.PREDICTIVE):
             raise Refusal("policy.not_executable", kind=rule.kind, name=row.name)
-        if alarm is None and rule.kind is RuleKind.SIMPLE and breach is not None:
+        simple_breach = rule.kind is RuleKind.SIMPLE and breach is not None
+        if alarm is None and simple_breach and firing.breach_only_for_steps:
             raise Refusal("policy.breach_unsupported", kind=rule.kind, name=row.name)
         if not rule.enabled:
             raise Refusal("policy.disabled", name=row.name, group=found.name)
+        books.admit(group, key)
         if honor_cooldown and rule.kind is RuleKind.SIMPLE:
             cooling = grow.cooldown_until is not None and grow.cooldown_until > now
             if cooling or books.activities.busy(grow.id):
                 raise Refusal("cooldown", group=found.name)
-        wanted = asked(books.conn, rule, grow, breach, ROUNDING[scope.cloud], now)
-        if wanted is None:
-            return None
-        bounded = max(grow.min_size, min(grow.max_size, wanted))
+        wanted = asked(books.conn, rule, grow, breach, firing.rounding, now)
+        if wanted is None and not firing.quiet:
+            raise Refusal("policy.no_step", metric=None if breach is None else breach.metric)
+        bounded = grow.desired if wanted is None else max(grow.min_size, min(grow.max_size, wanted))
         if bounded == grow.desired:
-            return None
-        trigger = {
-            "kind": "policy",
-            "at": now.isoformat(),
-            "from": grow.desired,
-            "to": bounded,
-            "policy": row.name,
-            "rule": row.id,
-            **({"alarm": alarm} if alarm else {}),
-        }
-        values: dict[str, Any] = {"desired": bounded, "dirty": True, "trigger": trigger}
+            if firing.quiet:
+                return None
+            raise Refusal("capacity.no_change", group=key)
+        values: dict[str, Any] = {}
         if rule.kind is RuleKind.SIMPLE:
             cooldown = rule.cooldown if rule.cooldown is not None else grow.default_cooldown
             values["cooldown_until"] = now + timedelta(seconds=cooldown)
-        books.groups.change(grow.id, **values)
+        cause = {"policy": row.name, "rule": row.id, **({"alarm": alarm} if alarm else {})}
+        if firing.own_activity:
+            return requested(
+                books,
+                grow,
+                grow.desired,
+                bounded,
+                now,
+                client_token,
+                cause,
+                {"kind": "policy", **cause},
+                **values,
+            )
+        trigger = {"kind": "policy", "at": now.isoformat(), "from": grow.desired, "to": bounded}
+        trigger.update(cause)
+        books.groups.change(grow.id, desired=bounded, dirty=True, trigger=trigger, **values)
         return trigger

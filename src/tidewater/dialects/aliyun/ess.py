@@ -23,13 +23,17 @@ from tidewater.dialects.failures import status_message
 from tidewater.domain.group import GroupStatus, Rules
 from tidewater.domain.launch import Blueprint, ScalingConfiguration, source_of
 from tidewater.domain.lifecycle_hook import HOLD, IGNORED
+from tidewater.domain.policy import Breach
 from tidewater.domain.refresh import STARTED_BY
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scaling_rule import ScalingRule
 from tidewater.domain.scope import Scope
 from tidewater.engine import (
     attachments,
     groups,
     instances,
     leaving,
+    policies,
     queries,
     scaling_configurations,
     scaling_rules,
@@ -535,12 +539,30 @@ class EssService(LifecycleHookActions, InstanceRefreshActions):
                     'The input parameter "AdjustmentValue" that is mandatory for processing this '
                     "request is not supplied.",
                 )
-        skipped = ("ScalingGroupId", "ScalingRuleName", *rules.MODELLED)
-        data = {k: v for k, v in p.items() if k not in skipped}
-        rule_id, ari = scaling_rules.create(
-            self.ctx, scope, p["ScalingGroupId"], p.get("ScalingRuleName"), rules.rule_of(p), data
+        rule = rules.rule_of(p)
+        rule_id, ari = policies.create(
+            self.ctx,
+            scope,
+            p["ScalingGroupId"],
+            p.get("ScalingRuleName"),
+            rule,
+            rules.settings(p, rule),
         )
         return {"ScalingRuleId": rule_id, "ScalingRuleAri": ari}
+
+    def ModifyScalingRule(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        def rewrite(row: Any) -> tuple[str, ScalingRule, dict[str, Any]]:
+            """The stored rule with the request's parameters over it, checked as a new one."""
+            merged = {**row.data, **rules.wire(policies.rule_of(row)), **p}
+            rule = rules.rule_of(merged)
+            return p.get("ScalingRuleName") or row.name, rule, rules.settings(merged, rule)
+
+        policies.modify(self.ctx, scope, p["ScalingRuleId"], rewrite)
+        return {}
+
+    def DeleteScalingRule(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        policies.delete_by_id(self.ctx, scope, p["ScalingRuleId"])
+        return {}
 
     def DescribeScalingRules(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         number, size = _paging(p, 50)
@@ -560,8 +582,8 @@ class EssService(LifecycleHookActions, InstanceRefreshActions):
             "PageSize": size,
             "ScalingRules": [
                 {
-                    **rules.wire(scaling_rules.rule_of(r)),
-                    **{k: v for k, v in r.data.items() if not isinstance(v, (dict, list))},
+                    **rules.wire(policies.rule_of(r)),
+                    **{k: v for k, v in r.data.items() if not isinstance(v, dict)},
                     "ScalingRuleId": r.id,
                     "ScalingRuleAri": r.ari,
                     "ScalingRuleName": r.name,
@@ -572,7 +594,24 @@ class EssService(LifecycleHookActions, InstanceRefreshActions):
         }
 
     def ExecuteScalingRule(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        made = scaling_rules.execute(self.ctx, scope, p["ScalingRuleAri"], p.get("ClientToken"))
+        metric, threshold = p.get("MetricValue"), p.get("BreachThreshold")
+        breach = None
+        if metric is not None and threshold is not None:
+            breach = Breach(float(metric), float(threshold))
+        try:
+            made = policies.fire(
+                self.ctx,
+                scope,
+                p["ScalingRuleAri"],
+                breach,
+                honor_cooldown=False,  # ExecuteScalingRule does not wait for the cooldown
+                client_token=p.get("ClientToken"),
+            )
+        except Refusal as refusal:
+            if refusal.reason == "policy.breach_required":
+                refusal.facts["missing"] = "MetricValue" if metric is None else "BreachThreshold"
+            raise
+        assert made is not None  # ESS answers a change it cannot make with a refusal
         return {"ScalingActivityId": made["id"]}
 
     def ScaleWithAdjustment(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,11 @@ IN_PROGRESS = (
     "You cannot delete a scaling group or launch a new scaling activity while there is a "
     "scaling activity in progress for the specified scaling group."
 )
+NOT_FOUND_RULE = (
+    "InvalidScalingRuleAri.NotFound",
+    404,
+    "The specified scaling rule Ari does not exist.",
+)
 NO_GROUP = ("InvalidScalingGroupId.NotFound", 404, "The specified scaling group does not exist.")
 NO_INSTANCE = ("InvalidInstanceId.NotFound", 404, 'Instance "{instance_id}" does not exist.')
 IN_USE = (
@@ -214,15 +219,86 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         "The specified value of parameter ScalingRuleName is duplicated.",
     ),
-    "scaling_rule.not_found": (
-        "InvalidScalingRuleAri.NotFound",
-        404,
-        "The specified scaling rule Ari does not exist.",
-    ),
+    "scaling_rule.not_found": NOT_FOUND_RULE,
     "scaling_rule.not_executable": (
         "ScalingRule.InvalidScalingRuleType",
         400,
         "Specific scaling rule type: {kind} can not be executed.",
+    ),
+    # scaling rules of every type (shared/reference/aliyun-error-codes.md, CreateScalingRule
+    # and ExecuteScalingRule); the `%s` ESS leaves in some texts is filled as noted (inferred)
+    "policy.not_found": NOT_FOUND_RULE,
+    "policy.not_executable": (
+        "ScalingRule.InvalidScalingRuleType",
+        400,
+        "Specific scaling rule type: {kind} can not be executed.",
+    ),
+    "policy.breach_required.MetricValue": (
+        "MissingParameter.MetricValue",
+        400,
+        "Metric value must be specified for StepScalingRule.",
+    ),
+    "policy.breach_required.BreachThreshold": (
+        "MissingParameter.BreachThreshold",
+        400,
+        "Breach threshold must be specified for StepScalingRule.",
+    ),
+    "policy.no_step": (
+        "InvalidStepAdjustments.NoStepFound",
+        400,
+        "No adjustment step found for a metric value of: {metric}.",
+    ),
+    "policy.magnitude_needs_percent": (
+        "InvalidMinAdjustmentMagnitudeMismatchAdjustmentType",
+        400,
+        "MinAdjustmentMagnitude is not supported by the specified adjustment type.",
+    ),
+    "policy.step_unbounded": (
+        "InvalidStepAdjustments.BothNull",
+        400,
+        "Both lower and upper bounds of a StepAdjustment can not be left unspecified.",
+    ),
+    "policy.step_inverted": (
+        "InvalidStepAdjustments.LowerGtUpper",
+        400,
+        "LowerBound must be less than the UpperBound for StepAdjustment :{lower}-{upper}.",
+    ),
+    "policy.steps_overlap": (
+        "InvalidStepAdjustments.Overlap",
+        400,
+        "StepAdjustment intervals can not overlap.",
+    ),
+    "policy.steps_gap": (
+        "InvalidStepAdjustments.Gap",
+        400,
+        "StepAdjustment intervals can not have gaps between them.",
+    ),
+    "policy.steps_many_open_lower": (
+        "InvalidStepAdjustments.MultipleNullLowerBound",
+        400,
+        "At most one StepAdjustment may have an unspecified lower bound.",
+    ),
+    "policy.steps_many_open_upper": (
+        "InvalidStepAdjustments.MultipleNullUpperBound",
+        400,
+        "At most one StepAdjustment may have an unspecified upper bound.",
+    ),
+    "policy.steps_need_open_lower": (
+        "InvalidStepAdjustments.NoNullLowerBound",
+        400,
+        "There must be a StepAdjustment with an unspecified lower bound when one "
+        "StepAdjustment has a negative lower bound.",
+    ),
+    "policy.steps_need_open_upper": (
+        "InvalidStepAdjustments.NoNullUpperBound",
+        400,
+        "There must be a StepAdjustment with an unspecified upper bound when one "
+        "StepAdjustment has a positive upper bound.",
+    ),
+    "scaling_rule.id_not_found": (  # inferred: no documented table for Modify/DeleteScalingRule
+        "InvalidScalingRuleId.NotFound",
+        404,
+        "The specified scaling rule does not exist.",
     ),
     "adjustment.invalid": (
         "InvalidParameter",
@@ -312,9 +388,12 @@ def render(refusal: Refusal) -> AliyunError:
     facts: dict[str, Any] = dict(refusal.facts)
     if "field" in facts:
         facts["parameter"] = SIZE_PARAMETERS.get(facts["field"], facts["field"])
-    if refusal.reason == "scaling_rule.not_executable":
+    reason = refusal.reason
+    if reason in ("scaling_rule.not_executable", "policy.not_executable"):
         facts["kind"] = RULE_TYPE_NAMES[facts["kind"]]
-    code, status, template = MESSAGES.get(refusal.reason, ("InvalidParameter", 400, refusal.reason))
+    if reason == "policy.breach_required":
+        reason += "." + facts.get("missing", "MetricValue")
+    code, status, template = MESSAGES.get(reason, ("InvalidParameter", 400, reason))
     try:
         message = template.format(**facts)
     except (KeyError, IndexError):

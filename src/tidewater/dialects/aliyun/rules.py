@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from tidewater.dialects.aliyun.errors import AliyunError
-from tidewater.domain.scaling_rule import Adjustment, Change, RuleKind, ScalingRule
+from tidewater.domain.policy import Step, check_steps
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scaling_rule import Adjustment, Change, RuleKind, ScalingRule, Target
 
 RULE_TYPES = {
     "SimpleScalingRule": RuleKind.SIMPLE,
@@ -21,14 +23,8 @@ ADJUSTMENT_TYPES = {
     "TotalCapacity": Change.TO_EXACT,
 }
 ADJUSTMENT_TYPE_NAMES = {change: name for name, change in ADJUSTMENT_TYPES.items()}
-# the parameters the engine's rule holds; the others are kept as settings and reported back
-MODELLED = (
-    "ScalingRuleType",
-    "AdjustmentType",
-    "AdjustmentValue",
-    "MinAdjustmentMagnitude",
-    "Cooldown",
-)
+# parameters that are the request's envelope, never a rule's settings
+ENVELOPE = ("ScalingGroupId", "ScalingRuleName", "ScalingRuleId", "RegionId", "ClientToken")
 
 
 def invalid_adjustment() -> AliyunError:
@@ -37,19 +33,49 @@ def invalid_adjustment() -> AliyunError:
     )
 
 
+def _steps(p: Mapping[str, Any]) -> tuple[Step, ...]:
+    return tuple(
+        Step(
+            s.get("MetricIntervalLowerBound"),
+            s.get("MetricIntervalUpperBound"),
+            int(s.get("ScalingAdjustment") or 0),
+        )
+        for s in p.get("StepAdjustments") or ()
+    )
+
+
 def rule_of(p: Mapping[str, Any]) -> ScalingRule:
-    """The engine's rule from CreateScalingRule's parameters."""
+    """The engine's rule from CreateScalingRule's (or a merged ModifyScalingRule's) parameters."""
     adjustment = p.get("AdjustmentType")
     if adjustment is not None and adjustment not in ADJUSTMENT_TYPES:
         raise invalid_adjustment()
+    change = None if adjustment is None else ADJUSTMENT_TYPES[adjustment]
+    kind = RULE_TYPES[p.get("ScalingRuleType") or "SimpleScalingRule"]
+    magnitude = p.get("MinAdjustmentMagnitude")
+    if magnitude is not None and change is not None and change is not Change.BY_PERCENT:
+        raise Refusal("policy.magnitude_needs_percent")
+    steps = _steps(p) if kind is RuleKind.STEP else ()
+    check_steps(steps)
+    target = None
+    if kind is RuleKind.TARGET_TRACKING and p.get("TargetValue") is not None:
+        target = Target(float(p["TargetValue"]), bool(p.get("DisableScaleIn")))
     value = p.get("AdjustmentValue")
     return ScalingRule(
-        kind=RULE_TYPES[p.get("ScalingRuleType") or "SimpleScalingRule"],
-        change=None if adjustment is None else ADJUSTMENT_TYPES[adjustment],
+        kind=kind,
+        change=change,
         value=None if value is None else int(value),
-        min_step=p.get("MinAdjustmentMagnitude"),
+        min_step=magnitude,
         cooldown=p.get("Cooldown"),
+        steps=steps,
+        warmup=p.get("EstimatedInstanceWarmup"),
+        target=target,
     )
+
+
+def settings(p: Mapping[str, Any], rule: ScalingRule) -> dict[str, Any]:
+    """The parameters the rule does not hold: kept as given and reported back."""
+    held = wire(rule)
+    return {k: v for k, v in p.items() if k not in held and k not in ENVELOPE}
 
 
 def adjustment_of(p: Mapping[str, Any]) -> Adjustment:
@@ -68,5 +94,22 @@ def wire(rule: ScalingRule) -> dict[str, Any]:
         "AdjustmentValue": rule.value,
         "MinAdjustmentMagnitude": rule.min_step,
         "Cooldown": rule.cooldown,
+        "EstimatedInstanceWarmup": rule.warmup,
+        "StepAdjustments": [
+            {
+                key: value
+                for key, value in (
+                    ("MetricIntervalLowerBound", s.lower),
+                    ("MetricIntervalUpperBound", s.upper),
+                    ("ScalingAdjustment", s.adjustment),
+                )
+                if value is not None
+            }
+            for s in rule.steps
+        ]
+        or None,
     }
+    if rule.target is not None:
+        found["TargetValue"] = rule.target.value
+        found["DisableScaleIn"] = rule.target.disable_scale_in
     return {key: value for key, value in found.items() if value is not None}

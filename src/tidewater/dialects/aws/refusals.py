@@ -87,6 +87,16 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "The upper bound of a StepAdjustment must be greater than its lower bound",
     ),
     "policy.steps_overlap": ("ValidationError", 400, "StepAdjustment ranges can't overlap"),
+    "policy.steps_many_open_lower": (
+        "ValidationError",
+        400,
+        "At most one StepAdjustment may have an unspecified lower bound",
+    ),
+    "policy.steps_many_open_upper": (
+        "ValidationError",
+        400,
+        "At most one StepAdjustment may have an unspecified upper bound",
+    ),
     "policy.steps_gap": (
         "ValidationError",
         400,

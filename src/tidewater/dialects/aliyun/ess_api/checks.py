@@ -65,5 +65,6 @@ CHECKS: Final[dict[str, Callable[[dict[str, Any], Node], None]]] = {
     "CreateScalingGroup": lambda out, root: _check_sizes("CreateScalingGroup", out),
     "ModifyScalingGroup": lambda out, root: _check_sizes("ModifyScalingGroup", out),
     "CreateScalingRule": _check_create_rule,
+    "ModifyScalingRule": _check_adjustment,
     "ScaleWithAdjustment": _check_adjustment,
 }

@@ -16,53 +16,68 @@ from tidewater.dialects.aliyun.ess_api.params import (
     text,
 )
 
+# the settings a rule is created with and modified by (CreateScalingRule, ModifyScalingRule)
+SETTINGS: Final[tuple[Param, ...]] = (
+    text(
+        "AdjustmentType",
+        choices=("QuantityChangeInCapacity", "PercentChangeInCapacity", "TotalCapacity"),
+    ),
+    integer("AdjustmentValue"),
+    records(
+        "AlarmDimensions",
+        old="AlarmDimension",
+        fields=(
+            text("DimensionKey"),
+            text("DimensionValue"),
+        ),
+    ),
+    struct("AlarmOptions", fields=(integer("Period"),)),
+    integer("Cooldown", lo=0, hi=86400),
+    flag("DisableScaleIn"),
+    integer("EstimatedInstanceWarmup", lo=0, hi=86400),
+    records(
+        "HybridMetrics",
+        fields=(
+            records(
+                "Dimensions",
+                fields=(
+                    text("DimensionKey"),
+                    text("DimensionValue"),
+                ),
+            ),
+            text("Expression"),
+            text("Id"),
+            text("MetricName"),
+            text("Statistic"),
+        ),
+    ),
+    text("HybridMonitorNamespace"),
+    integer("InitialMaxSize"),
+    text("MetricName"),
+    text("MetricType"),
+    integer("MinAdjustmentMagnitude"),
+    text("PredictiveScalingMode"),
+    integer("PredictiveTaskBufferTime", lo=0, hi=60),
+    text("PredictiveValueBehavior"),
+    integer("PredictiveValueBuffer", lo=0, hi=100),
+    integer("ScaleInEvaluationCount"),
+    integer("ScaleOutEvaluationCount"),
+    records(
+        "StepAdjustments",
+        old="StepAdjustment",
+        fields=(
+            decimal("MetricIntervalLowerBound"),
+            decimal("MetricIntervalUpperBound"),
+            integer("ScalingAdjustment"),
+        ),
+    ),
+    decimal("TargetValue"),
+)
+
 SPECS: Final[dict[str, tuple[Param, ...]]] = {
     "CreateScalingRule": (
-        text(
-            "AdjustmentType",
-            choices=("QuantityChangeInCapacity", "PercentChangeInCapacity", "TotalCapacity"),
-        ),
-        integer("AdjustmentValue"),
-        records(
-            "AlarmDimensions",
-            old="AlarmDimension",
-            fields=(
-                text("DimensionKey"),
-                text("DimensionValue"),
-            ),
-        ),
-        struct("AlarmOptions", fields=(integer("Period"),)),
-        integer("Cooldown", lo=0, hi=86400),
-        flag("DisableScaleIn"),
-        integer("EstimatedInstanceWarmup", lo=0, hi=86400),
-        records(
-            "HybridMetrics",
-            fields=(
-                records(
-                    "Dimensions",
-                    fields=(
-                        text("DimensionKey"),
-                        text("DimensionValue"),
-                    ),
-                ),
-                text("Expression"),
-                text("Id"),
-                text("MetricName"),
-                text("Statistic"),
-            ),
-        ),
-        text("HybridMonitorNamespace"),
-        integer("InitialMaxSize"),
-        text("MetricName"),
-        text("MetricType"),
-        integer("MinAdjustmentMagnitude"),
-        text("PredictiveScalingMode"),
-        integer("PredictiveTaskBufferTime", lo=0, hi=60),
-        text("PredictiveValueBehavior"),
-        integer("PredictiveValueBuffer", lo=0, hi=100),
+        *SETTINGS,
         text("RegionId"),
-        integer("ScaleInEvaluationCount"),
-        integer("ScaleOutEvaluationCount"),
         text("ScalingGroupId", req=True),
         text("ScalingRuleName"),
         text(
@@ -74,16 +89,16 @@ SPECS: Final[dict[str, tuple[Param, ...]]] = {
                 "PredictiveScalingRule",
             ),
         ),
-        records(
-            "StepAdjustments",
-            old="StepAdjustment",
-            fields=(
-                decimal("MetricIntervalLowerBound"),
-                decimal("MetricIntervalUpperBound"),
-                integer("ScalingAdjustment"),
-            ),
-        ),
-        decimal("TargetValue"),
+    ),
+    "ModifyScalingRule": (
+        *SETTINGS,
+        text("RegionId"),
+        text("ScalingRuleId", req=True),
+        text("ScalingRuleName"),
+    ),
+    "DeleteScalingRule": (
+        text("RegionId"),
+        text("ScalingRuleId", req=True),
     ),
     "DescribeScalingRules": (
         integer("PageNumber", lo=1),
