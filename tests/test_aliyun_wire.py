@@ -1085,6 +1085,39 @@ CASES: list[Case] = [
         name="target",
     ),
     Case(
+        "ModifyScalingRule",
+        {
+            "ScalingRuleId": "asr-1",
+            "ScalingRuleName": "r2",
+            "AdjustmentType": "PercentChangeInCapacity",
+            "AdjustmentValue": 20,
+            "MinAdjustmentMagnitude": 2,
+            "Cooldown": 60,
+            "StepAdjustments": [
+                {"MetricIntervalUpperBound": 0.0, "ScalingAdjustment": -1},
+                {"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 2},
+            ],
+        },
+        _calls(
+            ScalingRuleId="asr-1",
+            ScalingRuleName="r2",
+            AdjustmentType="PercentChangeInCapacity",
+            AdjustmentValue=20,
+            MinAdjustmentMagnitude=2,
+            Cooldown=60,
+            StepAdjustments=[
+                {"MetricIntervalUpperBound": 0.0, "ScalingAdjustment": -1},
+                {"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 2},
+            ],
+        ),
+        alt14={"RegionId": REGION},  # the 2014 SDK sends its client's region
+    ),
+    Case(
+        "DeleteScalingRule",
+        {"RegionId": REGION, "ScalingRuleId": "asr-1"},
+        _calls(ScalingRuleId="asr-1"),
+    ),
+    Case(
         "DescribeScalingRules",
         {
             "RegionId": REGION,
@@ -1353,6 +1386,8 @@ BRIEF_ACTIONS = {
     "SuspendProcesses",
     "ResumeProcesses",
     "CreateScalingRule",
+    "ModifyScalingRule",
+    "DeleteScalingRule",
     "DescribeScalingRules",
     "ExecuteScalingRule",
     "ScaleWithAdjustment",

@@ -16,7 +16,14 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways.groups import in_region, in_scope, within
-from tidewater.store.tables import activities, group_tags, groups, launch_configurations, members
+from tidewater.store.tables import (
+    activities,
+    group_tags,
+    groups,
+    launch_configurations,
+    members,
+    scaling_rules,
+)
 
 
 @dataclass(slots=True)
@@ -495,10 +502,18 @@ def children_of(ctx: Context, parent_ids: Sequence[str]) -> dict[str, list[Any]]
 
 
 def region_of_group(ctx: Context, account: str, group_id: str) -> str | None:
-    """Group ids are unique across regions; some requests name a group but no region."""
+    """Group (and rule) ids are unique across regions; some requests name one but no region."""
     with ctx.db.read() as conn:
         region: str | None = conn.execute(
-            select(groups.c.region).where(groups.c.account == account, groups.c.id == group_id)
+            select(groups.c.region).where(
+                groups.c.account == account,
+                or_(
+                    groups.c.id == group_id,
+                    groups.c.id.in_(
+                        select(scaling_rules.c.group_id).where(scaling_rules.c.id == group_id)
+                    ),
+                ),
+            )
         ).scalar()
     return region
 

@@ -78,7 +78,7 @@ class AliyunFront:
         self.keys = keys
         self.wall = wall  # timestamps and nonces are checked against real time
         self.nonces = nonces  # shared by every node through the database
-        self.locate = locate  # the region of a scaling group, for requests that name none
+        self.locate = locate  # the region of a group or rule, for requests that name none
         self.room = WaitingRoom()  # no Alibaba call waits in real time
 
     def claims(self, raw_query: str, headers: Mapping[str, str], body: bytes) -> bool:
@@ -129,13 +129,15 @@ class AliyunFront:
         return handler
 
     def scope(self, call: AliyunCall, account: str, proof: Proof) -> Scope:
-        """RegionId when given, else the named group's region, else the gateway's default."""
+        """RegionId when given, else the named group's (or rule's) region, else the default."""
         params = call.read.params
         region = params.get("RegionId")
         if region is not None and not region_name_ok(region):
             raise refusals.unknown_region(call.product.name)
-        if not region and params.get("ScalingGroupId"):
-            region = self.locate(account, params["ScalingGroupId"])
+        # a group's id, or a rule's (ModifyScalingRule in 2022 takes no RegionId), names one
+        owner = params.get("ScalingGroupId") or params.get("ScalingRuleId")
+        if not region and owner:
+            region = self.locate(account, owner)
         return Scope(account, region or DEFAULT_REGION, Cloud.ALIYUN)
 
     @staticmethod
