@@ -426,16 +426,21 @@ def test_execute_simple_honours_its_cooldown(autoscaling: Any, server: Server) -
     assert desired(autoscaling) == 5
 
 
-def test_execute_step_selects_its_step(autoscaling: Any, server: Server) -> None:
-    make_group(autoscaling, server, min_size=0, max_size=10, desired=2)
+def step_group(autoscaling: Any, server: Server, desired: int, warmup: int) -> None:
+    """A group of `desired` (up to 10) with the step policy "steps" (STEPS, by count)."""
+    make_group(autoscaling, server, min_size=0, max_size=10, desired=desired)
     autoscaling.put_scaling_policy(
         AutoScalingGroupName="web",
         PolicyName="steps",
         PolicyType="StepScaling",
         AdjustmentType="ChangeInCapacity",
         StepAdjustments=STEPS,
-        EstimatedInstanceWarmup=0,
+        EstimatedInstanceWarmup=warmup,
     )
+
+
+def test_execute_step_selects_its_step(autoscaling: Any, server: Server) -> None:
+    step_group(autoscaling, server, desired=2, warmup=0)
     execute = autoscaling.execute_policy
     execute(AutoScalingGroupName="web", PolicyName="steps", MetricValue=55, BreachThreshold=50)
     assert desired(autoscaling) == 3
@@ -453,15 +458,7 @@ def test_execute_step_selects_its_step(autoscaling: Any, server: Server) -> None
 
 
 def test_warming_instances_are_not_counted_again(autoscaling: Any, server: Server) -> None:
-    make_group(autoscaling, server, min_size=0, max_size=10, desired=1)
-    autoscaling.put_scaling_policy(
-        AutoScalingGroupName="web",
-        PolicyName="steps",
-        PolicyType="StepScaling",
-        AdjustmentType="ChangeInCapacity",
-        StepAdjustments=STEPS,
-        EstimatedInstanceWarmup=300,
-    )
+    step_group(autoscaling, server, desired=1, warmup=300)
     server.advance(310)  # the first instance has warmed up
     server.settle()
     execute = autoscaling.execute_policy

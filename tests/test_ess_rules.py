@@ -321,95 +321,58 @@ def test_execute_a_step_rule(ess: Any, server: Server, region: str) -> None:
     )
 
 
+def bounded(lower: float | None, upper: float | None) -> Any:
+    """A step adjustment of +1 between `lower` and `upper` (None: open)."""
+    return m.CreateScalingRuleRequestStepAdjustments(
+        metric_interval_lower_bound=lower, metric_interval_upper_bound=upper, scaling_adjustment=1
+    )
+
+
+STEP_REFUSALS = [
+    (
+        [bounded(None, None)],
+        "BothNull",
+        "Both lower and upper bounds of a StepAdjustment can not be left unspecified.",
+    ),
+    (
+        [bounded(0, None), bounded(5, None)],
+        "MultipleNullUpperBound",
+        "At most one StepAdjustment may have an unspecified upper bound.",
+    ),
+    (
+        [bounded(None, 0), bounded(None, 5)],
+        "MultipleNullLowerBound",
+        "At most one StepAdjustment may have an unspecified lower bound.",
+    ),
+    (
+        [bounded(0, 10), bounded(20, None)],
+        "Gap",
+        "StepAdjustment intervals can not have gaps between them.",
+    ),
+    ([bounded(0, 10), bounded(5, None)], "Overlap", "StepAdjustment intervals can not overlap."),
+    (
+        [bounded(1, 2)],
+        "NoNullUpperBound",
+        "There must be a StepAdjustment with an unspecified upper bound when one "
+        "StepAdjustment has a positive upper bound.",
+    ),
+    (
+        [bounded(-2, -1)],
+        "NoNullLowerBound",
+        "There must be a StepAdjustment with an unspecified lower bound when one "
+        "StepAdjustment has a negative lower bound.",
+    ),
+    (
+        [bounded(5, 5)],
+        "LowerGtUpper",
+        "LowerBound must be less than the UpperBound for StepAdjustment :5.0-5.0.",
+    ),
+]
+
+
 def test_step_refusals(ess: Any, server: Server, region: str) -> None:
     group = ready_group(ess, server, region, min_size=0, max_size=10, desired=0)
-    step = m.CreateScalingRuleRequestStepAdjustments
-    cases = [
-        (
-            [step(scaling_adjustment=1)],
-            (
-                "InvalidStepAdjustments.BothNull",
-                "Both lower and upper bounds of a StepAdjustment can not be left unspecified.",
-            ),
-        ),
-        (
-            [
-                step(metric_interval_lower_bound=0, scaling_adjustment=1),
-                step(metric_interval_lower_bound=5, scaling_adjustment=1),
-            ],
-            (
-                "InvalidStepAdjustments.MultipleNullUpperBound",
-                "At most one StepAdjustment may have an unspecified upper bound.",
-            ),
-        ),
-        (
-            [
-                step(metric_interval_upper_bound=0, scaling_adjustment=1),
-                step(metric_interval_upper_bound=5, scaling_adjustment=1),
-            ],
-            (
-                "InvalidStepAdjustments.MultipleNullLowerBound",
-                "At most one StepAdjustment may have an unspecified lower bound.",
-            ),
-        ),
-        (
-            [
-                step(
-                    metric_interval_lower_bound=0,
-                    metric_interval_upper_bound=10,
-                    scaling_adjustment=1,
-                ),
-                step(metric_interval_lower_bound=20, scaling_adjustment=1),
-            ],
-            (
-                "InvalidStepAdjustments.Gap",
-                "StepAdjustment intervals can not have gaps between them.",
-            ),
-        ),
-        (
-            [
-                step(
-                    metric_interval_lower_bound=0,
-                    metric_interval_upper_bound=10,
-                    scaling_adjustment=1,
-                ),
-                step(metric_interval_lower_bound=5, scaling_adjustment=1),
-            ],
-            (
-                "InvalidStepAdjustments.Overlap",
-                "StepAdjustment intervals can not overlap.",
-            ),
-        ),
-        (
-            [
-                step(
-                    metric_interval_lower_bound=1,
-                    metric_interval_upper_bound=2,
-                    scaling_adjustment=1,
-                )
-            ],
-            (
-                "InvalidStepAdjustments.NoNullUpperBound",
-                "There must be a StepAdjustment with an unspecified upper bound when one "
-                "StepAdjustment has a positive upper bound.",
-            ),
-        ),
-        (
-            [
-                step(
-                    metric_interval_lower_bound=-2,
-                    metric_interval_upper_bound=-1,
-                    scaling_adjustment=1,
-                )
-            ],
-            (
-                "InvalidStepAdjustments.NoNullLowerBound",
-                "There must be a StepAdjustment with an unspecified lower bound when one "
-                "StepAdjustment has a negative lower bound.",
-            ),
-        ),
-    ]
-    for steps, (code, message) in cases:
+    for steps, code, message in STEP_REFUSALS:
         request = m.CreateScalingRuleRequest(
             region_id=region,
             scaling_group_id=group,
@@ -417,5 +380,6 @@ def test_step_refusals(ess: Any, server: Server, region: str) -> None:
             adjustment_type="QuantityChangeInCapacity",
             step_adjustments=steps,
         )
-        assert error_of(ess.create_scaling_rule, request) == (code, 400, message)
+        expected = (f"InvalidStepAdjustments.{code}", 400, message)
+        assert error_of(ess.create_scaling_rule, request) == expected
     assert described(ess, region, group) == {}

@@ -30,6 +30,7 @@ from tidewater.domain.scaling_rule import (
 )
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways import Books
 from tidewater.engine.gateways.groups import in_scope
 from tidewater.engine.profile import Record
 from tidewater.engine.queries import Page, decode_token, encode_token
@@ -248,32 +249,30 @@ def page(
     return Page(rows[:size], more)
 
 
+def _named(books: Books, scope: Scope, group: str | None, name: str, lock: bool) -> Any:
+    """The rule named in a group, or named by its ARN (the group locked when `lock`)."""
+    group_id = None if group is None else books.groups.find(group, lock=lock).id
+    found = books.conn.execute(
+        select(scaling_rules.c.id, scaling_rules.c.ari)
+        .join(groups, groups.c.id == scaling_rules.c.group_id)
+        .where(in_scope(groups, scope), *_chosen(group_id, [name]))
+    ).first()
+    if found is None:
+        raise Refusal("policy.not_found", name=name, group=group)
+    return found
+
+
 def remove(ctx: Context, scope: Scope, group: str | None, name: str) -> None:
     """Delete one rule, by its name in a group or by its ARN."""
     with ctx.change(scope) as books:
-        group_id = None if group is None else books.groups.lock(group).id
-        found = books.conn.execute(
-            select(scaling_rules.c.id)
-            .join(groups, groups.c.id == scaling_rules.c.group_id)
-            .where(in_scope(groups, scope), *_chosen(group_id, [name]))
-        ).first()
-        if found is None:
-            raise Refusal("policy.not_found", name=name, group=group)
+        found = _named(books, scope, group, name, lock=True)
         books.conn.execute(delete(scaling_rules).where(scaling_rules.c.id == found.id))
 
 
 def find(ctx: Context, scope: Scope, group: str | None, name: str) -> str:
     """The ARN of a rule named in a group, or named by its ARN."""
     with ctx.read(scope) as books:
-        group_id = None if group is None else books.groups.find(group).id
-        ari = books.conn.execute(
-            select(scaling_rules.c.ari)
-            .join(groups, groups.c.id == scaling_rules.c.group_id)
-            .where(in_scope(groups, scope), *_chosen(group_id, [name]))
-        ).scalar()
-    if ari is None:
-        raise Refusal("policy.not_found", name=name, group=group)
-    return str(ari)
+        return str(_named(books, scope, group, name, lock=False).ari)
 
 
 def _warming(conn: Connection, group_id: str, since: datetime) -> int:

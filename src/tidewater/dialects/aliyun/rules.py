@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from tidewater.dialects.aliyun.errors import AliyunError
-from tidewater.domain.policy import Step, check_steps
+from tidewater.dialects.steps import steps_of, steps_out
+from tidewater.domain.policy import check_steps
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scaling_rule import Adjustment, Change, RuleKind, ScalingRule, Target
 
@@ -33,17 +34,6 @@ def invalid_adjustment() -> AliyunError:
     )
 
 
-def _steps(p: Mapping[str, Any]) -> tuple[Step, ...]:
-    return tuple(
-        Step(
-            s.get("MetricIntervalLowerBound"),
-            s.get("MetricIntervalUpperBound"),
-            int(s.get("ScalingAdjustment") or 0),
-        )
-        for s in p.get("StepAdjustments") or ()
-    )
-
-
 def rule_of(p: Mapping[str, Any]) -> ScalingRule:
     """The engine's rule from CreateScalingRule's (or a merged ModifyScalingRule's) parameters."""
     adjustment = p.get("AdjustmentType")
@@ -54,7 +44,7 @@ def rule_of(p: Mapping[str, Any]) -> ScalingRule:
     magnitude = p.get("MinAdjustmentMagnitude")
     if magnitude is not None and change is not None and change is not Change.BY_PERCENT:
         raise Refusal("policy.magnitude_needs_percent")
-    steps = _steps(p) if kind is RuleKind.STEP else ()
+    steps = steps_of(p.get("StepAdjustments")) if kind is RuleKind.STEP else ()
     check_steps(steps)
     target = None
     if kind is RuleKind.TARGET_TRACKING and p.get("TargetValue") is not None:
@@ -95,19 +85,7 @@ def wire(rule: ScalingRule) -> dict[str, Any]:
         "MinAdjustmentMagnitude": rule.min_step,
         "Cooldown": rule.cooldown,
         "EstimatedInstanceWarmup": rule.warmup,
-        "StepAdjustments": [
-            {
-                key: value
-                for key, value in (
-                    ("MetricIntervalLowerBound", s.lower),
-                    ("MetricIntervalUpperBound", s.upper),
-                    ("ScalingAdjustment", s.adjustment),
-                )
-                if value is not None
-            }
-            for s in rule.steps
-        ]
-        or None,
+        "StepAdjustments": steps_out(rule.steps) or None,
     }
     if rule.target is not None:
         found["TargetValue"] = rule.target.value

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tidewater.domain.policy import Breach, Step, check_steps
+from tidewater.dialects.steps import steps_of, steps_out
+from tidewater.domain.policy import Breach, check_steps
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scaling_rule import Change, RuleKind, ScalingRule, Target
 from tidewater.domain.scope import Scope
@@ -58,17 +59,6 @@ REQUIRED = {
 KEPT = ("MetricAggregationType", "TargetTrackingConfiguration", "PredictiveScalingConfiguration")
 
 
-def _steps(p: Mapping[str, Any]) -> tuple[Step, ...]:
-    return tuple(
-        Step(
-            s.get("MetricIntervalLowerBound"),
-            s.get("MetricIntervalUpperBound"),
-            s["ScalingAdjustment"],
-        )
-        for s in p.get("StepAdjustments") or ()
-    )
-
-
 def rule_of(p: Mapping[str, Any]) -> ScalingRule:
     """The engine's rule from PutScalingPolicy's fields, refused where AWS refuses them."""
     type_name = p.get("PolicyType") or "SimpleScaling"
@@ -89,7 +79,7 @@ def rule_of(p: Mapping[str, Any]) -> ScalingRule:
     magnitude = p.get("MinAdjustmentMagnitude", p.get("MinAdjustmentStep"))
     if magnitude is not None and change is not Change.BY_PERCENT:
         raise Refusal("policy.magnitude_needs_percent")
-    steps = _steps(p)
+    steps = steps_of(p.get("StepAdjustments"))
     check_steps(steps)
     value = p.get("ScalingAdjustment")
     values = [value or 0, *(s.adjustment for s in steps)]
@@ -134,18 +124,7 @@ def _policy(row: Any) -> dict[str, Any]:
         "MinAdjustmentMagnitude": rule.min_step,
         "ScalingAdjustment": rule.value,
         "Cooldown": rule.cooldown,
-        "StepAdjustments": [
-            {
-                key: value
-                for key, value in (
-                    ("MetricIntervalLowerBound", s.lower),
-                    ("MetricIntervalUpperBound", s.upper),
-                    ("ScalingAdjustment", s.adjustment),
-                )
-                if value is not None
-            }
-            for s in rule.steps
-        ],
+        "StepAdjustments": steps_out(rule.steps),
         "EstimatedInstanceWarmup": rule.warmup,
         "Alarms": [{"AlarmName": a["name"], "AlarmARN": a["arn"]} for a in row.alarms or ()],
         "Enabled": rule.enabled,
