@@ -202,6 +202,23 @@ def test_describe_filters_and_pages(autoscaling: Any, server: Server) -> None:
     assert error["Code"] == "ValidationError"
 
 
+def steps(*bounds: tuple[float | None, float | None]) -> dict[str, Any]:
+    """A StepScaling policy's fields with steps of +1 between the given bounds (None: open)."""
+    made = []
+    for lower, upper in bounds:
+        step: dict[str, Any] = {"ScalingAdjustment": 1}
+        if lower is not None:
+            step["MetricIntervalLowerBound"] = lower
+        if upper is not None:
+            step["MetricIntervalUpperBound"] = upper
+        made.append(step)
+    return {
+        "PolicyType": "StepScaling",
+        "AdjustmentType": "ChangeInCapacity",
+        "StepAdjustments": made,
+    }
+
+
 REFUSED = [
     (
         {"AdjustmentType": "ChangeInCapacity"},
@@ -245,71 +262,22 @@ REFUSED = [
         {"AdjustmentType": "ExactCapacity", "ScalingAdjustment": -1},
         "Scaling adjustment must be non-negative for ExactCapacity adjustment type",
     ),
+    (steps((None, None)), "A StepAdjustment must specify a lower bound, an upper bound, or both"),
+    (steps((0, 10), (20, None)), "StepAdjustment ranges can't have a gap between them"),
+    (steps((0, 10), (5, None)), "StepAdjustment ranges can't overlap"),
+    (steps((0, None), (5, None)), "At most one StepAdjustment may have an unspecified upper bound"),
+    (steps((None, 0), (None, 5)), "At most one StepAdjustment may have an unspecified lower bound"),
     (
-        {
-            "PolicyType": "StepScaling",
-            "AdjustmentType": "ChangeInCapacity",
-            "StepAdjustments": [{"ScalingAdjustment": 1}],
-        },
-        "A StepAdjustment must specify a lower bound, an upper bound, or both",
+        steps((5, 5), (None, 5), (5, None)),
+        "The upper bound of a StepAdjustment must be greater than its lower bound",
     ),
     (
-        {
-            "PolicyType": "StepScaling",
-            "AdjustmentType": "ChangeInCapacity",
-            "StepAdjustments": [
-                {
-                    "MetricIntervalLowerBound": 0,
-                    "MetricIntervalUpperBound": 10,
-                    "ScalingAdjustment": 1,
-                },
-                {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2},
-            ],
-        },
-        "StepAdjustment ranges can't have a gap between them",
-    ),
-    (
-        {
-            "PolicyType": "StepScaling",
-            "AdjustmentType": "ChangeInCapacity",
-            "StepAdjustments": [
-                {
-                    "MetricIntervalLowerBound": 0,
-                    "MetricIntervalUpperBound": 10,
-                    "ScalingAdjustment": 1,
-                },
-                {"MetricIntervalLowerBound": 5, "ScalingAdjustment": 2},
-            ],
-        },
-        "StepAdjustment ranges can't overlap",
-    ),
-    (
-        {
-            "PolicyType": "StepScaling",
-            "AdjustmentType": "ChangeInCapacity",
-            "StepAdjustments": [
-                {
-                    "MetricIntervalLowerBound": 1.0,
-                    "MetricIntervalUpperBound": 2.0,
-                    "ScalingAdjustment": 1,
-                },
-            ],
-        },
+        steps((1.0, 2.0)),
         "There must be a StepAdjustment with an unspecified upper bound (i.e., upper bound is "
         "null) when one StepAdjustment has a positive upper bound",
     ),
     (
-        {
-            "PolicyType": "StepScaling",
-            "AdjustmentType": "ChangeInCapacity",
-            "StepAdjustments": [
-                {
-                    "MetricIntervalLowerBound": -2.0,
-                    "MetricIntervalUpperBound": -1.0,
-                    "ScalingAdjustment": -1,
-                },
-            ],
-        },
+        steps((-2.0, -1.0)),
         "There must be a StepAdjustment with an unspecified lower bound (i.e., lower bound is "
         "null) when one StepAdjustment has a negative lower bound",
     ),
@@ -554,3 +522,19 @@ def test_execute_refusals(autoscaling: Any, server: Server) -> None:
     arn = policies(autoscaling)[0]["PolicyARN"]
     execute(PolicyName=arn)
     assert desired(autoscaling) == 1
+
+
+def test_fifty_policies_per_group(autoscaling: Any, server: Server) -> None:
+    make_group(autoscaling, server, min_size=0, max_size=5, desired=0, boot=False)
+    simple = {"AdjustmentType": "ChangeInCapacity", "ScalingAdjustment": 1}
+    for n in range(50):
+        autoscaling.put_scaling_policy(AutoScalingGroupName="web", PolicyName=f"p{n}", **simple)
+    # updating one that exists is not a new one
+    autoscaling.put_scaling_policy(AutoScalingGroupName="web", PolicyName="p0", **simple)
+    error = error_of(
+        autoscaling.put_scaling_policy, AutoScalingGroupName="web", PolicyName="p50", **simple
+    )
+    assert (error["Code"], error["Message"]) == (
+        "LimitExceeded",
+        "You have reached the maximum number of 50 scaling policies for AutoScalingGroup web.",
+    )

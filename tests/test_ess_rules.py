@@ -28,6 +28,20 @@ def create(ess: Any, region: str, group: str, name: str, **fields: Any) -> Any:
     ).body
 
 
+def step_rule(ess: Any, region: str, group: str, **extra: Any) -> Any:
+    """The step rule "steps" (STEPS, by count) on the group."""
+    return create(
+        ess,
+        region,
+        group,
+        "steps",
+        scaling_rule_type="StepScalingRule",
+        adjustment_type="QuantityChangeInCapacity",
+        step_adjustments=STEPS,
+        **extra,
+    )
+
+
 def described(ess: Any, region: str, group: str) -> dict[str, Any]:
     rules = ess.describe_scaling_rules(
         m.DescribeScalingRulesRequest(region_id=region, scaling_group_id=group)
@@ -44,17 +58,7 @@ def capacity(ess: Any, region: str, group: str) -> int:
 
 def test_every_rule_type_is_stored_and_reported(ess: Any, server: Server, region: str) -> None:
     group = ready_group(ess, server, region, min_size=0, max_size=10, desired=0)
-    create(
-        ess,
-        region,
-        group,
-        "steps",
-        scaling_rule_type="StepScalingRule",
-        adjustment_type="QuantityChangeInCapacity",
-        step_adjustments=STEPS,
-        estimated_instance_warmup=120,
-        metric_type="system",
-    )
+    step_rule(ess, region, group, estimated_instance_warmup=120, metric_type="system")
     create(
         ess,
         region,
@@ -235,16 +239,7 @@ def test_modify_and_delete(ess: Any, ess_legacy: Any, server: Server, region: st
 
 def test_execute_a_step_rule(ess: Any, server: Server, region: str) -> None:
     group = ready_group(ess, server, region, min_size=0, max_size=10, desired=1)
-    rule = create(
-        ess,
-        region,
-        group,
-        "steps",
-        scaling_rule_type="StepScalingRule",
-        adjustment_type="QuantityChangeInCapacity",
-        step_adjustments=STEPS,
-        estimated_instance_warmup=0,
-    )
+    rule = step_rule(ess, region, group, estimated_instance_warmup=0)
     execute = ess.execute_scaling_rule
     made = execute(
         m.ExecuteScalingRuleRequest(
@@ -383,3 +378,29 @@ def test_step_refusals(ess: Any, server: Server, region: str) -> None:
         expected = (f"InvalidStepAdjustments.{code}", 400, message)
         assert error_of(ess.create_scaling_rule, request) == expected
     assert described(ess, region, group) == {}
+
+
+def test_filter_by_type_and_the_rule_quota(ess: Any, server: Server, region: str) -> None:
+    group = ready_group(ess, server, region, min_size=0, max_size=10, desired=0)
+    step_rule(ess, region, group)
+    for n in range(19):
+        create(ess, region, group, f"r{n}", adjustment_type="TotalCapacity", adjustment_value=1)
+    only = ess.describe_scaling_rules(
+        m.DescribeScalingRulesRequest(
+            region_id=region, scaling_group_id=group, scaling_rule_type="StepScalingRule"
+        )
+    ).body
+    assert [r.scaling_rule_name for r in only.scaling_rules] == ["steps"]
+    assert only.total_count == 1
+    request = m.CreateScalingRuleRequest(
+        region_id=region,
+        scaling_group_id=group,
+        scaling_rule_name="one-too-many",
+        adjustment_type="TotalCapacity",
+        adjustment_value=1,
+    )
+    assert error_of(ess.create_scaling_rule, request) == (
+        "QuotaExceeded.ScalingRule",
+        400,
+        "Scaling rule quota exceeded in the specified scaling group.",
+    )

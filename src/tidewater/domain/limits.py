@@ -19,7 +19,7 @@ class Limits:
     tags_per_group: int | None = None
     launch_configurations: int | None = None  # AWS only: launch configurations per region
     scaling_configurations: int | None = None  # ESS only: per scaling group
-    scaling_rules: int | None = None  # ESS only: per scaling group
+    scaling_rules: int | None = None  # scaling rules (AWS: policies) per group
     load_balancers: int | None = None  # per scaling group
     db_instances: int | None = None  # per scaling group
     instances_per_activity: int | None = None  # ESS only: one scaling activity at most
@@ -44,6 +44,7 @@ AWS = Limits(
     instances=1000,
     tags_per_group=50,
     launch_configurations=200,
+    scaling_rules=50,  # service quotas: scaling policies per Auto Scaling group
     load_balancers=50,
     lifecycle_hooks=50,
     hooks=AWS_HOOKS,

@@ -115,6 +115,7 @@ def put(
                 .values(data=data, **columns(rule))
             )
             return found.id, found.ari
+        _check_quota(ctx, books.conn, scope, row.id, group)
         rule_id = profile.new_id(Record.SCALING_RULE)
         path = f"autoScalingGroupName/{row.name}:policyName/{name}"
         ari = profile.arn(Record.SCALING_RULE, scope, rule_id, path)
@@ -147,6 +148,7 @@ def create(
     with ctx.change(scope) as books:
         row = books.groups.lock(group)
         _check_name(books.conn, row.id, name)
+        _check_quota(ctx, books.conn, scope, row.id, group)
         books.conn.execute(
             insert(scaling_rules).values(
                 id=rule_id,
@@ -159,6 +161,16 @@ def create(
             )
         )
     return rule_id, ari
+
+
+def _check_quota(ctx: Context, conn: Connection, scope: Scope, group_id: str, group: str) -> None:
+    """A group holds at most the cloud's number of rules (ESS 20, AWS 50 policies)."""
+    limit = ctx.limits(scope.cloud).scaling_rules
+    count = conn.execute(
+        select(func.count()).select_from(scaling_rules).where(scaling_rules.c.group_id == group_id)
+    ).scalar_one()
+    if limit is not None and count >= limit:
+        raise Refusal("scaling_rule.quota", group=group, limit=limit)
 
 
 def _check_name(conn: Connection, group_id: str, name: str | None, own: str | None = None) -> None:

@@ -28,8 +28,14 @@ def page(
     aris: Sequence[str] | None,
     number: int,
     size: int,
+    kinds: Sequence[str] | None = None,
 ) -> Page:
-    chosen = {scaling_rules.c.id: ids, scaling_rules.c.name: names, scaling_rules.c.ari: aris}
+    chosen = {
+        scaling_rules.c.id: ids,
+        scaling_rules.c.name: names,
+        scaling_rules.c.ari: aris,
+        scaling_rules.c.kind: kinds,
+    }
     extra = groups.c.id.label("group_key")
     return owned_page(ctx, scope, scaling_rules, extra, group, chosen, number, size)
 

@@ -575,6 +575,7 @@ class EssService(LifecycleHookActions, InstanceRefreshActions):
             p.get("ScalingRuleAris"),
             number,
             size,
+            rules.kinds_of(p.get("ScalingRuleType")),
         )
         return {
             "TotalCount": page.extra["total"],

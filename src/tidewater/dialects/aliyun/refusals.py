@@ -209,6 +209,11 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "The current lifecycle state of specified scaling configuration does not support this "
         "action.",
     ),
+    "scaling_rule.quota": (
+        "QuotaExceeded.ScalingRule",
+        400,
+        "Scaling rule quota exceeded in the specified scaling group.",
+    ),
     "scaling_configuration.quota": (
         "QuotaExceeded.ScalingConfiguration",
         400,

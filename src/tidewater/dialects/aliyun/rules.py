@@ -68,6 +68,14 @@ def settings(p: Mapping[str, Any], rule: ScalingRule) -> dict[str, Any]:
     return {k: v for k, v in p.items() if k not in held and k not in ENVELOPE}
 
 
+def kinds_of(rule_type: str | None) -> list[str] | None:
+    """DescribeScalingRules' `ScalingRuleType` filter as stored kinds (an unknown type: none)."""
+    if rule_type is None:
+        return None
+    kind = RULE_TYPES.get(rule_type)
+    return [] if kind is None else [kind.value]
+
+
 def adjustment_of(p: Mapping[str, Any]) -> Adjustment:
     """The engine's adjustment from ScaleWithAdjustment's parameters."""
     change = ADJUSTMENT_TYPES.get(p.get("AdjustmentType", ""))

@@ -119,6 +119,12 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         "The AutoScaling Group name is required when specifying a policy by its name",
     ),
+    "scaling_rule.quota": (
+        "LimitExceeded",
+        400,
+        "You have reached the maximum number of {limit} scaling policies for "
+        "AutoScalingGroup {group}.",
+    ),
     "policy.not_found": ("ValidationError", 400, "Policy {name} not found"),
     "policy.not_executable": (
         "ValidationError",
