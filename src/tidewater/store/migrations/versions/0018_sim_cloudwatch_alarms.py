@@ -1,0 +1,61 @@
+"""simulated Amazon CloudWatch metric alarms and their history
+
+An alarm row carries its configuration as put, its state, and `next_at`, the next time the
+runner evaluates it on the service clock; the history outlives the alarm, as CloudWatch's does.
+
+Revision ID: 0018
+Revises: 0016
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0018"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "sim_cw_alarms",
+        sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("account", sa.String(length=32), nullable=False),
+        sa.Column("region", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("config", sa.JSON(), nullable=False),
+        sa.Column("actions_enabled", sa.Boolean(), nullable=False),
+        sa.Column("state", sa.String(length=32), nullable=False),
+        sa.Column("state_reason", sa.Text(), nullable=False),
+        sa.Column("state_reason_data", sa.Text(), nullable=True),
+        sa.Column("state_updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("config_updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_sim_cw_alarms")),
+        sa.UniqueConstraint("account", "region", "name", name="uq_sim_cw_alarms_name"),
+    )
+    op.create_index("ix_sim_cw_alarms_next_at", "sim_cw_alarms", ["next_at"])
+    op.create_table(
+        "sim_cw_alarm_history",
+        sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("account", sa.String(length=32), nullable=False),
+        sa.Column("region", sa.String(length=64), nullable=False),
+        sa.Column("alarm_name", sa.String(length=255), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("item_type", sa.String(length=32), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_sim_cw_alarm_history")),
+    )
+    op.create_index(
+        "ix_sim_cw_alarm_history_alarm",
+        "sim_cw_alarm_history",
+        ["account", "region", "alarm_name", "at"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_sim_cw_alarm_history_alarm", table_name="sim_cw_alarm_history")
+    op.drop_table("sim_cw_alarm_history")
+    op.drop_index("ix_sim_cw_alarms_next_at", table_name="sim_cw_alarms")
+    op.drop_table("sim_cw_alarms")
