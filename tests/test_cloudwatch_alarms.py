@@ -293,30 +293,24 @@ def test_refusals(client: Any, server: Server) -> None:
         "ValidationError",
         "The product of EvaluationPeriods and Period must not exceed 604800 seconds.",
     )
-    no_threshold = error_of(
-        cw.put_metric_alarm,
-        AlarmName="z",
-        MetricName="Load",
-        Namespace=NS,
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        ComparisonOperator="GreaterThanThreshold",
-    )
+    plain = {
+        "AlarmName": "z",
+        "MetricName": "Load",
+        "Namespace": NS,
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "ComparisonOperator": "GreaterThanThreshold",
+    }
+    no_threshold = error_of(cw.put_metric_alarm, **plain)
     assert (no_threshold["Code"], no_threshold["Message"]) == (
         "MissingParameter",
         "The parameter Threshold is required.",
     )
     both = error_of(
         cw.put_metric_alarm,
-        AlarmName="z",
-        MetricName="Load",
-        Namespace=NS,
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
+        **plain,
         Threshold=1.0,
-        ComparisonOperator="GreaterThanThreshold",
         Metrics=[{"Id": "e", "Expression": "m1 * 2"}],
     )
     assert both["Code"] == "InvalidParameterCombination"

@@ -102,15 +102,7 @@ class SimAlarms:
                     )
                 )
                 created = {**config, "AlarmName": name, "ActionsEnabled": enabled}
-                _record(
-                    conn,
-                    scope,
-                    name,
-                    now,
-                    "ConfigurationUpdate",
-                    f'Alarm "{name}" created',
-                    {"version": "1.0", "type": "Create", "createdAlarm": created},
-                )
+                _configured(conn, scope, name, now, "Create", createdAlarm=created)
                 return
             conn.execute(
                 update(alarms)
@@ -119,20 +111,7 @@ class SimAlarms:
             )
             before = {**found.config, "AlarmName": name, "ActionsEnabled": found.actions_enabled}
             after = {**config, "AlarmName": name, "ActionsEnabled": enabled}
-            _record(
-                conn,
-                scope,
-                name,
-                now,
-                "ConfigurationUpdate",
-                f'Alarm "{name}" updated',
-                {
-                    "version": "1.0",
-                    "type": "Update",
-                    "originalAlarm": before,
-                    "updatedAlarm": after,
-                },
-            )
+            _configured(conn, scope, name, now, "Update", originalAlarm=before, updatedAlarm=after)
 
     # ---- DescribeAlarms, DescribeAlarmsForMetric ----------------------------------------------
 
@@ -213,15 +192,7 @@ class SimAlarms:
             conn.execute(delete(alarms).where(*owned(alarms, scope), alarms.c.name.in_(names)))
             now = self.clock.now()
             for name in names:
-                _record(
-                    conn,
-                    scope,
-                    name,
-                    now,
-                    "ConfigurationUpdate",
-                    f'Alarm "{name}" deleted',
-                    {"version": "1.0", "type": "Delete"},
-                )
+                _configured(conn, scope, name, now, "Delete")
 
     def enable_alarm_actions(self, scope: Scope, params: Mapping[str, Any]) -> None:
         self._set_actions(scope, params["AlarmNames"], True)
@@ -466,6 +437,15 @@ def _record(
             data=json.dumps(data, separators=(",", ":"), default=str),
         )
     )
+
+
+def _configured(
+    conn: Connection, scope: Scope, name: str, at: datetime, kind: str, **alarm: Any
+) -> None:
+    """A ConfigurationUpdate item: 'Alarm "x" created' (updated, deleted)."""
+    verb = {"Create": "created", "Update": "updated", "Delete": "deleted"}[kind]
+    data = {"version": "1.0", "type": kind, **alarm}
+    _record(conn, scope, name, at, "ConfigurationUpdate", f'Alarm "{name}" {verb}', data)
 
 
 def _acts_with(config: Mapping[str, Any], prefix: str) -> bool:
