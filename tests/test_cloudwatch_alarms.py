@@ -388,3 +388,20 @@ def test_the_aws_cli_manages_alarms(client: Any, server: Server, aws_cli: Any) -
     deleted = aws_cli("cloudwatch", "delete-alarms", "--alarm-names", "cli")
     assert deleted.returncode == 0, deleted.stderr
     assert client("cloudwatch").describe_alarms(AlarmNames=["cli"])["MetricAlarms"] == []
+
+
+def test_set_alarm_state_runs_the_new_states_actions(client: Any, server: Server) -> None:
+    cw = client("cloudwatch")
+    alarm(cw, "manual", AlarmActions=[TOPIC], InsufficientDataActions=[TOPIC])
+    server.settle()  # evaluated: no data, still INSUFFICIENT_DATA, nothing run
+    assert history(cw, "manual", "Action") == []
+    cw.set_alarm_state(AlarmName="manual", StateValue="ALARM", StateReason="drill")
+    server.settle()
+    assert described(cw, "manual")["StateValue"] == "ALARM"  # until its next evaluation
+    (acted,) = history(cw, "manual", "Action")
+    assert acted["HistorySummary"] == f"Successfully executed action {TOPIC}"
+    data = json.loads(acted["HistoryData"])
+    assert data["actionState"] == "Succeeded" and data["notificationResource"] == TOPIC
+    server.advance(60)  # the next evaluation finds no data again, and says so with its action
+    assert described(cw, "manual")["StateValue"] == "INSUFFICIENT_DATA"
+    assert len(history(cw, "manual", "Action")) == 2

@@ -795,6 +795,7 @@ sim_cw_alarms = Table(
     Column("state_updated_at", Time, nullable=False),
     Column("config_updated_at", Time, nullable=False),
     Column("next_at", Time, nullable=False),
+    Column("owed_state", String(32)),  # a SetAlarmState whose actions have yet to run
     UniqueConstraint("account", "region", "name", name="uq_sim_cw_alarms_name"),
     Index("ix_sim_cw_alarms_next_at", "next_at"),
 )

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, or_, select, update
 
 from tidewater.cloud.ports import AlarmAction, MetricId
 from tidewater.cloud.sim.cloudwatch import faults
@@ -226,6 +226,10 @@ class SimAlarms:
             if found is None:
                 raise _not_found(name)
             self._move(conn, scope, found, state, params["StateReason"], data, now)
+            if state.value != found.state:  # its actions run as a change's do, at once
+                conn.execute(
+                    update(alarms).where(alarms.c.seq == found.seq).values(owed_state=state.value)
+                )
 
     def _move(
         self,
@@ -308,7 +312,7 @@ class SimAlarms:
             return list(
                 conn.execute(
                     select(alarms.c.seq)
-                    .where(alarms.c.next_at <= now)
+                    .where(or_(alarms.c.next_at <= now, alarms.c.owed_state.is_not(None)))
                     .order_by(alarms.c.next_at, alarms.c.seq)
                     .limit(50)
                 ).scalars()
@@ -316,15 +320,17 @@ class SimAlarms:
 
     def evaluate(self, key: int, now: datetime) -> list[AlarmAction] | None:
         """Read the alarm's metric, then in one transaction: still due? move its state and its
-        next time on together (missed evaluations collapse into this one)."""
+        next time on together (missed evaluations collapse into this one). Actions owed by a
+        SetAlarmState go first, without waiting for the evaluation."""
         with self.db.read() as conn:
             row = conn.execute(select(alarms).where(alarms.c.seq == key)).first()
-        if row is None or row.next_at > now:
+        if row is None or (row.next_at > now and row.owed_state is None):
             return None
         scope = Scope(row.account, row.region, Cloud.AWS)
         config = row.config
         period = _period(config)
-        outcome = self._outcome(scope, row, now) if _metric_of(config) else None
+        evaluating = row.next_at <= now
+        outcome = self._outcome(scope, row, now) if evaluating and _metric_of(config) else None
         following = domain.window(now, period, 0)[1] + timedelta(
             seconds=domain.evaluation_interval(period)
         )
@@ -332,25 +338,38 @@ class SimAlarms:
             locked = conn.execute(
                 select(alarms).where(alarms.c.seq == key).with_for_update()
             ).first()
-            if locked is None or locked.next_at != row.next_at:
-                return None  # another node evaluated it, or it was changed meanwhile
-            conn.execute(update(alarms).where(alarms.c.seq == key).values(next_at=following))
+            if locked is None or (locked.next_at, locked.owed_state) != (
+                row.next_at,
+                row.owed_state,
+            ):
+                return None  # another node got there first, or it was changed meanwhile
+            conn.execute(
+                update(alarms)
+                .where(alarms.c.seq == key)
+                .values(next_at=following if evaluating else row.next_at, owed_state=None)
+            )
+            threshold = float(locked.config.get("Threshold", 0.0))
+            owed = []
+            if locked.owed_state is not None and locked.actions_enabled:
+                owed = [
+                    AlarmAction(scope, locked.name, arn, locked.owed_state, None, threshold)
+                    for arn in locked.config.get(ACTION_LISTS[State(locked.owed_state)]) or []
+                ]
             if outcome is None:
-                return []
+                return owed
             state = outcome.state
             changed = state.value != locked.state
             if changed:
                 data = json.dumps(outcome.data, separators=(",", ":"))
                 self._move(conn, scope, locked, state, outcome.reason, data, now)
             if not locked.actions_enabled:
-                return []
+                return owed
             arns = locked.config.get(ACTION_LISTS[state]) or []
             value = next(
                 (p["value"] for p in outcome.data.get("evaluatedDatapoints", []) if "value" in p),
                 None,
             )
-            threshold = float(locked.config.get("Threshold", 0.0))
-            return [
+            return owed + [
                 AlarmAction(scope, locked.name, arn, state.value, value, threshold)
                 for arn in arns
                 if changed or domain.acts_again(arn)

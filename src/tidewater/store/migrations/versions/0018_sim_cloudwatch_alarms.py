@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("state_updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("config_updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("owed_state", sa.String(length=32), nullable=True),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_sim_cw_alarms")),
         sa.UniqueConstraint("account", "region", "name", name="uq_sim_cw_alarms_name"),
     )
