@@ -147,6 +147,7 @@ def build(
         node=settings.node,
         notices=SqsNotices(queues),  # hook notifications go to the simulated SQS
         alarms=cloudwatch_alarms,  # the runner evaluates CloudWatch's alarms on the clock
+        metrics=cloudwatch,  # ESS event-triggered tasks read the same metrics store
         quotas={Cloud.AWS: aws_limits, Cloud.ALIYUN: limits.ESS},
         profiles={Cloud.AWS: aws_profile.AWS, Cloud.ALIYUN: aliyun_profile.ESS},
     )

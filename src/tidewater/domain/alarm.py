@@ -35,6 +35,13 @@ COMPARISONS: Final[Mapping[str, tuple[Callable[[float, float], bool], str]]] = {
     "LessThanThreshold": (operator.lt, "less than"),
     "LessThanOrEqualToThreshold": (operator.le, "less than or equal to"),
 }
+# CloudMonitor's (ESS event-triggered tasks') operators under their CloudWatch names
+SYMBOLS: Final[Mapping[str, str]] = {
+    ">=": "GreaterThanOrEqualToThreshold",
+    ">": "GreaterThanThreshold",
+    "<": "LessThanThreshold",
+    "<=": "LessThanOrEqualToThreshold",
+}
 # The anomaly-detection band operators compare against a band, not a threshold
 BAND_COMPARISONS: Final = frozenset(
     {
@@ -235,4 +242,6 @@ def acts_again(arn: str) -> bool:
     return arn.startswith(REPEATING)
 
 
-REPEATING: Final = ("arn:aws:autoscaling:",)
+# Auto Scaling policies (AWS's rule, GUIDE) and ESS scaling rules, whose cooldown is what holds
+# back repeated alarm-triggered activities ([NO SOURCE] that ESS repeats as AWS does)
+REPEATING: Final = ("arn:aws:autoscaling:", "ari:acs:ess:")

@@ -36,7 +36,7 @@ def unknown(ctx: Context, scope: Scope, arn: str, breach: Breach) -> str | None:
 # ARN prefix → the action's runner; the first match wins, the last row catches the rest
 ACTIONS: Final[tuple[tuple[str, Dispatch], ...]] = (
     ("arn:aws:autoscaling:", unwired),  # engine.policies.fire(ctx, scope, arn, breach, ...)
-    ("acs:ess:", unwired),  # ESS scaling rules, the same way
+    ("ari:acs:ess:", unwired),  # ESS scaling rules, the same way
     ("arn:aws:sns:", recorded),
     ("", unknown),
 )

@@ -814,3 +814,21 @@ sim_cw_alarm_history = Table(
     Column("data", Text, nullable=False),
     Index("ix_sim_cw_alarm_history_alarm", "account", "region", "alarm_name", "at"),
 )
+
+# ESS event-triggered tasks (CreateAlarm): ESS resources of a group, evaluated by the runner on
+# the service clock against the metrics store; `next_at` is the next evaluation.
+ess_alarms = Table(
+    "ess_alarms",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("id", String(128), nullable=False, unique=True),
+    Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("spec", JSON, nullable=False),  # the task's settings under ESS's 2022 names
+    Column("enabled", Boolean, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("next_at", Time, nullable=False),
+    Column("created_at", Time, nullable=False),
+    Index("ix_ess_alarms_next_at", "next_at"),
+    Index("ix_ess_alarms_group", "group_id"),
+)

@@ -81,6 +81,13 @@ LIST_WRAPPERS: Final[dict[str, dict[str, str]]] = {
         "StepAdjustments": "StepAdjustment",
         "AlarmDimensions": "AlarmDimension",
     },
+    # DescribeAlarms 2014: AlarmList.Alarm, and each alarm's lists in the singular pattern
+    "DescribeAlarms": {
+        "AlarmList": "Alarm",
+        "AlarmActions": "AlarmAction",
+        "Dimensions": "Dimension",
+        "Expressions": "Expression",
+    },
     "ScaleWithAdjustment": {
         "ResourceAllocations": "ResourceAllocation",  # inferred
     },
