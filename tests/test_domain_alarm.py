@@ -17,8 +17,10 @@ from tidewater.domain.alarm import (
     evaluate,
     evaluation_interval,
     java_double,
+    next_evaluation,
     window,
 )
+from tidewater.domain.alarm import points as domain_points
 
 T0 = datetime(2018, 8, 15, 21, 15, tzinfo=UTC)
 NOW = T0 + timedelta(minutes=5, seconds=2)
@@ -213,3 +215,26 @@ def test_the_reason_names_the_state(rule: Rule, data: list[float | None], curren
     elif out.state is State.INSUFFICIENT_DATA:
         assert out.reason.startswith("Insufficient Data: ")
     json.dumps(out.data)
+
+
+@given(
+    st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)),
+    st.sampled_from([10, 30, 60, 300, 3600]),
+)
+def test_the_next_evaluation_is_the_next_whole_interval(at: datetime, period: int) -> None:
+    now = at.replace(tzinfo=UTC)
+    following = next_evaluation(now, period)
+    interval = evaluation_interval(period)
+    assert now < following <= now + timedelta(seconds=interval)
+    assert (following.microsecond == 0 and following.second % interval == 0) or interval >= 60
+    if interval >= 60:
+        assert following.second == 0
+
+
+def test_points_fill_the_periods_without_data() -> None:
+    found = {T0 + timedelta(minutes=1): (5.0, 2.0)}
+    assert domain_points(T0, 60, 3, found) == [
+        Point(T0, None, 0.0),
+        Point(T0 + timedelta(minutes=1), 5.0, 2.0),
+        Point(T0 + timedelta(minutes=2), None, 0.0),
+    ]

@@ -108,6 +108,19 @@ def window(now: datetime, period: int, periods: int) -> tuple[datetime, datetime
     return end - timedelta(seconds=period * periods), end
 
 
+def next_evaluation(now: datetime, period: int) -> datetime:
+    """The next whole interval after `now`: evaluations missed before it collapse into it."""
+    return window(now, period, 0)[1] + timedelta(seconds=evaluation_interval(period))
+
+
+def points(
+    start: datetime, period: int, count: int, found: Mapping[datetime, tuple[float | None, float]]
+) -> list[Point]:
+    """The range's periods oldest first, each with its (value, sample count) when it has one."""
+    starts = [start + timedelta(seconds=n * period) for n in range(count)]
+    return [Point(at, *found.get(at, (None, 0.0))) for at in starts]
+
+
 def evaluate(
     rule: Rule,
     points: Sequence[Point],

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, update
 
 from tidewater.cloud.ports import AlarmAction, MetricId
 from tidewater.domain import alarm as domain
-from tidewater.domain.alarm import Missing, Point, Rule, State
+from tidewater.domain.alarm import Missing, Rule, State
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import alarms as dispatch
@@ -231,18 +231,12 @@ def _outcome(ctx: Context, scope: Scope, row: Any, now: datetime) -> domain.Outc
     count = int(spec.get("EvaluationCount") or 3)
     statistic = spec.get("Statistics") or "Average"
     start, end = domain.window(now, period, count)
-    readings = {}
+    found: dict[datetime, tuple[float | None, float]] = {}
     if ctx.metrics is not None:
-        readings = {
-            r.at: r
-            for r in ctx.metrics.statistics(
-                scope, metric_of(spec, row.group_id), start, end, period, [statistic]
-            )
-        }
-    points = [
-        Point(at, readings[at].statistics.get(statistic) if at in readings else None)
-        for at in (start + timedelta(seconds=n * period) for n in range(count))
-    ]
+        metric = metric_of(spec, row.group_id)
+        for r in ctx.metrics.statistics(scope, metric, start, end, period, [statistic]):
+            found[r.at] = (r.statistics.get(statistic), 1.0)
+    points = domain.points(start, period, count, found)
     rule = Rule(
         domain.SYMBOLS[spec.get("ComparisonOperator") or ">="],
         float(spec["Threshold"]),

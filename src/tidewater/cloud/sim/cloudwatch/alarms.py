@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection, Row, delete, insert, or_, select, update
@@ -17,7 +17,7 @@ from tidewater.cloud.sim.cloudwatch.statistics import STANDARD, percentile_level
 from tidewater.cloud.sim.kit import paging
 from tidewater.cloud.sim.kit.rows import owned, owner_columns
 from tidewater.domain import alarm as domain
-from tidewater.domain.alarm import Missing, Point, Rule, State
+from tidewater.domain.alarm import Missing, Rule, State
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.tables import sim_cw_alarm_history as history
 from tidewater.store.tables import sim_cw_alarms as alarms
@@ -331,9 +331,7 @@ class SimAlarms:
         period = _period(config)
         evaluating = row.next_at <= now
         outcome = self._outcome(scope, row, now) if evaluating and _metric_of(config) else None
-        following = domain.window(now, period, 0)[1] + timedelta(
-            seconds=domain.evaluation_interval(period)
-        )
+        following = domain.next_evaluation(now, period)
         with self.db.write() as conn:
             locked = conn.execute(
                 select(alarms).where(alarms.c.seq == key).with_for_update()
@@ -385,18 +383,12 @@ class SimAlarms:
         start, end = domain.window(now, period, periods)
         statistic = stat["Stat"]
         readings = {
-            r.at: r
+            r.at: (r.statistics.get(statistic), r.statistics.get("SampleCount", 0.0))
             for r in self.metrics.statistics(
                 scope, metric, start, end, period, [statistic, "SampleCount"], stat.get("Unit")
             )
         }
-        points = []
-        for n in range(periods):
-            at = start + timedelta(seconds=n * period)
-            reading = readings.get(at)
-            value = reading.statistics.get(statistic) if reading else None
-            count = reading.statistics.get("SampleCount", 0.0) if reading else 0.0
-            points.append(Point(at, value, count))
+        points = domain.points(start, period, periods, readings)
         rule = Rule(
             config["ComparisonOperator"],
             float(config["Threshold"]),
