@@ -226,9 +226,8 @@ def test_the_next_evaluation_is_the_next_whole_interval(at: datetime, period: in
     following = next_evaluation(now, period)
     interval = evaluation_interval(period)
     assert now < following <= now + timedelta(seconds=interval)
-    assert (following.microsecond == 0 and following.second % interval == 0) or interval >= 60
-    if interval >= 60:
-        assert following.second == 0
+    assert following.microsecond == 0
+    assert (following.minute * 60 + following.second) % interval == 0
 
 
 def test_points_fill_the_periods_without_data() -> None:
