@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import Server
-from tests.helpers import error_of
+from tests.helpers import aws_client, error_of
+from tests.test_check import own_server
+
+__all__ = ["own_server"]  # the fixture, shared with the check tests
 
 NS = "App/Alarms"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ops"
@@ -405,3 +408,21 @@ def test_set_alarm_state_runs_the_new_states_actions(client: Any, server: Server
     server.advance(60)  # the next evaluation finds no data again, and says so with its action
     assert described(cw, "manual")["StateValue"] == "INSUFFICIENT_DATA"
     assert len(history(cw, "manual", "Action")) == 2
+
+
+def test_an_evaluation_is_not_repeated_after_a_restart(own_server: Server) -> None:
+    cw = aws_client(own_server, "cloudwatch")
+    t = minute(now(own_server))
+    put(cw, "Load", t - timedelta(minutes=2), 85.0, 90.0)
+    alarm(cw, "durable", AlarmActions=[POLICY])
+    own_server.settle()
+    assert len(history(cw, "durable", "Action")) == 1
+    own_server.kill()
+    own_server.start()
+    own_server.settle()
+    assert described(cw, "durable")["StateValue"] == "ALARM"
+    assert len(history(cw, "durable", "StateUpdate")) == 1
+    assert len(history(cw, "durable", "Action")) == 1, "the evaluation made is not made again"
+    put(cw, "Load", t, 95.0)
+    own_server.advance(60)
+    assert len(history(cw, "durable", "Action")) == 2
