@@ -14,6 +14,7 @@ from tidewater.domain.alarm import (
     Point,
     Rule,
     State,
+    combine,
     evaluate,
     evaluation_interval,
     java_double,
@@ -237,3 +238,17 @@ def test_points_fill_the_periods_without_data() -> None:
         Point(T0 + timedelta(minutes=1), 5.0, 2.0),
         Point(T0 + timedelta(minutes=2), None, 0.0),
     ]
+
+
+@given(st.lists(st.sampled_from(list(State)), min_size=1, max_size=5), st.booleans())
+def test_combined_conditions(states: list[State], every: bool) -> None:
+    state = combine(states, every=every)
+    if every:
+        assert (state is State.ALARM) == all(s is State.ALARM for s in states)
+        if State.OK in states:
+            assert state is State.OK
+    else:
+        assert (state is State.ALARM) == (State.ALARM in states)
+        if all(s is State.OK for s in states):
+            assert state is State.OK
+    assert combine(list(reversed(states)), every=every) is state  # order does not matter

@@ -42,17 +42,19 @@ def create(ess: Any, region: str, group: str, ari: str, **extra: Any) -> str:
     return str(
         ess.create_alarm(
             m.CreateAlarmRequest(
-                region_id=region,
-                scaling_group_id=group,
-                name="cpu-high",
-                metric_name="CpuUtilization",
-                period=60,
-                statistics="Average",
-                threshold=70.0,
-                comparison_operator=">=",
-                evaluation_count=2,
-                alarm_actions=[ari],
-                **extra,
+                **{
+                    "region_id": region,
+                    "scaling_group_id": group,
+                    "name": "cpu-high",
+                    "metric_name": "CpuUtilization",
+                    "period": 60,
+                    "statistics": "Average",
+                    "threshold": 70.0,
+                    "comparison_operator": ">=",
+                    "evaluation_count": 2,
+                    "alarm_actions": [ari],
+                    **extra,
+                }
             )
         ).body.alarm_task_id
     )
@@ -199,3 +201,51 @@ def test_a_task_follows_the_group_metric_on_the_clock(
     ] == [task]
     server.advance(180)  # no newer data: the two periods are unknown
     assert state() == "INSUFFICIENT_DATA"
+
+
+@pytest.mark.parametrize(("logic", "state"), [("&&", "OK"), ("||", "ALARM")])
+def test_expressions_combine(
+    ess: Any, client: Any, server: Server, region: str, logic: str, state: str
+) -> None:
+    group, ari = group_with_rule(ess, region)
+    t = datetime.fromisoformat(server.get("/_tidewater/health")["now"]).replace(
+        second=0, microsecond=0
+    )
+    client("cloudwatch").put_metric_data(
+        Namespace="acs_ess_dashboard",
+        MetricData=[
+            {
+                "MetricName": name,
+                "Dimensions": [{"Name": "groupId", "Value": group}],
+                "Value": value,
+                "Timestamp": t - timedelta(minutes=1),
+            }
+            for name, value in (("CpuUtilization", 95.0), ("MemoryUtilization", 20.0))
+        ],
+    )
+    expressions = [
+        m.CreateAlarmRequestExpressions(
+            metric_name=name,
+            period=60,
+            statistics="Maximum",
+            threshold=limit,
+            comparison_operator=">=",
+        )
+        for name, limit in (("CpuUtilization", 70.0), ("MemoryUtilization", 50.0))
+    ]
+    task = create(
+        ess,
+        region,
+        group,
+        ari,
+        evaluation_count=1,
+        expressions=expressions,
+        expressions_logic_operator=logic,
+    )
+    server.settle()
+    [found] = ess.describe_alarms(
+        m.DescribeAlarmsRequest(region_id=region, alarm_task_id=task)
+    ).body.alarm_list
+    assert found.state == state
+    assert [e.metric_name for e in found.expressions] == ["CpuUtilization", "MemoryUtilization"]
+    assert found.expressions_logic_operator == logic

@@ -148,6 +148,18 @@ def evaluate(
     return Outcome(State.OK, crossed_reason(rule, shown, len(shown), alarm=False), data)
 
 
+def combine(states: Sequence[State], *, every: bool) -> State:
+    """Several conditions as one (ESS's Expressions): with `every` (&&) ALARM when all are and
+    OK when any is; otherwise (||) ALARM when any is and OK when all are; else no data."""
+    alarming = [s is State.ALARM for s in states]
+    fine = [s is State.OK for s in states]
+    if all(alarming) if every else any(alarming):
+        return State.ALARM
+    if any(fine) if every else all(fine):
+        return State.OK
+    return State.INSUFFICIENT_DATA
+
+
 def _fill(rule: Rule, point: Point) -> bool | None:
     if point.value is not None:
         return rule.breaches(point.value)

@@ -226,7 +226,22 @@ def evaluate(ctx: Context, seq: int) -> bool:
 
 
 def _outcome(ctx: Context, scope: Scope, row: Any, now: datetime) -> domain.Outcome:
+    """One metric's outcome, or with `Expressions`, each expression's combined by the logic
+    operator (&& all, || any)."""
     spec = row.spec
+    expressions = spec.get("Expressions") or []
+    if not expressions:
+        return _one(ctx, scope, row, spec, now)
+    outcomes = [_one(ctx, scope, row, {**spec, **e}, now) for e in expressions]
+    every = spec.get("ExpressionsLogicOperator", "&&") == "&&"
+    state = domain.combine([o.state for o in outcomes], every=every)
+    data = next((o.data for o in outcomes if o.state is state), outcomes[0].data)
+    return domain.Outcome(state, "", data)
+
+
+def _one(
+    ctx: Context, scope: Scope, row: Any, spec: Mapping[str, Any], now: datetime
+) -> domain.Outcome:
     period = int(spec.get("Period") or 300)
     count = int(spec.get("EvaluationCount") or 3)
     statistic = spec.get("Statistics") or "Average"
