@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Server
+from tests.conftest import Server, start_server
 from tests.helpers import aws_client, error_of
 from tests.test_check import own_server
 
@@ -426,3 +427,27 @@ def test_an_evaluation_is_not_repeated_after_a_restart(own_server: Server) -> No
     put(cw, "Load", t, 95.0)
     own_server.advance(60)
     assert len(history(cw, "durable", "Action")) == 2
+
+
+@pytest.fixture
+def few_alarms(tmp_path: Path, own_database_url: str) -> Any:
+    service = start_server(
+        tmp_path / "data", "--cloudwatch-max-alarms", "2", database_url=own_database_url
+    )
+    yield service
+    if service.process.poll() is None:
+        service.stop()
+
+
+def test_the_alarm_quota(few_alarms: Server) -> None:
+    cw = aws_client(few_alarms, "cloudwatch")
+    alarm(cw, "a")
+    alarm(cw, "b")
+    refused = error_of(alarm, cw=cw, name="c")
+    assert refused == {
+        "Code": "LimitExceeded",
+        "Message": "The quota for alarms for this customer has already been reached.",
+        "Status": 400,
+        "Type": "Sender",
+    }
+    alarm(cw, "b", Threshold=1.0)  # an update is no new alarm

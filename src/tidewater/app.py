@@ -138,7 +138,7 @@ def build(
         instances=settings.aws_max_instances,
     )
     cloudwatch = SimCloudWatch(compute)
-    cloudwatch_alarms = SimAlarms(cloudwatch)
+    cloudwatch_alarms = SimAlarms(cloudwatch, settings.cloudwatch_max_alarms)
     ctx = Context(
         db=db,
         clock=clock,

@@ -22,7 +22,7 @@ from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.tables import sim_cw_alarm_history as history
 from tidewater.store.tables import sim_cw_alarms as alarms
 
-MAX_ALARMS: Final = 10_000  # [NO SOURCE] metric alarms per account and region
+MAX_ALARMS: Final = 10_000  # [NO SOURCE] metric alarms per account and region (configurable)
 DESCRIBE_PAGE: Final = 50  # DescribeAlarms' default MaxRecords (API reference)
 HISTORY_PAGE: Final = 100  # DescribeAlarmHistory's default MaxRecords (API reference)
 MAX_EVALUATION: Final = 7 * 86_400  # Period × EvaluationPeriods at most a week (API reference)
