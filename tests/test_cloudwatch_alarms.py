@@ -451,3 +451,48 @@ def test_the_alarm_quota(few_alarms: Server) -> None:
         "Type": "Sender",
     }
     alarm(cw, "b", Threshold=1.0)  # an update is no new alarm
+
+
+def test_a_percentile_alarm_and_a_metric_filter(client: Any, server: Server) -> None:
+    cw = client("cloudwatch")
+    t = minute(now(server))
+    dims = [{"Name": "Host", "Value": "a"}]
+    cw.put_metric_data(
+        Namespace=NS,
+        MetricData=[
+            {
+                "MetricName": "Latency",
+                "Dimensions": dims,
+                "Values": [float(v) for v in range(1, 11)],
+                "Timestamp": t - timedelta(minutes=1),
+            }
+        ],
+    )
+    cw.put_metric_alarm(
+        AlarmName="slow",
+        MetricName="Latency",
+        Namespace=NS,
+        Dimensions=dims,
+        ExtendedStatistic="p90",
+        EvaluateLowSampleCountPercentile="ignore",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=8.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    server.settle()
+    found = described(cw, "slow")
+    assert found["StateValue"] == "ALARM"
+    assert found["StateReason"].startswith(
+        "Threshold Crossed: 1 out of the last 1 datapoints [9.0 ("
+    )
+    assert found["ExtendedStatistic"] == "p90" and "Statistic" not in found
+    assert found["EvaluateLowSampleCountPercentile"] == "ignore"
+    for_metric = cw.describe_alarms_for_metric(
+        Namespace=NS, MetricName="Latency", ExtendedStatistic="p90", Dimensions=dims
+    )
+    assert [a["AlarmName"] for a in for_metric["MetricAlarms"]] == ["slow"]
+    other = cw.describe_alarms_for_metric(
+        Namespace=NS, MetricName="Latency", Dimensions=[{"Name": "Host", "Value": "b"}]
+    )
+    assert other["MetricAlarms"] == []

@@ -11,6 +11,7 @@ import pytest
 from alibabacloud_ess20220222 import models as m
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkess.request.v20140828 import (
+    CreateAlarmRequest,
     DeleteAlarmRequest,
     DescribeAlarmsRequest,
     ModifyAlarmRequest,
@@ -108,6 +109,26 @@ def test_tasks_with_both_sdks(ess: Any, ess_legacy: Any, server: Server, region:
         == []
     )
     ess.enable_alarm(m.EnableAlarmRequest(region_id=region, alarm_task_id=task))
+    made = legacy(
+        ess_legacy,
+        CreateAlarmRequest.CreateAlarmRequest(),
+        region,
+        ScalingGroupId=group,
+        MetricName="MemoryUtilization",
+        Threshold=50.0,
+        ComparisonOperator="<",
+        AlarmActions=[ari],
+        Dimensions=[{"DimensionKey": "device", "DimensionValue": "eth0"}],
+    )
+    [old_made] = ess.describe_alarms(
+        m.DescribeAlarmsRequest(region_id=region, alarm_task_id=made["AlarmTaskId"])
+    ).body.alarm_list
+    assert (old_made.metric_name, old_made.comparison_operator) == ("MemoryUtilization", "<")
+    assert (old_made.period, old_made.statistics, old_made.evaluation_count) == (300, "Average", 3)
+    assert old_made.alarm_actions == [ari]
+    assert [(d.dimension_key, d.dimension_value) for d in old_made.dimensions] == [
+        ("device", "eth0")
+    ]
     gone = legacy(ess_legacy, DeleteAlarmRequest.DeleteAlarmRequest(), region, AlarmTaskId=task)
     assert gone["AlarmTaskId"] == task
     with pytest.raises(ServerException) as missing:
