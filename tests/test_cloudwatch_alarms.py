@@ -496,3 +496,14 @@ def test_a_percentile_alarm_and_a_metric_filter(client: Any, server: Server) -> 
         Namespace=NS, MetricName="Latency", Dimensions=[{"Name": "Host", "Value": "b"}]
     )
     assert other["MetricAlarms"] == []
+
+
+def test_history_older_than_thirty_days_is_forgotten(own_server: Server) -> None:
+    """On a server of its own: a month's jump would move every other test's alarms too."""
+    cw = aws_client(own_server, "cloudwatch")
+    alarm(cw, "old")
+    own_server.settle()
+    assert [i["HistorySummary"] for i in history(cw, "old")] == ['Alarm "old" created']
+    own_server.advance(31 * 86400)
+    assert history(cw, "old") == []
+    assert described(cw, "old")["StateValue"] == "INSUFFICIENT_DATA"

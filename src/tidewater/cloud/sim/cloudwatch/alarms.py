@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import Connection, Row, delete, insert, or_, select, update
@@ -27,6 +27,7 @@ DESCRIBE_PAGE: Final = 50  # DescribeAlarms' default MaxRecords (API reference)
 HISTORY_PAGE: Final = 100  # DescribeAlarmHistory's default MaxRecords (API reference)
 MAX_EVALUATION: Final = 7 * 86_400  # Period × EvaluationPeriods at most a week (API reference)
 CREATED_REASON: Final = "Unchecked: Initial alarm creation"
+KEPT_HISTORY: Final = timedelta(days=30)  # alarm history is kept 30 days (DescribeAlarmHistory)
 # The members of PutMetricAlarm kept as the alarm's configuration
 KEPT: Final = (
     "AlarmDescription",
@@ -346,6 +347,14 @@ class SimAlarms:
                 .where(alarms.c.seq == key)
                 .values(next_at=following if evaluating else row.next_at, owed_state=None)
             )
+            if evaluating:  # what is older than CloudWatch keeps is forgotten as time goes on
+                conn.execute(
+                    delete(history).where(
+                        *owned(history, scope),
+                        history.c.alarm_name == locked.name,
+                        history.c.at < now - KEPT_HISTORY,
+                    )
+                )
             threshold = float(locked.config.get("Threshold", 0.0))
             owed = []
             if locked.owed_state is not None and locked.actions_enabled:
