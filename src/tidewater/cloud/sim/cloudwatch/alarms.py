@@ -27,7 +27,7 @@ DESCRIBE_PAGE: Final = 50  # DescribeAlarms' default MaxRecords (API reference)
 HISTORY_PAGE: Final = 100  # DescribeAlarmHistory's default MaxRecords (API reference)
 MAX_EVALUATION: Final = 7 * 86_400  # Period × EvaluationPeriods at most a week (API reference)
 CREATED_REASON: Final = "Unchecked: Initial alarm creation"
-KEPT_HISTORY: Final = timedelta(days=30)  # alarm history is kept 30 days (DescribeAlarmHistory)
+KEPT_HISTORY: Final = timedelta(days=14)  # two weeks (mon-describe-alarm-history reference)
 # The members of PutMetricAlarm kept as the alarm's configuration
 KEPT: Final = (
     "AlarmDescription",
