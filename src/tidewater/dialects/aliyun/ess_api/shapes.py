@@ -87,6 +87,7 @@ LIST_WRAPPERS: Final[dict[str, dict[str, str]]] = {
         "AlarmActions": "AlarmAction",
         "Dimensions": "Dimension",
         "Expressions": "Expression",
+        "HybridMetrics": "HybridMetric",
     },
     "ScaleWithAdjustment": {
         "ResourceAllocations": "ResourceAllocation",  # inferred
