@@ -155,34 +155,20 @@ def test_refusals(ess: Any, region: str) -> None:
         "InvalidScalingGroupId.NotFound",
         "The specified scaling group does not exist.",
     )
-    with pytest.raises(TeaException) as bad_period:
-        ess.create_alarm(
-            m.CreateAlarmRequest(
-                region_id=region,
-                scaling_group_id=group,
-                metric_name="CpuUtilization",
-                threshold=1.0,
-                period=45,
-                alarm_actions=[ari],
-            )
-        )
-    assert bad_period.value.code == "InvalidParameter"
-    assert bad_period.value.data["Message"] == (
-        'The specified value of parameter "Period" is not valid.'
+    assert refused(period=45) == (
+        "InvalidParameter",
+        'The specified value of parameter "Period" is not valid.',
     )
-    with pytest.raises(TeaException) as no_threshold:
-        ess.create_alarm(
-            m.CreateAlarmRequest(
-                region_id=region,
-                scaling_group_id=group,
-                metric_name="CpuUtilization",
-                alarm_actions=[ari],
-            )
-        )
-    assert no_threshold.value.code == "MissingParameter"
-    assert no_threshold.value.data["Message"] == (
+    assert refused(threshold=None) == (
+        "MissingParameter",
         'The input parameter "Threshold" that is mandatory for processing this request is not '
-        "supplied."
+        "supplied.",
+    )
+    with pytest.raises(TeaException) as unknown:
+        ess.enable_alarm(m.EnableAlarmRequest(region_id=region, alarm_task_id=f"{group}_nope"))
+    assert (unknown.value.code, unknown.value.data["Message"]) == (
+        "InvalidAlarmTaskId.NotFound",
+        "The specified alarm task does not exist.",
     )
 
 
