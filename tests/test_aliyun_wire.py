@@ -1351,12 +1351,110 @@ CASES: list[Case] = [
         {"RegionId": REGION, "ScalingGroupId": "asg-1", "InstanceRefreshTaskId": "ir-1"},
         _query(RegionId=REGION, ScalingGroupId="asg-1", InstanceRefreshTaskId="ir-1"),
     ),
+    Case(
+        "CreateAlarm",
+        {
+            "RegionId": REGION,
+            "ScalingGroupId": "asg-1",
+            "Name": "cpu",
+            "Description": "high",
+            "MetricType": "system",
+            "MetricName": "CpuUtilization",
+            "Period": 60,
+            "Statistics": "Average",
+            "Threshold": 80.5,
+            "ComparisonOperator": ">=",
+            "EvaluationCount": 2,
+            "AlarmActions": ["ari:acs:ess:cn-hangzhou:1:scalingrule/asr-1"],
+            "Dimensions": [{"DimensionKey": "device", "DimensionValue": "eth0"}],
+            "Expressions": [
+                {
+                    "MetricName": "CpuUtilization",
+                    "Period": 60,
+                    "Statistics": "Maximum",
+                    "Threshold": 90.0,
+                    "ComparisonOperator": ">",
+                }
+            ],
+            "ExpressionsLogicOperator": "||",
+        },
+        _calls(
+            ScalingGroupId="asg-1",
+            Name="cpu",
+            Description="high",
+            MetricType="system",
+            MetricName="CpuUtilization",
+            Period=60,
+            Statistics="Average",
+            Threshold=80.5,
+            ComparisonOperator=">=",
+            EvaluationCount=2,
+            AlarmActions=["ari:acs:ess:cn-hangzhou:1:scalingrule/asr-1"],
+            Dimensions=[{"DimensionKey": "device", "DimensionValue": "eth0"}],
+            Expressions=[
+                {
+                    "MetricName": "CpuUtilization",
+                    "Period": 60,
+                    "Statistics": "Maximum",
+                    "Threshold": 90.0,
+                    "ComparisonOperator": ">",
+                }
+            ],
+            ExpressionsLogicOperator="||",
+        ),
+    ),
+    Case(
+        "ModifyAlarm",
+        {"RegionId": REGION, "AlarmTaskId": "asg-1_t", "Name": "n", "Threshold": 1.5},
+        _calls(AlarmTaskId="asg-1_t", Name="n", Threshold=1.5),
+    ),
+    Case(
+        "DescribeAlarms",
+        {
+            "RegionId": REGION,
+            "ScalingGroupId": "asg-1",
+            "AlarmTaskId": "asg-1_t",
+            "State": "ALARM",
+            "IsEnable": True,
+            "MetricName": "CpuUtilization",
+            "MetricType": "system",
+            "PageNumber": 2,
+            "PageSize": 50,
+        },
+        _calls(
+            ScalingGroupId="asg-1",
+            AlarmTaskId="asg-1_t",
+            State="ALARM",
+            IsEnable=True,
+            MetricName="CpuUtilization",
+            MetricType="system",
+            PageNumber=2,
+            PageSize=50,
+        ),
+    ),
+    Case(
+        "DeleteAlarm", {"RegionId": REGION, "AlarmTaskId": "asg-1_t"}, _calls(AlarmTaskId="asg-1_t")
+    ),
+    Case(
+        "EnableAlarm", {"RegionId": REGION, "AlarmTaskId": "asg-1_t"}, _calls(AlarmTaskId="asg-1_t")
+    ),
+    Case(
+        "DisableAlarm",
+        {"RegionId": REGION, "AlarmTaskId": "asg-1_t"},
+        _calls(AlarmTaskId="asg-1_t"),
+    ),
 ]
 
 CASE_IDS = [f"{c.action}-{c.name}" if c.name else c.action for c in CASES]
 
 
 BRIEF_ACTIONS = {
+    "CreateAlarm",
+    "DescribeAlarms",
+    "ModifyAlarm",
+    "DeleteAlarm",
+    "EnableAlarm",
+    "DisableAlarm",
     "CreateLifecycleHook",
     "DescribeLifecycleHooks",
     "ModifyLifecycleHook",

@@ -441,8 +441,28 @@ def test_scaling_rules_gain_policy_columns_with_0017(
     schema.upgrade(db, "0017")
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scaling_rules")}
     assert {"enabled", "steps", "warmup", "target", "alarms"} <= columns
-    assert schema.current(db) == schema.head() == "0017"
+    assert schema.current(db) == "0017"
     command.downgrade(schema._config(db), "0016")
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scaling_rules")}
     assert not {"enabled", "steps", "warmup", "target", "alarms"} & columns
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_metric_alarms_come_and_go_with_0018(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0017", _url(backend, tmp_path, request))
+    assert "sim_cw_alarms" not in sa.inspect(db.engine).get_table_names()
+    schema.upgrade(db, "0018")
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("sim_cw_alarms")}
+    assert {"next_at", "state", "config", "actions_enabled"} <= columns
+    assert "sim_cw_alarm_history" in sa.inspect(db.engine).get_table_names()
+    assert schema.current(db) == schema.head() == "0018"
+    command.downgrade(schema._config(db), "0017")
+    assert not {"sim_cw_alarms", "sim_cw_alarm_history"} & set(
+        sa.inspect(db.engine).get_table_names()
+    )
     db.dispose()

@@ -16,6 +16,7 @@ from tidewater.cloud.ports import Agreement
 from tidewater.cloud.sim.agreement import SimAgreement
 from tidewater.cloud.sim.balancers import SimBalancers
 from tidewater.cloud.sim.cloudwatch import SimCloudWatch
+from tidewater.cloud.sim.cloudwatch.alarms import SimAlarms
 from tidewater.cloud.sim.compute import SimCompute
 from tidewater.cloud.sim.compute import new_instance_id as sim_instance_id
 from tidewater.cloud.sim.ec2 import SimEc2
@@ -136,6 +137,8 @@ def build(
         group_size=settings.aws_max_instances,
         instances=settings.aws_max_instances,
     )
+    cloudwatch = SimCloudWatch(compute)
+    cloudwatch_alarms = SimAlarms(cloudwatch, settings.cloudwatch_max_alarms)
     ctx = Context(
         db=db,
         clock=clock,
@@ -143,6 +146,8 @@ def build(
         traffic=traffic,
         node=settings.node,
         notices=SqsNotices(queues),  # hook notifications go to the simulated SQS
+        alarms=cloudwatch_alarms,  # the runner evaluates CloudWatch's alarms on the clock
+        metrics=cloudwatch,  # ESS event-triggered tasks read the same metrics store
         quotas={Cloud.AWS: aws_limits, Cloud.ALIYUN: limits.ESS},
         profiles={Cloud.AWS: aws_profile.AWS, Cloud.ALIYUN: aliyun_profile.ESS},
     )
@@ -153,7 +158,7 @@ def build(
     if retired:
         log.warning("retired access keys no longer configured: %s", ", ".join(retired))
     sqs = SqsService(queues)
-    metrics = CloudWatchService(SimCloudWatch(compute))
+    metrics = CloudWatchService(cloudwatch, cloudwatch_alarms)
     aws = AwsFront(
         [
             Product(Protocol("autoscaling"), AutoScalingService(ctx)),

@@ -130,6 +130,13 @@ def serve(
             "region, and the most MinSize or DesiredCapacity may name.",
         ),
     ] = 1000,
+    cloudwatch_max_alarms: Annotated[
+        int,
+        typer.Option(
+            envvar=env("CLOUDWATCH_MAX_ALARMS"),
+            help="CloudWatch metric alarms an AWS account may have per region.",
+        ),
+    ] = 10_000,
     images: Annotated[
         Path | None,
         typer.Option(
@@ -169,6 +176,7 @@ def serve(
         aws_max_groups=aws_max_groups,
         aws_max_launch_configurations=aws_max_launch_configurations,
         aws_max_instances=aws_max_instances,
+        cloudwatch_max_alarms=cloudwatch_max_alarms,
         images=images,
     )
     logging.basicConfig(

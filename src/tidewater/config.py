@@ -34,6 +34,7 @@ class Settings:
     aws_max_groups: int = 500  # Auto Scaling groups per account and region (AWS's default quota)
     aws_max_launch_configurations: int = 200  # per account and region (AWS's default quota)
     aws_max_instances: int = 1000  # the AWS account's instance limit, per region and per group
+    cloudwatch_max_alarms: int = 10_000  # CloudWatch metric alarms per account and region
     images: Path | None = None  # a JSON list of images the simulated clouds add to their catalogue
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -62,6 +63,8 @@ class Settings:
             raise ValueError("--read-timeout-seconds must be > 0 and at most 3600")
         if self.max_connections < 1:
             raise ValueError("--max-connections must be at least 1")
+        if self.cloudwatch_max_alarms < 0:
+            raise ValueError("--cloudwatch-max-alarms must be >= 0")
         if min(self.aws_max_groups, self.aws_max_launch_configurations, self.aws_max_instances) < 0:
             raise ValueError(
                 "--aws-max-groups, --aws-max-launch-configurations and "

@@ -267,3 +267,46 @@ class Metrics(Protocol):
     ) -> list[Reading]:
         """Periods in [start, end) with data, oldest first; reads only that metric's range."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmAction:
+    """One action an alarm evaluation asks for: whose, which ARN, in which new state, with the
+    newest value of its metric (None when there was none) and its threshold."""
+
+    scope: Scope
+    alarm: str
+    arn: str
+    state: str
+    value: float | None
+    threshold: float
+
+
+class Alarms(Protocol):
+    """The metric alarms (CloudWatch's on AWS) as the runner drives them on the service clock."""
+
+    def due(self, now: datetime) -> list[int]:
+        """Alarms whose next evaluation time has come, oldest first."""
+        ...
+
+    def evaluate(self, key: int, now: datetime) -> list[AlarmAction] | None:
+        """Evaluate one due alarm in one transaction that also moves its next time on; None when
+        it was not due (another node got there first), else the actions it asks for."""
+        ...
+
+    def acted(self, action: AlarmAction, error: str | None, at: datetime) -> None:
+        """Record an action's outcome in the alarm's history (error None: it succeeded)."""
+        ...
+
+
+class NoAlarms:
+    """A cloud without alarms: nothing is ever due."""
+
+    def due(self, now: datetime) -> list[int]:
+        return []
+
+    def evaluate(self, key: int, now: datetime) -> list[AlarmAction] | None:
+        return None
+
+    def acted(self, action: AlarmAction, error: str | None, at: datetime) -> None:
+        return None

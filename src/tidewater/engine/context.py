@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from tidewater.clock import Clock
-from tidewater.cloud.ports import Compute, Notices, Traffic, Unsent
+from tidewater.cloud.ports import Alarms, Compute, Metrics, NoAlarms, Notices, Traffic, Unsent
 from tidewater.domain.limits import AWS, ESS, Limits
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.gateways import Books
@@ -26,6 +26,8 @@ class Context:
     node: str = "node-1"
     wake: Callable[[], None] = field(default=lambda: None)
     notices: Notices = field(default_factory=Unsent)  # where lifecycle hooks' notices go
+    alarms: Alarms = field(default_factory=NoAlarms)  # metric alarms the runner evaluates
+    metrics: Metrics | None = None  # what ESS event-triggered tasks read
     quotas: dict[Cloud, Limits] = field(default_factory=lambda: {Cloud.AWS: AWS, Cloud.ALIYUN: ESS})
     profiles: dict[Cloud, Profile] = field(default_factory=dict)  # handed down by the dialects
 

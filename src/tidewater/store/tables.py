@@ -783,3 +783,58 @@ sim_ecs_security_groups = Table(
     Column("created_at", Time, nullable=False),
     Index(None, "account", "region"),
 )
+
+# The simulated CloudWatch's metric alarms: their configuration as put, their state, and the
+# next time the runner evaluates each on the service clock.
+sim_cw_alarms = Table(
+    "sim_cw_alarms",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("config", JSON, nullable=False),  # PutMetricAlarm's members, as put
+    Column("actions_enabled", Boolean, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("state_reason", Text, nullable=False),
+    Column("state_reason_data", Text),
+    Column("state_updated_at", Time, nullable=False),
+    Column("config_updated_at", Time, nullable=False),
+    Column("next_at", Time, nullable=False),
+    Column("owed_state", String(32)),  # a SetAlarmState whose actions have yet to run
+    UniqueConstraint("account", "region", "name", name="uq_sim_cw_alarms_name"),
+    Index("ix_sim_cw_alarms_next_at", "next_at"),
+)
+
+# Each alarm's history (kept after the alarm is deleted, as CloudWatch keeps it).
+sim_cw_alarm_history = Table(
+    "sim_cw_alarm_history",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(32), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("alarm_name", String(255), nullable=False),
+    Column("at", Time, nullable=False),
+    Column("item_type", String(32), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_sim_cw_alarm_history_alarm", "account", "region", "alarm_name", "at"),
+)
+
+# ESS event-triggered tasks (CreateAlarm): ESS resources of a group, evaluated by the runner on
+# the service clock against the metrics store; `next_at` is the next evaluation.
+ess_alarms = Table(
+    "ess_alarms",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("id", String(128), nullable=False, unique=True),
+    Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("spec", JSON, nullable=False),  # the task's settings under ESS's 2022 names
+    Column("enabled", Boolean, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("next_at", Time, nullable=False),
+    Column("created_at", Time, nullable=False),
+    Index("ix_ess_alarms_next_at", "next_at"),
+    Index("ix_ess_alarms_group", "group_id"),
+)

@@ -12,6 +12,7 @@ from typing import Any
 
 from tidewater.cloud.ports import Target
 from tidewater.dialects.aliyun import rules
+from tidewater.dialects.aliyun.alarms import AlarmTaskActions
 from tidewater.dialects.aliyun.errors import AliyunError
 from tidewater.dialects.aliyun.hooks import (
     LifecycleHookActions,
@@ -114,7 +115,7 @@ def plural(count: int) -> str:
     return f'"{count}" ECS instance' + ("" if count == 1 else "s")
 
 
-class EssService(LifecycleHookActions, InstanceRefreshActions):
+class EssService(LifecycleHookActions, InstanceRefreshActions, AlarmTaskActions):
     """Every ESS action Tidewater serves, each a thin translation onto the engine."""
 
     product = "Ess"

@@ -378,6 +378,17 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         'The specified value of parameter "{parameter}" is not valid.',
     ),
+    # ESS event-triggered tasks: no documented codes; [NO SOURCE], after the siblings' pattern
+    "alarm.not_found": (
+        "InvalidAlarmTaskId.NotFound",
+        404,
+        "The specified alarm task does not exist.",
+    ),
+    "alarm.quota": (
+        "QuotaExceeded.AlarmTask",
+        400,
+        "Alarm task quota exceeded in the specified scaling group.",
+    ),
     "size.negative": (
         "InvalidParameter",
         400,

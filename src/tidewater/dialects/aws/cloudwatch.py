@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from tidewater.cloud.sim.cloudwatch import CloudWatchFault, SimCloudWatch
+from tidewater.cloud.sim.cloudwatch.alarms import SimAlarms
 from tidewater.dialects.aws import cbor
 from tidewater.dialects.aws.errors import AwsError
 from tidewater.dialects.aws.json_protocol import JsonProtocol, _serialization
@@ -24,6 +25,9 @@ SHAPES: Final = {
     "InvalidParameterCombination": "InvalidParameterCombinationException",
     "InvalidNextToken": "InvalidNextToken",
     "InternalFailure": "InternalServiceFault",
+    "ResourceNotFound": "ResourceNotFound",
+    "LimitExceeded": "LimitExceededFault",
+    "InvalidFormat": "InvalidFormatFault",
 }
 
 
@@ -88,8 +92,16 @@ class CloudWatchService:
     signing_name = "monitoring"
     service_name = "cloudwatch"
 
-    def __init__(self, sim: SimCloudWatch) -> None:
+    def __init__(self, sim: SimCloudWatch, alarms: SimAlarms) -> None:
         operations: dict[str, Operation] = {
+            "PutMetricAlarm": alarms.put_metric_alarm,
+            "DescribeAlarms": alarms.describe_alarms,
+            "DescribeAlarmsForMetric": alarms.describe_alarms_for_metric,
+            "DeleteAlarms": alarms.delete_alarms,
+            "SetAlarmState": alarms.set_alarm_state,
+            "DescribeAlarmHistory": alarms.describe_alarm_history,
+            "EnableAlarmActions": alarms.enable_alarm_actions,
+            "DisableAlarmActions": alarms.disable_alarm_actions,
             "PutMetricData": sim.put_metric_data,
             "GetMetricStatistics": sim.get_metric_statistics,
             "GetMetricData": sim.get_metric_data,

@@ -81,6 +81,14 @@ LIST_WRAPPERS: Final[dict[str, dict[str, str]]] = {
         "StepAdjustments": "StepAdjustment",
         "AlarmDimensions": "AlarmDimension",
     },
+    # DescribeAlarms 2014: AlarmList.Alarm, and each alarm's lists in the singular pattern
+    "DescribeAlarms": {
+        "AlarmList": "Alarm",
+        "AlarmActions": "AlarmAction",
+        "Dimensions": "Dimension",
+        "Expressions": "Expression",
+        "HybridMetrics": "HybridMetric",
+    },
     "ScaleWithAdjustment": {
         "ResourceAllocations": "ResourceAllocation",  # inferred
     },

@@ -12,6 +12,7 @@ from typing import Final
 from tidewater.dialects.aliyun.ess_api.params import Param
 from tidewater.dialects.aliyun.ess_api.specs import (
     activities,
+    alarms,
     attachments,
     configurations,
     groups,
@@ -32,4 +33,5 @@ SPECS: Final[dict[str, tuple[Param, ...]]] = {
     **attachments.SPECS,
     **hooks.SPECS,
     **refreshes.SPECS,
+    **alarms.SPECS,
 }
