@@ -20,6 +20,7 @@ from tidewater.dialects.aliyun.ess_api.specs import (
     refreshes,
     regions,
     rules,
+    tasks,
 )
 
 SPECS: Final[dict[str, tuple[Param, ...]]] = {
@@ -32,4 +33,5 @@ SPECS: Final[dict[str, tuple[Param, ...]]] = {
     **attachments.SPECS,
     **hooks.SPECS,
     **refreshes.SPECS,
+    **tasks.SPECS,
 }
