@@ -416,3 +416,33 @@ def test_a_rule_firing_is_neither_lost_nor_doubled_by_a_restart(
     assert desired(ess, region, group) == 1, "the firing already made is not made again"
     move_to(own_server, launch + timedelta(days=1))
     assert desired(ess, region, group) == 2, "nor is the next one lost"
+
+
+def test_a_rule_refused_by_a_disabled_group_is_retried_within_the_expiry(
+    ess: Any, server: Server, region: str
+) -> None:
+    group = empty_group(ess, server, region)
+    ari = rule_of(ess, group)
+    launch = next_hour(server)
+    task(ess, region, scheduled_action=ari, launch_time=f"{launch:{STAMP}}")
+    task(
+        ess,
+        region,
+        scheduled_action=ari,
+        launch_time=f"{launch + timedelta(hours=1):{STAMP}}",
+        launch_expiration_time=60,
+    )
+    ess.disable_scaling_group(m.DisableScalingGroupRequest(scaling_group_id=group))
+    move_to(server, launch)
+    assert len(described(ess, region)) == 2, "refused for now: the task waits"
+    ess.enable_scaling_group(m.EnableScalingGroupRequest(scaling_group_id=group))
+    move_to(server, launch + timedelta(minutes=5))
+    assert desired(ess, region, group) == 1, "tried again within its 600 seconds"
+    ess.disable_scaling_group(m.DisableScalingGroupRequest(scaling_group_id=group))
+    move_to(server, launch + timedelta(hours=1))
+    assert len(described(ess, region)) == 1, "refused for now: the task waits"
+    move_to(server, launch + timedelta(hours=1, minutes=2))
+    ess.enable_scaling_group(m.EnableScalingGroupRequest(scaling_group_id=group))
+    server.settle()
+    assert desired(ess, region, group) == 1, "past its 60 seconds: skipped"
+    assert described(ess, region) == []
