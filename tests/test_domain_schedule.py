@@ -254,3 +254,5 @@ def test_ess_firings_match_their_recurrence_and_never_go_back(
     following = schedule.after(times[0], now)
     assert following is not None and following > now
     assert following - now <= timedelta(days=62)
+    again = schedule.first(now)  # a started task changed at `now`: nothing from before now
+    assert again is not None and again >= now and again - now <= timedelta(days=62)

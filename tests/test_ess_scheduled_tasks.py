@@ -96,6 +96,18 @@ def test_daily_sizes_task_fires_on_consecutive_days(ess: Any, server: Server, re
     assert desired(ess, region, group) == 0, "not again the same day"
     move_to(server, launch + timedelta(days=1))
     assert desired(ess, region, group) == 2, "again the next day"
+    ess.modify_scheduled_task(
+        m.ModifyScheduledTaskRequest(
+            region_id=region, scheduled_task_id=made, description="renamed later", max_value=6
+        )
+    )
+    [shown] = described(ess, region, scheduled_task_ids=[made])
+    assert shown.launch_time == f"{launch:{STAMP}}", "a started task keeps its LaunchTime"
+    set_desired(ess, group, 0)
+    server.settle()
+    assert desired(ess, region, group) == 0, "changing a started task does not fire it"
+    move_to(server, launch + timedelta(days=2))
+    assert desired(ess, region, group) == 2, "and its days go on"
 
 
 def test_weekly_rule_task_through_the_2014_sdk(

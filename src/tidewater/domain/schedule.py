@@ -170,14 +170,15 @@ class Schedule:
     def _kind(self) -> Kind:
         return KINDS[self.kind]
 
-    def check(self, now: datetime) -> None:
-        """Refuse a bad recurrence or zone, a start in the past or after the end."""
+    def check(self, now: datetime, started: bool = False) -> None:
+        """Refuse a bad recurrence or zone, a start in the past (unless `started`: a stored
+        schedule changed in other ways) or after the end."""
         if self.recurrence is not None:
             self._kind.check(self.recurrence)
             if self._kind.needs_start and self.start is None:
                 raise Refusal("schedule.recurrence", recurrence=self.recurrence)
         zone(self.time_zone)
-        if self.start is not None and self.start < now:
+        if self.start is not None and self.start < now and not started:
             raise Refusal("schedule.start_in_past", start=self.start)
         if self.start is not None and self.end is not None and self.start > self.end:
             raise Refusal("schedule.start_after_end", start=self.start, end=self.end)
@@ -185,10 +186,11 @@ class Schedule:
             raise Refusal("schedule.end_in_past", end=self.end)
 
     def first(self, now: datetime) -> datetime | None:
-        """The first firing for an action put at `now`: its start, else the recurrence's next."""
+        """The first firing for a row written at `now`: its start, else the recurrence's next
+        from now (or from the start, when that is later)."""
         if self.recurrence is None:
             return self.start or now  # a one-time action with no start runs at once (inferred)
-        if self.start is not None and self._kind.fires_at_start:
+        if self.start is not None and self.start >= now and self._kind.fires_at_start:
             return self.start
         floor = now if self.start is None else max(now, self.start - timedelta(minutes=1))
         return self._within(self._next(floor))

@@ -82,10 +82,11 @@ def _in_region(scope: Scope) -> Any:
     )
 
 
-def _check(task: Task, now: datetime) -> None:
-    """What ESS refuses of a task as a whole: its timing, and a name taken in the region."""
-    task.schedule.check(now)
-    if task.schedule.start is not None and task.schedule.start > now + LAUNCH_HORIZON:
+def _check(task: Task, now: datetime, started: bool = False) -> None:
+    """What ESS refuses of a task's timing; `started`: a stored LaunchTime the change keeps."""
+    task.schedule.check(now, started)
+    start = task.schedule.start
+    if start is not None and start > now + LAUNCH_HORIZON and not started:
         raise Refusal("schedule.start_too_late", start=task.schedule.start)
     if task.schedule.end is not None and task.schedule.end > now + END_HORIZON:
         raise Refusal("schedule.end_too_late", end=task.schedule.end)
@@ -170,6 +171,7 @@ def modify(ctx: Context, scope: Scope, task_id: str, change: dict[str, Any]) -> 
     with ctx.change(scope) as books:
         conn = books.conn
         before = task_of(_found(conn, scope, task_id))
+        kept = "start" not in change.get("schedule", {})  # LaunchTime not given again
         if "schedule" in change:
             change = {**change, "schedule": replace(before.schedule, **change["schedule"])}
         if change.get("rule_ari"):
@@ -179,7 +181,7 @@ def modify(ctx: Context, scope: Scope, task_id: str, change: dict[str, Any]) -> 
         task = replace(before, **change)
         group_id = _owner(conn, scope, task)
         books.groups.lock(group_id)
-        _check(task, now)
+        _check(task, now, started=kept)
         if task.name:
             _name_taken(conn, scope, task.name, task_id)
         conn.execute(
