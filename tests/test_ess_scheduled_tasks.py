@@ -145,6 +145,26 @@ def test_weekly_rule_task_through_the_2014_sdk(
     assert desired(ess, region, group) == 1
     move_to(server, day + timedelta(days=7))
     assert desired(ess, region, group) == 2, "a week later, the rule again"
+    from aliyunsdkess.request.v20140828.DeleteScheduledTaskRequest import DeleteScheduledTaskRequest
+    from aliyunsdkess.request.v20140828.ModifyScheduledTaskRequest import ModifyScheduledTaskRequest
+
+    modify = ModifyScheduledTaskRequest()
+    modify.set_ScheduledTaskId(made)
+    modify.set_TaskEnabled(False)
+    ess_legacy.do_action_with_exception(modify)
+    describe = DescribeScheduledTasksRequest()
+    describe.set_ScheduledTaskIds([made])
+    [shown] = json.loads(ess_legacy.do_action_with_exception(describe))["ScheduledTasks"][
+        "ScheduledTask"
+    ]
+    assert shown["TaskEnabled"] is False and shown["RecurrenceType"] == "Weekly"
+    move_to(server, day + timedelta(days=14))
+    assert desired(ess, region, group) == 2, "disabled: not this week"
+    delete = DeleteScheduledTaskRequest()
+    delete.set_ScheduledTaskId(made)
+    ess_legacy.do_action_with_exception(delete)
+    empty = json.loads(ess_legacy.do_action_with_exception(DescribeScheduledTasksRequest()))
+    assert empty["ScheduledTasks"] == {"ScheduledTask": []} and empty["TotalCount"] == 0
 
 
 def test_monthly_and_cron_tasks(ess: Any, server: Server, region: str) -> None:
@@ -185,6 +205,8 @@ def test_monthly_and_cron_tasks(ess: Any, server: Server, region: str) -> None:
     assert [t.recurrence_type for t in described(ess, region, recurrence_type="Monthly")] == [
         "Monthly"
     ]
+    assert described(ess, region, recurrence_value="1-1") == []
+    assert len(described(ess, region, recurrence_value="30 * ? * *")) == 1
 
 
 def test_expiration_disabled_and_suspended(ess: Any, server: Server, region: str) -> None:
@@ -259,6 +281,8 @@ def test_modify_enable_and_delete(ess: Any, server: Server, region: str) -> None
             scheduled_task_name="renamed",
         )
     )
+    assert [t.scheduled_task_id for t in described(ess, region, task_name="name")] == [made]
+    assert described(ess, region, task_name="%") == []
     [shown] = described(ess, region, scheduled_task_names=["renamed"])
     assert (shown.scheduled_action, shown.task_enabled) == (ari, True)
     assert shown.desired_capacity is None

@@ -208,13 +208,18 @@ def page(
     size: int,
     enabled: Sequence[bool] | None = None,
     kinds: Sequence[str] | None = None,
+    values: Sequence[str] | None = None,
+    name_part: str | None = None,
 ) -> Page:
+    """One page of the region's tasks; `name_part`: DescribeScheduledTasks' fuzzy TaskName."""
     chosen: dict[Any, Sequence[Any] | None] = {
         scheduled_actions.c.id: ids,
         scheduled_actions.c.name: names,
         scheduled_actions.c.rule_ari: aris,
         scheduled_actions.c.enabled: enabled,
         scheduled_actions.c.kind: kinds,
+        scheduled_actions.c.recurrence: values,
     }
     extra = groups.c.id.label("group_key")
-    return owned_page(ctx, scope, scheduled_actions, extra, group, chosen, number, size)
+    where = [] if not name_part else [scheduled_actions.c.name.contains(name_part, autoescape=True)]
+    return owned_page(ctx, scope, scheduled_actions, extra, group, chosen, number, size, where)

@@ -91,6 +91,8 @@ class ScheduledTaskActions:
             size,
             enabled=None if enabled is None else [enabled],
             kinds=None if kind is None else [kind],
+            values=[p["RecurrenceValue"]] if p.get("RecurrenceValue") else None,
+            name_part=p.get("TaskName"),
         )
         return {
             "TotalCount": page.extra["total"],
