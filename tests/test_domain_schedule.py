@@ -256,3 +256,29 @@ def test_ess_firings_match_their_recurrence_and_never_go_back(
     assert following - now <= timedelta(days=62)
     again = schedule.first(now)  # a started task changed at `now`: nothing from before now
     assert again is not None and again >= now and again - now <= timedelta(days=62)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(["Daily", "Weekly", "Monthly", "Cron"]),
+    value=st.text(alphabet="0123456789,-*/?L#W @x", max_size=20),
+)
+def test_any_ess_recurrence_text_is_accepted_or_refused(kind: str, value: str) -> None:
+    """A parser never fails otherwise: a value it accepts yields a firing after the launch."""
+    schedule = ess(kind, value)
+    try:
+        schedule.check(NOW)
+    except Refusal as refused:
+        assert refused.reason == "schedule.recurrence"
+        return
+    first = schedule.first(NOW)
+    assert first is None or first >= LAUNCH
+
+
+@settings(max_examples=100, deadline=None)
+@given(minute=st.integers(0, 59), hour=st.integers(0, 23))
+def test_ess_cron_fires_daily_at_its_utc_minute(minute: int, hour: int) -> None:
+    times = firings(ess("Cron", f"{minute} {hour} ? * *"), NOW, 3)
+    assert all((t.hour, t.minute) == (hour, minute) for t in times)
+    assert [b - a for a, b in pairwise(times)] == [timedelta(days=1)] * 2
+    assert times[0] >= LAUNCH and times[0] - LAUNCH < timedelta(days=1)
