@@ -8,6 +8,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from alibabacloud_ess20220222 import models as m
 
 from tests.conftest import Server
@@ -15,6 +16,7 @@ from tests.helpers import ess_client
 from tests.test_aws_scheduled_actions import move_to, now_of
 from tests.test_check import own_server
 from tests.test_ess import error_of, ready_group
+from tidewater.store.tables import scheduled_actions
 
 __all__ = ["own_server"]
 
@@ -446,10 +448,20 @@ def test_a_rule_firing_is_neither_lost_nor_doubled_by_a_restart(
     )
     move_to(own_server, launch)
     assert desired(ess, region, group) == 1
+    own_server.advance(120)  # the rule's activity ends
     own_server.kill()
+    # as if the node had died between the rule's activity and moving the task on
+    engine = sa.create_engine(own_server.database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(scheduled_actions).values(next_at=launch))
+    engine.dispose()
     own_server.start()
-    own_server.settle()
+    move_to(own_server, launch)  # a restarted server's clock starts from the wall again
     assert desired(ess, region, group) == 1, "the firing already made is not made again"
+    activities = ess.describe_scaling_activities(
+        m.DescribeScalingActivitiesRequest(region_id=region, scaling_group_id=group)
+    ).body.scaling_activities
+    assert sum("execute scaling rule" in a.cause for a in activities) == 1
     move_to(own_server, launch + timedelta(days=1))
     assert desired(ess, region, group) == 2, "nor is the next one lost"
 
