@@ -8,6 +8,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from alibabacloud_ess20220222 import models as m
 
@@ -494,3 +495,77 @@ def test_a_rule_refused_by_a_disabled_group_is_retried_within_the_expiry(
     server.settle()
     assert desired(ess, region, group) == 1, "past its 60 seconds: skipped"
     assert described(ess, region) == []
+
+
+@pytest.mark.parametrize("version", ["2014-08-28", "2022-02-22"])
+def test_fuzzed_task_requests_never_fail_with_a_500(
+    ess: Any, server: Server, region: str, version: str
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    from aliyunsdkcore.auth.composer.rpc_signature_composer import get_signed_url
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    group = empty_group(ess, server, region)
+    ari = rule_of(ess, group)
+    soon = next_hour(server)
+    values = st.one_of(
+        st.text(max_size=20),
+        st.integers(-5, 40).map(str),
+        st.sampled_from(
+            [group, ari, "Daily", "Weekly", "Monthly", "Cron", "1", "0,6", "1-31", "* * ? * *"]
+            + [f"{soon + timedelta(days=d):{STAMP}}" for d in (-1, 0, 1, 100, 400)]
+        ),
+    )
+    keys = [
+        "ScalingGroupId",
+        "ScheduledAction",
+        "ScheduledAction.1",
+        "ScheduledActions.1",
+        "ScheduledTaskId",
+        "ScheduledTaskName",
+        "LaunchTime",
+        "RecurrenceType",
+        "RecurrenceValue",
+        "RecurrenceEndTime",
+        "LaunchExpirationTime",
+        "MinValue",
+        "MaxValue",
+        "DesiredCapacity",
+        "TaskEnabled",
+        "TaskName",
+        "PageSize",
+    ]
+    actions = [
+        "CreateScheduledTask",
+        "ModifyScheduledTask",
+        "DescribeScheduledTasks",
+        "DeleteScheduledTask",
+    ]
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        action=st.sampled_from(actions),
+        params=st.dictionaries(st.sampled_from(keys), values, max_size=8),
+    )
+    def call(action: str, params: dict[str, str]) -> None:
+        query, _ = get_signed_url(
+            {"Action": action, "Version": version, "RegionId": region, **params},
+            "test",
+            "test",
+            "JSON",
+            "GET",
+            {},
+        )
+        try:
+            with urllib.request.urlopen(f"{server.url}{query}", timeout=30) as response:
+                status, body = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read()
+        assert status < 500, body
+        assert "RequestId" in json.loads(body)
+
+    call()
+    server.settle()
