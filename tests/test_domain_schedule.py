@@ -142,3 +142,143 @@ def test_daily_recurrence_fires_once_a_local_day_at_its_wall_time(
             assert (local.hour, local.minute) == (hour, minute)
         else:  # a wall time skipped by spring-forward fires right after the gap, that same day
             assert local.replace(tzinfo=None) > wall
+
+
+# -- ESS recurrences ----------------------------------------------------------------------------
+
+LAUNCH = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)  # a Monday
+
+
+def ess(kind: str, value: str, start: datetime = LAUNCH) -> Schedule:
+    return Schedule(start=start, recurrence=value, kind=kind)
+
+
+def test_ess_daily_weekly_monthly_and_cron_firings() -> None:
+    assert firings(ess("Daily", "2"), NOW, 3) == [
+        LAUNCH,
+        LAUNCH + timedelta(days=2),
+        LAUNCH + timedelta(days=4),
+    ]
+    # 0 is Sunday: Sunday 8 and Wednesday 4 March; Monday's launch itself is no firing
+    assert firings(ess("Weekly", "0,3"), NOW, 3) == [
+        datetime(2026, 3, 4, 8, 30, tzinfo=UTC),
+        datetime(2026, 3, 8, 8, 30, tzinfo=UTC),
+        datetime(2026, 3, 11, 8, 30, tzinfo=UTC),
+    ]
+    # 30-31: March's two, then none in April (30 only), then May's
+    assert firings(ess("Monthly", "30-31"), NOW, 4) == [
+        datetime(2026, 3, 30, 8, 30, tzinfo=UTC),
+        datetime(2026, 3, 31, 8, 30, tzinfo=UTC),
+        datetime(2026, 4, 30, 8, 30, tzinfo=UTC),
+        datetime(2026, 5, 30, 8, 30, tzinfo=UTC),
+    ]
+    # Quartz marks: `?` for no particular day, L for the month's last day, # for the nth weekday
+    assert firings(ess("Cron", "0 12 ? * *"), NOW, 2) == [
+        datetime(2026, 3, 2, 12, tzinfo=UTC),
+        datetime(2026, 3, 3, 12, tzinfo=UTC),
+    ]
+    assert firings(ess("Cron", "0 0 L * ?"), NOW, 1) == [datetime(2026, 3, 31, tzinfo=UTC)]
+    assert firings(ess("Cron", "0 0 ? * 1#2"), NOW, 1) == [datetime(2026, 3, 9, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("Daily", "0"),
+        ("Daily", "32"),
+        ("Daily", "1,2"),
+        ("Weekly", "7"),
+        ("Weekly", ""),
+        ("Weekly", "1,,2"),
+        ("Monthly", "3"),
+        ("Monthly", "5-3"),
+        ("Monthly", "0-3"),
+        ("Monthly", "1-32"),
+        ("Cron", "0 12 * *"),
+        ("Cron", "@daily"),
+        ("Cron", "0 12 15W * *"),
+    ],
+)
+def test_bad_ess_recurrences_are_refused(kind: str, value: str) -> None:
+    with pytest.raises(Refusal) as refused:
+        ess(kind, value).check(NOW)
+    assert refused.value.reason == "schedule.recurrence"
+
+
+def test_ess_day_recurrences_need_a_launch_time() -> None:
+    with pytest.raises(Refusal):
+        Schedule(recurrence="1", kind="Daily").check(NOW)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kind=st.sampled_from(["Daily", "Weekly", "Monthly"]),
+    numbers=st.lists(st.integers(0, 31), min_size=1, max_size=7),
+    minutes=st.integers(0, 60 * 24 * 60),
+    late=st.integers(0, 60 * 24 * 90),
+)
+def test_ess_firings_match_their_recurrence_and_never_go_back(
+    kind: str, numbers: list[int], minutes: int, late: int
+) -> None:
+    """Whatever value parses, firings keep the launch's time of day, match the recurrence, come
+    strictly one after another, and a late pass skips to the first firing after now."""
+    value = {
+        "Daily": str(numbers[0]),
+        "Weekly": ",".join(str(n) for n in numbers),
+        "Monthly": f"{min(numbers[:2])}-{max(numbers[:2])}",
+    }[kind]
+    start = LAUNCH + timedelta(minutes=minutes)
+    schedule = ess(kind, value, start)
+    valid = {
+        "Daily": 1 <= numbers[0] <= 31,
+        "Weekly": all(0 <= n <= 6 for n in numbers),
+        "Monthly": min(numbers[:2]) >= 1,
+    }[kind]
+    if not valid:
+        with pytest.raises(Refusal):
+            schedule.check(NOW)
+        return
+    schedule.check(NOW)
+    times = firings(schedule, NOW, 5)
+    assert len(times) == 5 and times[0] >= start
+    for at in times:
+        assert (at.hour, at.minute) == (start.hour, start.minute)
+        if kind == "Weekly":
+            assert (at.weekday() + 1) % 7 in numbers
+        if kind == "Monthly":
+            assert min(numbers[:2]) <= at.day <= max(numbers[:2])
+        if kind == "Daily":
+            assert (at - start) % timedelta(days=int(value)) == timedelta(0)
+    assert all(a < b for a, b in pairwise(times))
+    now = times[0] + timedelta(minutes=late)
+    following = schedule.after(times[0], now)
+    assert following is not None and following > now
+    assert following - now <= timedelta(days=62)
+    again = schedule.first(now)  # a started task changed at `now`: nothing from before now
+    assert again is not None and again >= now and again - now <= timedelta(days=62)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(["Daily", "Weekly", "Monthly", "Cron"]),
+    value=st.text(alphabet="0123456789,-*/?L#W @x", max_size=20),
+)
+def test_any_ess_recurrence_text_is_accepted_or_refused(kind: str, value: str) -> None:
+    """A parser never fails otherwise: a value it accepts yields a firing after the launch."""
+    schedule = ess(kind, value)
+    try:
+        schedule.check(NOW)
+    except Refusal as refused:
+        assert refused.reason == "schedule.recurrence"
+        return
+    first = schedule.first(NOW)
+    assert first is None or first >= LAUNCH
+
+
+@settings(max_examples=100, deadline=None)
+@given(minute=st.integers(0, 59), hour=st.integers(0, 23))
+def test_ess_cron_fires_daily_at_its_utc_minute(minute: int, hour: int) -> None:
+    times = firings(ess("Cron", f"{minute} {hour} ? * *"), NOW, 3)
+    assert all((t.hour, t.minute) == (hour, minute) for t in times)
+    assert [b - a for a, b in pairwise(times)] == [timedelta(days=1)] * 2
+    assert times[0] >= LAUNCH and times[0] - LAUNCH < timedelta(days=1)

@@ -460,9 +460,26 @@ def test_metric_alarms_come_and_go_with_0018(
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("sim_cw_alarms")}
     assert {"next_at", "state", "config", "actions_enabled"} <= columns
     assert "sim_cw_alarm_history" in sa.inspect(db.engine).get_table_names()
-    assert schema.current(db) == schema.head() == "0018"
+    assert schema.current(db) == "0018"
     command.downgrade(schema._config(db), "0017")
     assert not {"sim_cw_alarms", "sim_cw_alarm_history"} & set(
         sa.inspect(db.engine).get_table_names()
     )
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_ess_task_columns_come_and_go_with_0020(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0018", _url(backend, tmp_path, request))
+    schema.upgrade(db, "0020")
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scheduled_actions")}
+    assert {"kind", "rule_ari", "description", "enabled", "expiry"} <= columns
+    assert schema.current(db) == schema.head() == "0020"
+    command.downgrade(schema._config(db), "0018")
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scheduled_actions")}
+    assert "kind" not in columns and "next_at" in columns
     db.dispose()

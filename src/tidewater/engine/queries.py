@@ -366,12 +366,14 @@ def owned_page(
     chosen: Mapping[Any, Sequence[str] | None],
     number: int,
     size: int,
+    where: Sequence[Any] = (),
 ) -> Page:
-    """One numbered page of what a scope's groups own (configurations, rules), oldest first."""
+    """One numbered page of what a scope's groups own (configurations, rules), oldest first;
+    `where`: further conditions (a name search)."""
     query = (
         select(table, extra)
         .join(groups, groups.c.id == table.c.group_id)
-        .where(in_scope(groups, scope))
+        .where(in_scope(groups, scope), *where)
     )
     if group is not None:
         query = query.where(groups.c.id == group)

@@ -1,9 +1,12 @@
-"""Scheduled actions: stored with their next firing, fired by the runner on the service clock.
+"""Scheduled actions (AWS) and tasks (ESS): stored with their next firing, fired by the runner.
 
-A due action is fired in its group's transaction, which also moves its `next_at` on (or deletes
-a one-time action), so a restart or a failover neither loses nor repeats a firing. Firings
-missed while the service was down, or while ScheduledActions was suspended, collapse into none:
-the schedule goes on from now (docs/facts/scheduled-actions.md).
+One table holds both. A due row's sizes are set in its group's transaction, which also moves
+its `next_at` on (or deletes a one-time row), so a restart or a failover neither loses nor
+repeats a firing. A row that runs a scaling rule (ESS) runs it just before, under a client token
+made of the row and the firing, so a firing retried after a crash finds its activity instead of
+starting another. Firings missed while the service was down, or while the schedule process was
+suspended, collapse into one at most: the schedule goes on from now; a row with an expiry
+(ESS's LaunchExpirationTime) skips a firing later than that (docs/facts/scheduled-actions.md).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from tidewater.domain.processes import Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.schedule import Schedule
 from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine import policies
 from tidewater.engine.context import Context
 from tidewater.engine.gateways.groups import lock_owned
 from tidewater.engine.groups import sizes_of
@@ -50,17 +54,12 @@ def _store(ctx: Context, conn: Connection, group_id: str, action: Action, now: d
     if action.min_size is None and action.max_size is None and action.desired is None:
         raise Refusal("schedule.no_sizes", name=action.name)
     quotas.check_sizes(ctx.limits(Cloud.AWS), action.min_size, action.max_size, action.desired)
-    schedule = action.schedule
-    schedule.check(now)
+    action.schedule.check(now)
     values: dict[str, Any] = {
-        "start_at": schedule.start,
-        "end_at": schedule.end,
-        "recurrence": schedule.recurrence,
-        "time_zone": schedule.time_zone,
+        **timing(action.schedule, now),
         "min_size": action.min_size,
         "max_size": action.max_size,
         "desired": action.desired,
-        "next_at": schedule.first(now),
     }
     found = conn.execute(
         select(scheduled_actions.c.seq).where(
@@ -84,6 +83,23 @@ def _store(ctx: Context, conn: Connection, group_id: str, action: Action, now: d
             id=str(uuid.uuid4()), group_id=group_id, name=action.name, created_at=now, **values
         )
     )
+
+
+def timing(schedule: Schedule, now: datetime) -> dict[str, Any]:
+    """A checked schedule's columns, with its first firing for a row written at `now`."""
+    return {
+        "start_at": schedule.start,
+        "end_at": schedule.end,
+        "recurrence": schedule.recurrence,
+        "time_zone": schedule.time_zone,
+        "kind": schedule.kind,
+        "next_at": schedule.first(now),
+    }
+
+
+def schedule_of(row: Any) -> Schedule:
+    """The schedule a stored row holds."""
+    return Schedule(row.start_at, row.end_at, row.recurrence, row.time_zone, row.kind)
 
 
 def put(
@@ -169,16 +185,55 @@ def due(ctx: Context, now: datetime) -> list[int]:
         return list(
             conn.execute(
                 select(scheduled_actions.c.seq)
-                .where(scheduled_actions.c.next_at <= now)
+                .where(scheduled_actions.c.next_at <= now, scheduled_actions.c.enabled)
                 .order_by(scheduled_actions.c.next_at, scheduled_actions.c.seq)
                 .limit(50)
             ).scalars()
         )
 
 
+# What a rule's run may be refused for and still be tried again within the expiry (ESS: "a
+# scaling activity is in progress in the scaling group or the scaling group is disabled")
+RETRIED = frozenset({"group.activity_in_progress", "group.inactive", "contention"})
+
+
+def _runs(grow: Any, found: Any, now: datetime) -> bool:
+    """Whether a due firing acts: not held back by a suspended process, not expired."""
+    late = (now - found.next_at).total_seconds()
+    expired = found.expiry is not None and late > found.expiry
+    return not expired and not group_of(grow).blocks(Gate.SCHEDULE)
+
+
+def _run_rule(ctx: Context, seq: int, now: datetime) -> bool:
+    """Run a due row's rule, once per firing; False: refused for now, to be tried again."""
+    with ctx.db.read() as conn:
+        found = conn.execute(
+            select(scheduled_actions).where(scheduled_actions.c.seq == seq)
+        ).first()
+        grow = (
+            None
+            if found is None
+            else conn.execute(select(groups).where(groups.c.id == found.group_id)).first()
+        )
+    if found is None or found.rule_ari is None or found.next_at is None or found.next_at > now:
+        return True
+    if grow is None or not _runs(grow, found, now):
+        return True
+    scope = Scope(grow.account, grow.region, Cloud(grow.cloud))
+    token = f"task-{found.id}-{found.next_at:%Y%m%d%H%M}"
+    try:
+        policies.fire(ctx, scope, found.rule_ari, None, honor_cooldown=False, client_token=token)
+    except Refusal as refusal:
+        log.info("scheduled task %s: rule %s not run: %s", found.id, found.rule_ari, refusal)
+        return refusal.reason not in RETRIED
+    return True
+
+
 def fire(ctx: Context, seq: int) -> bool:
-    """Fire one due action in its group's transaction and move its next firing on."""
+    """Fire one due row (its rule, or its sizes in its group's transaction), move it on."""
     now = ctx.clock.now()
+    if not _run_rule(ctx, seq, now):
+        return False  # refused for now: a later pass tries again, until the expiry passes
     with ctx.db.write() as conn:
         locked = lock_owned(conn, scheduled_actions, scheduled_actions.c.seq == seq)
         if locked is None:
@@ -186,10 +241,9 @@ def fire(ctx: Context, seq: int) -> bool:
         grow, found = locked
         if found.next_at is None or found.next_at > now:
             return False  # another node fired it first
-        if not group_of(grow).blocks(Gate.SCHEDULE):
+        if found.rule_ari is None and _runs(grow, found, now):
             _apply(ctx, conn, grow, found)
-        schedule = Schedule(found.start_at, found.end_at, found.recurrence, found.time_zone)
-        following = schedule.after(found.next_at, now)
+        following = schedule_of(found).after(found.next_at, now)
         if following is None:
             conn.execute(delete(scheduled_actions).where(scheduled_actions.c.seq == seq))
         else:

@@ -475,6 +475,13 @@ scheduled_actions = Table(
     Column("desired", Integer),
     Column("next_at", Time),  # None: nothing left to fire
     Column("created_at", Time, nullable=False),
+    # ESS scheduled tasks (0020): the recurrence's kind (domain/schedule.py KINDS), the rule a
+    # task runs (else its sizes), and how late (seconds) a firing may still run (None: any)
+    Column("kind", String(16), nullable=False, server_default="cron"),
+    Column("rule_ari", String(255)),
+    Column("description", String(255)),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("expiry", Integer),
     UniqueConstraint("group_id", "name"),
     Index(None, "next_at"),
 )

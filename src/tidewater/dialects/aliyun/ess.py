@@ -20,6 +20,7 @@ from tidewater.dialects.aliyun.hooks import (
     removal_hooks,
 )
 from tidewater.dialects.aliyun.refreshes import InstanceRefreshActions
+from tidewater.dialects.aliyun.tasks import ScheduledTaskActions
 from tidewater.dialects.failures import status_message
 from tidewater.domain.group import GroupStatus, Rules
 from tidewater.domain.launch import Blueprint, ScalingConfiguration, source_of
@@ -115,7 +116,9 @@ def plural(count: int) -> str:
     return f'"{count}" ECS instance' + ("" if count == 1 else "s")
 
 
-class EssService(LifecycleHookActions, InstanceRefreshActions, AlarmTaskActions):
+class EssService(
+    LifecycleHookActions, InstanceRefreshActions, AlarmTaskActions, ScheduledTaskActions
+):
     """Every ESS action Tidewater serves, each a thin translation onto the engine."""
 
     product = "Ess"

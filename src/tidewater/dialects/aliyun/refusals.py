@@ -48,6 +48,17 @@ TASK_STATUS = (
     "The current status of the specified instance refresh task does not support this action.",
 )
 
+LAUNCH_TIME = (
+    "InvalidParameter",
+    400,
+    'The specified value of parameter "LaunchTime" is not valid.',
+)
+END_TIME = (
+    "InvalidParameter",
+    400,
+    'The specified value of parameter "RecurrenceEndTime" is not valid.',
+)
+
 MESSAGES: dict[str, tuple[str, int, str]] = {
     "contention": ("ScalingActivityInProgress", 400, IN_PROGRESS),
     # Instance refresh: ESS documents no codes for these; each follows its siblings' pattern
@@ -393,6 +404,40 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "InvalidParameter",
         400,
         'The specified value of parameter "{parameter}" is not valid.',
+    ),
+    # Scheduled tasks (docs/facts/scheduled-actions.md): the first four are documented
+    # (CreateScheduledTask and ModifyScheduledTask error tables); the timing ones are inferred,
+    # ESS's InvalidParameter on the parameter at fault
+    "task.not_found": (
+        "InvalidScheduledTaskId.NotFound",
+        404,
+        "The specified scheduled task does not exist.",
+    ),
+    "task.name_taken": (
+        "InvalidScheduledTaskName.Duplicate",
+        400,
+        "The specified value of parameter ScheduledTaskName is duplicated.",
+    ),
+    "task.limit": ("QuotaExceeded.ScheduledTask", 400, "Scheduled task quota exceeded."),
+    "task.region_mismatch": (
+        "ScheduledAction.RegionMismatch",
+        400,
+        "The specified scheduled task and the specified scheduled action are not in the same "
+        "Region.",
+    ),
+    "schedule.start_in_past": LAUNCH_TIME,
+    "schedule.start_too_late": LAUNCH_TIME,
+    "schedule.end_in_past": END_TIME,
+    "schedule.end_too_late": END_TIME,
+    "schedule.start_after_end": (
+        "InvalidParameter.Conflict",
+        400,
+        "The value of parameter LaunchTime and parameter RecurrenceEndTime are conflict.",
+    ),
+    "schedule.recurrence": (
+        "InvalidParameter",
+        400,
+        'The specified value of parameter "RecurrenceValue" is not valid.',
     ),
 }
 

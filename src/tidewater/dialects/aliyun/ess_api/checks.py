@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -61,10 +62,40 @@ def _check_create_rule(out: dict[str, Any], root: Node) -> None:
     _check_adjustment(out, root)
 
 
+# ScheduledTaskName: 2 to 64 letters, digits, "_", "-", "." from a letter or digit (2022 docs)
+_TASK_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,63}\Z")
+
+
+def _check_task(out: dict[str, Any], root: Node, create: bool) -> None:
+    """ScheduledAction or ScalingGroupId with sizes, never both; a recurrence's type and value
+    together; a name and a description of the documented lengths."""
+    name, text = out.get("ScheduledTaskName"), out.get("Description")
+    if name is not None and not _TASK_NAME.match(name):
+        raise invalid_parameter(_label(root, "ScheduledTaskName"))
+    if text is not None and not 2 <= len(text) <= 200:
+        raise invalid_parameter(_label(root, "Description"))
+    if out.get("ScheduledAction") and out.get("ScalingGroupId"):
+        raise conflict("CreateScheduledTask", "ScheduledAction", "ScalingGroupId")
+    sizes = [out.get(k) for k in ("MinValue", "MaxValue", "DesiredCapacity")]
+    if out.get("ScalingGroupId") and all(v is None for v in sizes):
+        raise missing_parameter(_label(root, "DesiredCapacity"))
+    if create and not out.get("ScheduledAction") and not out.get("ScalingGroupId"):
+        raise missing_parameter(_label(root, "ScheduledAction"))
+    kind, value = out.get("RecurrenceType"), out.get("RecurrenceValue")
+    if (kind is None) != (value is None) and create:
+        raise missing_parameter(
+            _label(root, "RecurrenceValue" if value is None else "RecurrenceType")
+        )
+    if create and kind != "Cron" and not out.get("LaunchTime"):
+        raise missing_parameter(_label(root, "LaunchTime"))
+
+
 CHECKS: Final[dict[str, Callable[[dict[str, Any], Node], None]]] = {
     "CreateScalingGroup": lambda out, root: _check_sizes("CreateScalingGroup", out),
     "ModifyScalingGroup": lambda out, root: _check_sizes("ModifyScalingGroup", out),
     "CreateScalingRule": _check_create_rule,
     "ModifyScalingRule": _check_adjustment,
     "ScaleWithAdjustment": _check_adjustment,
+    "CreateScheduledTask": lambda out, root: _check_task(out, root, create=True),
+    "ModifyScheduledTask": lambda out, root: _check_task(out, root, create=False),
 }

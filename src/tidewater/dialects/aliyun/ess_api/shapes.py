@@ -114,6 +114,10 @@ LIST_WRAPPERS: Final[dict[str, dict[str, str]]] = {
         "EnvironmentVars": "EnvironmentVar",  # inferred
         "LaunchTemplateOverrides": "LaunchTemplateOverride",  # inferred
     },
+    # DescribeScheduledTasks 2014 reference: ScheduledTasks.ScheduledTask
+    "DescribeScheduledTasks": {
+        "ScheduledTasks": "ScheduledTask",
+    },
 }
 
 # 2014-08-28 names of response fields the 2022-02-22 API renamed.

@@ -21,6 +21,7 @@ from tidewater.dialects.aliyun.ess_api.specs import (
     refreshes,
     regions,
     rules,
+    tasks,
 )
 
 SPECS: Final[dict[str, tuple[Param, ...]]] = {
@@ -34,4 +35,5 @@ SPECS: Final[dict[str, tuple[Param, ...]]] = {
     **hooks.SPECS,
     **refreshes.SPECS,
     **alarms.SPECS,
+    **tasks.SPECS,
 }
