@@ -471,15 +471,32 @@ def test_metric_alarms_come_and_go_with_0018(
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def test_ess_task_columns_come_and_go_with_0020(
+def test_group_loads_come_and_go_with_0019(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     db = _at_revision("0018", _url(backend, tmp_path, request))
+    assert "group_loads" not in sa.inspect(db.engine).get_table_names()
+    schema.upgrade(db, "0019")
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("group_loads")}
+    assert {"model", "published_at", "next_at"} <= columns
+    assert schema.current(db) == "0019"
+    command.downgrade(schema._config(db), "0018")
+    assert "group_loads" not in sa.inspect(db.engine).get_table_names()
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_ess_task_columns_come_and_go_with_0020(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0019", _url(backend, tmp_path, request))
     schema.upgrade(db, "0020")
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scheduled_actions")}
     assert {"kind", "rule_ari", "description", "enabled", "expiry"} <= columns
     assert schema.current(db) == schema.head() == "0020"
-    command.downgrade(schema._config(db), "0018")
+    command.downgrade(schema._config(db), "0019")
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scheduled_actions")}
     assert "kind" not in columns and "next_at" in columns
     db.dispose()

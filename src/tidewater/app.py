@@ -211,5 +211,6 @@ def build(
         auto_runner=settings.runner == "auto",
         on_shutdown=shutdown,
         info={"database": db.dialect, "node": settings.node, "runner": settings.runner},
+        account=settings.aws_account_id,
     )
     return Tidewater(settings, db, clock, ctx, runner, http, guarded(gate))

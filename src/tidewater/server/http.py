@@ -17,6 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tidewater.clock import Clock
+from tidewater.domain.refusal import Refusal
+from tidewater.domain.scope import Cloud, Scope, region_name_ok
+from tidewater.engine import load as loads
 from tidewater.engine.runner import Runner
 from tidewater.server.aliyun import AliyunFront
 from tidewater.server.aws import AwsFront, form_params
@@ -54,6 +57,7 @@ def build_http(
     auto_runner: bool,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     info: dict[str, Any] | None = None,
+    account: str = "000000000000",
 ) -> Starlette:
     counters = Counters()
     details = dict(info or {})
@@ -83,6 +87,24 @@ def build_http(
     async def settle(_: Request) -> JSONResponse:
         steps = await runner.settle()
         return JSONResponse({"now": clock.now().isoformat(), "passes": steps})
+
+    async def load(request: Request) -> Response:
+        try:
+            scope, group = load_target(request.query_params, account)
+            if request.method == "GET":
+                model = await run_in_threadpool(loads.get, runner.ctx, scope, group)
+                return JSONResponse({"group": group, "load": model})
+            if request.method == "DELETE":
+                await run_in_threadpool(loads.clear, runner.ctx, scope, group)
+                return Response(status_code=204)
+            try:
+                body = await request.json()
+            except ValueError:
+                return JSONResponse({"error": "the body must be a JSON object"}, status_code=400)
+            model = await run_in_threadpool(loads.put, runner.ctx, scope, group, body)
+            return JSONResponse({"group": group, "load": model})
+        except Refusal as refused:
+            return JSONResponse(*load_refusal(refused))
 
     async def api(request: Request) -> Response:
         started = time.perf_counter()
@@ -182,7 +204,33 @@ def build_http(
             Route("/_tidewater/health", health, methods=["GET"]),
             Route("/_tidewater/clock", advance, methods=["POST"]),
             Route("/_tidewater/settle", settle, methods=["POST"]),
+            Route("/_tidewater/load", load, methods=["GET", "PUT", "DELETE"]),
             Route("/{path:path}", api, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
     )
+
+
+def load_target(query: Mapping[str, str], default_account: str) -> tuple[Scope, str]:
+    """The group a /_tidewater/load request names: by name on AWS, by ScalingGroupId on ESS."""
+    try:
+        cloud = Cloud(query.get("cloud", "aws"))
+    except ValueError as error:
+        raise Refusal("load.bad_query", why="cloud must be aws or aliyun") from error
+    region = query.get("region", "")
+    if not region_name_ok(region):
+        raise Refusal("load.bad_query", why="region must name a region, such as us-east-1")
+    group = query.get("group", "")
+    if not group:
+        raise Refusal("load.bad_query", why="group must name the group (ScalingGroupId on aliyun)")
+    return Scope(query.get("account", default_account), region, cloud), group
+
+
+def load_refusal(refused: Refusal) -> tuple[dict[str, str], int]:
+    """A /_tidewater/load refusal as JSON: what is wrong, and 404 for what is not there."""
+    if refused.reason == "group.not_found":
+        return {"error": f"no group {refused.facts['group']} in this region"}, 404
+    if refused.reason == "load.not_set":
+        return {"error": f"group {refused.facts['group']} has no load model"}, 404
+    why = refused.facts.get("why", refused.reason)
+    return {"error": str(why)}, 400
