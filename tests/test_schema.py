@@ -341,7 +341,7 @@ def test_the_hook_tables_come_and_go_with_their_migration(
     command.downgrade(schema._config(db), "0010")
     assert not hook_tables & set(sa.inspect(db.engine).get_table_names())
     schema.upgrade(db)
-    assert schema.current(db) == "0016" == schema.head()
+    assert schema.current(db) == schema.head()
     db.dispose()
 
 
@@ -425,7 +425,23 @@ def test_scheduled_actions_come_and_go_with_0016(
     schema.upgrade(db, "0016")
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scheduled_actions")}
     assert {"next_at", "recurrence", "time_zone"} <= columns
-    assert schema.current(db) == schema.head() == "0016"
+    assert schema.current(db) == "0016"
     command.downgrade(schema._config(db), "0015")
     assert "scheduled_actions" not in sa.inspect(db.engine).get_table_names()
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_the_service_clock_comes_and_goes_with_0021(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0016", _url(backend, tmp_path, request))
+    assert "service_clock" not in sa.inspect(db.engine).get_table_names()
+    schema.upgrade(db, "0021")
+    assert "service_clock" in sa.inspect(db.engine).get_table_names()
+    assert schema.current(db) == schema.head() == "0021"
+    command.downgrade(schema._config(db), "0016")
+    assert "service_clock" not in sa.inspect(db.engine).get_table_names()
     db.dispose()

@@ -777,3 +777,12 @@ sim_ecs_security_groups = Table(
     Column("created_at", Time, nullable=False),
     Index(None, "account", "region"),
 )
+
+# The service clock (migration 0021): one row, so a restart and every node share one time.
+service_clock = Table(
+    "service_clock",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("offset_seconds", Float, nullable=False),  # how far ahead of its base time runs
+    Column("frozen_at", Time),  # the base of a frozen clock; None: the wall clock is the base
+)
