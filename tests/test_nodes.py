@@ -353,3 +353,58 @@ def test_a_hook_wait_outlives_a_killed_node_and_finishes_on_another(
     b.stop()
     checked = run_check(own_database_url)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_schedule_fires_once_across_a_killed_node_and_the_moved_clock_goes_on(
+    tmp_path: Path, own_database_url: str, nodes: list[Server]
+) -> None:
+    """Node a fires an hourly action on a moved, frozen clock and is killed -9; node b takes up
+    the clock a moved (it is in the database), does not fire that hour again, fires the next."""
+    frozen = ("--frozen-clock", "--runner", "auto", "--sweep-seconds", "0.2")
+    a = start_server(tmp_path / "a", *frozen, "--node", "a", database_url=own_database_url)
+    nodes.append(a)
+    autoscaling = aws_client(a, "autoscaling")
+    create_group(autoscaling, desired=0)
+    now = datetime.fromisoformat(a.post("/_tidewater/clock?seconds=0")["now"])
+    start = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    autoscaling.put_scheduled_update_group_action(
+        AutoScalingGroupName="web",
+        ScheduledActionName="hourly",
+        StartTime=start,
+        Recurrence="0 * * * *",
+        DesiredCapacity=2,
+    )
+    a.post(f"/_tidewater/clock?seconds={(start - now).total_seconds()}")
+    assert eventually(lambda: group_of(autoscaling)["DesiredCapacity"] == 2), "a fired"
+    autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=1)
+    moved = datetime.fromisoformat(a.post("/_tidewater/clock?seconds=0")["now"])
+    a.kill()
+
+    b = start_server(tmp_path / "b", *frozen, "--node", "b", database_url=own_database_url)
+    nodes.append(b)
+    autoscaling = aws_client(b, "autoscaling")
+    assert datetime.fromisoformat(b.post("/_tidewater/clock?seconds=0")["now"]) == moved
+    b.settle()
+    assert group_of(autoscaling)["DesiredCapacity"] == 1, "b did not fire a's hour again"
+    (action,) = autoscaling.describe_scheduled_actions(AutoScalingGroupName="web")[
+        "ScheduledUpdateGroupActions"
+    ]
+    assert action["StartTime"] == start + timedelta(hours=1)
+    b.post("/_tidewater/clock?seconds=3600")
+    assert eventually(lambda: group_of(autoscaling)["DesiredCapacity"] == 2), "b fired the next"
+
+
+def test_a_clock_moved_on_one_node_moves_the_others(
+    tmp_path: Path, own_database_url: str, nodes: list[Server]
+) -> None:
+    frozen = ("--frozen-clock", "--runner", "auto", "--sweep-seconds", "0.2")
+    a = start_server(tmp_path / "a", *frozen, "--node", "a", database_url=own_database_url)
+    b = start_server(tmp_path / "b", *frozen, "--node", "b", database_url=own_database_url)
+    nodes.extend([a, b])
+
+    def now(server: Server) -> datetime:
+        return datetime.fromisoformat(server.get("/_tidewater/health")["now"])
+
+    assert now(a) == now(b), "b took up the instant a's frozen clock stands at"
+    moved = datetime.fromisoformat(a.post("/_tidewater/clock?seconds=7200")["now"])
+    assert eventually(lambda: now(b) == moved, seconds=10), "b's runner took the move up"

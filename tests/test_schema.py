@@ -495,8 +495,24 @@ def test_ess_task_columns_come_and_go_with_0020(
     schema.upgrade(db, "0020")
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scheduled_actions")}
     assert {"kind", "rule_ari", "description", "enabled", "expiry"} <= columns
-    assert schema.current(db) == schema.head() == "0020"
+    assert schema.current(db) == "0020"
     command.downgrade(schema._config(db), "0019")
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scheduled_actions")}
     assert "kind" not in columns and "next_at" in columns
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_the_service_clock_comes_and_goes_with_0021(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0020", _url(backend, tmp_path, request))
+    assert "service_clock" not in sa.inspect(db.engine).get_table_names()
+    schema.upgrade(db, "0021")
+    assert "service_clock" in sa.inspect(db.engine).get_table_names()
+    assert schema.current(db) == schema.head() == "0021"
+    command.downgrade(schema._config(db), "0020")
+    assert "service_clock" not in sa.inspect(db.engine).get_table_names()
     db.dispose()

@@ -61,7 +61,7 @@ from tidewater.server.aws import AwsFront, Product
 from tidewater.server.connections import guarded
 from tidewater.server.http import build_http
 from tidewater.server.limits import Gate, Limits, connection_limit, open_files
-from tidewater.store import schema
+from tidewater.store import schema, service_clock
 from tidewater.store.checks import Violation
 from tidewater.store.database import Database
 
@@ -115,6 +115,7 @@ def build(
     db = Database(settings.url, lock_wait=settings.lock_wait_seconds)
     prepare_database(db)
     clock = clock or Clock()
+    service_clock.restore(db, clock)
     timing = Timing(
         boot=settings.sim_boot_seconds,
         stop=settings.sim_stop_seconds,
@@ -207,6 +208,7 @@ def build(
         aliyun,
         runner,
         clock,
+        lambda seconds: service_clock.advance(db, clock, seconds),
         gate=gate,
         auto_runner=settings.runner == "auto",
         on_shutdown=shutdown,

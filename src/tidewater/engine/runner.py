@@ -23,6 +23,7 @@ from tidewater.domain.refusal import Contention
 from tidewater.engine import alarms, ess_alarms, leases, reconciler, refresh, scheduled_actions
 from tidewater.engine.context import Context
 from tidewater.engine.steps import STEPS, finish, record
+from tidewater.store import service_clock
 
 log = logging.getLogger("tidewater.runner")
 
@@ -69,8 +70,9 @@ class Runner:
     def tick(self) -> bool:
         """One pass over everything due now; returns whether anything moved."""
         ctx = self.ctx
-        now = ctx.clock.now()
         try:
+            service_clock.catch_up(ctx.db, ctx.clock)  # a move made on another node
+            now = ctx.clock.now()
             changed = ctx.compute.advance(now)
             reconciler.observe(ctx, changed)
             claimed = leases.claim(ctx.db, ctx.node, now, self.wall.now(), self.lease, BATCH)

@@ -52,6 +52,7 @@ def build_http(
     aliyun: AliyunFront | None,
     runner: Runner,
     clock: Clock,
+    move: Callable[[float], None],
     *,
     gate: Gate,
     auto_runner: bool,
@@ -78,7 +79,7 @@ def build_http(
         except ValueError:
             return JSONResponse({"error": "seconds must be a number"}, status_code=400)
         try:
-            clock.advance(seconds)
+            await run_in_threadpool(move, seconds)  # stored, so restarts and other nodes see it
         except ValueError as refused:
             return JSONResponse({"error": str(refused)}, status_code=400)
         steps = await runner.settle()

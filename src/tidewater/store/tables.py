@@ -858,3 +858,12 @@ group_loads = Table(
     Column("updated_at", Time, nullable=False),
     Index(None, "next_at"),
 )
+
+# The service clock (migration 0021): one row, so a restart and every node share one time.
+service_clock = Table(
+    "service_clock",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("offset_seconds", Float, nullable=False),  # how far ahead of its base time runs
+    Column("frozen_at", Time),  # the base of a frozen clock; None: the wall clock is the base
+)
