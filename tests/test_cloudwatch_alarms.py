@@ -103,8 +103,7 @@ def test_an_alarm_crosses_acts_and_comes_back(client: Any, server: Server) -> No
         'Alarm "hot" created',
         "Alarm updated from INSUFFICIENT_DATA to ALARM",
         f"Successfully executed action {TOPIC}",
-        f'Failed to execute action {POLICY}. Received error: "Scaling policies are not run from '
-        'alarms yet"',
+        f'Failed to execute action {POLICY}. Received error: "No scaling policy or rule {POLICY}"',
     ]
     change = json.loads(items[1]["HistoryData"])
     assert change["oldState"]["stateValue"] == "INSUFFICIENT_DATA"

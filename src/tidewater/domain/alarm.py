@@ -91,14 +91,6 @@ class Outcome:
     data: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Breach:
-    """What an alarm action hands a scaling policy or rule: the metric value and threshold."""
-
-    metric: float | None
-    threshold: float
-
-
 def window(now: datetime, period: int, periods: int) -> tuple[datetime, datetime]:
     """The evaluation range ending at the last whole interval before `now`."""
     step = evaluation_interval(period)

@@ -9,34 +9,49 @@ from datetime import datetime
 from typing import Final
 
 from tidewater.cloud.ports import AlarmAction
-from tidewater.domain.alarm import Breach
-from tidewater.domain.scope import Scope
+from tidewater.domain.policy import Breach
+from tidewater.domain.refusal import Refusal
+from tidewater.engine import policies
 from tidewater.engine.context import Context
 
 log = logging.getLogger("tidewater.alarms")
 
 # An action's runner: None when it ran, else the error the alarm's history records
-Dispatch = Callable[[Context, Scope, str, Breach], str | None]
+Dispatch = Callable[[Context, AlarmAction], str | None]
+
+# What a policy may answer an alarm without the action failing: it ran, and chose to do nothing
+QUIET: Final = frozenset({"cooldown", "policy.no_step", "capacity.no_change"})
 
 
-def unwired(ctx: Context, scope: Scope, arn: str, breach: Breach) -> str | None:
-    """Policies and rules are run from alarms once the policy engine is wired in at merge."""
-    return "Scaling policies are not run from alarms yet"
+def policy(ctx: Context, action: AlarmAction) -> str | None:
+    """An Auto Scaling policy or ESS rule: the breach goes through `policies.fire`."""
+    breach = None if action.value is None else Breach(action.value, action.threshold)
+    try:
+        policies.fire(
+            ctx, action.scope, action.arn, breach, honor_cooldown=True, alarm=action.alarm
+        )
+    except Refusal as refusal:
+        if refusal.reason in QUIET:
+            return None
+        if refusal.reason == "policy.not_found":
+            return f"No scaling policy or rule {action.arn}"
+        return f"The policy was not run ({refusal.reason})"
+    return None
 
 
-def recorded(ctx: Context, scope: Scope, arn: str, breach: Breach) -> str | None:
+def recorded(ctx: Context, action: AlarmAction) -> str | None:
     """SNS topics: the simulated cloud has none, so the action is recorded as executed."""
     return None
 
 
-def unknown(ctx: Context, scope: Scope, arn: str, breach: Breach) -> str | None:
-    return f"Unsupported action {arn}"
+def unknown(ctx: Context, action: AlarmAction) -> str | None:
+    return f"Unsupported action {action.arn}"
 
 
 # ARN prefix → the action's runner; the first match wins, the last row catches the rest
 ACTIONS: Final[tuple[tuple[str, Dispatch], ...]] = (
-    ("arn:aws:autoscaling:", unwired),  # engine.policies.fire(ctx, scope, arn, breach, ...)
-    ("ari:acs:ess:", unwired),  # ESS scaling rules, the same way
+    ("arn:aws:autoscaling:", policy),
+    ("ari:acs:ess:", policy),  # ESS scaling rules
     ("arn:aws:sns:", recorded),
     ("", unknown),
 )
@@ -61,9 +76,8 @@ def evaluate(ctx: Context, key: int) -> bool:
 
 
 def run(ctx: Context, action: AlarmAction) -> str | None:
-    breach = Breach(action.value, action.threshold)
     try:
-        return dispatch_of(action.arn)(ctx, action.scope, action.arn, breach)
+        return dispatch_of(action.arn)(ctx, action)
     except Exception as error:  # a failed action is the alarm's history, never the runner's
         log.exception("alarm %s action %s failed", action.alarm, action.arn)
         return str(error)
