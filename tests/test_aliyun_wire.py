@@ -1443,12 +1443,85 @@ CASES: list[Case] = [
         {"RegionId": REGION, "AlarmTaskId": "asg-1_t"},
         _calls(AlarmTaskId="asg-1_t"),
     ),
+    Case(
+        "CreateScheduledTask",
+        {
+            "RegionId": REGION,
+            "ScalingGroupId": "asg-1",
+            "ScheduledTaskName": "nightly",
+            "Description": "scale down",
+            "LaunchTime": "2026-12-05T02:00Z",
+            "RecurrenceType": "Daily",
+            "RecurrenceValue": "1",
+            "RecurrenceEndTime": "2027-01-05T02:00Z",
+            "LaunchExpirationTime": 600,
+            "MinValue": 0,
+            "MaxValue": 4,
+            "DesiredCapacity": 1,
+            "TaskEnabled": True,
+        },
+        _calls(
+            ScalingGroupId="asg-1",
+            ScheduledTaskName="nightly",
+            Description="scale down",
+            LaunchTime="2026-12-05T02:00Z",
+            RecurrenceType="Daily",
+            RecurrenceValue="1",
+            RecurrenceEndTime="2027-01-05T02:00Z",
+            LaunchExpirationTime=600,
+            MinValue=0,
+            MaxValue=4,
+            DesiredCapacity=1,
+            TaskEnabled=True,
+        ),
+    ),
+    Case(
+        "ModifyScheduledTask",
+        {
+            "RegionId": REGION,
+            "ScheduledTaskId": "st-1",
+            "ScheduledAction": "ari:acs:ess:cn-hangzhou:1:scalingrule/asr-1",
+            "TaskEnabled": False,
+        },
+        _calls(
+            ScheduledTaskId="st-1",
+            ScheduledAction="ari:acs:ess:cn-hangzhou:1:scalingrule/asr-1",
+            TaskEnabled=False,
+        ),
+    ),
+    Case(
+        "DeleteScheduledTask",
+        {"RegionId": REGION, "ScheduledTaskId": "st-1"},
+        _calls(ScheduledTaskId="st-1"),
+    ),
+    Case(
+        "DescribeScheduledTasks",
+        {
+            "RegionId": REGION,
+            "ScalingGroupId": "asg-1",
+            "ScheduledTaskIds": ["st-1", "st-2"],
+            "TaskName": "night",
+            "PageNumber": 1,
+            "PageSize": 50,
+        },
+        _calls(
+            ScalingGroupId="asg-1",
+            ScheduledTaskIds=["st-1", "st-2"],
+            TaskName="night",
+            PageNumber=1,
+            PageSize=50,
+        ),
+    ),
 ]
 
 CASE_IDS = [f"{c.action}-{c.name}" if c.name else c.action for c in CASES]
 
 
 BRIEF_ACTIONS = {
+    "CreateScheduledTask",
+    "DescribeScheduledTasks",
+    "ModifyScheduledTask",
+    "DeleteScheduledTask",
     "CreateAlarm",
     "DescribeAlarms",
     "ModifyAlarm",
