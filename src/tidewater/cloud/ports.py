@@ -325,4 +325,3 @@ class NoAlarms:
 
     def disown(self, scope: Scope, names: Sequence[str], within: Connection) -> None:
         return None
-

@@ -79,9 +79,7 @@ class SimAlarms:
 
     # ---- the `Alarms` port's owned alarms (target tracking) ------------------------------------
 
-    def own(
-        self, scope: Scope, name: str, config: Mapping[str, Any], within: Connection
-    ) -> str:
+    def own(self, scope: Scope, name: str, config: Mapping[str, Any], within: Connection) -> str:
         """Create or update an alarm a scaling policy owns, in the caller's transaction."""
         self._put(within, scope, {**config, "AlarmName": name}, check=False)
         return arn_of(scope, name)
