@@ -79,6 +79,22 @@ def tt(autoscaling: Any, target: float = 50.0, warmup: int = 0, **extra: Any) ->
     )
 
 
+def user_alarm(cw: Any, name: str, operator: str, arn: str) -> None:
+    """A user's one-minute alarm over the custom metric at 50, acting with the policy `arn`."""
+    cw.put_metric_alarm(
+        AlarmName=name,
+        Namespace=NS,
+        MetricName="Load",
+        Dimensions=DIMS,
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=50.0,
+        ComparisonOperator=operator,
+        AlarmActions=[arn],
+    )
+
+
 def test_the_policy_owns_its_two_alarms(
     autoscaling: Any, client: Any, server: Server, aws_cli: Any
 ) -> None:
@@ -262,18 +278,7 @@ def test_step_boundaries_from_a_user_alarm(autoscaling: Any, client: Any, server
             {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 4},
         ],
     )["PolicyARN"]
-    cw.put_metric_alarm(
-        AlarmName="busy",
-        Namespace=NS,
-        MetricName="Load",
-        Dimensions=DIMS,
-        Statistic="Average",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=50.0,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-        AlarmActions=[arn],
-    )
+    user_alarm(cw, "busy", "GreaterThanOrEqualToThreshold", arn)
     # each minute one value; the alarm in ALARM runs the policy once a minute
     assert minutes(autoscaling, cw, server, 1, 50.5) == [3]  # 0.5 above: [0, 10) → +1
     assert minutes(autoscaling, cw, server, 1, 59.5) == [4]  # 9.5 above: still +1
@@ -303,18 +308,7 @@ def test_a_standing_alarm_and_a_simple_policys_cooldown(
         ScalingAdjustment=1,
         Cooldown=300,
     )["PolicyARN"]
-    cw.put_metric_alarm(
-        AlarmName="hot",
-        Namespace=NS,
-        MetricName="Load",
-        Dimensions=DIMS,
-        Statistic="Average",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=50.0,
-        ComparisonOperator="GreaterThanThreshold",
-        AlarmActions=[arn],
-    )
+    user_alarm(cw, "hot", "GreaterThanThreshold", arn)
     seen = minutes(autoscaling, cw, server, 12, 90.0)
     # once, then nothing for the 300 s cooldown, then once more
     assert seen[0] == 2 and seen[1:5] == [2] * 4
