@@ -105,3 +105,47 @@ def owned_alarms(
 
 def alarm_name(group: str, role: str, uuid: str) -> str:
     return f"TargetTracking-{group}-Alarm{role}-{uuid}"
+
+
+# ---- ESS: the event-triggered tasks a TargetTrackingScalingRule owns -------------------------
+
+ESS_OUT_COUNT: Final = 3  # ScaleOutEvaluationCount's default (CreateScalingRule reference)
+ESS_IN_COUNT: Final = 15  # ScaleInEvaluationCount's default
+
+
+def ess_description(ari: str, name: str) -> str:
+    return (
+        "DO NOT EDIT OR DELETE.For TargetTrackingScalingRule "
+        f"scalingRuleAri:{ari}, scalingRuleName:{name}"
+    )
+
+
+def ess_tasks(ari: str, name: str, settings: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The tasks' CreateAlarm settings by role: scale-out above the target every minute for
+    ScaleOutEvaluationCount minutes, scale-in below it ([NO SOURCE] the high comparison and
+    both thresholds) for ScaleInEvaluationCount, none for scale-in when it is disabled."""
+    target = float(settings["TargetValue"])
+    common = {
+        "Description": ess_description(ari, name),
+        "MetricType": "system",
+        "MetricName": settings.get("MetricName") or "CpuUtilization",
+        "Period": PERIOD,
+        "Statistics": "Average",
+        "AlarmActions": [ari],
+    }
+    out = {
+        "High": {
+            **common,
+            "ComparisonOperator": ">",
+            "Threshold": target,
+            "EvaluationCount": int(settings.get("ScaleOutEvaluationCount") or ESS_OUT_COUNT),
+        }
+    }
+    if not settings.get("DisableScaleIn"):
+        out["Low"] = {
+            **common,
+            "ComparisonOperator": "<",
+            "Threshold": low_threshold(target),
+            "EvaluationCount": int(settings.get("ScaleInEvaluationCount") or ESS_IN_COUNT),
+        }
+    return out

@@ -163,6 +163,7 @@ def create(
                 **columns(rule),
             )
         )
+        tracking.keep_tasks(books.conn, scope, rule_id, ctx.clock.now())
     return rule_id, ari
 
 
@@ -204,6 +205,7 @@ def modify(ctx: Context, scope: Scope, rule_id: str, rewrite: Rewrite) -> None:
             .where(scaling_rules.c.id == rule_id)
             .values(name=name, data=data, **columns(rule))
         )
+        tracking.keep_tasks(books.conn, scope, rule_id, ctx.clock.now())
 
 
 def delete_by_id(ctx: Context, scope: Scope, rule_id: str) -> None:
@@ -211,6 +213,7 @@ def delete_by_id(ctx: Context, scope: Scope, rule_id: str) -> None:
     with ctx.change(scope) as books:
         row = _by_id(books.conn, scope, rule_id)
         books.groups.lock_id(row.group_id)
+        tracking.drop_tasks(books.conn, [row])
         books.conn.execute(delete(scaling_rules).where(scaling_rules.c.id == rule_id))
 
 
