@@ -330,3 +330,64 @@ def test_the_low_alarm_sits_below_the_target(target: float) -> None:
     assert alarms["Low"]["Threshold"] < target
     assert abs(alarms["Low"]["Threshold"] - 0.9 * target) <= 1e-6 * target
     assert "Low" not in tracking.owned_alarms("g", "arn", custom(target, DisableScaleIn=True))
+
+
+def test_each_predefined_metric_names_its_alarm_metric() -> None:
+    def spec(kind: str, **extra: str) -> dict[str, Any]:
+        predefined = {"PredefinedMetricType": kind, **extra}
+        return {"PredefinedMetricSpecification": predefined, "TargetValue": 10.0}
+
+    net = tracking.owned_alarms("g", "arn", spec("ASGAverageNetworkOut"))["High"]
+    assert (net["Namespace"], net["MetricName"], net["Statistic"]) == (
+        "AWS/EC2",
+        "NetworkOut",
+        "Average",
+    )
+    label = "app/my-alb/778d41231b141a0f/targetgroup/my-tg/943f017f100becff"
+    alb = tracking.owned_alarms("g", "arn", spec("ALBRequestCountPerTarget", ResourceLabel=label))
+    assert alb["Low"]["Dimensions"] == [
+        {"Name": "TargetGroup", "Value": "targetgroup/my-tg/943f017f100becff"}
+    ]
+    assert (alb["Low"]["MetricName"], alb["Low"]["Statistic"]) == ("RequestCountPerTarget", "Sum")
+    metrics = {
+        "CustomizedMetricSpecification": {
+            "Metrics": [
+                {
+                    "Id": "m",
+                    "MetricStat": {
+                        "Metric": {"Namespace": NS, "MetricName": "Load"},
+                        "Stat": "Sum",
+                    },
+                    "ReturnData": True,
+                }
+            ]
+        },
+        "TargetValue": 5.0,
+    }
+    [query] = tracking.owned_alarms("g", "arn", metrics)["High"]["Metrics"]
+    assert query["MetricStat"]["Period"] == 60 and query["MetricStat"]["Stat"] == "Sum"
+
+
+def test_the_single_metric_stat_form_drives_the_group(
+    autoscaling: Any, client: Any, server: Server
+) -> None:
+    make_group(autoscaling, server, min_size=1, max_size=10, desired=2)
+    cw = client("cloudwatch")
+    stat = {
+        "Metric": {"Namespace": NS, "MetricName": "Load", "Dimensions": DIMS},
+        "Stat": "Average",
+    }
+    autoscaling.put_scaling_policy(
+        AutoScalingGroupName="web",
+        PolicyName="track",
+        PolicyType="TargetTrackingScaling",
+        EstimatedInstanceWarmup=0,
+        TargetTrackingConfiguration={
+            "CustomizedMetricSpecification": {
+                "Metrics": [{"Id": "load", "MetricStat": stat, "ReturnData": True}]
+            },
+            "TargetValue": 50.0,
+        },
+    )
+    assert owned(cw)["High"]["Metrics"][0]["MetricStat"]["Period"] == 60
+    assert minutes(autoscaling, cw, server, 5, lambda n: 150.0 / n) == [2, 2, 3, 3, 3]
