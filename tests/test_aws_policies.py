@@ -95,7 +95,10 @@ def test_every_policy_type_is_stored_and_reported(autoscaling: Any, server: Serv
         TargetTrackingConfiguration=TRACKING,
         EstimatedInstanceWarmup=90,
     )
-    assert tracking["Alarms"] == []
+    # DisableScaleIn: only the high alarm is created (docs/facts/scaling-policies.md)
+    [high] = tracking["Alarms"]
+    assert high["AlarmName"].startswith("TargetTracking-web-AlarmHigh-")
+    assert high["AlarmARN"].endswith(f":alarm:{high['AlarmName']}")
     put(
         AutoScalingGroupName="web",
         PolicyName="math",
@@ -147,7 +150,7 @@ def test_every_policy_type_is_stored_and_reported(autoscaling: Any, server: Serv
         "PolicyType": "TargetTrackingScaling",
         "StepAdjustments": [],
         "EstimatedInstanceWarmup": 90,
-        "Alarms": [],
+        "Alarms": [high],
         "TargetTrackingConfiguration": TRACKING,
         "Enabled": True,
     }

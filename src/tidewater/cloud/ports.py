@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tidewater.domain.scope import Scope
 
@@ -298,6 +298,15 @@ class Alarms(Protocol):
         """Record an action's outcome in the alarm's history (error None: it succeeded)."""
         ...
 
+    def own(self, scope: Scope, name: str, config: Mapping[str, Any], within: Connection) -> str:
+        """Create or update an alarm a scaling policy owns (target tracking) with
+        PutMetricAlarm's members, in the policy's transaction; its ARN."""
+        ...
+
+    def disown(self, scope: Scope, names: Sequence[str], within: Connection) -> None:
+        """Delete the alarms a policy owned, in its transaction; those already gone quietly."""
+        ...
+
 
 class NoAlarms:
     """A cloud without alarms: nothing is ever due."""
@@ -309,4 +318,10 @@ class NoAlarms:
         return None
 
     def acted(self, action: AlarmAction, error: str | None, at: datetime) -> None:
+        return None
+
+    def own(self, scope: Scope, name: str, config: Mapping[str, Any], within: Connection) -> str:
+        return name
+
+    def disown(self, scope: Scope, names: Sequence[str], within: Connection) -> None:
         return None

@@ -19,13 +19,19 @@ from tidewater.domain.lifecycle_hook import Hook
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
-from tidewater.engine import lifecycle_hooks
+from tidewater.engine import lifecycle_hooks, tracking
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.gateways.groups import in_region
 from tidewater.engine.profile import Record
 from tidewater.engine.records import group_of
-from tidewater.store.tables import activities, group_tags, groups, launch_configurations
+from tidewater.store.tables import (
+    activities,
+    group_tags,
+    groups,
+    launch_configurations,
+    scaling_rules,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +276,7 @@ def delete_group(ctx: Context, scope: Scope, name: str, force: bool) -> None:
             if busy:
                 raise Refusal("group.activity_in_progress", group=name)
         if count == 0 and not busy:
-            remove(books.conn, row.id)
+            remove(ctx, books.conn, scope, row.id)
             return
         lifecycle_hooks.release_group(books.conn, row.id, ctx.clock.now())
         books.groups.change(
@@ -278,8 +284,13 @@ def delete_group(ctx: Context, scope: Scope, name: str, force: bool) -> None:
         )
 
 
-def remove(conn: Connection, group_id: str) -> None:
-    """Drop a group whose instances are gone, keeping its activity history."""
+def remove(ctx: Context, conn: Connection, scope: Scope, group_id: str) -> None:
+    """Drop a group whose instances are gone, keeping its activity history; the alarms its
+    target tracking policies own go with it."""
+    owners = conn.execute(
+        select(scaling_rules.c.alarms).where(scaling_rules.c.group_id == group_id)
+    ).all()
+    tracking.drop(ctx, conn, scope, owners)
     conn.execute(
         update(activities).where(activities.c.group_id == group_id).values(group_deleted=True)
     )

@@ -29,6 +29,7 @@ from tidewater.domain.scaling_rule import (
     Target,
 )
 from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine import tracking
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.gateways.groups import in_scope
@@ -114,6 +115,7 @@ def put(
                 .where(scaling_rules.c.id == found.id)
                 .values(data=data, **columns(rule))
             )
+            tracking.keep(ctx, books.conn, scope, row.name, found.id, rule.kind, data)
             return found.id, found.ari
         _check_quota(ctx, books.conn, scope, row.id, group)
         rule_id = profile.new_id(Record.SCALING_RULE)
@@ -130,6 +132,7 @@ def put(
                 **columns(rule),
             )
         )
+        tracking.keep(ctx, books.conn, scope, row.name, rule_id, rule.kind, data)
         return rule_id, ari
 
 
@@ -160,6 +163,7 @@ def create(
                 **columns(rule),
             )
         )
+        tracking.keep_tasks(books.conn, scope, rule_id, ctx.clock.now())
     return rule_id, ari
 
 
@@ -201,6 +205,7 @@ def modify(ctx: Context, scope: Scope, rule_id: str, rewrite: Rewrite) -> None:
             .where(scaling_rules.c.id == rule_id)
             .values(name=name, data=data, **columns(rule))
         )
+        tracking.keep_tasks(books.conn, scope, rule_id, ctx.clock.now())
 
 
 def delete_by_id(ctx: Context, scope: Scope, rule_id: str) -> None:
@@ -208,6 +213,7 @@ def delete_by_id(ctx: Context, scope: Scope, rule_id: str) -> None:
     with ctx.change(scope) as books:
         row = _by_id(books.conn, scope, rule_id)
         books.groups.lock_id(row.group_id)
+        tracking.drop_tasks(books.conn, [row])
         books.conn.execute(delete(scaling_rules).where(scaling_rules.c.id == rule_id))
 
 
@@ -265,7 +271,7 @@ def _named(books: Books, scope: Scope, group: str | None, name: str, lock: bool)
     """The rule named in a group, or named by its ARN (the group locked when `lock`)."""
     group_id = None if group is None else books.groups.find(group, lock=lock).id
     found = books.conn.execute(
-        select(scaling_rules.c.id, scaling_rules.c.ari)
+        select(scaling_rules.c.id, scaling_rules.c.ari, scaling_rules.c.alarms)
         .join(groups, groups.c.id == scaling_rules.c.group_id)
         .where(in_scope(groups, scope), *_chosen(group_id, [name]))
     ).first()
@@ -278,6 +284,7 @@ def remove(ctx: Context, scope: Scope, group: str | None, name: str) -> None:
     """Delete one rule, by its name in a group or by its ARN."""
     with ctx.change(scope) as books:
         found = _named(books, scope, group, name, lock=True)
+        tracking.drop(ctx, books.conn, scope, [found])
         books.conn.execute(delete(scaling_rules).where(scaling_rules.c.id == found.id))
 
 

@@ -60,7 +60,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
             and not current
             and not books.activities.busy(group_id)
         ):
-            remove(conn, group_id)
+            remove(ctx, conn, scope, group_id)
             return
         launches = conn.execute(
             select(activities.c.zone, activities.c.instance_id, activities.c.facts).where(

@@ -116,6 +116,24 @@ def plural(count: int) -> str:
     return f'"{count}" ECS instance' + ("" if count == 1 else "s")
 
 
+def _tasks(row: Any) -> list[dict[str, Any]]:
+    """The event-triggered tasks a target tracking rule owns, as DescribeScalingRules lists
+    them with ShowAlarmRules."""
+    kept = ("ComparisonOperator", "Dimensions", "EvaluationCount", "MetricName", "MetricType")
+    return [
+        {
+            "AlarmTaskId": a["task"],
+            "AlarmTaskName": a["name"],
+            **{k: a["spec"][k] for k in kept},
+            "Statistics": a["spec"]["Statistics"],
+            "Threshold": a["spec"]["Threshold"],
+            "Period": a["spec"]["Period"],
+        }
+        for a in row.alarms or ()
+        if "task" in a
+    ]
+
+
 class EssService(
     LifecycleHookActions, InstanceRefreshActions, AlarmTaskActions, ScheduledTaskActions
 ):
@@ -593,6 +611,7 @@ class EssService(
                     "ScalingRuleAri": r.ari,
                     "ScalingRuleName": r.name,
                     "ScalingGroupId": r.group_key,
+                    "Alarms": _tasks(r) if p.get("ShowAlarmRules") else [],
                 }
                 for r in page.rows
             ],

@@ -126,7 +126,7 @@ def _policy(row: Any) -> dict[str, Any]:
         "Cooldown": rule.cooldown,
         "StepAdjustments": steps_out(rule.steps),
         "EstimatedInstanceWarmup": rule.warmup,
-        "Alarms": [{"AlarmName": a["name"], "AlarmARN": a["arn"]} for a in row.alarms or ()],
+        "Alarms": _alarms(row),
         "Enabled": rule.enabled,
     }
     if rule.kind is RuleKind.STEP:
@@ -137,6 +137,11 @@ def _policy(row: Any) -> dict[str, Any]:
     return {key: value for key, value in out.items() if value is not None}
 
 
+def _alarms(row: Any) -> list[dict[str, str]]:
+    """The alarms a policy owns, as AWS lists them (AlarmARN first, as its examples)."""
+    return [{"AlarmARN": a["arn"], "AlarmName": a["name"]} for a in row.alarms or ()]
+
+
 class PolicyActions:
     """The scaling policy actions, mixed into the Auto Scaling service."""
 
@@ -145,12 +150,12 @@ class PolicyActions:
     def PutScalingPolicy(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         rule = rule_of(p)
         data = {key: p[key] for key in KEPT if p.get(key) is not None}
-        _, arn = policies.put(
-            self.ctx, scope, p["AutoScalingGroupName"], p["PolicyName"], rule, data
-        )
+        group = p["AutoScalingGroupName"]
+        _, arn = policies.put(self.ctx, scope, group, p["PolicyName"], rule, data)
         out: dict[str, Any] = {"PolicyARN": arn}
-        if rule.kind is RuleKind.TARGET_TRACKING:
-            out["Alarms"] = []  # the alarms it owns come with the CloudWatch alarms
+        if rule.kind is RuleKind.TARGET_TRACKING:  # the two CloudWatch alarms it owns
+            rows = policies.page(self.ctx, scope, group, [arn], None, None, 1).rows
+            out["Alarms"] = _alarms(rows[0])
         return out
 
     def DescribePolicies(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:

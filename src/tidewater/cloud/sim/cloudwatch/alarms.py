@@ -74,45 +74,68 @@ class SimAlarms:
     # ---- PutMetricAlarm ---------------------------------------------------------------------
 
     def put_metric_alarm(self, scope: Scope, params: Mapping[str, Any]) -> None:
+        with self.db.write() as conn:
+            self._put(conn, scope, params)
+
+    # ---- the `Alarms` port's owned alarms (target tracking) ------------------------------------
+
+    def own(self, scope: Scope, name: str, config: Mapping[str, Any], within: Connection) -> str:
+        """Create or update an alarm a scaling policy owns, in the caller's transaction."""
+        self._put(within, scope, {**config, "AlarmName": name}, check=False)
+        return arn_of(scope, name)
+
+    def disown(self, scope: Scope, names: Sequence[str], within: Connection) -> None:
+        """Delete the alarms a scaling policy owned; ones already gone are no error."""
+        chosen = (*owned(alarms, scope), alarms.c.name.in_(list(names)))
+        found = [r.name for r in within.execute(select(alarms.c.name).where(*chosen))]
+        within.execute(delete(alarms).where(*chosen))
+        for name in found:
+            _configured(within, scope, name, self.clock.now(), "Delete")
+
+    def _put(
+        self, conn: Connection, scope: Scope, params: Mapping[str, Any], check: bool = True
+    ) -> None:
+        """Store an alarm as put; an owned alarm is the service's own, so not checked (its
+        metric math, if any, is kept and never evaluated: INSUFFICIENT_DATA)."""
         config = {k: params[k] for k in KEPT if params.get(k) is not None}
-        _check(config)
+        if check:
+            _check(config)
         name = params["AlarmName"]
         now = self.clock.now()
         enabled = params.get("ActionsEnabled", True)
-        with self.db.write() as conn:
-            found = self._row(conn, scope, name)
-            if found is None:
-                count = len(conn.execute(select(alarms.c.seq).where(*owned(alarms, scope))).all())
-                if count >= self.limit:
-                    raise faults.CloudWatchFault(
-                        "LimitExceeded",
-                        "The quota for alarms for this customer has already been reached.",
-                    )
-                conn.execute(
-                    insert(alarms).values(
-                        **owner_columns(scope),
-                        name=name,
-                        config=config,
-                        actions_enabled=enabled,
-                        state=State.INSUFFICIENT_DATA.value,
-                        state_reason=CREATED_REASON,
-                        state_reason_data=None,
-                        state_updated_at=now,
-                        config_updated_at=now,
-                        next_at=now,  # evaluated at once, then every interval
-                    )
+        found = self._row(conn, scope, name)
+        if found is None:
+            count = len(conn.execute(select(alarms.c.seq).where(*owned(alarms, scope))).all())
+            if count >= self.limit:
+                raise faults.CloudWatchFault(
+                    "LimitExceeded",
+                    "The quota for alarms for this customer has already been reached.",
                 )
-                created = {**config, "AlarmName": name, "ActionsEnabled": enabled}
-                _configured(conn, scope, name, now, "Create", createdAlarm=created)
-                return
             conn.execute(
-                update(alarms)
-                .where(alarms.c.seq == found.seq)
-                .values(config=config, actions_enabled=enabled, config_updated_at=now, next_at=now)
+                insert(alarms).values(
+                    **owner_columns(scope),
+                    name=name,
+                    config=config,
+                    actions_enabled=enabled,
+                    state=State.INSUFFICIENT_DATA.value,
+                    state_reason=CREATED_REASON,
+                    state_reason_data=None,
+                    state_updated_at=now,
+                    config_updated_at=now,
+                    next_at=now,  # evaluated at once, then every interval
+                )
             )
-            before = {**found.config, "AlarmName": name, "ActionsEnabled": found.actions_enabled}
-            after = {**config, "AlarmName": name, "ActionsEnabled": enabled}
-            _configured(conn, scope, name, now, "Update", originalAlarm=before, updatedAlarm=after)
+            created = {**config, "AlarmName": name, "ActionsEnabled": enabled}
+            _configured(conn, scope, name, now, "Create", createdAlarm=created)
+            return
+        conn.execute(
+            update(alarms)
+            .where(alarms.c.seq == found.seq)
+            .values(config=config, actions_enabled=enabled, config_updated_at=now, next_at=now)
+        )
+        before = {**found.config, "AlarmName": name, "ActionsEnabled": found.actions_enabled}
+        after = {**config, "AlarmName": name, "ActionsEnabled": enabled}
+        _configured(conn, scope, name, now, "Update", originalAlarm=before, updatedAlarm=after)
 
     # ---- DescribeAlarms, DescribeAlarmsForMetric ----------------------------------------------
 
@@ -385,16 +408,20 @@ class SimAlarms:
     def _outcome(self, scope: Scope, row: Row[Any], now: datetime) -> domain.Outcome:
         config = row.config
         found = _metric_of(config)
-        assert found is not None
-        metric, stat = found
+        # an owned alarm over metric math has no metric of its own here: never any data
+        metric, stat = found or (None, {"Period": 60, "Stat": "Average"})
         period = int(stat["Period"])
         periods = int(config["EvaluationPeriods"])
         start, end = domain.window(now, period, periods)
         statistic = stat["Stat"]
         readings = {
             r.at: (r.statistics.get(statistic), r.statistics.get("SampleCount", 0.0))
-            for r in self.metrics.statistics(
-                scope, metric, start, end, period, [statistic, "SampleCount"], stat.get("Unit")
+            for r in (
+                []
+                if metric is None
+                else self.metrics.statistics(
+                    scope, metric, start, end, period, [statistic, "SampleCount"], stat.get("Unit")
+                )
             )
         }
         points = domain.points(start, period, periods, readings)
