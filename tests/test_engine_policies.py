@@ -97,16 +97,3 @@ def test_target_tracking_scales_in_conservatively() -> None:
     _, arn = policies.put(app.ctx, SCOPE, "g", "cpu", rule, {})
     policies.fire(app.ctx, SCOPE, arn, Breach(20, 50), honor_cooldown=False, alarm="lo")
     assert _desired(app) == 2  # 4 x 20 = 80 of load: 1.6 instances at 50, rounded up
-
-
-def test_a_target_tracking_policy_records_the_alarms_it_owns() -> None:
-    app = _group(1)
-    rule = ScalingRule(RuleKind.TARGET_TRACKING, target=Target(50.0))
-    _, arn = policies.put(app.ctx, SCOPE, "g", "cpu", rule, {})
-    high = {"name": "TargetTracking-g-AlarmHigh-1", "arn": "arn:aws:cloudwatch:us-east-1:0:alarm:h"}
-    policies.record_alarms(app.ctx, SCOPE, arn, [high])
-    [row] = policies.page(app.ctx, SCOPE, "g", None, None, None, 50).rows
-    assert row.alarms == [high]
-    with pytest.raises(Refusal) as refused:
-        policies.record_alarms(app.ctx, SCOPE, arn + "x", [])
-    assert refused.value.reason == "policy.not_found"

@@ -294,24 +294,6 @@ def find(ctx: Context, scope: Scope, group: str | None, name: str) -> str:
         return str(_named(books, scope, group, name, lock=False).ari)
 
 
-def record_alarms(ctx: Context, scope: Scope, ari: str, alarms: Sequence[dict[str, str]]) -> None:
-    """Record the alarms a target tracking rule owns (`{"name", "arn"}` each), for
-    DescribePolicies' `Alarms`; the alarms work calls it when it creates or drops them."""
-    with ctx.change(scope) as books:
-        found = books.conn.execute(
-            select(scaling_rules.c.group_id)
-            .join(groups, groups.c.id == scaling_rules.c.group_id)
-            .where(scaling_rules.c.ari == ari, in_scope(groups, scope))
-        ).first()
-        if found is None:
-            raise Refusal("policy.not_found", name=ari, group=None)
-        books.groups.lock_id(found.group_id)
-        books.conn.execute(
-            update(scaling_rules)
-            .where(scaling_rules.c.ari == ari)
-            .values(alarms=[{"name": a["name"], "arn": a["arn"]} for a in alarms])
-        )
-
 
 def _warming(conn: Connection, group_id: str, since: datetime) -> int:
     """Instances still warming up: launching, or in service since `since` only."""
