@@ -17,7 +17,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import alarms as dispatch
 from tidewater.engine.context import Context
-from tidewater.engine.gateways.groups import in_scope
+from tidewater.engine.gateways.groups import in_scope, owned_row
 from tidewater.engine.queries import Page, owned_page
 from tidewater.store.tables import ess_alarms, groups, scaling_rules
 
@@ -103,11 +103,7 @@ def create(ctx: Context, scope: Scope, group: str, spec: dict[str, Any]) -> str:
 
 def _owned(ctx: Context, scope: Scope, task_id: str) -> Any:
     with ctx.db.read() as conn:
-        row = conn.execute(
-            select(ess_alarms, groups.c.id.label("group_key"))
-            .join(groups, groups.c.id == ess_alarms.c.group_id)
-            .where(ess_alarms.c.id == task_id, in_scope(groups, scope))
-        ).first()
+        row = owned_row(conn, ess_alarms, ess_alarms.c.id == task_id, scope)
     if row is None:
         raise Refusal("alarm.not_found", task=task_id)
     return row

@@ -32,7 +32,7 @@ from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import tracking
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
-from tidewater.engine.gateways.groups import in_scope
+from tidewater.engine.gateways.groups import in_scope, owned_row
 from tidewater.engine.profile import Record
 from tidewater.engine.queries import Page, decode_token, encode_token
 from tidewater.engine.scaling_rules import requested
@@ -218,11 +218,7 @@ def delete_by_id(ctx: Context, scope: Scope, rule_id: str) -> None:
 
 
 def _by_id(conn: Connection, scope: Scope, rule_id: str) -> Any:
-    row = conn.execute(
-        select(scaling_rules)
-        .join(groups, groups.c.id == scaling_rules.c.group_id)
-        .where(scaling_rules.c.id == rule_id, in_scope(groups, scope))
-    ).first()
+    row = owned_row(conn, scaling_rules, scaling_rules.c.id == rule_id, scope)
     if row is None:
         raise Refusal("scaling_rule.id_not_found", rule_id=rule_id)
     return row

@@ -21,7 +21,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.schedule import Schedule
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
-from tidewater.engine.gateways.groups import in_scope
+from tidewater.engine.gateways.groups import in_scope, owned_row
 from tidewater.engine.queries import Page, owned_page
 from tidewater.engine.scheduled_actions import schedule_of, timing
 from tidewater.store.tables import groups, scaling_rules, scheduled_actions
@@ -138,11 +138,7 @@ def create(ctx: Context, scope: Scope, task: Task) -> str:
 
 
 def _found(conn: Connection, scope: Scope, task_id: str) -> Any:
-    row = conn.execute(
-        select(scheduled_actions)
-        .join(groups, groups.c.id == scheduled_actions.c.group_id)
-        .where(scheduled_actions.c.id == task_id, in_scope(groups, scope))
-    ).first()
+    row = owned_row(conn, scheduled_actions, scheduled_actions.c.id == task_id, scope)
     if row is None:
         raise Refusal("task.not_found", task=task_id)
     return row

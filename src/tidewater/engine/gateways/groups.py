@@ -28,6 +28,15 @@ def in_scope(table: Any, scope: Scope) -> ColumnElement[bool]:
     return within(table, scope.account, scope.region, scope.cloud.value)
 
 
+def owned_row(conn: Connection, table: Any, match: ColumnElement[bool], scope: Scope) -> Any:
+    """A row of a group-owned table, found through its group's scope, with the group's key."""
+    return conn.execute(
+        select(table, groups.c.id.label("group_key"))
+        .join(groups, groups.c.id == table.c.group_id)
+        .where(match, in_scope(groups, scope))
+    ).first()
+
+
 def in_region(table: Any, scope: Scope) -> ColumnElement[bool]:
     """The account and region, for records only one cloud has (launch configurations)."""
     return within(table, scope.account, scope.region, None)
