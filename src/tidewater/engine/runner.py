@@ -20,7 +20,15 @@ from sqlalchemy.exc import OperationalError
 from tidewater.clock import Clock
 from tidewater.domain.activity import Status
 from tidewater.domain.refusal import Contention
-from tidewater.engine import alarms, ess_alarms, leases, reconciler, refresh, scheduled_actions
+from tidewater.engine import (
+    alarms,
+    ess_alarms,
+    leases,
+    reconciler,
+    refresh,
+    scheduled_actions,
+    telemetry,
+)
 from tidewater.engine.context import Context
 from tidewater.engine.steps import STEPS, finish, record
 from tidewater.store import service_clock
@@ -35,6 +43,7 @@ TIMED: tuple[
 ] = (
     (scheduled_actions.due, scheduled_actions.fire, "scheduled action"),
     (refresh.due, refresh.advance, "instance refresh"),
+    (telemetry.due, telemetry.publish, "load model"),  # before the alarms that read it
     (alarms.due, alarms.evaluate, "metric alarm"),
     (ess_alarms.due, ess_alarms.evaluate, "ESS event-triggered task"),
 )

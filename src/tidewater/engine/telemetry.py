@@ -1,0 +1,159 @@
+"""A group's load model published as metrics, minute by minute on the service clock.
+
+Each `group_loads` row carries the last minute it published and when the next is due; the
+runner's `TIMED` table moves it on. The minutes, their datapoints and the row's new times are
+written in one transaction, so a restart or a second node neither loses nor repeats a minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import select, update
+
+from tidewater.cloud.ports import MetricId
+from tidewater.domain.instance import Lifecycle
+from tidewater.domain.load import Demand, Load, cpu_percent, per_instance, window
+from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine.context import Context
+from tidewater.engine.gateways.groups import lock_owned
+from tidewater.store.tables import group_loads, members
+
+# How many past minutes one pass may publish when the clock jumped: the last hour (no alarm
+# Tidewater serves looks further back than EvaluationPeriods x Period of one hour).
+BACKFILL_MINUTES: Final = 60
+MINUTE: Final = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One published metric: which demand it shows, how an instance's share is taken, and under
+    which names; `group` and `each` are the dimensions (None: not published that way)."""
+
+    measure: str
+    namespace: str
+    name: str
+    unit: str
+    share: Callable[[float, int], float]
+    group: str
+    each: str | None
+
+
+# What each cloud publishes from a load model. AWS: per instance (InstanceId) and under the
+# group's dimension (AutoScalingGroupName), one datum per instance, so Average is an
+# instance's; ESS: the group's system metrics as the event-triggered tasks read them.
+SERIES: Final[dict[Cloud, tuple[Series, ...]]] = {
+    Cloud.AWS: (
+        Series(
+            "cpu",
+            "AWS/EC2",
+            "CPUUtilization",
+            "Percent",
+            cpu_percent,
+            "AutoScalingGroupName",
+            "InstanceId",
+        ),
+        Series(
+            "network_in",
+            "AWS/EC2",
+            "NetworkIn",
+            "Bytes",
+            per_instance,
+            "AutoScalingGroupName",
+            "InstanceId",
+        ),
+        Series(
+            "network_out",
+            "AWS/EC2",
+            "NetworkOut",
+            "Bytes",
+            per_instance,
+            "AutoScalingGroupName",
+            "InstanceId",
+        ),
+    ),
+    Cloud.ALIYUN: (
+        Series(
+            "cpu", "acs_ess_dashboard", "CpuUtilization", "Percent", cpu_percent, "groupId", None
+        ),
+        Series(
+            "network_in", "acs_ess_dashboard", "IntranetRx", "Bytes", per_instance, "groupId", None
+        ),
+        Series(
+            "network_out", "acs_ess_dashboard", "IntranetTx", "Bytes", per_instance, "groupId", None
+        ),
+    ),
+}
+
+
+def due(ctx: Context, now: datetime) -> list[str]:
+    with ctx.db.read() as conn:
+        return list(
+            conn.execute(
+                select(group_loads.c.group_id)
+                .where(group_loads.c.next_at <= now)
+                .order_by(group_loads.c.next_at)
+                .limit(100)
+            ).scalars()
+        )
+
+
+def points(
+    cloud: Cloud, group: str, serving: Sequence[str], demand: Demand, measures: Sequence[str]
+) -> list[tuple[MetricId, float, str]]:
+    """The datapoints one minute of demand makes (pure: the caller writes them)."""
+    made: list[tuple[MetricId, float, str]] = []
+    for series in SERIES[cloud]:
+        if series.measure not in measures or not serving:
+            continue
+        value = series.share(getattr(demand, series.measure), len(serving))
+        named = MetricId(series.namespace, series.name, {series.group: group})
+        if series.each is None:
+            made.append((named, value, series.unit))
+            continue
+        for instance in serving:
+            alone = MetricId(series.namespace, series.name, {series.each: instance})
+            made += [(named, value, series.unit), (alone, value, series.unit)]
+    return made
+
+
+def publish(ctx: Context, group_id: str) -> bool:
+    """Publish the minutes a group's load owes, then move its row on, in one transaction."""
+    now = ctx.clock.now()
+    with ctx.db.write() as conn:
+        locked = lock_owned(conn, group_loads, group_loads.c.group_id == group_id)
+        if locked is None:
+            return False
+        group, row = locked
+        if row.next_at is None or row.next_at > now:
+            return False  # another node published it first
+        cloud = Cloud(group.cloud)
+        scope = Scope(group.account, group.region, cloud)
+        serving = list(
+            conn.execute(
+                select(members.c.instance_id)
+                .where(members.c.group_id == group_id, members.c.state == Lifecycle.IN_SERVICE)
+                .order_by(members.c.instance_id)
+            ).scalars()
+        )
+        key = group.name if cloud is Cloud.AWS else group.id
+        load = Load.parse(row.model)
+        sink = ctx.metrics  # a context built without a metrics store owes nothing
+        minutes = window(row.published_at, now, BACKFILL_MINUTES) if sink else []
+        for minute in minutes:
+            demand = load.at(minute)
+            for metric, value, unit in points(cloud, key, serving, demand, list(load.shapes)):
+                assert sink is not None
+                sink.put(scope, metric, value, minute, unit, within=conn)
+        conn.execute(
+            update(group_loads)
+            .where(group_loads.c.group_id == group_id)
+            .values(
+                published_at=minutes[-1] if minutes else row.published_at,
+                next_at=now.replace(second=0, microsecond=0) + MINUTE,
+            )
+        )
+    return True

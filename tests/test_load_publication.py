@@ -1,0 +1,115 @@
+"""A load model published as metrics on the service clock, read back through boto3, and driving
+a target tracking policy on ASGAverageCPUUtilization end to end: the clock moved, never slept."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from datetime import datetime, timedelta
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import Server
+from tests.helpers import describe_group, make_group
+from tidewater.domain.load import Demand
+from tidewater.domain.scope import Cloud
+from tidewater.engine.telemetry import points
+
+
+def set_load(server: Server, region: str, body: dict[str, Any]) -> None:
+    request = urllib.request.Request(
+        f"{server.url}/_tidewater/load?region={region}&group=web",
+        data=json.dumps(body).encode(),
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+
+
+def now(server: Server) -> datetime:
+    return datetime.fromisoformat(server.get("/_tidewater/health")["now"])
+
+
+def cpu(cw: Any, server: Server, **dimension: str) -> list[float]:
+    """The last five minutes' average CPUUtilization under one dimension, oldest first."""
+    end = now(server)
+    found = cw.get_metric_statistics(
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=[{"Name": k, "Value": v} for k, v in dimension.items()],
+        StartTime=end - timedelta(minutes=5),
+        EndTime=end,
+        Period=60,
+        Statistics=["Average"],
+    )["Datapoints"]
+    return [p["Average"] for p in sorted(found, key=lambda p: p["Timestamp"])]
+
+
+def test_each_minute_is_published_per_instance_and_for_the_group(
+    autoscaling: Any, client: Any, server: Server, region: str
+) -> None:
+    group = make_group(autoscaling, server, min_size=1, max_size=10, desired=2)
+    cw = client("cloudwatch")
+    set_load(server, region, {"cpu": {"constant": 170}})  # 85% on each of two
+    for _ in range(3):
+        server.advance(60)
+    assert cpu(cw, server, AutoScalingGroupName="web")[-3:] == [85.0, 85.0, 85.0]
+    first = sorted(i["InstanceId"] for i in group["Instances"])[0]
+    assert cpu(cw, server, InstanceId=first)[-1] == 85.0
+    listed = cw.list_metrics(Namespace="AWS/EC2", MetricName="CPUUtilization")["Metrics"]
+    assert len(listed) == 3, "one per instance and one for the group"
+    autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=4)
+    server.advance(60)
+    server.advance(60)
+    assert cpu(cw, server, AutoScalingGroupName="web")[-1] == 42.5, "the same demand, shared"
+
+
+def test_target_tracking_on_cpu_grows_the_group_to_the_target_and_stays(
+    autoscaling: Any, client: Any, server: Server, region: str
+) -> None:
+    make_group(autoscaling, server, min_size=1, max_size=10, desired=2)
+    autoscaling.put_scaling_policy(
+        AutoScalingGroupName="web",
+        PolicyName="cpu50",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingConfiguration={
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+            "TargetValue": 50.0,
+        },
+    )
+    set_load(server, region, {"cpu": {"constant": 170}})  # 85% on two: 3.4 instances at 50%
+    seen = []
+    for _ in range(12):
+        server.advance(60)
+        seen.append(describe_group(autoscaling, "web")["DesiredCapacity"])
+    assert seen[-1] == 4 and max(seen) == 4, seen
+    assert seen[-6:] == [4] * 6, "settled at 42.5% under the target: no flapping"
+    causes = [
+        a["Cause"]
+        for a in autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
+    ]
+    assert any(
+        "a monitor alarm TargetTracking-web-AlarmHigh-" in c and "triggered policy cpu50" in c
+        for c in causes
+    )
+    set_load(server, region, {"cpu": {"constant": 60}})  # 15% on four
+    for _ in range(20):
+        server.advance(60)
+    assert describe_group(autoscaling, "web")["DesiredCapacity"] < 4, "the low alarm scaled in"
+
+
+@given(
+    st.sampled_from(list(Cloud)),
+    st.lists(st.text(min_size=1, max_size=4), max_size=5, unique=True),
+    st.floats(0, 1e6),
+)
+def test_a_minute_makes_one_datum_per_series_and_instance(
+    cloud: Cloud, serving: list[str], demand: float
+) -> None:
+    made = points(cloud, "g", serving, Demand(cpu=demand), ["cpu"])
+    per_instance = 2 if cloud is Cloud.AWS else 0
+    expected = 0 if not serving else (per_instance * len(serving) or 1)
+    assert len(made) == expected
+    assert all(0 <= value <= 100 for _, value, _ in made), "CPU is a share, capped at 100%"
