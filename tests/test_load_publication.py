@@ -8,19 +8,21 @@ import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
+from alibabacloud_ess20220222 import models as m
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import Server
 from tests.helpers import describe_group, make_group
+from tests.test_ess import ready_group
 from tidewater.domain.load import Demand
 from tidewater.domain.scope import Cloud
 from tidewater.engine.telemetry import points
 
 
-def set_load(server: Server, region: str, body: dict[str, Any]) -> None:
+def set_load(server: Server, region: str, body: dict[str, Any], where: str = "group=web") -> None:
     request = urllib.request.Request(
-        f"{server.url}/_tidewater/load?region={region}&group=web",
+        f"{server.url}/_tidewater/load?region={region}&{where}",
         data=json.dumps(body).encode(),
         method="PUT",
     )
@@ -98,6 +100,44 @@ def test_target_tracking_on_cpu_grows_the_group_to_the_target_and_stays(
     for _ in range(20):
         server.advance(60)
     assert describe_group(autoscaling, "web")["DesiredCapacity"] < 4, "the low alarm scaled in"
+
+
+def test_an_ess_task_runs_its_rule_under_load(ess: Any, server: Server, region: str) -> None:
+    group = ready_group(ess, server, region, min_size=1, max_size=5, desired=2)
+    rule = ess.create_scaling_rule(
+        m.CreateScalingRuleRequest(
+            scaling_group_id=group, adjustment_type="QuantityChangeInCapacity", adjustment_value=1
+        )
+    ).body.scaling_rule_ari
+    ess.create_alarm(
+        m.CreateAlarmRequest(
+            region_id=region,
+            scaling_group_id=group,
+            name="cpu-high",
+            metric_name="CpuUtilization",
+            period=60,
+            statistics="Average",
+            threshold=70.0,
+            comparison_operator=">=",
+            evaluation_count=2,
+            alarm_actions=[rule],
+        )
+    )
+    set_load(server, region, {"cpu": {"constant": 170}}, f"cloud=aliyun&group={group}")
+
+    def capacity() -> int:
+        [row] = ess.describe_scaling_groups(
+            m.DescribeScalingGroupsRequest(region_id=region, scaling_group_ids=[group])
+        ).body.scaling_groups
+        return int(row.desired_capacity)
+
+    seen = []
+    for _ in range(10):
+        server.advance(60)
+        seen.append(capacity())
+    # 85% on two for two periods runs the rule once; then 56.7% on three is below 70
+    assert seen[0] == 2 and max(seen) == 3, seen
+    assert seen[-4:] == [3, 3, 3, 3], "the task went back to OK and stopped running the rule"
 
 
 @given(
