@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from tidewater.cloud.ports import UP
+from tidewater.domain.activity import Status
 from tidewater.domain.group import GroupStatus
 from tidewater.domain.instance import COUNTED, Lifecycle
 from tidewater.domain.lifecycle_hook import WAITING, Transition, held_at
@@ -77,15 +78,21 @@ def orphan_members(conn: Connection) -> Iterator[Violation]:
         yield Violation("member-without-machine", row.instance_id, f"in group {row.group_id}")
 
 
+# A launch that ended without its instance: the launch itself terminates the machine
+ENDED_LAUNCH = (Status.FAILED.value, Status.CANCELLED.value)
+
+
 def lost_instances(conn: Connection) -> Iterator[Violation]:
     """A machine the service launched is a member, was let go by an activity, or is ended."""
     launched = (
-        select(machines.c.id, machines.c.state, activities.c.group_id)
+        select(machines.c.id, machines.c.state, activities.c.group_id, activities.c.status)
         .join(activities, activities.c.id == machines.c.client_token)
         .outerjoin(members, members.c.instance_id == machines.c.id)
         .where(members.c.instance_id.is_(None), machines.c.state != "terminated")
     )
     for row in conn.execute(launched):
+        if row.state == "shutting-down" and row.status in ENDED_LAUNCH:
+            continue  # a launch that failed or was abandoned ended its machine: on its way out
         let_go = conn.execute(
             select(activities.c.id).where(
                 activities.c.instance_id == row.id,
