@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import boto3
@@ -163,3 +166,14 @@ def classic_elb(elb: Any, name: str, zones: list[str], draining_seconds: int | N
                 "ConnectionDraining": {"Enabled": True, "Timeout": draining_seconds}
             },
         )
+
+
+def run_check(url: str) -> subprocess.CompletedProcess[str]:
+    """`tidewater check` on a database, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "tidewater", "check", "--database-url", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "500"},  # one violation a line, however long
+    )

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from tests.conftest import Server
-from tests.helpers import describe_group, error_of, instance_ids, make_group
+from tests.helpers import describe_group, error_of, instance_ids, make_group, run_check
 
 LAUNCHING = "autoscaling:EC2_INSTANCE_LAUNCHING"
 TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING"
@@ -226,6 +226,10 @@ def test_abandon_on_launch_replaces_the_instance(autoscaling: Any, server: Serve
     (first,) = states(autoscaling)
     complete(autoscaling, first, "ABANDON")
     server.settle()
+    # its machine is shutting down: on its way out, not lost
+    url = server.env.get("TIDEWATER_DATABASE_URL") or f"sqlite:///{server.data_dir}/tidewater.db"
+    checked = run_check(url)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     server.advance(10)
     now = states(autoscaling)
     assert first not in now

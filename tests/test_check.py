@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ from tests.helpers import (
     ess_client,
     instance_ids,
     make_group,
+    run_check,
 )
 from tests.test_aws_lifecycle_hooks import TERMINATING, states
 from tests.test_ess import IMAGE as ESS_IMAGE
@@ -41,16 +39,6 @@ def own_server(tmp_path: Path, own_database_url: str) -> Any:
     yield service
     if service.process.poll() is None:
         service.stop()
-
-
-def run_check(url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tidewater", "check", "--database-url", url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "500"},  # one violation a line, however long
-    )
 
 
 def test_check_is_clean_after_a_workflow_and_names_violations(own_server: Server) -> None:
