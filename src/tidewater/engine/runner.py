@@ -80,7 +80,8 @@ class Runner:
         """One pass over everything due now; returns whether anything moved."""
         ctx = self.ctx
         try:
-            service_clock.catch_up(ctx.db, ctx.clock)  # a move made on another node
+            if ctx.db.dialect == "postgresql":  # SQLite serves one process: nothing to take up
+                service_clock.catch_up(ctx.db, ctx.clock)  # a move made on another node
             now = ctx.clock.now()
             changed = ctx.compute.advance(now)
             reconciler.observe(ctx, changed)
