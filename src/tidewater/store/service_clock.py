@@ -2,7 +2,8 @@
 
 Each process keeps its `Clock` in memory (reading it costs nothing); the database holds the
 offset every move adds and, for a frozen clock, the instant it stands at. A process takes the
-stored time up when it starts, when it moves the clock, and at the start of each runner pass.
+stored time up when it starts, when it moves the clock, and, on PostgreSQL, at the start of
+each runner pass.
 """
 
 from __future__ import annotations
