@@ -168,6 +168,22 @@ def classic_elb(elb: Any, name: str, zones: list[str], draining_seconds: int | N
         )
 
 
+def alb_forwarding(elbv2: Any, ec2: Any, name: str = "web") -> tuple[str, dict[str, Any]]:
+    """A target group and an ALB whose HTTP listener forwards to it: (target group ARN, ALB)."""
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    made = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc)
+    tg = str(made["TargetGroups"][0]["TargetGroupArn"])
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    alb = elbv2.create_load_balancer(Name="alb", Subnets=subnets)["LoadBalancers"][0]
+    elbv2.create_listener(
+        LoadBalancerArn=alb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+    )
+    return tg, alb
+
+
 def run_check(url: str) -> subprocess.CompletedProcess[str]:
     """`tidewater check` on a database, as an operator runs it."""
     return subprocess.run(

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import Server
-from tests.helpers import describe_group, make_group
+from tests.helpers import alb_forwarding, describe_group, make_group
 from tests.test_ess import ready_group
 from tidewater.domain.load import Demand
 from tidewater.domain.scope import Cloud
@@ -153,3 +153,133 @@ def test_a_minute_makes_one_datum_per_series_and_instance(
     expected = 0 if not serving else (per_instance * len(serving) or 1)
     assert len(made) == expected
     assert all(0 <= value <= 100 for _, value, _ in made), "CPU is a share, capped at 100%"
+
+
+def group_metric(cw: Any, server: Server, name: str, group: str = "web") -> list[float]:
+    """The last five minutes of one AWS/AutoScaling metric, oldest first."""
+    end = now(server)
+    found = cw.get_metric_statistics(
+        Namespace="AWS/AutoScaling",
+        MetricName=name,
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": group}],
+        StartTime=end - timedelta(minutes=5),
+        EndTime=end,
+        Period=60,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    return [p["Maximum"] for p in sorted(found, key=lambda p: p["Timestamp"])]
+
+
+def test_collected_group_metrics_are_sampled_each_minute_while_enabled(
+    autoscaling: Any, client: Any, server: Server, region: str
+) -> None:
+    make_group(autoscaling, server, min_size=1, max_size=6, desired=2)
+    cw = client("cloudwatch")
+    autoscaling.enable_metrics_collection(AutoScalingGroupName="web", Granularity="1Minute")
+    server.advance(60)
+    assert group_metric(cw, server, "GroupInServiceInstances") == [2.0]
+    assert group_metric(cw, server, "GroupMaxSize") == [6.0]
+    assert group_metric(cw, server, "GroupTotalCapacity") == [2.0]
+    listed = cw.list_metrics(Namespace="AWS/AutoScaling")["Metrics"]
+    assert len(listed) == 15, "every group metric but the warm pool's five"
+    assert listed[0]["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": "web"}]
+    autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=4)
+    server.advance(60)
+    assert group_metric(cw, server, "GroupDesiredCapacity") == [2.0, 4.0]
+    server.advance(60)
+    assert group_metric(cw, server, "GroupInServiceInstances")[-1] == 4.0
+    autoscaling.disable_metrics_collection(AutoScalingGroupName="web")
+    server.advance(60)
+    server.advance(60)
+    assert len(group_metric(cw, server, "GroupDesiredCapacity")) == 3, "nothing once disabled"
+
+
+def test_a_subset_is_collected_beside_a_load_model_and_each_outlives_the_other(
+    autoscaling: Any, client: Any, server: Server, region: str
+) -> None:
+    make_group(autoscaling, server, min_size=1, max_size=6, desired=2)
+    cw = client("cloudwatch")
+    autoscaling.enable_metrics_collection(
+        AutoScalingGroupName="web", Granularity="1Minute", Metrics=["GroupPendingInstances"]
+    )
+    set_load(server, region, {"cpu": {"constant": 100}})
+    server.advance(60)
+    assert [m["MetricName"] for m in cw.list_metrics(Namespace="AWS/AutoScaling")["Metrics"]] == [
+        "GroupPendingInstances"
+    ]
+    assert group_metric(cw, server, "GroupPendingInstances") == [0.0]
+    clear = urllib.request.Request(
+        f"{server.url}/_tidewater/load?region={region}&group=web", method="DELETE"
+    )
+    with urllib.request.urlopen(clear, timeout=30) as response:
+        assert response.status in (200, 204)
+    server.advance(60)
+    assert len(group_metric(cw, server, "GroupPendingInstances")) == 2, "collection goes on"
+    assert len(cpu(cw, server, AutoScalingGroupName="web")) == 1, "the load model is gone"
+    set_load(server, region, {"cpu": {"constant": 100}})
+    autoscaling.disable_metrics_collection(AutoScalingGroupName="web")
+    server.advance(60)
+    assert len(group_metric(cw, server, "GroupPendingInstances")) == 2
+    assert cpu(cw, server, AutoScalingGroupName="web")[-1] == 50.0, "the load model goes on"
+
+
+def test_alb_requests_per_target_drive_target_tracking(
+    autoscaling: Any, client: Any, ec2: Any, server: Server, region: str
+) -> None:
+    elbv2, cw = client("elbv2"), client("cloudwatch")
+    tg, alb = alb_forwarding(elbv2, ec2)
+    make_group(autoscaling, server, min_size=1, max_size=10, desired=2, TargetGroupARNs=[tg])
+    set_load(server, region, {"requests": {"constant": 600}})
+    server.advance(60)
+    dimension = tg[tg.find("targetgroup/") :]
+
+    def per_target() -> float:
+        end = now(server)
+        found = cw.get_metric_statistics(
+            Namespace="AWS/ApplicationELB",
+            MetricName="RequestCountPerTarget",
+            Dimensions=[{"Name": "TargetGroup", "Value": dimension}],
+            StartTime=end - timedelta(minutes=2),
+            EndTime=end,
+            Period=60,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        return float(max(found, key=lambda p: p["Timestamp"])["Sum"])
+
+    assert per_target() == 300.0
+    label = alb["LoadBalancerArn"].split(":loadbalancer/")[1] + "/" + dimension
+    autoscaling.put_scaling_policy(
+        AutoScalingGroupName="web",
+        PolicyName="rps",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingConfiguration={
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "ALBRequestCountPerTarget",
+                "ResourceLabel": label,
+            },
+            "TargetValue": 100.0,
+        },
+    )
+    seen = []
+    for _ in range(10):
+        server.advance(60)
+        seen.append(describe_group(autoscaling, "web")["DesiredCapacity"])
+    assert seen[-1] == 6 and seen[-4:] == [6] * 4, seen
+    assert per_target() == 100.0, "600 requests a minute over six targets"
+
+
+@given(
+    st.lists(st.text(min_size=1, max_size=4), min_size=1, max_size=5, unique=True),
+    st.lists(st.text(min_size=1, max_size=8), max_size=4, unique=True),
+    st.floats(0, 1e9),
+)
+def test_requests_are_split_over_target_groups_then_targets(
+    serving: list[str], target_groups: list[str], requests: float
+) -> None:
+    made = points(Cloud.AWS, "g", serving, Demand(requests=requests), ["requests"], target_groups)
+    totals = [v for metric, v, _ in made if metric.name == "RequestCount"]
+    shares = [v for metric, v, _ in made if metric.name == "RequestCountPerTarget"]
+    assert len(totals) == len(shares) == len(target_groups)
+    assert abs(sum(totals) - (requests if target_groups else 0)) <= 1e-6 * max(1.0, requests)
+    for share, total in zip(shares, totals, strict=True):
+        assert abs(share * len(serving) - total) <= 1e-6 * max(1.0, total)

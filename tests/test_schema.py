@@ -516,3 +516,22 @@ def test_the_service_clock_comes_and_goes_with_0021(
     command.downgrade(schema._config(db), "0020")
     assert "service_clock" not in sa.inspect(db.engine).get_table_names()
     db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_a_load_row_may_hold_no_model_from_0022(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0021", _url(backend, tmp_path, request))
+    model = {c["name"]: c for c in sa.inspect(db.engine).get_columns("group_loads")}["model"]
+    assert model["nullable"] is False
+    schema.upgrade(db, "0022")
+    model = {c["name"]: c for c in sa.inspect(db.engine).get_columns("group_loads")}["model"]
+    assert model["nullable"] is True
+    assert schema.current(db) == "0022"
+    command.downgrade(schema._config(db), "0021")
+    model = {c["name"]: c for c in sa.inspect(db.engine).get_columns("group_loads")}["model"]
+    assert model["nullable"] is False
+    db.dispose()

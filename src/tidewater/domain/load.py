@@ -214,6 +214,11 @@ def per_instance(total: float, in_service: int) -> float:
     return total / in_service if in_service > 0 else 0.0
 
 
+def whole(total: float, in_service: int) -> float:
+    """The group total itself, while anyone serves it (a target group's RequestCount)."""
+    return total if in_service > 0 else 0.0
+
+
 def cpu_percent(demand: float, in_service: int) -> float:
     """Each in-service instance's CPU: the demand shared out, capped at 100%."""
     return min(100.0, per_instance(demand, in_service))

@@ -19,7 +19,7 @@ from tidewater.domain.lifecycle_hook import Hook
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
-from tidewater.engine import lifecycle_hooks, tracking
+from tidewater.engine import lifecycle_hooks, telemetry, tracking
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.gateways.groups import in_region
@@ -385,6 +385,7 @@ def set_metrics(
             else:
                 current.pop(metric, None)
         books.groups.change(row.id, metrics=current)
+        telemetry.keep(books.conn, row.id, ctx.clock.now(), collecting=bool(current))
 
 
 def _put_tags(conn: Connection, group_id: str, tags: Sequence[Tag]) -> None:

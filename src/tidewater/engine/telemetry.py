@@ -1,8 +1,10 @@
-"""A group's load model published as metrics, minute by minute on the service clock.
+"""What a group publishes as metrics, minute by minute on the service clock: its load model's
+utilisation and, on AWS while collection is enabled, its AWS/AutoScaling group metrics.
 
 Each `group_loads` row carries the last minute it published and when the next is due; the
 runner's `TIMED` table moves it on. The minutes, their datapoints and the row's new times are
 written in one transaction, so a restart or a second node neither loses nor repeats a minute.
+A row lives while the group has a load model or collects group metrics (`keep`).
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from tidewater.cloud.ports import MetricId
+from tidewater.domain.group_metrics import Census, sampled
 from tidewater.domain.instance import Lifecycle
-from tidewater.domain.load import Demand, Load, cpu_percent, per_instance, window
+from tidewater.domain.load import Demand, Load, cpu_percent, per_instance, whole, window
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways.groups import lock_owned
@@ -31,7 +34,9 @@ MINUTE: Final = timedelta(minutes=1)
 @dataclass(frozen=True, slots=True)
 class Series:
     """One published metric: which demand it shows, how an instance's share is taken, and under
-    which names; `group` and `each` are the dimensions (None: not published that way)."""
+    which names; `group` and `each` are the dimensions (None: not published that way). With
+    `by_target_group` the group's demand is split evenly over its target groups and `group`
+    names each target group (ALB metrics)."""
 
     measure: str
     namespace: str
@@ -40,6 +45,7 @@ class Series:
     share: Callable[[float, int], float]
     group: str
     each: str | None
+    by_target_group: bool = False
 
 
 # What each cloud publishes from a load model. AWS: per instance (InstanceId) and under the
@@ -74,6 +80,26 @@ SERIES: Final[dict[Cloud, tuple[Series, ...]]] = {
             "AutoScalingGroupName",
             "InstanceId",
         ),
+        Series(
+            "requests",
+            "AWS/ApplicationELB",
+            "RequestCountPerTarget",
+            "Count",
+            per_instance,
+            "TargetGroup",
+            None,
+            by_target_group=True,
+        ),
+        Series(
+            "requests",
+            "AWS/ApplicationELB",
+            "RequestCount",
+            "Count",
+            whole,
+            "TargetGroup",
+            None,
+            by_target_group=True,
+        ),
     ),
     Cloud.ALIYUN: (
         Series(
@@ -102,22 +128,80 @@ def due(ctx: Context, now: datetime) -> list[str]:
 
 
 def points(
-    cloud: Cloud, group: str, serving: Sequence[str], demand: Demand, measures: Sequence[str]
+    cloud: Cloud,
+    group: str,
+    serving: Sequence[str],
+    demand: Demand,
+    measures: Sequence[str],
+    target_groups: Sequence[str] = (),
 ) -> list[tuple[MetricId, float, str]]:
     """The datapoints one minute of demand makes (pure: the caller writes them)."""
     made: list[tuple[MetricId, float, str]] = []
     for series in SERIES[cloud]:
         if series.measure not in measures or not serving:
             continue
-        value = series.share(getattr(demand, series.measure), len(serving))
-        named = MetricId(series.namespace, series.name, {series.group: group})
-        if series.each is None:
-            made.append((named, value, series.unit))
-            continue
-        for instance in serving:
-            alone = MetricId(series.namespace, series.name, {series.each: instance})
-            made += [(named, value, series.unit), (alone, value, series.unit)]
+        keys = list(target_groups) if series.by_target_group else [group]
+        total = getattr(demand, series.measure) / max(1, len(keys))
+        value = series.share(total, len(serving))
+        for key in keys:
+            named = MetricId(series.namespace, series.name, {series.group: key})
+            if series.each is None:
+                made.append((named, value, series.unit))
+                continue
+            for instance in serving:
+                alone = MetricId(series.namespace, series.name, {series.each: instance})
+                made += [(named, value, series.unit), (alone, value, series.unit)]
     return made
+
+
+def target_group_dimension(arn: str) -> str:
+    """CloudWatch's TargetGroup dimension: the ARN's resource part, `targetgroup/<name>/<id>`."""
+    return arn[arn.find("targetgroup/") :] if "targetgroup/" in arn else arn
+
+
+def census(conn: Connection, group: Any) -> Census:
+    """The group's sizes and members by state, counted in one query."""
+    counted = conn.execute(
+        select(members.c.state, func.count())
+        .where(members.c.group_id == group.id)
+        .group_by(members.c.state)
+    )
+    states: dict[str, int] = {state: n for state, n in counted}
+    return Census.of(group.min_size, group.max_size, group.desired, states)
+
+
+def group_points(group: Any, census: Census) -> list[tuple[MetricId, float, str]]:
+    """A minute's AWS/AutoScaling datapoints for the metrics the group collects."""
+    named = {"AutoScalingGroupName": group.name}
+    return [
+        (MetricId("AWS/AutoScaling", name, named), float(value), "None")
+        for name, value in sampled(group.metrics, census).items()
+    ]
+
+
+def keep(
+    conn: Connection, group_id: str, now: datetime, *, collecting: bool, model: Any = ...
+) -> None:
+    """Keep the group's publication row exactly while it has a model or collects metrics;
+    `model` left out keeps the stored one. A new row publishes from the next whole minute."""
+    row = conn.execute(select(group_loads).where(group_loads.c.group_id == group_id)).first()
+    kept = (row.model if row is not None else None) if model is ... else model
+    if kept is None and not collecting:
+        conn.execute(delete(group_loads).where(group_loads.c.group_id == group_id))
+        return
+    following = now.replace(second=0, microsecond=0) + MINUTE
+    if row is None:
+        conn.execute(
+            insert(group_loads).values(
+                group_id=group_id, model=kept, updated_at=now, next_at=following
+            )
+        )
+    elif model is not ...:
+        conn.execute(
+            update(group_loads)
+            .where(group_loads.c.group_id == group_id)
+            .values(model=kept, updated_at=now, next_at=following)
+        )
 
 
 def publish(ctx: Context, group_id: str) -> bool:
@@ -140,14 +224,27 @@ def publish(ctx: Context, group_id: str) -> bool:
             ).scalars()
         )
         key = group.name if cloud is Cloud.AWS else group.id
-        load = Load.parse(row.model)
+        target_groups = [
+            target_group_dimension(t["ref"]) for t in group.targets if t["kind"] == "target_group"
+        ]
         sink = ctx.metrics  # a context built without a metrics store owes nothing
         minutes = window(row.published_at, now, BACKFILL_MINUTES) if sink else []
-        for minute in minutes:
-            demand = load.at(minute)
-            for metric, value, unit in points(cloud, key, serving, demand, list(load.shapes)):
-                assert sink is not None
-                sink.put(scope, metric, value, minute, unit, within=conn)
+        made: list[tuple[MetricId, float, str, datetime]] = []
+        if row.model is not None:
+            load = Load.parse(row.model)
+            for minute in minutes:
+                made += [
+                    (*point, minute)
+                    for point in points(
+                        cloud, key, serving, load.at(minute), list(load.shapes), target_groups
+                    )
+                ]
+        if minutes and cloud is Cloud.AWS and group.metrics:
+            # sampled now, never back-filled: the user guide says gaps stay gaps
+            made += [(*point, minutes[-1]) for point in group_points(group, census(conn, group))]
+        for metric, value, unit, minute in made:
+            assert sink is not None
+            sink.put(scope, metric, value, minute, unit, within=conn)
         conn.execute(
             update(group_loads)
             .where(group_loads.c.group_id == group_id)

@@ -846,13 +846,14 @@ ess_alarms = Table(
     Index("ix_ess_alarms_group", "group_id"),
 )
 
-# A group's load model (domain/load.py), set through /_tidewater/load; published_at is the last
-# whole minute whose metrics went out, next_at when the next one is due on the service clock.
+# What a group publishes, minute by minute: its load model (domain/load.py, set through
+# /_tidewater/load; None when only AWS/AutoScaling metrics are collected, migration 0022);
+# published_at is the last whole minute that went out, next_at when the next one is due.
 group_loads = Table(
     "group_loads",
     metadata,
     Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
-    Column("model", JSON, nullable=False),
+    Column("model", JSON),
     Column("published_at", Time),
     Column("next_at", Time),
     Column("updated_at", Time, nullable=False),
