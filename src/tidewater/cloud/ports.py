@@ -232,6 +232,16 @@ class MetricId:
 
 
 @dataclass(frozen=True, slots=True)
+class Sample:
+    """One value of a metric at a time, as a publisher puts it."""
+
+    metric: MetricId
+    value: float
+    at: datetime
+    unit: str = "None"
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """One period's statistics of a metric: its start, and each statistic asked for (a
     statistic the period's data cannot answer is left out)."""
@@ -248,12 +258,11 @@ class Metrics(Protocol):
     def put(
         self,
         scope: Scope,
-        metric: MetricId,
-        value: float,
-        at: datetime,
-        unit: str = "None",
+        data: Sequence[Sample],
         within: Connection | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Store the data in one statement (the caller's transaction, when given)."""
+        ...
 
     def statistics(
         self,

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from tidewater.cloud.ports import MetricId
+from tidewater.cloud.ports import MetricId, Sample
 from tidewater.domain.group_metrics import Census, sampled
 from tidewater.domain.instance import Lifecycle
 from tidewater.domain.load import Demand, Load, cpu_percent, per_instance, whole, window
@@ -229,22 +229,25 @@ def publish(ctx: Context, group_id: str) -> bool:
         ]
         sink = ctx.metrics  # a context built without a metrics store owes nothing
         minutes = window(row.published_at, now, BACKFILL_MINUTES) if sink else []
-        made: list[tuple[MetricId, float, str, datetime]] = []
+        made: list[Sample] = []
         if row.model is not None:
             load = Load.parse(row.model)
             for minute in minutes:
+                demand = load.at(minute)
                 made += [
-                    (*point, minute)
-                    for point in points(
-                        cloud, key, serving, load.at(minute), list(load.shapes), target_groups
+                    Sample(metric, value, minute, unit)
+                    for metric, value, unit in points(
+                        cloud, key, serving, demand, list(load.shapes), target_groups
                     )
                 ]
         if minutes and cloud is Cloud.AWS and group.metrics:
             # sampled now, never back-filled: the user guide says gaps stay gaps
-            made += [(*point, minutes[-1]) for point in group_points(group, census(conn, group))]
-        for metric, value, unit, minute in made:
-            assert sink is not None
-            sink.put(scope, metric, value, minute, unit, within=conn)
+            made += [
+                Sample(metric, value, minutes[-1], unit)
+                for metric, value, unit in group_points(group, census(conn, group))
+            ]
+        if sink is not None:
+            sink.put(scope, made, within=conn)
         conn.execute(
             update(group_loads)
             .where(group_loads.c.group_id == group_id)

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, insert, select
 
-from tidewater.cloud.ports import MetricId, Reading
+from tidewater.cloud.ports import MetricId, Reading, Sample
 from tidewater.cloud.sim.cloudwatch import faults
 from tidewater.cloud.sim.cloudwatch.statistics import Datum, Summary, of_values, percentile_level
 from tidewater.cloud.sim.kit import paging
@@ -72,21 +72,15 @@ class SimCloudWatch(SimService):
 
     # ---- the Metrics port -----------------------------------------------------------------
 
-    def put(
-        self,
-        scope: Scope,
-        metric: MetricId,
-        value: float,
-        at: datetime,
-        unit: str = "None",
-        within: Connection | None = None,
-    ) -> None:
-        row = self._row(scope, metric, at, unit, 60, of_values([value]))
+    def put(self, scope: Scope, data: Sequence[Sample], within: Connection | None = None) -> None:
+        rows = [self._row(scope, d.metric, d.at, d.unit, 60, of_values([d.value])) for d in data]
+        if not rows:
+            return
         if within is not None:
-            within.execute(insert(points).values([row]))
+            within.execute(insert(points), rows)
             return
         with self.db.write() as conn:
-            conn.execute(insert(points).values([row]))
+            conn.execute(insert(points), rows)
 
     def statistics(
         self,
