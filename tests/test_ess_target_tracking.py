@@ -90,6 +90,17 @@ def test_a_target_tracking_rule_owns_its_tasks(ess: Any, server: Server, region:
         m.ModifyScalingRuleRequest(scaling_rule_id=rule_id, disable_scale_in=True)
     )
     assert sorted(tasks(ess, region, group)) == ["High"]
+    # a task deleted by hand is written afresh by the rule's next change
+    gone = tasks(ess, region, group)["High"]["AlarmTaskId"]
+    ess.delete_alarm(m.DeleteAlarmRequest(region_id=region, alarm_task_id=gone))
+    assert tasks(ess, region, group) == {}
+    ess.modify_scaling_rule(m.ModifyScalingRuleRequest(scaling_rule_id=rule_id, target_value=70))
+    again = tasks(ess, region, group)
+    assert sorted(again) == ["High"] and again["High"]["AlarmTaskId"] != gone
+    assert again["High"]["Threshold"] == 70
+    assert [a["AlarmTaskId"] for a in shown(ess, region, group, True)] == [
+        again["High"]["AlarmTaskId"]
+    ]
     # DeleteScalingRule deletes them
     ess.delete_scaling_rule(m.DeleteScalingRuleRequest(scaling_rule_id=rule_id))
     assert tasks(ess, region, group) == {}

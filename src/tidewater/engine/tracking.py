@@ -77,12 +77,13 @@ def keep_tasks(conn: Connection, scope: Scope, rule_id: str, now: datetime) -> N
     kept = []
     for role, spec in wanted.items():
         spec = {**spec, "Dimensions": dimensions}
+        written = 0
         if role in before:
             task, name = before[role]["task"], before[role]["name"]
-            conn.execute(
+            written = conn.execute(
                 update(ess_alarms).where(ess_alarms.c.id == task).values(spec=spec, next_at=now)
-            )
-        else:
+            ).rowcount
+        if not written:  # new, or deleted by a DeleteAlarm since: write it afresh
             task = f"{row.group_id}_{uuid.uuid4()}"
             name = f"TargetTracking-{row.id}-Alarm{role}-{uuid.uuid4()}"
             conn.execute(
