@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from alibabacloud_ess20220222 import models as m
-from sqlalchemy import create_engine, delete, select, text, update
+from sqlalchemy import create_engine, delete, insert, select, text, update
 
 from tests.conftest import Server, start_server
 from tests.helpers import (
@@ -27,7 +27,7 @@ from tests.test_ess import IMAGE as ESS_IMAGE
 from tests.test_ess import instances as ess_instances
 from tidewater.engine.invariants import check
 from tidewater.store.database import Database
-from tidewater.store.tables import activities, lifecycle_actions
+from tidewater.store.tables import activities, group_loads, groups, lifecycle_actions
 
 ALIYUN_REGION = "cn-hangzhou"
 
@@ -338,3 +338,26 @@ def test_check_names_an_action_held_by_another_activity(
         f"terminating action on {instance} held by a launch activity of {instance}"
         in checked.stderr
     )
+
+
+def test_check_names_a_publication_without_its_reason_and_a_reason_without_one(
+    own_server: Server, own_database_url: str
+) -> None:
+    autoscaling = aws_client(own_server, "autoscaling")
+    make_group(autoscaling, own_server, min_size=0, desired=0)
+    make_group(autoscaling, own_server, "api", min_size=0, desired=0)
+    autoscaling.enable_metrics_collection(AutoScalingGroupName="web", Granularity="1Minute")
+    autoscaling.enable_metrics_collection(AutoScalingGroupName="api", Granularity="1Minute")
+    autoscaling.disable_metrics_collection(AutoScalingGroupName="api")
+    own_server.stop()
+    assert run_check(own_database_url).returncode == 0
+    engine = create_engine(own_database_url)
+    with engine.begin() as conn:
+        ids = dict(conn.execute(select(groups.c.name, groups.c.id)).all())
+        conn.execute(delete(group_loads))
+        conn.execute(insert(group_loads).values(group_id=ids["api"], updated_at=datetime.now(UTC)))
+    engine.dispose()
+    checked = run_check(own_database_url)
+    assert checked.returncode != 0
+    assert f"publication-missing: {ids['web']}: collects metrics" in checked.stderr
+    assert f"publication-orphan: {ids['api']}: publishes with no model" in checked.stderr

@@ -24,6 +24,7 @@ from tidewater.store.checks import TERMINAL_VALUES, Violation, settled
 from tidewater.store.database import Database
 from tidewater.store.tables import (
     activities,
+    group_loads,
     groups,
     instance_refreshes,
     lifecycle_actions,
@@ -50,6 +51,7 @@ def check(db: Database, now: datetime | None = None) -> list[Violation]:
             *held_members(conn),
             *open_actions(conn),
             *refreshes(conn),
+            *publications(conn),
         ]
 
 
@@ -362,3 +364,23 @@ def refreshes(conn: Connection) -> Iterator[Violation]:
     ):
         if (row.progress or {}).get("surplus"):
             yield Violation("refresh-surplus", row.id, "ended holding instances above desired")
+
+
+def publications(conn: Connection) -> Iterator[Violation]:
+    """A group publishes exactly while it has a load model or collects group metrics: a row
+    with neither is `publication-orphan`, a collecting group without one `publication-missing`."""
+    joined = group_loads.join(groups, groups.c.id == group_loads.c.group_id)
+    for published in conn.execute(
+        select(groups.c.id, groups.c.metrics, group_loads.c.model).select_from(joined)
+    ):
+        if published.model is None and not published.metrics:  # JSON null reads as None
+            yield Violation(
+                "publication-orphan", published.id, "publishes with no model or metrics"
+            )
+    for row in conn.execute(
+        select(groups.c.id, groups.c.metrics).where(
+            ~exists().where(group_loads.c.group_id == groups.c.id)
+        )
+    ):
+        if row.metrics:
+            yield Violation("publication-missing", row.id, "collects metrics but never publishes")

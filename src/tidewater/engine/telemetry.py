@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, null, select, update
 
 from tidewater.cloud.ports import MetricId, Sample
 from tidewater.domain.group_metrics import Census, sampled
@@ -190,17 +190,18 @@ def keep(
         conn.execute(delete(group_loads).where(group_loads.c.group_id == group_id))
         return
     following = now.replace(second=0, microsecond=0) + MINUTE
+    stored = null() if kept is None else kept  # SQL NULL, not JSON null: checks can see it
     if row is None:
         conn.execute(
             insert(group_loads).values(
-                group_id=group_id, model=kept, updated_at=now, next_at=following
+                group_id=group_id, model=stored, updated_at=now, next_at=following
             )
         )
     elif model is not ...:
         conn.execute(
             update(group_loads)
             .where(group_loads.c.group_id == group_id)
-            .values(model=kept, updated_at=now, next_at=following)
+            .values(model=stored, updated_at=now, next_at=following)
         )
 
 
