@@ -46,7 +46,7 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Word:
-    """A bare keyword argument: FILL's REPEAT or LINEAR."""
+    """A bare keyword argument: FILL's REPEAT or LINEAR (SORT's AVG, DESC are parsed too)."""
 
     name: str
 
@@ -88,7 +88,8 @@ LEVELS: Final[tuple[tuple[str, ...], ...]] = (
     ("*", "/"),
 )
 SPELLINGS: Final = {"||": "OR", "&&": "AND", "OR": "OR", "AND": "AND"}
-KEYWORDS: Final = frozenset({"REPEAT", "LINEAR"})
+FILLS: Final = frozenset({"REPEAT", "LINEAR"})
+WORD: Final = re.compile(r"[A-Z][A-Z0-9_]*")  # a bare keyword: FILL's REPEAT, SORT's DESC
 TOKEN: Final = re.compile(
     r"""\s*(?:
       (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
@@ -192,7 +193,7 @@ class _Parser:
             if self.peek() == ("op", "("):
                 self.at += 1
                 return Call(value, self.listed(")"))
-            if value in KEYWORDS:
+            if WORD.fullmatch(value) and value not in SPELLINGS:
                 return Word(value)
             if ID.fullmatch(value):
                 return Ref(value)
@@ -475,6 +476,8 @@ def _fill(value: Value, filler: Node, ctx: Context) -> Value:
     points = dict(value.points)
     gaps = [at for at in ctx.grid if at not in points]
     if isinstance(filler, Word):
+        if filler.name not in FILLS:
+            raise MathRefusal("argument", function="FILL")
         known = sorted(points.items())
         for at in gaps:
             before = [(t, v) for t, v in known if t < at]
