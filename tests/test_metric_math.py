@@ -121,8 +121,7 @@ REFUSED: list[tuple[list[dict[str, Any]], str, str]] = [
     (
         [{"Id": "e1", "Expression": "m9 * 2"}],
         "ValidationError",
-        "Error in expression MetricDataQueries.member.1: unrecognized metric or expression id "
-        "m9.",
+        "Error in expression MetricDataQueries.member.1: unrecognized metric or expression id m9.",
     ),
     (
         [
