@@ -28,7 +28,7 @@ def context(**series: dict[datetime, float]) -> mm.Context:
             raise mm.MathRefusal("unknown_id", name=name)
         return values[name]
 
-    return mm.Context(lookup, GRID, 60, list(values))
+    return mm.Context(lookup, lambda: GRID, 60, list(values))
 
 
 ALPHABET = 'm12 +-*/^()[],"AVGSUMFILLREPEATIF<>=!&|.eE_xyzMETRICS'
@@ -51,9 +51,9 @@ NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,5}", fullmatch=True).filter(
 )
 LEAVES = st.one_of(
     st.floats(min_value=0, max_value=1e6, allow_nan=False).map(mm.Num),
-    NAMES.map(mm.Ref),
-    st.sampled_from(["REPEAT", "LINEAR"]).map(mm.Word),
-    st.text(alphabet="abc12_", max_size=5).map(mm.Text),
+    NAMES.map(mm.ref),
+    st.sampled_from(["REPEAT", "LINEAR"]).map(mm.word),
+    st.text(alphabet="abc12_", max_size=5).map(mm.quoted),
 )
 OPERATORS = ["+", "-", "*", "/", "^", "==", "!=", "<=", ">=", "<", ">", "AND", "OR"]
 

@@ -3,6 +3,7 @@ time series aligned on a query's periods (docs/facts/metric-math.md gives each r
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -31,24 +32,28 @@ class Num:
 
 
 @dataclass(frozen=True, slots=True)
-class Ref:
-    """The id of another query of the same request."""
+class Name:
+    """A leaf of text: a query's `id`, a bare `word` (FILL's REPEAT or LINEAR, SORT's DESC) or
+    a quoted `text` (METRICS()'s id filter)."""
 
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A quoted string: METRICS()'s id filter."""
-
-    value: str
+    kind: str  # "id", "word" or "text"
+    text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
-    """A bare keyword argument: FILL's REPEAT or LINEAR (SORT's AVG, DESC are parsed too)."""
+def ref(name: str) -> Name:
+    return Name("id", name)
 
-    name: str
+
+def word(name: str) -> Name:
+    return Name("word", name)
+
+
+def quoted(text: str) -> Name:
+    return Name("text", text)
+
+
+def _is(node: Node, kind: str) -> bool:
+    return isinstance(node, Name) and node.kind == kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +81,7 @@ class Array:
     items: tuple[Node, ...]
 
 
-Node = Num | Ref | Text | Word | Neg | Binary | Call | Array
+Node = Num | Name | Neg | Binary | Call | Array
 
 # ---- the grammar: binary operators by level, loosest first -----------------------------------
 
@@ -182,7 +187,7 @@ class _Parser:
                 raise MathRefusal("syntax", near=value)
             return Num(number)
         if kind == "text":
-            return Text(value[1:-1])
+            return quoted(value[1:-1])
         if kind == "op" and value == "(":
             inner = self.binary()
             self.expect(")")
@@ -194,9 +199,9 @@ class _Parser:
                 self.at += 1
                 return Call(value, self.listed(")"))
             if WORD.fullmatch(value) and value not in SPELLINGS:
-                return Word(value)
+                return word(value)
             if ID.fullmatch(value):
-                return Ref(value)
+                return ref(value)
         raise MathRefusal("syntax", near=value)
 
     def listed(self, closing: str) -> tuple[Node, ...]:
@@ -252,10 +257,8 @@ def show(node: Node) -> str:
     """The tree as text, every operation in parentheses: parse(show(t)) == t."""
     if isinstance(node, Num):
         return repr(node.value)
-    if isinstance(node, Ref | Word):
-        return node.name
-    if isinstance(node, Text):
-        return f'"{node.value}"'
+    if isinstance(node, Name):
+        return f'"{node.text}"' if node.kind == "text" else node.text
     if isinstance(node, Neg):
         return f"(-{show(node.operand)})"
     if isinstance(node, Binary):
@@ -267,8 +270,8 @@ def show(node: Node) -> str:
 
 def references(node: Node) -> set[str]:
     """The ids an expression names, METRICS() aside."""
-    if isinstance(node, Ref):
-        return {node.name}
+    if isinstance(node, Name) and node.kind == "id":
+        return {node.text}
     return set().union(*(references(child) for child in children(node)))
 
 
@@ -301,7 +304,7 @@ class Context:
     of the request's MetricStat queries in order (METRICS())."""
 
     lookup: Callable[[str], Value]
-    grid: Sequence[datetime]
+    periods: Callable[[], Sequence[datetime]]  # every period start, worked out when needed
     period: int
     metric_ids: Sequence[str] = field(default_factory=tuple)
 
@@ -317,6 +320,8 @@ def _series(points: Mapping[datetime, float], like: Series | None, ctx: Context)
 
 def _safe(f: Callable[..., float], *args: Any) -> float:
     """A point's arithmetic; a failure (division by zero, a domain error) drops the point."""
+    if any(isinstance(a, float) and math.isnan(a) for a in args):
+        return math.nan  # a point dropped stays dropped
     try:
         return float(f(*args))
     except (ZeroDivisionError, ValueError, OverflowError):
@@ -398,6 +403,8 @@ NOT_SIMULATED: Final = frozenset(
 def _combine(op: str, left: Value, right: Value, ctx: Context) -> Value:
     """An operator over scalars, series (missing points counted as 0) or arrays."""
     f = ARITHMETIC[op]
+    if isinstance(left, list) and isinstance(right, list):
+        raise MathRefusal("argument", function=op)
     if isinstance(left, list):
         return [_as_series(_combine(op, s, right, ctx)) for s in left]
     if isinstance(right, list):
@@ -474,18 +481,21 @@ def _fill(value: Value, filler: Node, ctx: Context) -> Value:
     if not isinstance(value, Series):
         raise MathRefusal("argument", function="FILL")
     points = dict(value.points)
-    gaps = [at for at in ctx.grid if at not in points]
-    if isinstance(filler, Word):
-        if filler.name not in FILLS:
+    gaps = [at for at in ctx.periods() if at not in points]
+    if isinstance(filler, Name) and filler.kind == "word":
+        if filler.text not in FILLS:
             raise MathRefusal("argument", function="FILL")
         known = sorted(points.items())
-        for at in gaps:
-            before = [(t, v) for t, v in known if t < at]
-            after = [(t, v) for t, v in known if t > at]
-            if filler.name == "REPEAT" and before:
-                points[at] = before[-1][1]
-            elif filler.name == "LINEAR" and before and after:
-                (t0, v0), (t1, v1) = before[-1], after[0]
+        stamps = [t for t, _ in known]
+        for at in gaps:  # the data points either side of the gap, found by bisection
+            after = bisect.bisect_right(stamps, at)
+            if after == 0:
+                continue
+            t0, v0 = known[after - 1]
+            if filler.text == "REPEAT":
+                points[at] = v0
+            elif after < len(known):
+                t1, v1 = known[after]
                 share = (at - t0).total_seconds() / (t1 - t0).total_seconds()
                 points[at] = v0 + (v1 - v0) * share
         return _series(points, value, ctx)
@@ -525,15 +535,15 @@ def _if(args: Sequence[Node], ctx: Context) -> Value:
 
 
 def _constant(value: float, ctx: Context) -> Series:
-    return _series({at: value for at in ctx.grid}, None, ctx)
+    return _series({at: value for at in ctx.periods()}, None, ctx)
 
 
 def _call(call: Call, ctx: Context) -> Value:
     name, args = call.name, call.args
     if name == "METRICS":
-        if len(args) > 1 or (args and not isinstance(args[0], Text)):
+        if len(args) > 1 or (args and not _is(args[0], "text")):
             raise MathRefusal("argument", function=name)
-        wanted = args[0].value if args and isinstance(args[0], Text) else ""
+        wanted = args[0].text if args and isinstance(args[0], Name) else ""
         return [_as_series(ctx.lookup(i)) for i in ctx.metric_ids if wanted in i]
     if name == "IF":
         return _if(args, ctx)
@@ -587,8 +597,8 @@ def evaluate(node: Node, ctx: Context) -> Value:
     """The node's value: a scalar, a time series or an array of them."""
     if isinstance(node, Num):
         return node.value
-    if isinstance(node, Ref):
-        return ctx.lookup(node.name)
+    if isinstance(node, Name) and node.kind == "id":
+        return ctx.lookup(node.text)
     if isinstance(node, Neg):
         return _per_point(lambda v: -v, evaluate(node.operand, ctx), ctx)
     if isinstance(node, Binary):
@@ -603,7 +613,7 @@ def evaluate(node: Node, ctx: Context) -> Value:
                 raise MathRefusal("array_scalar")
             flat.extend(item if isinstance(item, list) else [item])
         return flat
-    raise MathRefusal("syntax", near=node.value if isinstance(node, Text) else node.name)
+    raise MathRefusal("syntax", near=node.text)
 
 
 def result(node: Node, ctx: Context) -> list[Series]:

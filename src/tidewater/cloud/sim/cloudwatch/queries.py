@@ -4,6 +4,7 @@ and the expressions evaluated in dependency order (docs/facts/metric-math.md).""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -13,6 +14,7 @@ from typing import Any, Final
 from tidewater.cloud.sim.cloudwatch import faults
 from tidewater.domain import metric_math as mm
 
+MAX_PERIODS: Final = 100_800  # datapoints a GetMetricData call returns at most (reference)
 DEFAULT_PERIOD: Final = 60  # [NO SOURCE] an expression's period when no metric gives one
 
 
@@ -106,8 +108,14 @@ def expression_period(queries: Sequence[Query], query: Query) -> int:
 
 
 def grid(start: datetime, end: datetime, period: int, first: datetime) -> list[datetime]:
-    """The period starts from `first` before `end`."""
+    """The period starts from `first` before `end`, as many as GetMetricData answers at most."""
     count = max(0, math.ceil((end - first).total_seconds() / period))
+    if count > MAX_PERIODS:
+        raise faults.CloudWatchFault(  # [NO SOURCE] the text
+            "ValidationError",
+            f"The time range holds {count:,} periods; an expression that fills every period "
+            f"can cover at most {MAX_PERIODS:,}.",
+        )
     return [first + timedelta(seconds=n * period) for n in range(count)]
 
 
@@ -127,7 +135,9 @@ def run(
             values[query.id] = out[query.id] = read(query)
             continue
         period = expression_period(queries, query)
-        ctx = mm.Context(values.__getitem__, periods_of(period), period, metric_ids)
+        ctx = mm.Context(
+            values.__getitem__, functools.partial(periods_of, period), period, metric_ids
+        )
         try:
             value = mm.evaluate(query.tree, ctx)
             mm.final(value)
