@@ -149,6 +149,12 @@ REFUSED: list[tuple[list[dict[str, Any]], str, str]] = [
         "this simulated CloudWatch.",
     ),
     (
+        [{"Id": "q", "Expression": "SELECT AVG(CPUUtilization) FROM SCHEMA(\"AWS/EC2\")"}],
+        "ValidationError",
+        "Error in expression MetricDataQueries.member.1: Metrics Insights queries are not "
+        "evaluated by this simulated CloudWatch.",
+    ),
+    (
         [{"Id": "e1", "Expression": "FROB(TIME_SERIES(1))"}],
         "ValidationError",
         "Error in expression MetricDataQueries.member.1: unknown function FROB.",

@@ -95,6 +95,10 @@ MATH_WORDS: Final[Mapping[str, str]] = {
         "Error in expression {where}: the function {function} is not evaluated by this "
         "simulated CloudWatch."
     ),
+    "insights": (
+        "Error in expression {where}: Metrics Insights queries are not evaluated by this "
+        "simulated CloudWatch."
+    ),
     "arity": "Error in expression {where}: wrong number of arguments to {function}.",
     "argument": "Error in expression {where}: invalid argument type for {function}.",
     "scalar_result": (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from tidewater.domain import metric_math as mm
 
 MAX_PERIODS: Final = 100_800  # datapoints a GetMetricData call returns at most (reference)
 DEFAULT_PERIOD: Final = 60  # [NO SOURCE] an expression's period when no metric gives one
+INSIGHTS: Final = re.compile(r"\s*SELECT\s", re.IGNORECASE)  # a Metrics Insights query
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,8 @@ def plan(raw: Sequence[Mapping[str, Any]], collection: str) -> list[Query]:
         if stat is None and text is None:
             raise faults.missing(f"{where}.MetricStat")
         tree = None
+        if text is not None and INSIGHTS.match(text):
+            raise faults.math_refused(where, mm.MathRefusal("insights"))
         if text is not None:
             try:
                 tree = mm.parse(text)
