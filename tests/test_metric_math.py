@@ -155,6 +155,11 @@ REFUSED: list[tuple[list[dict[str, Any]], str, str]] = [
         "evaluated by this simulated CloudWatch.",
     ),
     (
+        [{"Id": "e1", "Expression": "TIME_SERIES(1)", "Period": 90}],
+        "InvalidParameterValue",
+        "The parameter Period must be 1, 5, 10, 30, or a multiple of 60.",
+    ),
+    (
         [{"Id": "e1", "Expression": "FROB(TIME_SERIES(1))"}],
         "ValidationError",
         "Error in expression MetricDataQueries.member.1: unknown function FROB.",
@@ -304,3 +309,15 @@ def test_the_aws_cli_reads_an_expression(client: Any, server: Server, aws_cli: A
     assert done.returncode == 0, done.stderr
     (result,) = json.loads(done.stdout)["MetricDataResults"]
     assert (result["Id"], result["Label"], result["Values"]) == ("e1", "e1", [8.0, 15.0])
+
+
+def test_an_expression_is_at_most_2048_characters(client: Any, server: Server) -> None:
+    t0 = minute(server)
+    refused = error_of(
+        client("cloudwatch").get_metric_data,
+        MetricDataQueries=[{"Id": "e1", "Expression": "TIME_SERIES(1)" + " " * 2035}],
+        StartTime=t0,
+        EndTime=t0 + timedelta(minutes=5),
+    )
+    assert refused["Code"] == "ValidationException"  # the model's constraint, as the wire words it
+    assert "Member must have length less than or equal to 2048" in refused["Message"]

@@ -225,7 +225,7 @@ class SimCloudWatch(SimService):
             skip = paging.decode("metricdata", params["NextToken"], [int], faults.bad_token)[0]
         planned = queries.plan(raw, "MetricDataQueries")
         for query in planned:
-            _check_window(start, end, query.period or _stat_period(query))
+            _check_window(start, end, _period_of(query))
         values = self.evaluate(scope, planned, start, end)
         results, shown, total = [], 0, 0
         for query in sorted(planned, key=lambda q: int(q.where.rsplit(".", 1)[1])):
@@ -333,8 +333,11 @@ def _matches(dimensions: Mapping[str, str], filters: Sequence[Mapping[str, str]]
     )
 
 
-def _stat_period(query: queries.Query) -> int:
-    return int(query.stat["Period"]) if query.stat is not None else 60
+def _period_of(query: queries.Query) -> int:
+    """A metric's period, or an expression's own (60 s to check when it has none)."""
+    if query.stat is not None:
+        return int(query.stat["Period"])
+    return int(query.period or queries.DEFAULT_PERIOD)
 
 
 def _label(query: queries.Query, series: mm.Series) -> str:
