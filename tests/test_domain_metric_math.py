@@ -14,6 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tidewater.cloud.sim.cloudwatch import CloudWatchFault, queries
 from tidewater.domain import metric_math as mm
 
 T0 = datetime(2026, 1, 1)
@@ -209,3 +210,75 @@ def test_any_tree_evaluates_or_is_refused(tree: mm.Node) -> None:
     assume(mm.depth(tree) < mm.MAX_DEPTH)
     with contextlib.suppress(mm.MathRefusal):
         mm.result(tree, context(a={T0: 1.0, GRID[3]: -2.0}, b={GRID[1]: 0.0}))
+
+
+IDS = [f"q{n}" for n in range(6)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.lists(st.sampled_from([*IDS, "zz"]), max_size=3)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_plan_orders_expressions_after_what_they_name(shape: list[Any]) -> None:
+    """Random requests: each query a metric or an expression naming others; the plan refuses
+    an unknown id or a cycle, else puts every query after the ones it reads."""
+    raw = []
+    for n, (is_metric, names) in enumerate(shape):
+        if is_metric:
+            metric = {"Metric": {"Namespace": "N", "MetricName": "M"}, "Period": 60, "Stat": "Sum"}
+            raw.append({"Id": IDS[n], "MetricStat": metric})
+        else:
+            raw.append({"Id": IDS[n], "Expression": " + ".join(["TIME_SERIES(1)", *names])})
+    try:
+        planned = queries.plan(raw, "MetricDataQueries")
+    except CloudWatchFault as fault:
+        assert fault.code == "ValidationError"
+        assert "unrecognized" in fault.message or "circular" in fault.message
+        return
+    order = [q.id for q in planned]
+    assert sorted(order) == sorted(q["Id"] for q in raw)
+    for query in planned:
+        if query.tree is not None:
+            assert all(
+                order.index(name) < order.index(query.id) for name in mm.references(query.tree)
+            )
+
+
+def _values(values: list[float | None]) -> dict[datetime, float]:
+    return {GRID[n]: v for n, v in enumerate(values) if v is not None}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [  # the guide's tables: metric1 [1, 1, 0, 0, -], metric2 [30, -, 0, 0, 30],
+        # metric3 [0, 0, 20, -, 20]
+        ("IF(metric1, metric2, metric3)", [30.0, 0.0, 20.0, None, None]),
+        ("IF(metric1, 5, metric3)", [5.0, 5.0, 20.0, None, None]),
+        ("IF(metric1, metric2, 5)", [30.0, 0.0, 5.0, 5.0, None]),
+    ],
+)
+def test_if_follows_the_guides_tables(text: str, expected: list[float | None]) -> None:
+    ctx = context(
+        metric1=_values([1.0, 1.0, 0.0, 0.0, None]),
+        metric2=_values([30.0, None, 0.0, 0.0, 30.0]),
+        metric3=_values([0.0, 0.0, 20.0, None, 20.0]),
+    )
+    (got,) = mm.result(mm.parse(text), ctx)
+    assert got.points == _values(expected)
+
+
+def test_comparisons_follow_the_guides_table() -> None:
+    ctx = context(
+        metric1=_values([30.0, 20.0, 0.0, 0.0]), metric2=_values([20.0, None, 20.0, None])
+    )
+    for text, expected in {
+        "metric1 < metric2": [0.0, 0.0, 1.0, 0.0],
+        "metric1 >= 30": [1.0, 0.0, 0.0, 0.0],
+        "metric1 > 15 AND metric2 > 15": [1.0, 0.0, 0.0, 0.0],
+    }.items():
+        (got,) = mm.result(mm.parse(text), ctx)
+        assert got.points == _values(list(expected)), text
