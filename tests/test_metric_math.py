@@ -88,6 +88,15 @@ def test_expressions_over_metrics(client: Any, server: Server) -> None:
         [0, 1, 2],
         [10.0, 20.0, 0.0],
     )
+    assert rate["Messages"] == [
+        {
+            "Code": "ArithmeticError",
+            "Value": "One or more data-points have been dropped due to non-numeric values "
+            "(NaN, -Infinite, +Infinite)",
+        }
+    ]
+    assert got["chained"]["Messages"] == rate["Messages"]  # computed from a series that dropped
+    assert not got["total"].get("Messages")
     assert got["total"]["Label"] == "total"  # an expression's label defaults to its id
     assert got["total"]["Values"] == [11.0, 12.0, 5.0, 4.0, 0.0]
     assert got["filled"]["Values"] == [1.0, 2.0, 2.0, 4.0, 0.0]
@@ -149,7 +158,7 @@ REFUSED: list[tuple[list[dict[str, Any]], str, str]] = [
         "this simulated CloudWatch.",
     ),
     (
-        [{"Id": "q", "Expression": "SELECT AVG(CPUUtilization) FROM SCHEMA(\"AWS/EC2\")"}],
+        [{"Id": "q", "Expression": 'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2")'}],
         "ValidationError",
         "Error in expression MetricDataQueries.member.1: Metrics Insights queries are not "
         "evaluated by this simulated CloudWatch.",

@@ -293,6 +293,7 @@ class Series:
     period: int
     label: str = ""
     metric: bool = False  # read by a MetricStat, not computed (PERIOD accepts only these)
+    dropped: bool = False  # a point was dropped for a value that is no number
 
 
 Value = float | Series | list[Series]
@@ -313,9 +314,15 @@ def _finite(points: Mapping[datetime, float]) -> dict[datetime, float]:
     return {at: v for at, v in sorted(points.items()) if math.isfinite(v)}
 
 
-def _series(points: Mapping[datetime, float], like: Series | None, ctx: Context) -> Series:
+def _series(
+    points: Mapping[datetime, float], like: Series | None, ctx: Context, carried: bool = False
+) -> Series:
+    """A computed series like `like`: its finite points, and whether any was dropped here or
+    in what it was computed from."""
+    kept = _finite(points)
+    dropped = carried or len(kept) < len(points) or (like is not None and like.dropped)
     period = like.period if like is not None else ctx.period
-    return Series(_finite(points), period, like.label if like is not None else "")
+    return Series(kept, period, like.label if like is not None else "", dropped=dropped)
 
 
 def _safe(f: Callable[..., float], *args: Any) -> float:
@@ -417,6 +424,7 @@ def _combine(op: str, left: Value, right: Value, ctx: Context) -> Value:
             {at: _safe(f, left.points.get(at, 0.0), right.points.get(at, 0.0)) for at in stamps},
             left,
             ctx,
+            right.dropped,
         )
     if isinstance(left, Series):
         assert isinstance(right, float)
@@ -448,7 +456,7 @@ def _reduce(name: str, value: Value, ctx: Context) -> Value:
         if missing_as_zero:
             present += [0.0] * (len(value) - len(present))
         out[at] = _safe(fold, present)
-    return _series(out, value[0] if value else None, ctx)
+    return _series(out, value[0] if value else None, ctx, any(s.dropped for s in value))
 
 
 def _per_point(f: Callable[[float], float], value: Value, ctx: Context) -> Value:

@@ -28,6 +28,13 @@ MAX_QUERIES: Final = 500  # MetricDataQueries per GetMetricData (API reference)
 LIST_PAGE: Final = 500  # metrics per ListMetrics page (API reference)
 SHORT_PERIODS: Final = (1, 5, 10, 30)  # high-resolution periods below a minute
 RECENT: Final = timedelta(hours=3)  # RecentlyActive=PT3H
+# a result whose expression dropped points (text as GetMetricData answers it, captured in
+# grafana/grafana's CloudWatch response fixtures)
+ARITHMETIC_ERROR: Final = {
+    "Code": "ArithmeticError",
+    "Value": "One or more data-points have been dropped due to non-numeric values "
+    "(NaN, -Infinite, +Infinite)",
+}
 
 
 def canonical(dimensions: Mapping[str, str]) -> str:
@@ -236,15 +243,16 @@ class SimCloudWatch(SimService):
                 page = found[max(0, skip - total) :][: max(0, limit - shown)]
                 total += len(found)
                 shown += len(page)
-                results.append(
-                    {
-                        "Id": query.id,
-                        "Label": _label(query, series),
-                        "Timestamps": [at for at, _ in page],
-                        "Values": [v for _, v in page],
-                        "StatusCode": "Complete" if skip + shown >= total else "PartialData",
-                    }
-                )
+                result = {
+                    "Id": query.id,
+                    "Label": _label(query, series),
+                    "Timestamps": [at for at, _ in page],
+                    "Values": [v for _, v in page],
+                    "StatusCode": "Complete" if skip + shown >= total else "PartialData",
+                }
+                if series.dropped:
+                    result["Messages"] = [ARITHMETIC_ERROR]
+                results.append(result)
         out: dict[str, Any] = {"MetricDataResults": results, "Messages": []}
         if skip + shown < total:
             out["NextToken"] = paging.encode("metricdata", [skip + shown])
