@@ -102,7 +102,7 @@ TOKEN: Final = re.compile(
     | (?P<text>"[^"]*")
     | (?P<op>\|\||&&|==|!=|<=|>=|[-+*/^<>(),\[\]])
     )""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
 ID: Final = re.compile(r"[a-z][A-Za-z0-9_]*")
 MAX_NESTING: Final = 50  # [NO SOURCE] bounds the parser's and evaluator's recursion
@@ -110,10 +110,9 @@ MAX_DEPTH: Final = 120
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    out, at = [], 0
-    while at < len(text):
-        if text[at:].strip() == "":
-            break
+    """The expression's tokens (kind, text); what is no token is a syntax error."""
+    out, at, end = [], 0, len(text.rstrip())
+    while at < end:
         match = TOKEN.match(text, at)
         if match is None:
             raise MathRefusal("syntax", near=text[at:].strip()[:20])
