@@ -281,6 +281,25 @@ def test_bad_alarm_expressions_are_refused(
     assert cw.describe_alarms(AlarmNames=["bad"])["MetricAlarms"] == []
 
 
+def test_an_alarm_expressions_period_is_checked(client: Any) -> None:
+    cw = client("cloudwatch")
+    refused = error_of(
+        cw.put_metric_alarm,
+        AlarmName="odd",
+        Metrics=[
+            stat("errors", "Errors"),
+            {"Id": "e", "Expression": "errors * 2", "Period": 90, "ReturnData": True},
+        ],
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    assert (refused["Code"], refused["Message"]) == (
+        "InvalidParameterValue",
+        "The parameter Period must be 1, 5, 10, 30, or a multiple of 60.",
+    )
+
+
 def test_an_alarm_has_at_most_ten_metrics(client: Any) -> None:
     cw = client("cloudwatch")
     metrics = [stat(f"m{n}", f"M{n}") for n in range(11)]

@@ -626,6 +626,8 @@ def _check_metrics(metrics: Sequence[Mapping[str, Any]]) -> None:
         )
     for query in planned:
         if query.stat is None:
+            if query.period is not None:
+                check_period(query.period)
             continue
         check_period(query.stat["Period"])
         stat = query.stat["Stat"]
