@@ -4,10 +4,13 @@ expression going to ALARM as the service clock moves, refusals in CloudWatch's s
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import Server
 from tests.helpers import error_of
@@ -349,3 +352,81 @@ def test_an_expression_is_at_most_2048_characters(client: Any, server: Server) -
     )
     assert refused["Code"] == "ValidationException"  # the model's constraint, as the wire words it
     assert "Member must have length less than or equal to 2048" in refused["Message"]
+
+
+PIECES = [
+    "m1",
+    "m2",
+    "e2",
+    "1",
+    "2.5",
+    "+",
+    "-",
+    "*",
+    "/",
+    "^",
+    "(",
+    ")",
+    ",",
+    "[",
+    "]",
+    ">",
+    "AND",
+    "SUM",
+    "AVG",
+    "FILL",
+    "IF",
+    "RATE",
+    "METRICS",
+    "REPEAT",
+    "PERIOD",
+    '"m"',
+    "#",
+]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=12).map(" ".join))
+def test_any_expression_is_answered_or_refused_never_failed(
+    client: Any, server: Server, expression: str
+) -> None:
+    """Never a 5xx: GetMetricData and PutMetricAlarm answer an expression or refuse it in
+    CloudWatch's shape."""
+    cw = client("cloudwatch")
+    t0 = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+    queries = [
+        stat("m1", "Errors"),
+        stat("m2", "Requests"),
+        {"Id": "e2", "Expression": "m1 * 2", "ReturnData": False},
+        {"Id": "e1", "Expression": expression, "ReturnData": True},
+    ]
+    for call, asked in (
+        (
+            cw.get_metric_data,
+            {"MetricDataQueries": queries, "StartTime": t0, "EndTime": t0 + timedelta(hours=1)},
+        ),
+        (
+            cw.put_metric_alarm,
+            {
+                "AlarmName": "fuzz",
+                "Metrics": queries,
+                "EvaluationPeriods": 1,
+                "Threshold": 1.0,
+                "ComparisonOperator": "GreaterThanThreshold",
+            },
+        ),
+    ):
+        try:
+            call(**asked)
+        except ClientError as error:
+            status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+            assert status == 400, error.response
+            assert error.response["Error"]["Code"] in {
+                "ValidationError",
+                "InvalidParameterValue",
+                "InvalidParameterCombination",
+            }
