@@ -246,14 +246,6 @@ def test_get_metric_data(client: Any, server: Server) -> None:
         NextToken=ascending["NextToken"],
     )
     assert rest["MetricDataResults"][0]["Values"] == [3.0, 4.0] and "NextToken" not in rest
-    refused = error_of(
-        cw.get_metric_data,
-        MetricDataQueries=[{"Id": "e1", "Expression": "SUM(METRICS())"}],
-        StartTime=t0,
-        EndTime=t0 + timedelta(minutes=5),
-    )
-    assert refused["Code"] == "InvalidParameterValue"
-    assert "metric math is not evaluated" in refused["Message"]
 
 
 REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [

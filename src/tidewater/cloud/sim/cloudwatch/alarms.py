@@ -11,17 +11,19 @@ from typing import Any, Final
 from sqlalchemy import Connection, Row, delete, insert, or_, select, update
 
 from tidewater.cloud.ports import AlarmAction, MetricId
-from tidewater.cloud.sim.cloudwatch import faults
+from tidewater.cloud.sim.cloudwatch import faults, queries
 from tidewater.cloud.sim.cloudwatch.metrics import SimCloudWatch, canonical, check_period
 from tidewater.cloud.sim.cloudwatch.statistics import STANDARD, percentile_level
 from tidewater.cloud.sim.kit import paging
 from tidewater.cloud.sim.kit.rows import owned, owner_columns
 from tidewater.domain import alarm as domain
 from tidewater.domain.alarm import Missing, Rule, State
+from tidewater.domain.metric_math import MathRefusal, Series
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.store.tables import sim_cw_alarm_history as history
 from tidewater.store.tables import sim_cw_alarms as alarms
 
+MAX_ALARM_METRICS: Final = 10  # metrics in a metric math alarm (CloudWatch service quotas)
 MAX_ALARMS: Final = 10_000  # [NO SOURCE] metric alarms per account and region (configurable)
 DESCRIBE_PAGE: Final = 50  # DescribeAlarms' default MaxRecords (API reference)
 HISTORY_PAGE: Final = 100  # DescribeAlarmHistory's default MaxRecords (API reference)
@@ -95,8 +97,8 @@ class SimAlarms:
     def _put(
         self, conn: Connection, scope: Scope, params: Mapping[str, Any], check: bool = True
     ) -> None:
-        """Store an alarm as put; an owned alarm is the service's own, so not checked (its
-        metric math, if any, is kept and never evaluated: INSUFFICIENT_DATA)."""
+        """Store an alarm as put; an owned alarm is the service's own, so not checked (metric
+        math it cannot work out leaves it without data: INSUFFICIENT_DATA)."""
         config = {k: params[k] for k in KEPT if params.get(k) is not None}
         if check:
             _check(config)
@@ -354,7 +356,8 @@ class SimAlarms:
         config = row.config
         period = _period(config)
         evaluating = row.next_at <= now
-        outcome = self._outcome(scope, row, now) if evaluating and _metric_of(config) else None
+        watched = _metric_of(config) is not None or bool(config.get("Metrics"))
+        outcome = self._outcome(scope, row, now) if evaluating and watched else None
         following = domain.next_evaluation(now, period)
         with self.db.write() as conn:
             locked = conn.execute(
@@ -407,23 +410,22 @@ class SimAlarms:
 
     def _outcome(self, scope: Scope, row: Row[Any], now: datetime) -> domain.Outcome:
         config = row.config
-        found = _metric_of(config)
-        # an owned alarm over metric math has no metric of its own here: never any data
-        metric, stat = found or (None, {"Period": 60, "Stat": "Average"})
-        period = int(stat["Period"])
+        period = _period(config)
         periods = int(config["EvaluationPeriods"])
         start, end = domain.window(now, period, periods)
-        statistic = stat["Stat"]
-        readings = {
-            r.at: (r.statistics.get(statistic), r.statistics.get("SampleCount", 0.0))
-            for r in (
-                []
-                if metric is None
-                else self.metrics.statistics(
+        found = _metric_of(config)
+        if found is not None:
+            metric, stat = found
+            statistic = stat["Stat"]
+            readings = {
+                r.at: (r.statistics.get(statistic), r.statistics.get("SampleCount", 0.0))
+                for r in self.metrics.statistics(
                     scope, metric, start, end, period, [statistic, "SampleCount"], stat.get("Unit")
                 )
-            )
-        }
+            }
+        else:
+            statistic = ""  # [NO SOURCE] what StateReasonData names for an expression
+            readings = {at: (v, 1.0) for at, v in self._expression(scope, config, start, end)}
         points = domain.points(start, period, periods, readings)
         rule = Rule(
             config["ComparisonOperator"],
@@ -435,6 +437,21 @@ class SimAlarms:
         return domain.evaluate(
             rule, points, State(row.state), statistic=statistic, period=period, now=now
         )
+
+    def _expression(
+        self, scope: Scope, config: Mapping[str, Any], start: datetime, end: datetime
+    ) -> list[tuple[datetime, float]]:
+        """The points of the expression an alarm watches; none when it cannot be worked out
+        (an owned alarm is not checked when it is put)."""
+        try:
+            planned = queries.plan(config.get("Metrics") or [], "Metrics")
+            returning = [q for q in planned if q.returns]
+            if len(returning) != 1:
+                return []
+            found = self.metrics.evaluate(scope, planned, start, end)[returning[0].id]
+        except faults.CloudWatchFault:
+            return []
+        return sorted(found.points.items()) if isinstance(found, Series) else []
 
     def acted(self, action: AlarmAction, error: str | None, at: datetime) -> None:
         stamp = int(at.timestamp() * 1000)
@@ -502,8 +519,16 @@ def _acts_with(config: Mapping[str, Any], prefix: str) -> bool:
 
 
 def _period(config: Mapping[str, Any]) -> int:
+    """The period an alarm compares: its metric's, else its returning query's own Period or
+    its metrics' shortest (the one its expression follows)."""
     found = _metric_of(config)
-    return int(found[1]["Period"]) if found else 60
+    if found is not None:
+        return int(found[1]["Period"])
+    metrics = config.get("Metrics") or []
+    returning = [q for q in metrics if q.get("ReturnData", True)]
+    stats = [int(q["MetricStat"]["Period"]) for q in metrics if q.get("MetricStat")]
+    given = returning[0].get("Period") if returning else None
+    return int(given or min(stats, default=queries.DEFAULT_PERIOD))
 
 
 def _metric_of(config: Mapping[str, Any]) -> tuple[MetricId, dict[str, Any]] | None:
@@ -544,7 +569,9 @@ def _check(config: Mapping[str, Any]) -> None:
                 "ValidationError",
                 "ThresholdMetricId must be specified for anomaly detection alarms.",
             )
-        raise faults.expressions_unsupported("Metrics")
+        raise faults.math_refused(
+            "Metrics", MathRefusal("not_simulated", function="ANOMALY_DETECTION_BAND")
+        )
     if config.get("Threshold") is None:
         raise faults.missing("Threshold")
     metrics = config.get("Metrics")
@@ -588,21 +615,43 @@ def _check(config: Mapping[str, Any]) -> None:
 
 
 def _check_metrics(metrics: Sequence[Mapping[str, Any]]) -> None:
-    returning = [q for q in metrics if q.get("ReturnData", True)]
-    for n, query in enumerate(metrics, 1):
-        if query.get("Expression") is not None:
-            raise faults.expressions_unsupported(f"Metrics.member.{n}")
-        if query.get("MetricStat") is None:
-            raise faults.missing(f"Metrics.member.{n}.MetricStat")
-        check_period(query["MetricStat"]["Period"])
-        stat = query["MetricStat"]["Stat"]
+    """A metric math alarm: its queries as GetMetricData checks them, at most ten metrics
+    (CloudWatch quotas), exactly one query returning data, and that one a single series."""
+    planned = queries.plan(metrics, "Metrics")
+    if queries.metric_count(planned) > MAX_ALARM_METRICS:
+        raise faults.CloudWatchFault(  # [NO SOURCE] the text; the quota is documented
+            "ValidationError",
+            f"An alarm based on a metric math expression can have up to {MAX_ALARM_METRICS} "
+            "metrics.",
+        )
+    for query in planned:
+        if query.stat is None:
+            if query.period is not None:
+                check_period(query.period)
+            continue
+        check_period(query.stat["Period"])
+        stat = query.stat["Stat"]
         if stat not in STANDARD and percentile_level(stat) is None:
-            raise faults.invalid_value(stat, f"Metrics.member.{n}.MetricStat.Stat")
+            raise faults.invalid_value(stat, f"{query.where}.MetricStat.Stat")
+    returning = [q for q in planned if q.returns]
     if len(returning) != 1:
         raise faults.CloudWatchFault(  # [NO SOURCE] the text
             "ValidationError",
             "Exactly one element of the metrics list should return data.",
         )
+    if returning[0].tree is not None:
+        _check_shape(planned, returning[0])
+
+
+def _check_shape(planned: Sequence[queries.Query], watched: queries.Query) -> None:
+    """The watched expression worked out over no data: a scalar or an array is refused."""
+
+    def empty(query: queries.Query) -> Series:
+        assert query.stat is not None
+        return Series({}, int(query.stat["Period"]), metric=True)
+
+    if not isinstance(queries.run(planned, empty, lambda period: [])[watched.id], Series):
+        raise faults.math_refused(watched.where, MathRefusal("array_alarm"))
 
 
 def _shown(scope: Scope, row: Row[Any]) -> dict[str, Any]:

@@ -3,7 +3,11 @@ those with no public capture are marked inferred there and here."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Final
+
 from tidewater.cloud.sim.kit.faults import AwsFault
+from tidewater.domain.metric_math import MathRefusal
 
 
 class CloudWatchFault(AwsFault):
@@ -77,15 +81,41 @@ def too_many_datapoints(requested: int) -> CloudWatchFault:
     )
 
 
-def expressions_unsupported(where: str) -> CloudWatchFault:
-    # chosen: the sim does not evaluate metric math; it says so rather than answer wrongly
-    return CloudWatchFault(
-        "InvalidParameterValue",
-        f"The parameter {where}.Expression is not supported by this simulated CloudWatch: "
-        "metric math is not evaluated.",
-    )
-
-
 def bad_token() -> CloudWatchFault:
     # inferred: GetMetricData's modelled InvalidNextToken, ListMetrics's InvalidParameterValue
     return CloudWatchFault("InvalidNextToken", "The service couldn't process your NextToken.")
+
+
+# metric math refusals by reason: [NO SOURCE] every text (AWS publishes none of them); each
+# names the query, as ValidationError (docs/facts/metric-math.md)
+MATH_WORDS: Final[Mapping[str, str]] = {
+    "syntax": "Error in expression {where}: syntax error near {near}.",
+    "unknown_function": "Error in expression {where}: unknown function {function}.",
+    "not_simulated": (
+        "Error in expression {where}: the function {function} is not evaluated by this "
+        "simulated CloudWatch."
+    ),
+    "insights": (
+        "Error in expression {where}: Metrics Insights queries are not evaluated by this "
+        "simulated CloudWatch."
+    ),
+    "arity": "Error in expression {where}: wrong number of arguments to {function}.",
+    "argument": "Error in expression {where}: invalid argument type for {function}.",
+    "scalar_result": (
+        "Error in expression {where}: the final result of a math expression must be a time "
+        "series or an array of time series, not a scalar."
+    ),
+    "array_scalar": "Error in expression {where}: an array may hold time series only.",
+    "too_complex": "Error in expression {where}: the expression is nested too deeply.",
+    "unknown_id": "Error in expression {where}: unrecognized metric or expression id {name}.",
+    "cycle": "Error in expression {where}: circular reference through {name}.",
+    "duplicate_id": "The Id {name} of {where} is used by another query of the request.",
+    "array_alarm": (
+        "Error in expression {where}: an alarm's expression must return a single time series."
+    ),
+}
+
+
+def math_refused(where: str, refusal: MathRefusal) -> CloudWatchFault:
+    text = MATH_WORDS[refusal.reason].format(where=where, **refusal.facts)
+    return CloudWatchFault("ValidationError", text)

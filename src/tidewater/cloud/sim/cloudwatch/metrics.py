@@ -12,11 +12,12 @@ from typing import Any, Final
 from sqlalchemy import Connection, insert, select
 
 from tidewater.cloud.ports import MetricId, Reading, Sample
-from tidewater.cloud.sim.cloudwatch import faults
+from tidewater.cloud.sim.cloudwatch import faults, queries
 from tidewater.cloud.sim.cloudwatch.statistics import Datum, Summary, of_values, percentile_level
 from tidewater.cloud.sim.kit import paging
 from tidewater.cloud.sim.kit.rows import owned, owner_columns
 from tidewater.cloud.sim.kit.service import SimService
+from tidewater.domain import metric_math as mm
 from tidewater.domain.scope import Scope
 from tidewater.store.tables import sim_cw_datapoints as points
 
@@ -27,6 +28,13 @@ MAX_QUERIES: Final = 500  # MetricDataQueries per GetMetricData (API reference)
 LIST_PAGE: Final = 500  # metrics per ListMetrics page (API reference)
 SHORT_PERIODS: Final = (1, 5, 10, 30)  # high-resolution periods below a minute
 RECENT: Final = timedelta(hours=3)  # RecentlyActive=PT3H
+# a result whose expression dropped points (text as GetMetricData answers it, captured in
+# grafana/grafana's CloudWatch response fixtures)
+ARITHMETIC_ERROR: Final = {
+    "Code": "ArithmeticError",
+    "Value": "One or more data-points have been dropped due to non-numeric values "
+    "(NaN, -Infinite, +Infinite)",
+}
 
 
 def canonical(dimensions: Mapping[str, str]) -> str:
@@ -213,8 +221,8 @@ class SimCloudWatch(SimService):
     # ---- GetMetricData ----------------------------------------------------------------------
 
     def get_metric_data(self, scope: Scope, params: Mapping[str, Any]) -> dict[str, Any]:
-        queries = params["MetricDataQueries"]
-        if len(queries) > MAX_QUERIES:
+        raw = params["MetricDataQueries"]
+        if len(raw) > MAX_QUERIES:
             raise faults.too_many("MetricDataQueries", MAX_QUERIES)
         start, end = params["StartTime"], params["EndTime"]
         descending = params.get("ScanBy", "TimestampDescending") == "TimestampDescending"
@@ -222,16 +230,44 @@ class SimCloudWatch(SimService):
         skip = 0
         if params.get("NextToken"):
             skip = paging.decode("metricdata", params["NextToken"], [int], faults.bad_token)[0]
+        planned = queries.plan(raw, "MetricDataQueries")
+        for query in planned:
+            _check_window(start, end, _period_of(query))
+        values = self.evaluate(scope, planned, start, end)
         results, shown, total = [], 0, 0
-        for n, query in enumerate(queries, 1):
-            where = f"MetricDataQueries.member.{n}"
-            if query.get("Expression") is not None:
-                raise faults.expressions_unsupported(where)
-            stat = query.get("MetricStat")
-            if stat is None:
-                raise faults.missing(f"{where}.MetricStat")
-            _check_window(start, end, stat["Period"])
-            metric = stat["Metric"]
+        for query in sorted(planned, key=lambda q: int(q.where.rsplit(".", 1)[1])):
+            if not query.returns:
+                continue
+            for series in queries.series_of(query, values[query.id]):
+                found = sorted(series.points.items(), reverse=descending)
+                page = found[max(0, skip - total) :][: max(0, limit - shown)]
+                total += len(found)
+                shown += len(page)
+                result = {
+                    "Id": query.id,
+                    "Label": _label(query, series),
+                    "Timestamps": [at for at, _ in page],
+                    "Values": [v for _, v in page],
+                    "StatusCode": "Complete" if skip + shown >= total else "PartialData",
+                }
+                if series.dropped:
+                    result["Messages"] = [ARITHMETIC_ERROR]
+                results.append(result)
+        out: dict[str, Any] = {"MetricDataResults": results, "Messages": []}
+        if skip + shown < total:
+            out["NextToken"] = paging.encode("metricdata", [skip + shown])
+        return out
+
+    def evaluate(
+        self, scope: Scope, planned: Sequence[queries.Query], start: datetime, end: datetime
+    ) -> dict[str, mm.Series | list[mm.Series]]:
+        """Each query's series over [start, end): its metric read, or its expression worked
+        out over the periods of that range."""
+
+        def read(query: queries.Query) -> mm.Series:
+            stat = query.stat
+            assert stat is not None
+            metric, period = stat["Metric"], int(stat["Period"])
             readings = self.statistics(
                 scope,
                 MetricId(
@@ -241,31 +277,17 @@ class SimCloudWatch(SimService):
                 ),
                 start,
                 end,
-                stat["Period"],
+                period,
                 [stat["Stat"]],
                 stat.get("Unit"),
             )
-            found = [(r.at, r.statistics[stat["Stat"]]) for r in readings if r.statistics]
-            if descending:
-                found.reverse()
-            if not query.get("ReturnData", True):
-                continue
-            page = found[max(0, skip - total) :][: max(0, limit - shown)]
-            total += len(found)
-            shown += len(page)
-            results.append(
-                {
-                    "Id": query["Id"],
-                    "Label": query.get("Label") or metric.get("MetricName", ""),
-                    "Timestamps": [at for at, _ in page],
-                    "Values": [v for _, v in page],
-                    "StatusCode": "Complete" if skip + shown >= total else "PartialData",
-                }
-            )
-        out: dict[str, Any] = {"MetricDataResults": results, "Messages": []}
-        if skip + shown < total:
-            out["NextToken"] = paging.encode("metricdata", [skip + shown])
-        return out
+            points = {r.at: r.statistics[stat["Stat"]] for r in readings if r.statistics}
+            return mm.Series(points, period, metric.get("MetricName", ""), metric=True)
+
+        def periods_of(period: int) -> list[datetime]:
+            return queries.grid(start, end, period, origin(start, period))
+
+        return queries.run(planned, read, periods_of)
 
     # ---- ListMetrics ------------------------------------------------------------------------
 
@@ -317,6 +339,23 @@ def _matches(dimensions: Mapping[str, str], filters: Sequence[Mapping[str, str]]
     return all(
         f["Name"] in dimensions and f.get("Value") in (None, dimensions[f["Name"]]) for f in filters
     )
+
+
+def _period_of(query: queries.Query) -> int:
+    """A metric's period, or an expression's own (60 s to check when it has none)."""
+    if query.stat is not None:
+        return int(query.stat["Period"])
+    return int(query.period or queries.DEFAULT_PERIOD)
+
+
+def _label(query: queries.Query, series: mm.Series) -> str:
+    """A result's Label: the query's, else a metric's name or an expression's id; each series
+    of an array after the expression's label ([NO SOURCE] the expression defaults)."""
+    if query.stat is not None:
+        return query.label or series.label
+    if series.label and series.label != query.id:
+        return f"{query.label} {series.label}" if query.label else series.label
+    return query.label or query.id
 
 
 def _check_window(start: datetime, end: datetime, period: int) -> None:
