@@ -15,7 +15,6 @@ from xml.etree import ElementTree
 import cbor2
 import pytest
 import requests
-from aliyunsdkcore.auth.composer.rpc_signature_composer import get_signed_url
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -23,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Server
-from tests.helpers import aws_client, make_group
+from tests.helpers import aliyun_get, aws_client, ess_cpu_task, make_group
 from tests.test_ess import ready_group
 
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
@@ -728,20 +727,7 @@ def test_fuzzed_ess_rule_and_alarm_requests_never_fail_with_a_500(
             scaling_group_id=group, adjustment_type="QuantityChangeInCapacity", adjustment_value=1
         )
     ).body
-    alarm = ess.create_alarm(
-        m.CreateAlarmRequest(
-            region_id=region,
-            scaling_group_id=group,
-            name="cpu-high",
-            metric_name="CpuUtilization",
-            period=60,
-            statistics="Average",
-            threshold=70.0,
-            comparison_operator=">=",
-            evaluation_count=2,
-            alarm_actions=[made.scaling_rule_ari],
-        )
-    ).body.alarm_task_id
+    alarm = ess_cpu_task(ess, region, group, "cpu-high", ">=", 70.0, made.scaling_rule_ari)
     values = st.one_of(
         st.text(max_size=20),
         st.integers(-(2**40), 2**40).map(str),
@@ -857,15 +843,9 @@ def test_fuzzed_ess_rule_and_alarm_requests_never_fail_with_a_500(
     )
     def call(request: tuple[str, dict[str, str]]) -> None:
         action, params = request
-        query, _ = get_signed_url(
-            {"Action": action, "Version": version, "RegionId": region, **params},
-            "test",
-            "test",
-            "JSON",
-            "GET",
-            {},
+        reply = aliyun_get(
+            server, {"Action": action, "Version": version, "RegionId": region, **params}
         )
-        reply = requests.get(f"{server.url}{query}", timeout=30)
         assert reply.status_code < 500, reply.text
         body = reply.json()
         assert "RequestId" in body, body

@@ -9,7 +9,7 @@ from typing import Any
 from alibabacloud_ess20220222 import models as m
 
 from tests.conftest import Server
-from tests.helpers import describe_group, make_group
+from tests.helpers import describe_group, ess_cpu_task, make_group
 from tests.test_ess import ready_group
 from tests.test_load_publication import set_load
 
@@ -58,24 +58,20 @@ def changed(autoscaling: Any, alarm: str, policy: str) -> list[tuple[int, int]]:
     return list(dict.fromkeys(found))
 
 
+def policy(autoscaling: Any, name: str, **fields: Any) -> str:
+    """A policy on the group "web" adjusting by count, its ARN."""
+    made = autoscaling.put_scaling_policy(
+        AutoScalingGroupName="web", PolicyName=name, AdjustmentType="ChangeInCapacity", **fields
+    )
+    return str(made["PolicyARN"])
+
+
 def test_simple_policies_on_user_alarms_follow_the_load(
     autoscaling: Any, client: Any, server: Server, region: str
 ) -> None:
     make_group(autoscaling, server, min_size=1, max_size=6, desired=2)
-    out = autoscaling.put_scaling_policy(
-        AutoScalingGroupName="web",
-        PolicyName="out",
-        AdjustmentType="ChangeInCapacity",
-        ScalingAdjustment=2,
-        Cooldown=180,
-    )["PolicyARN"]
-    back = autoscaling.put_scaling_policy(
-        AutoScalingGroupName="web",
-        PolicyName="in",
-        AdjustmentType="ChangeInCapacity",
-        ScalingAdjustment=-1,
-        Cooldown=60,
-    )["PolicyARN"]
+    out = policy(autoscaling, "out", ScalingAdjustment=2, Cooldown=180)
+    back = policy(autoscaling, "in", ScalingAdjustment=-1, Cooldown=60)
     cw = client("cloudwatch")
     cpu_alarm(cw, "cpu-high", out, "GreaterThanThreshold", 70.0)
     cpu_alarm(cw, "cpu-low", back, "LessThanThreshold", 30.0)
@@ -105,11 +101,10 @@ def test_step_policies_on_user_alarms_pick_their_step(
     autoscaling: Any, client: Any, server: Server, region: str
 ) -> None:
     make_group(autoscaling, server, min_size=1, max_size=8, desired=2)
-    out = autoscaling.put_scaling_policy(
-        AutoScalingGroupName="web",
-        PolicyName="steps-out",
+    out = policy(
+        autoscaling,
+        "steps-out",
         PolicyType="StepScaling",
-        AdjustmentType="ChangeInCapacity",
         EstimatedInstanceWarmup=180,
         StepAdjustments=[
             {
@@ -119,14 +114,13 @@ def test_step_policies_on_user_alarms_pick_their_step(
             },
             {"MetricIntervalLowerBound": 15.0, "ScalingAdjustment": 2},
         ],
-    )["PolicyARN"]
-    back = autoscaling.put_scaling_policy(
-        AutoScalingGroupName="web",
-        PolicyName="steps-in",
+    )
+    back = policy(
+        autoscaling,
+        "steps-in",
         PolicyType="StepScaling",
-        AdjustmentType="ChangeInCapacity",
         StepAdjustments=[{"MetricIntervalUpperBound": 0.0, "ScalingAdjustment": -1}],
-    )["PolicyARN"]
+    )
     cw = client("cloudwatch")
     cpu_alarm(cw, "cpu-high", out, "GreaterThanOrEqualToThreshold", 70.0)
     cpu_alarm(cw, "cpu-low", back, "LessThanThreshold", 16.0)
@@ -180,24 +174,8 @@ def test_ess_rules_run_by_tasks_follow_the_load(ess: Any, server: Server, region
         cooldown=60,
     )
 
-    def task(name: str, operator: str, threshold: float, ari: str) -> None:
-        ess.create_alarm(
-            m.CreateAlarmRequest(
-                region_id=region,
-                scaling_group_id=group,
-                name=name,
-                metric_name="CpuUtilization",
-                period=60,
-                statistics="Average",
-                threshold=threshold,
-                comparison_operator=operator,
-                evaluation_count=2,
-                alarm_actions=[ari],
-            )
-        )
-
-    task("cpu-high", ">=", 70.0, out.scaling_rule_ari)
-    task("cpu-low", "<", 30.0, back.scaling_rule_ari)
+    ess_cpu_task(ess, region, group, "cpu-high", ">=", 70.0, out.scaling_rule_ari)
+    ess_cpu_task(ess, region, group, "cpu-low", "<", 30.0, back.scaling_rule_ari)
 
     def capacity() -> int:
         [row] = ess.describe_scaling_groups(
