@@ -193,3 +193,37 @@ def run_check(url: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         env={**os.environ, "COLUMNS": "500"},  # one violation a line, however long
     )
+
+
+def ess_cpu_task(
+    ess: Any, region: str, group: str, name: str, operator: str, threshold: float, ari: str
+) -> str:
+    """An event-triggered task on the group's average CpuUtilization, two minutes in a row,
+    running the rule `ari`."""
+    from alibabacloud_ess20220222 import models as m
+
+    made = ess.create_alarm(
+        m.CreateAlarmRequest(
+            region_id=region,
+            scaling_group_id=group,
+            name=name,
+            metric_name="CpuUtilization",
+            period=60,
+            statistics="Average",
+            threshold=threshold,
+            comparison_operator=operator,
+            evaluation_count=2,
+            alarm_actions=[ari],
+        )
+    )
+    return str(made.body.alarm_task_id)
+
+
+def aliyun_get(server: Server, params: dict[str, str]) -> Any:
+    """One RPC-signed GET of any parameters (HMAC-SHA1 by the legacy core), however malformed,
+    answered as the raw `requests` response."""
+    import requests
+    from aliyunsdkcore.auth.composer.rpc_signature_composer import get_signed_url
+
+    query, _ = get_signed_url(params, "test", "test", "JSON", "GET", {})
+    return requests.get(f"{server.url}{query}", timeout=30)

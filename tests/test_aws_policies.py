@@ -242,6 +242,32 @@ REFUSED = [
     ),
     ({"PolicyType": "Sometimes"}, "Unsupported policy type: Sometimes"),
     (
+        {"PolicyType": "TargetTrackingScaling", "TargetTrackingConfiguration": {"TargetValue": 5}},
+        "You should provide either a CustomizedMetricSpecification or a "
+        "PredefinedMetricSpecification",
+    ),
+    (
+        {
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingConfiguration": {
+                **TRACKING,
+                "CustomizedMetricSpecification": {"MetricName": "m", "Namespace": "n"},
+            },
+        },
+        "You should provide either a CustomizedMetricSpecification or a "
+        "PredefinedMetricSpecification",
+    ),
+    (
+        {
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingConfiguration": {
+                "TargetValue": 5,
+                "CustomizedMetricSpecification": {"MetricName": "m", "Namespace": "n"},
+            },
+        },
+        "Statistic must be specified in a CustomizedMetricSpecification without Metrics",
+    ),
+    (
         {"AdjustmentType": "ChangeInCapacity", "ScalingAdjustment": 1, "StepAdjustments": STEPS},
         "StepAdjustments is not supported for policy type SimpleScaling.",
     ),

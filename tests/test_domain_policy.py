@@ -15,6 +15,7 @@ from tidewater.domain.scaling_rule import (
     ESS_ROUNDING,
     Adjustment,
     Change,
+    Rounding,
     RuleKind,
     ScalingRule,
     Target,
@@ -238,3 +239,62 @@ def test_a_predictive_rule_is_never_executed() -> None:
     with pytest.raises(Refusal) as refused:
         ScalingRule(RuleKind.PREDICTIVE).asked(1, Breach(1, 0), AWS_ROUNDING)
     assert refused.value.reason == "policy.not_executable"
+
+
+# -- what the tests above leave open: every change kind, both clouds' rounding, monotony --------
+
+roundings = st.sampled_from([AWS_ROUNDING, ESS_ROUNDING])
+magnitudes = st.one_of(st.none(), st.integers(1, 20))
+
+
+@given(percents, capacities, magnitudes)
+def test_ess_percentages_truncate_and_only_the_magnitude_moves_a_fraction(
+    value: int, current: int, magnitude: int | None
+) -> None:
+    step = Adjustment(Change.BY_PERCENT, value, magnitude, ESS_ROUNDING).step(current)
+    exact = math.trunc(current * value / 100)
+    assert step == 0 or (step > 0) == (value > 0)
+    if magnitude is None or value == 0:
+        assert step == exact
+    else:
+        assert abs(step) == max(abs(exact), magnitude)
+
+
+@given(
+    st.lists(st.integers(-50, 50), min_size=1, max_size=6, unique=True),
+    st.sampled_from(list(Change)),
+    st.integers(0, 200),
+    st.floats(-100, 100, allow_nan=False),
+    magnitudes,
+    roundings,
+)
+def test_a_step_rule_of_any_change_applies_its_step_as_a_simple_rule_would(
+    cuts: list[int],
+    change: Change,
+    current: int,
+    breach: float,
+    magnitude: int | None,
+    rounding: Rounding,
+) -> None:
+    steps = [
+        Step(s.lower, s.upper, abs(s.adjustment) if change is Change.TO_EXACT else s.adjustment)
+        for s in _partition(sorted(cuts))
+    ]
+    step = selected(steps, 50 + breach, 50)
+    assert step is not None
+    rule = ScalingRule(RuleKind.STEP, change, min_step=magnitude, steps=tuple(steps))
+    simple = ScalingRule(RuleKind.SIMPLE, change, step.adjustment, min_step=magnitude)
+    asked = rule.asked(current, Breach(50 + breach, 50), rounding)
+    assert asked == simple.asked(current, None, rounding)
+    if change is not Change.TO_EXACT and step.adjustment:
+        assert (asked > current) == (step.adjustment > 0) or asked == current
+
+
+@given(st.integers(1, 500), loads, loads, targets, st.booleans())
+def test_tracking_never_asks_less_for_more_load(
+    current: int, low: float, high: float, target: float, disable_scale_in: bool
+) -> None:
+    low, high = sorted((low, high))
+    fewer = tracked(current, low, target, disable_scale_in)
+    more = tracked(current, high, target, disable_scale_in)
+    assert 0 <= fewer <= more

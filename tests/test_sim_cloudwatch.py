@@ -388,6 +388,26 @@ def test_the_aws_cli_puts_and_reads(client: Any, server: Server, aws_cli: Any) -
     assert [p["Maximum"] for p in got["Datapoints"]] == [7.0]
 
 
+def test_a_number_member_must_hold_a_number_in_either_door(server: Server, region: str) -> None:
+    """A list or a word where a double belongs is the body's fault (400), never a 500; AWS JSON
+    spells the non-finite floats as words, which then fail PutMetricData's finite check."""
+    target = "GraniteServiceVersion20100801"
+    json_door = {"X-Amz-Target": f"{target}.PutMetricData"}
+    json_door["Content-Type"] = "application/x-amz-json-1.0"
+    cbor_door = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
+    cbor_path = f"/service/{target}/operation/PutMetricData"
+    for value, kind in (([], "Serialization"), ("many", "Serialization"), ("NaN", "InvalidParam")):
+        put = {"Namespace": NS, "MetricData": [{"MetricName": "N", "Value": value}]}
+        reply = _signed(server, region, "/", json.dumps(put).encode(), **json_door)
+        assert reply.status_code == 400 and kind in reply.json()["__type"], reply.text
+        reply = _signed(server, region, cbor_path, cbor.encode(put), **cbor_door)
+        assert reply.status_code == 400, reply.content
+        assert "SerializationException" in cbor.decode(reply.content)["__type"]
+    huge = {"Namespace": NS, "MetricData": [{"MetricName": "N", "Value": 10**400}]}
+    reply = _signed(server, region, "/", json.dumps(huge).encode(), **json_door)
+    assert reply.status_code == 400, reply.text
+
+
 def _signed(server: Server, region: str, path: str, body: bytes, **headers: str) -> Any:
     request = AWSRequest(method="POST", url=server.url + path, data=body, headers=headers)
     SigV4Auth(Credentials("test", "test"), "monitoring", region).add_auth(request)

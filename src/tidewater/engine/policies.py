@@ -389,10 +389,11 @@ def fire(
                 return None
             raise Refusal("capacity.no_change", group=key)
         values: dict[str, Any] = {}
+        cause = {"policy": row.name, "rule": row.id, **({"alarm": alarm} if alarm else {})}
         if rule.kind is RuleKind.SIMPLE:
             cooldown = rule.cooldown if rule.cooldown is not None else grow.default_cooldown
             values["cooldown_until"] = now + timedelta(seconds=cooldown)
-        cause = {"policy": row.name, "rule": row.id, **({"alarm": alarm} if alarm else {})}
+            cause["cooldown"] = cooldown  # what the activity's end starts again (machinery)
         if firing.own_activity:
             return requested(
                 books,

@@ -5,7 +5,7 @@ query-compatible."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from tidewater.cloud.sim.cloudwatch import CloudWatchFault, SimCloudWatch
 from tidewater.cloud.sim.cloudwatch.alarms import SimAlarms
@@ -55,6 +55,7 @@ class CloudWatchCbor(CloudWatchJson):
     protocol = "smithy-rpc-v2-cbor"
     content_type = "application/cbor"
     in_path = True
+    float_words: ClassVar[dict[str, float]] = {}
 
     def reply_headers(self) -> dict[str, str]:
         return {"smithy-protocol": "rpc-v2-cbor"}

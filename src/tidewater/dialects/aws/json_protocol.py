@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from botocore.model import Shape
 
@@ -29,6 +30,13 @@ class JsonProtocol:
     checks_enums = True  # SQS answers unknown enum values with its own refusals
     located: frozenset[str] = frozenset()  # required members the request's path may supply
     in_path = False  # Smithy RPC v2 names the operation in the path, not in X-Amz-Target
+    # how a body spells the floats JSON has no literal for (the awsJson protocol's strings);
+    # CBOR has the floats themselves, so its bodies spell none
+    float_words: ClassVar[dict[str, float]] = {
+        "NaN": math.nan,
+        "Infinity": math.inf,
+        "-Infinity": -math.inf,
+    }
 
     def __init__(self, service: str) -> None:
         model = _service_model(service, None)
@@ -153,6 +161,15 @@ class JsonProtocol:
             if not isinstance(value, bool):
                 raise _serialization(f"Unexpected value for {where}")
             return value
+        if t in ("float", "double"):
+            if isinstance(value, str) and value in self.float_words:
+                return self.float_words[value]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _serialization(f"Unexpected value for {where}")
+            try:
+                return float(value)
+            except OverflowError:  # an integer past any double
+                raise _serialization(f"Unexpected value for {where}") from None
         return value
 
     @staticmethod

@@ -55,6 +55,17 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         "PredictiveScalingConfiguration must be specified for a PredictiveScaling policy",
     ),
+    "policy.tracking_metric_one": (  # inferred: a third-party preflight rule quotes it
+        "ValidationError",
+        400,
+        "You should provide either a CustomizedMetricSpecification or a "
+        "PredefinedMetricSpecification",
+    ),
+    "policy.custom_metric_incomplete": (  # [NO SOURCE] the text
+        "ValidationError",
+        400,
+        "{member} must be specified in a CustomizedMetricSpecification without Metrics",
+    ),
     "policy.type_invalid": ("ValidationError", 400, "Unsupported policy type: {type}"),
     "policy.field_invalid": (
         "ValidationError",

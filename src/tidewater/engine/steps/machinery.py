@@ -98,9 +98,13 @@ def finish(
         and status is Status.SUCCESSFUL
         and activity.facts.get("trigger") == Trigger.CAPACITY
     ):
-        cooldown = conn.execute(
-            select(groups.c.default_cooldown).where(groups.c.id == activity.group_id)
-        ).scalar()
+        # a simple policy's own Cooldown overrides the group's default (PutScalingPolicy
+        # reference; ESS: a simple rule's Cooldown Time), counted from the activity's end
+        cooldown = (activity.facts.get("change") or {}).get("cooldown")
+        if cooldown is None:
+            cooldown = conn.execute(
+                select(groups.c.default_cooldown).where(groups.c.id == activity.group_id)
+            ).scalar()
         if cooldown is not None:
             group_values["cooldown_until"] = now + timedelta(seconds=cooldown)
     conn.execute(update(groups).where(groups.c.id == activity.group_id).values(**group_values))
