@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ClientFactory, Server
-from tests.helpers import classic_elb, describe_group, instance_ids, make_group
+from tests.helpers import alb_forwarding, classic_elb, describe_group, instance_ids, make_group
 
 
 def test_detach_drains_from_target_group_and_classic_elb(
@@ -15,22 +15,11 @@ def test_detach_drains_from_target_group_and_classic_elb(
 ) -> None:
     region = autoscaling.meta.region_name
     elb, elbv2 = client("elb"), client("elbv2")
-    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     classic_elb(elb, "classic", [f"{region}a"], draining_seconds=30)
-    tg = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][
-        0
-    ]["TargetGroupArn"]
+    tg, _ = alb_forwarding(elbv2, ec2)
     elbv2.modify_target_group_attributes(
         TargetGroupArn=tg,
         Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "120"}],
-    )
-    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
-    alb = elbv2.create_load_balancer(Name="alb", Subnets=subnets)["LoadBalancers"][0]
-    elbv2.create_listener(
-        LoadBalancerArn=alb["LoadBalancerArn"],
-        Protocol="HTTP",
-        Port=80,
-        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
     )
     group = make_group(
         autoscaling,
