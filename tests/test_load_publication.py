@@ -163,7 +163,7 @@ def group_metric(cw: Any, server: Server, name: str, group: str = "web") -> list
         MetricName=name,
         Dimensions=[{"Name": "AutoScalingGroupName", "Value": group}],
         StartTime=end - timedelta(minutes=5),
-        EndTime=end,
+        EndTime=end + timedelta(minutes=1),  # the newest minute even on a whole-minute clock
         Period=60,
         Statistics=["Maximum"],
     )["Datapoints"]
@@ -240,7 +240,7 @@ def test_alb_requests_per_target_drive_target_tracking(
             MetricName="RequestCountPerTarget",
             Dimensions=[{"Name": "TargetGroup", "Value": dimension}],
             StartTime=end - timedelta(minutes=2),
-            EndTime=end,
+            EndTime=end + timedelta(minutes=1),  # a clock on a whole minute has just put it
             Period=60,
             Statistics=["Sum"],
         )["Datapoints"]

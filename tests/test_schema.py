@@ -512,7 +512,7 @@ def test_the_service_clock_comes_and_goes_with_0021(
     assert "service_clock" not in sa.inspect(db.engine).get_table_names()
     schema.upgrade(db, "0021")
     assert "service_clock" in sa.inspect(db.engine).get_table_names()
-    assert schema.current(db) == schema.head() == "0021"
+    assert schema.current(db) == "0021"
     command.downgrade(schema._config(db), "0020")
     assert "service_clock" not in sa.inspect(db.engine).get_table_names()
     db.dispose()
@@ -530,7 +530,7 @@ def test_a_load_row_may_hold_no_model_from_0022(
     schema.upgrade(db, "0022")
     model = {c["name"]: c for c in sa.inspect(db.engine).get_columns("group_loads")}["model"]
     assert model["nullable"] is True
-    assert schema.current(db) == "0022"
+    assert schema.current(db) == schema.head() == "0022"
     command.downgrade(schema._config(db), "0021")
     model = {c["name"]: c for c in sa.inspect(db.engine).get_columns("group_loads")}["model"]
     assert model["nullable"] is False
