@@ -1,38 +1,51 @@
-"""Request cost of Tidewater against moto_server, the best-known peer, on the same workload.
+"""Request cost of Tidewater against moto_server, the best-known peer, and against the bare stack.
 
-Each request is signed once and replayed over one keep-alive connection, so the client costs
-almost nothing and the numbers are the server's. Run with `make bench`; results are appended to
-bench/results.jsonl and summarised in docs/benchmarks.md by hand.
+Three servers run one after the other on the same machine with the same data: the bare stack's
+ceiling (bench/ceiling.py), Tidewater on its defaults (durable SQLite in WAL, the runner on) and
+moto_server. wrk sends requests signed before the run (bench/wrk.py), so the client costs almost
+nothing; each row is the median of several runs after a warm-up. Activity rows (bench/
+activities.py) time what a user waits for. Run with `make bench`; every row is appended to
+bench/results.jsonl with the run's id, and a row more than 20% slower than the last run's is
+called out at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import platform
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import boto3
+from aliyunsdkcore.auth.composer.rpc_signature_composer import get_signed_url
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+import wrk
+from wrk import Prepared
+
 REGION = "us-east-1"
+ESS_REGION = "cn-hangzhou"
+ECS_IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
 LOGLEVEL = os.environ.get("BENCH_LOG_LEVEL", "warning")
 IMAGE = "ami-0c02fb55956c7d316"
+RESULTS = Path(__file__).with_name("results.jsonl")
+REGRESSION = 0.20  # a row this much slower than the last run's is called out
 
 
 def free_port() -> int:
@@ -55,34 +68,31 @@ def wait_up(url: str, probe: str) -> None:
 
 
 def start(target: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start one server on a free port; its log goes to the work directory."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(workdir / f"{target}.log", "wb")  # noqa: SIM115
+    python = sys.executable
     if target == "tidewater":
-        args = [
-            sys.executable,
-            "-m",
-            "tidewater",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(workdir / "data"),
-            "--sim-boot-seconds",
-            "0.2",
-            "--log-level",
-            LOGLEVEL,
-        ]
-        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        wait_up(url, "/_tidewater/health")
+        args = [python, "-m", "tidewater", "serve", "--port", str(port)]
+        args += ["--data-dir", str(workdir / "data"), "--sim-boot-seconds", "0.2"]
+        args += ["--log-level", LOGLEVEL]
+        probe = "/_tidewater/health"
+    elif target == "moto":
+        args, probe = [python, "-m", "moto.server", "-p", str(port)], "/"
     else:
-        args = [sys.executable, "-m", "moto.server", "-p", str(port)]
-        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        wait_up(url, "/")
+        args = [python, "-m", "uvicorn", "ceiling:app", "--port", str(port), "--no-access-log"]
+        args += ["--loop", "uvloop", "--http", "httptools", "--log-level", "warning"]
+        probe = "/"
+    process = subprocess.Popen(
+        args, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent
+    )
+    wait_up(url, probe)
     return process, url
 
 
-def setup(url: str, groups: int, instances: int) -> list[str]:
+def setup_aws(url: str, groups: int, instances: int) -> None:
+    """`groups` groups, the first with `instances` InService instances, the others with one."""
     autoscaling = boto3.client(
         "autoscaling",
         region_name=REGION,
@@ -108,65 +118,150 @@ def setup(url: str, groups: int, instances: int) -> list[str]:
         group = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["g000"])[
             "AutoScalingGroups"
         ][0]
-        ready = [i["InstanceId"] for i in group["Instances"] if i["LifecycleState"] == "InService"]
+        ready = [i for i in group["Instances"] if i["LifecycleState"] == "InService"]
         if len(ready) == instances:
-            return ready
+            return
         time.sleep(0.2)
     raise RuntimeError("group never reached its desired capacity")
 
 
-def signed(url: str, params: dict[str, str]) -> tuple[bytes, dict[str, str]]:
-    body = urlencode({"Version": "2011-01-01", **params}).encode()
+def ess_call(url: str, action: str, **params: Any) -> Any:
+    """One signed ESS 2014-08-28 RPC call (HMAC-SHA1, as aliyun-python-sdk-core signs it)."""
+    path = ess_path(action, params)
+    with urllib.request.urlopen(url + path, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def ess_path(action: str, params: dict[str, Any], version: str = "2014-08-28") -> str:
+    query = {"Action": action, "Version": version, "RegionId": ESS_REGION}
+    query.update({k: str(v) for k, v in params.items()})
+    path, _ = get_signed_url(query, "test", "test", "JSON", "GET", {})
+    return str(path)
+
+
+def setup_ess(url: str, groups: int, instances: int) -> None:
+    """The same shape on ESS: the first group with `instances` InService, the others with one."""
+    made = []
+    for n in range(groups):
+        group = ess_call(
+            url,
+            "CreateScalingGroup",
+            ScalingGroupName=f"e{n:03d}",
+            MinSize=0,
+            MaxSize=instances,
+            DesiredCapacity=instances if n == 0 else 1,
+        )["ScalingGroupId"]
+        ess_call(
+            url,
+            "CreateScalingConfiguration",
+            ScalingGroupId=group,
+            ImageId=ECS_IMAGE,
+            InstanceType="ecs.g6.large",
+        )
+        ess_call(url, "EnableScalingGroup", ScalingGroupId=group)
+        made.append(group)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = ess_call(url, "DescribeScalingInstances", ScalingGroupId=made[0], PageSize=50)
+        ready = [
+            i
+            for i in found["ScalingInstances"]["ScalingInstance"]
+            if i["LifecycleState"] == "InService"
+        ]
+        if len(ready) == instances:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("ESS group never reached its desired capacity")
+
+
+def aws_signed(url: str, params: dict[str, str]) -> list[Prepared]:
+    """One SigV4-signed Query request; wrk may send it again and again."""
+    body = urlencode({"Version": "2011-01-01", **params})
     request = AWSRequest(
         method="POST",
         url=url + "/",
-        data=body,
+        data=body.encode(),
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
     )
     SigV4Auth(Credentials("test", "test"), "autoscaling", REGION).add_auth(request)
-    return body, dict(request.headers.items())
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+    return [Prepared("POST", "/", headers, body)]
 
 
-def replay(
-    url: str, body: bytes, headers: dict[str, str], count: int, threads: int
-) -> dict[str, float]:
-    host = url.split("//")[1]
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
+def ess_signed(params: dict[str, Any], count: int) -> list[Prepared]:
+    """`count` ESS requests, each with its own nonce: none may be sent twice."""
+    action = params.pop("Action")
+    return [Prepared("GET", ess_path(action, dict(params)), {}) for _ in range(count)]
 
-    def worker(n: int) -> None:
-        nonlocal errors
-        conn = http.client.HTTPConnection(host, timeout=30)
-        mine: list[float] = []
-        bad = 0
-        for _ in range(n):
-            started = time.perf_counter()
-            conn.request("POST", "/", body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - started)
-            bad += response.status >= 400
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors += bad
 
-    began = time.perf_counter()
-    pool = [threading.Thread(target=worker, args=(count // threads,)) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "per_second": len(latencies) / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-    }
+@dataclass(frozen=True)
+class Workload:
+    """One row: which servers it runs on and the requests it sends."""
+
+    name: str
+    targets: tuple[str, ...]
+    requests: Callable[[str, int], list[Prepared]]  # (url, how many it may need)
+
+
+AWS = ("tidewater", "moto")
+WORKLOADS = (
+    Workload("bare stack", ("ceiling",), lambda url, n: [Prepared("POST", "/", {}, "x=1")]),
+    Workload(
+        "DescribeAutoScalingGroups, one group by name",
+        AWS,
+        lambda url, n: aws_signed(
+            url,
+            {"Action": "DescribeAutoScalingGroups", "AutoScalingGroupNames.member.1": "g000"},
+        ),
+    ),
+    Workload(
+        "DescribeAutoScalingGroups, 50 groups per page",
+        AWS,
+        lambda url, n: aws_signed(url, {"Action": "DescribeAutoScalingGroups", "MaxRecords": "50"}),
+    ),
+    Workload(
+        "DescribeAutoScalingInstances, 50 per page",
+        AWS,
+        lambda url, n: aws_signed(
+            url, {"Action": "DescribeAutoScalingInstances", "MaxRecords": "50"}
+        ),
+    ),
+    Workload(
+        "DetachInstances, refused (not a member)",
+        AWS,
+        lambda url, n: aws_signed(
+            url,
+            {
+                "Action": "DetachInstances",
+                "AutoScalingGroupName": "g000",
+                "InstanceIds.member.1": "i-0000000000000dead",
+                "ShouldDecrementDesiredCapacity": "true",
+            },
+        ),
+    ),
+    Workload(
+        "SetDesiredCapacity, accepted",
+        AWS,
+        lambda url, n: aws_signed(
+            url,
+            {
+                "Action": "SetDesiredCapacity",
+                "AutoScalingGroupName": "g001",
+                "DesiredCapacity": "1",
+            },
+        ),
+    ),
+    Workload(
+        "ESS DescribeScalingGroups, 50 per page",
+        ("tidewater",),
+        lambda url, n: ess_signed({"Action": "DescribeScalingGroups", "PageSize": 50}, n),
+    ),
+    Workload(
+        "ESS DescribeScalingInstances, 50 per page",
+        ("tidewater",),
+        lambda url, n: ess_signed({"Action": "DescribeScalingInstances", "PageSize": 50}, n),
+    ),
+)
 
 
 def rss_kb(pid: int) -> int:
@@ -176,62 +271,112 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-WORKLOADS: dict[str, Callable[[list[str]], dict[str, str]]] = {
-    "DescribeAutoScalingGroups(50 groups)": lambda ids: {
-        "Action": "DescribeAutoScalingGroups",
-        "MaxRecords": "50",
-    },
-    "DescribeAutoScalingGroups(one by name)": lambda ids: {
-        "Action": "DescribeAutoScalingGroups",
-        "AutoScalingGroupNames.member.1": "g000",
-    },
-    "DescribeAutoScalingInstances": lambda ids: {
-        "Action": "DescribeAutoScalingInstances",
-        "MaxRecords": "50",
-    },
-    "DetachInstances(not a member, refused)": lambda ids: {
-        "Action": "DetachInstances",
-        "AutoScalingGroupName": "g000",
-        "InstanceIds.member.1": "i-0000000000000dead",
-        "ShouldDecrementDesiredCapacity": "true",
-    },
-}
+def measure(
+    url: str, workload: Workload, connections: int, seconds: float, runs: int
+) -> dict[str, float]:
+    """The median of `runs` runs after a one-second warm-up, by requests per second."""
+    budget = int(8000 * (seconds + 1) * 1.5)  # requests a nonce'd workload may need per run
+    wrk.run(url, workload.requests(url, budget), connections, 1)
+    results = [
+        wrk.run(url, workload.requests(url, budget), connections, seconds) for _ in range(runs)
+    ]
+    results.sort(key=lambda r: r["per_second"])
+    return results[len(results) // 2]
+
+
+def last_run(rows: list[dict[str, Any]]) -> dict[tuple[str, str, int], dict[str, Any]]:
+    """The newest recorded run's rows, by (target, workload, connections)."""
+    runs = [r for r in rows if r.get("run")]
+    if not runs:
+        return {}
+    newest = runs[-1]["run"]
+    return {(r["target"], r["workload"], r["connections"]): r for r in runs if r["run"] == newest}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--targets", default="tidewater,moto")
-    parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--targets", default="ceiling,tidewater,moto")
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--connections", default="1,4")
     parser.add_argument("--groups", type=int, default=50)
     parser.add_argument("--instances", type=int, default=10)
+    parser.add_argument("--only", default="", help="run only workloads whose name contains this")
+    parser.add_argument("--no-record", action="store_true", help="print, do not append results")
     args = parser.parse_args()
-    out = Path(__file__).with_name("results.jsonl")
+    wrk.ensure()
+    before = (
+        last_run([json.loads(line) for line in RESULTS.read_text().splitlines() if line])
+        if RESULTS.exists()
+        else {}
+    )
+    run_id = time.strftime("%Y-%m-%dT%H:%M:%S")
+    made: list[dict[str, Any]] = []
     for target in args.targets.split(","):
+        chosen = [
+            w
+            for w in WORKLOADS
+            if target in w.targets and (args.only in w.name or target == "ceiling")
+        ]
+        if not chosen:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             process, url = start(target, Path(tmp))
             try:
-                ids = setup(url, args.groups, args.instances)
-                for name, build in WORKLOADS.items():
-                    body, headers = signed(url, build(ids))
-                    replay(url, body, headers, 200, 1)  # warm up caches and code paths
-                    for threads in (1, args.threads):
-                        result = replay(url, body, headers, args.count, threads)
+                if target != "ceiling":
+                    setup_aws(url, args.groups, args.instances)
+                if target == "tidewater":
+                    setup_ess(url, args.groups, args.instances)
+                for workload in chosen:
+                    for connections in (int(c) for c in args.connections.split(",")):
+                        result = measure(url, workload, connections, args.seconds, args.runs)
                         record: dict[str, Any] = {
+                            "run": run_id,
                             "target": target,
-                            "workload": name,
-                            "threads": threads,
+                            "workload": workload.name,
+                            "connections": connections,
                             **{k: round(v, 3) for k, v in result.items()},
                             "rss_kb": rss_kb(process.pid),
-                            "when": time.strftime("%Y-%m-%d"),
                             "machine": f"{platform.machine()} {os.cpu_count()} cpu",
                         }
-                        print(json.dumps(record))
-                        with out.open("a") as handle:
-                            handle.write(json.dumps(record) + "\n")
+                        print(json.dumps(record), flush=True)
+                        made.append(record)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
+    if not args.no_record:
+        with RESULTS.open("a") as handle:
+            handle.writelines(json.dumps(r) + "\n" for r in made)
+    report(made, before)
+
+
+def report(made: list[dict[str, Any]], before: dict[tuple[str, str, int], dict[str, Any]]) -> None:
+    """A table of this run: each Tidewater row against moto and the ceiling, and regressions."""
+    by = {(r["target"], r["workload"], r["connections"]): r for r in made}
+    ceiling = {r["connections"]: r["per_second"] for r in made if r["target"] == "ceiling"}
+    print("\n| workload | conns | Tidewater req/s (p50, p99 ms) | moto req/s (p99 ms) |", end="")
+    print(" × moto | % ceiling |")
+    print("|---|---|---|---|---|---|")
+    for (target, name, conns), row in by.items():
+        if target != "tidewater":
+            continue
+        peer = by.get(("moto", name, conns))
+        ratio = f"{row['per_second'] / peer['per_second']:.1f}×" if peer else "—"
+        share = f"{100 * row['per_second'] / ceiling[conns]:.0f}%" if conns in ceiling else "—"
+        theirs = f"{peer['per_second']:.0f} ({peer['p99_ms']:.1f})" if peer else "—"
+        print(
+            f"| {name} | {conns} | {row['per_second']:.0f} ({row['p50_ms']:.1f}, "
+            f"{row['p99_ms']:.1f}) | {theirs} | {ratio} | {share} |"
+        )
+    for conns, rate in sorted(ceiling.items()):
+        print(f"| bare stack (ceiling) | {conns} | {rate:.0f} | | | 100% |")
+    slower = [
+        (key, before[key]["per_second"], row["per_second"])
+        for key, row in by.items()
+        if key in before and row["per_second"] < (1 - REGRESSION) * before[key]["per_second"]
+    ]
+    for (target, name, conns), was, now in slower:
+        print(f"REGRESSION: {target} {name} ({conns} conns): {was:.0f} -> {now:.0f} req/s")
 
 
 if __name__ == "__main__":

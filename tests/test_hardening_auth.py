@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -362,6 +363,35 @@ def test_the_nonce_ledger_forgets_after_the_window_and_purges_in_batches(
     with ledger_db.read() as conn:
         after = conn.execute(text("SELECT count(*) FROM signature_nonces")).scalar()
     assert after == 60
+
+
+def test_racing_spends_share_batches_and_a_nonce_is_fresh_once(ledger_db: Database) -> None:
+    from tidewater.engine.nonces import NonceLedger
+
+    ledger = NonceLedger(ledger_db)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    nonces = [f"n{n % 40}" for n in range(120)]  # each nonce three times, from racing threads
+    results: list[tuple[str, bool]] = []
+    barrier = threading.Barrier(24)
+    lock = threading.Lock()
+
+    def spend(mine: list[str]) -> None:
+        barrier.wait()
+        for nonce in mine:
+            fresh = ledger.spend("AK", nonce, now)
+            with lock:
+                results.append((nonce, fresh))
+
+    threads = [threading.Thread(target=spend, args=(nonces[n::24],)) for n in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    fresh = sorted(nonce for nonce, ok in results if ok)
+    assert fresh == sorted({*nonces}), "each nonce admitted exactly once"
+    assert len(results) == 120
+    with ledger_db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM signature_nonces")).scalar() == 40
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tidewater.store.database import Database
 from tidewater.store.tables import signature_nonces
+
+
+@dataclass(slots=True)
+class _Claim:
+    """One spend waiting for its batch's commit."""
+
+    digest: str
+    now: datetime
+    fresh: bool = False
+    lead: bool = False  # this caller writes the next batch
+    decided: bool = False
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 class NonceLedger:
@@ -38,6 +52,8 @@ class NonceLedger:
         self._purge_batch = purge_batch
         self._spent = 0
         self._lock = threading.Lock()
+        self._queue: list[_Claim] = []
+        self._writing = False  # a caller is writing a batch; later ones queue behind it
         insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
         # RETURNING says whether the row went in (psycopg reports no rowcount for an INSERT).
         self._insert: Any = (
@@ -45,26 +61,66 @@ class NonceLedger:
         )
 
     def spend(self, access_key_id: str, nonce: str, now: datetime) -> bool:
-        """Record the nonce for this key; False when it was spent within its window (a replay)."""
-        digest = _digest(access_key_id, nonce)
-        until = now + self._keep
-        with self.db.write() as conn:
-            row = conn.execute(self._insert, {"digest": digest, "expires_at": until}).first()
-            fresh = 1 if row is not None else 0
-            if not fresh:
-                # Spent before: usable again only once its window has passed (not yet purged).
-                fresh = conn.execute(
-                    update(signature_nonces)
-                    .where(signature_nonces.c.digest == digest)
-                    .where(signature_nonces.c.expires_at <= now)
-                    .values(expires_at=until)
-                ).rowcount
+        """Record the nonce for this key; False when it was spent within its window (a replay).
+
+        Spends that arrive together share one transaction (a group commit): one caller writes
+        every nonce queued so far while later ones queue for the next batch, whose first
+        caller writes it; so concurrent requests do not each wait for the single writer.
+        """
+        claim = _Claim(_digest(access_key_id, nonce), now)
         with self._lock:
-            self._spent += 1
-            due = self._spent % self._purge_every == 0
-        if due:
-            self.purge(now)
-        return fresh == 1
+            self._queue.append(claim)
+            if not self._writing:
+                self._writing = claim.lead = True
+        if not claim.lead:
+            claim.done.wait()  # decided by a batch, or made the next batch's writer
+        if not claim.decided:
+            try:
+                with self._lock:
+                    batch, self._queue = self._queue, []
+                self._write(batch)
+            finally:  # the next batch's first caller writes it, whatever became of this one
+                with self._lock:
+                    if self._queue:
+                        self._queue[0].lead = True
+                        self._queue[0].done.set()
+                    else:
+                        self._writing = False
+        if claim.error is not None:
+            raise claim.error
+        return claim.fresh
+
+    def _write(self, batch: list[_Claim]) -> None:
+        """One transaction for the batch; a nonce twice in it is fresh only the first time."""
+        first: dict[str, _Claim] = {}
+        for claim in batch:
+            first.setdefault(claim.digest, claim)
+        try:
+            with self.db.write() as conn:
+                rows = [
+                    {"digest": c.digest, "expires_at": c.now + self._keep} for c in first.values()
+                ]
+                inserted = set(conn.execute(self._insert.values(rows)).scalars())
+                for digest, claim in first.items():
+                    # spent before: usable again only once its window has passed (not purged)
+                    claim.fresh = digest in inserted or bool(
+                        conn.execute(
+                            update(signature_nonces)
+                            .where(signature_nonces.c.digest == digest)
+                            .where(signature_nonces.c.expires_at <= claim.now)
+                            .values(expires_at=claim.now + self._keep)
+                        ).rowcount
+                    )
+        except Exception as error:  # every caller in the batch learns it failed; none hangs
+            for claim in batch:
+                claim.error = error
+        for claim in batch:
+            claim.decided = True
+            claim.done.set()
+        with self._lock:
+            before, self._spent = self._spent, self._spent + len(batch)
+        if self._spent // self._purge_every != before // self._purge_every:
+            self.purge(batch[-1].now)
 
     def purge(self, now: datetime) -> int:
         """Delete one batch of nonces whose window has passed; returns how many went."""
