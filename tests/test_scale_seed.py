@@ -6,10 +6,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
 
-from tests.conftest import _throwaway_database
+from tests.conftest import Server
+from tests.helpers import aws_client
+from tests.test_schema import _url
 from tidewater.app import check
 from tidewater.domain.scope import Cloud
 from tidewater.store.database import Database
@@ -22,22 +23,13 @@ import scale
 GROUPS, INSTANCES = 50, 500
 
 
-def _database(backend: str, request: pytest.FixtureRequest) -> str | None:
-    if backend == "sqlite":
-        return None
-    made = _throwaway_database()
-    url = next(made)
-    request.addfinalizer(lambda: next(made, None))
-    return url
-
-
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 def test_the_seeded_database_passes_check_and_is_served(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    database = _database(backend, request)
+    database = _url(backend, tmp_path, request)
     data = tmp_path / "data"
     scale.seed(data, GROUPS, INSTANCES, [Cloud.AWS, Cloud.ALIYUN], database)
     db = Database(scale.settings(data, database).url)
@@ -46,14 +38,9 @@ def test_the_seeded_database_passes_check_and_is_served(
     finally:
         db.dispose()
     process, url, _ = scale.serve(data, tmp_path / "server.log", database)
+    served = Server(url, data, process, [], {})
     try:
-        autoscaling = boto3.client(
-            "autoscaling",
-            region_name=scale.REGION,
-            endpoint_url=url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        autoscaling = aws_client(served, "autoscaling")
         pages = autoscaling.get_paginator("describe_auto_scaling_groups").paginate()
         found = [g for page in pages for g in page["AutoScalingGroups"]]
         assert len(found) == GROUPS
@@ -65,13 +52,7 @@ def test_the_seeded_database_passes_check_and_is_served(
         pages = autoscaling.get_paginator("describe_auto_scaling_instances").paginate()
         instances = [i for page in pages for i in page["AutoScalingInstances"]]
         assert len({i["InstanceId"] for i in instances}) == INSTANCES
-        ec2 = boto3.client(
-            "ec2",
-            region_name=scale.REGION,
-            endpoint_url=url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        ec2 = aws_client(served, "ec2")
         running = [
             i["InstanceId"]
             for page in ec2.get_paginator("describe_instances").paginate()
