@@ -530,8 +530,29 @@ def test_a_load_row_may_hold_no_model_from_0022(
     schema.upgrade(db, "0022")
     model = {c["name"]: c for c in sa.inspect(db.engine).get_columns("group_loads")}["model"]
     assert model["nullable"] is True
-    assert schema.current(db) == schema.head() == "0022"
+    assert schema.current(db) == "0022"
     command.downgrade(schema._config(db), "0021")
     model = {c["name"]: c for c in sa.inspect(db.engine).get_columns("group_loads")}["model"]
     assert model["nullable"] is False
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_machines_are_found_by_state_from_0023(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0022", _url(backend, tmp_path, request))
+    index = "ix_machines_state_unobserved_cloud_changed_at"
+
+    def indexed() -> set[str]:
+        return {i["name"] for i in sa.inspect(db.engine).get_indexes("machines")}
+
+    assert index not in indexed()
+    schema.upgrade(db, "0023")
+    assert index in indexed()
+    assert schema.current(db) == schema.head() == "0023"
+    command.downgrade(schema._config(db), "0022")
+    assert index not in indexed()
     db.dispose()

@@ -180,11 +180,12 @@ def groups_page(
 
 @lru_cache(maxsize=8)
 def _instances_statement(named: bool, after: bool) -> Select[Any]:
-    query = (
-        select(members, groups.c.name.label("group_name"))
-        .join(groups, groups.c.id == members.c.group_id)
-        .where(_scoped(groups))
-    )
+    # Members walked in instance id order, each one's group looked up, so a page reads about a
+    # page of rows however many the scope holds (a join let SQLite sort every member in scope).
+    owner = groups.c.id == members.c.group_id
+    query = select(
+        members, select(groups.c.name).where(owner).scalar_subquery().label("group_name")
+    ).where(exists().where(owner, _scoped(groups)))
     if named:
         query = query.where(members.c.instance_id.in_(bindparam("ids", expanding=True)))
     if after:

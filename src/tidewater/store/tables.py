@@ -183,6 +183,8 @@ machines = Table(
     Index(None, "account", "region", "cloud", "state"),
     Index(None, "due_at"),
     Index(None, "unobserved"),
+    # the runner's every pass: machines moving between states, terminated ones to forget
+    Index(None, "state", "unobserved", "cloud", "changed_at"),
 )
 
 machine_tags = Table(
