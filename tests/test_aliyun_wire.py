@@ -46,6 +46,7 @@ from tidewater.dialects.aliyun.ess_api import (
     parse,
     shape,
 )
+from tidewater.dialects.aliyun.ess_api.shapes import _wrap
 from tidewater.dialects.aliyun.wire import (
     COMMON_PARAMS,
     JSON_CONTENT_TYPE,
@@ -2517,3 +2518,38 @@ def test_call_is_frozen() -> None:
     c = Call("A", "2014-08-28", {}, "JSON")
     with pytest.raises(AttributeError):
         c.action = "B"  # type: ignore[misc]
+
+
+def _wrapped_reference(v: Any, wrappers: dict[str, str], renames: dict[str, str]) -> Any:
+    """The 2014 shaping written plainly, to hold the fast one to."""
+    if isinstance(v, list):
+        return [_wrapped_reference(x, wrappers, renames) for x in v]
+    if not isinstance(v, dict):
+        return v
+    out: dict[str, Any] = {}
+    for k, x in v.items():
+        name = renames.get(k, k)
+        inner = _wrapped_reference(x, wrappers, renames)
+        out[name] = {wrappers[name]: inner} if isinstance(x, list) and name in wrappers else inner
+    return out
+
+
+_KEYS = st.sampled_from(["A", "B", "Items", "Old", "New"])
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(
+    value=st.dictionaries(_KEYS, _VALUES, max_size=5),
+    wrappers=st.dictionaries(_KEYS, st.sampled_from(["Item", "Member"]), max_size=3),
+    renames=st.sampled_from([{}, {"Old": "New"}]),
+)
+def test_2014_wrapping_matches_the_plain_reading_and_leaves_its_input_alone(
+    value: dict[str, Any], wrappers: dict[str, str], renames: dict[str, str]
+) -> None:
+    before = json.dumps(value, sort_keys=True)
+    assert _wrap(value, wrappers, renames) == _wrapped_reference(value, wrappers, renames)
+    assert json.dumps(value, sort_keys=True) == before

@@ -513,6 +513,34 @@ def test_paging_and_group_name_duplicates(ess: Any, server: Server, region: str)
     )[:2] == ("InvalidScalingGroupName.Duplicate", 400)
 
 
+def test_every_numbered_page_reports_the_exact_total(ess: Any, server: Server, region: str) -> None:
+    """The total is exact whether the page is short, full, the last, or past the end (a page
+    that tells the total by itself skips the COUNT)."""
+    names = [f"t{n}" for n in range(5)]
+    for name in names:
+        ess.create_scaling_group(
+            m.CreateScalingGroupRequest(
+                region_id=region, scaling_group_name=name, min_size=0, max_size=1
+            )
+        )
+    for size in (1, 2, 4, 5, 6):
+        for number in range(1, 8):
+            page = ess.describe_scaling_groups(
+                m.DescribeScalingGroupsRequest(region_id=region, page_size=size, page_number=number)
+            ).body
+            listed = [g.scaling_group_name for g in page.scaling_groups or []]
+            assert (page.total_count, listed) == (5, names[(number - 1) * size : number * size])
+    named = ess.describe_scaling_groups(
+        m.DescribeScalingGroupsRequest(
+            region_id=region, scaling_group_names=["t1", "t3", "nope"], page_size=1, page_number=2
+        )
+    ).body
+    assert (named.total_count, [g.scaling_group_name for g in named.scaling_groups]) == (
+        2,
+        ["t3"],
+    )
+
+
 def test_concurrent_removals_exactly_one_wins(ess: Any, server: Server, region: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from tests.conftest import _throwaway_database
 from tidewater.app import SchemaBehind, prepare_database
 from tidewater.store import schema
 from tidewater.store.database import Database
-from tidewater.store.tables import groups, metadata, scaling_rules
+from tidewater.store.tables import Time, groups, metadata, scaling_rules
 
 
 def _old_group(**values: object) -> dict[str, object]:
@@ -556,3 +556,26 @@ def test_machines_are_found_by_state_from_0023(
     command.downgrade(schema._config(db), "0022")
     assert index not in indexed()
     db.dispose()
+
+
+def test_sqlite_times_read_back_aware_in_utc_whatever_their_stored_form(tmp_path: Path) -> None:
+    """The fast SQLite time parser gives what the general one gives, for every stored form."""
+    table = sa.Table(
+        "t", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("at", Time)
+    )
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 't.db'}")
+    table.metadata.create_all(engine)
+    moment = datetime(2026, 12, 4, 23, 59, 59, 123456, tzinfo=timezone(timedelta(hours=-5)))
+    with engine.begin() as conn:
+        conn.execute(sa.insert(table).values(id=1, at=moment))
+        conn.execute(sa.insert(table).values(id=2, at=None))
+        conn.execute(sa.text("INSERT INTO t (id, at) VALUES (3, '2026-12-04 10:00:00')"))
+        conn.execute(sa.text("INSERT INTO t (id, at) VALUES (4, '2026-12-04 10:00:00+00:00')"))
+        read = dict(conn.execute(sa.select(table.c.id, table.c.at)).all())
+    assert read == {
+        1: moment.astimezone(UTC),
+        2: None,
+        3: datetime(2026, 12, 4, 10, tzinfo=UTC),
+        4: datetime(2026, 12, 4, 10, tzinfo=UTC),
+    }
+    assert all(v is None or v.tzinfo is UTC for v in read.values())

@@ -120,7 +120,10 @@ class Compute(Protocol):
 
     def untag(self, scope: Scope, ids: Sequence[str], keys: Sequence[str]) -> None: ...
 
-    def subnets(self, scope: Scope) -> list[Subnet]: ...
+    def subnets(self, scope: Scope, within: Connection | None = None) -> list[Subnet]:
+        """The scope's subnets; `within`: a read already open on the same database, which a
+        simulated cloud joins (one snapshot, no second transaction) and a real one ignores."""
+        ...
 
     def template(
         self, scope: Scope, template_id: str | None, name: str | None, version: str | None

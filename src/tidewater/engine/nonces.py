@@ -55,7 +55,8 @@ class NonceLedger:
         self._queue: list[_Claim] = []
         self._writing = False  # a caller is writing a batch; later ones queue behind it
         insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
-        # RETURNING says whether the row went in (psycopg reports no rowcount for an INSERT).
+        # RETURNING says whether the row went in (psycopg reports no rowcount for an INSERT);
+        # built once, the rows passed as parameters: no statement to compile per batch.
         self._insert: Any = (
             insert(signature_nonces).on_conflict_do_nothing().returning(signature_nonces.c.digest)
         )
@@ -100,7 +101,7 @@ class NonceLedger:
                 rows = [
                     {"digest": c.digest, "expires_at": c.now + self._keep} for c in first.values()
                 ]
-                inserted = set(conn.execute(self._insert.values(rows)).scalars())
+                inserted = set(conn.execute(self._insert, rows).scalars())
                 for digest, claim in first.items():
                     # spent before: usable again only once its window has passed (not purged)
                     claim.fresh = digest in inserted or bool(

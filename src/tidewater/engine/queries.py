@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, false, func, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, exists, false, func, or_, select
 
 from tidewater.domain.refresh import STARTED_BY
 from tidewater.domain.refusal import Refusal
@@ -65,13 +66,16 @@ def _scoped(table: Any) -> Any:
     return within(table, bindparam("account"), bindparam("region"), bindparam("cloud"))
 
 
-def _scope_params(scope: Scope, size: int) -> dict[str, Any]:
-    return {
+def _scope_params(scope: Scope, size: int | None = None) -> dict[str, Any]:
+    """The bound scope, and the page's limit (one row more, to know whether more follow)."""
+    params: dict[str, Any] = {
         "account": scope.account,
         "region": scope.region,
         "cloud": scope.cloud.value,
-        "limit": size + 1,
     }
+    if size is not None:
+        params["limit"] = size + 1
+    return params
 
 
 def _listed(values: Sequence[str] | None) -> list[str] | None:
@@ -100,10 +104,32 @@ def merged_filters(
     return [(name, list(dict.fromkeys(values))) for name, values in merged.items()]
 
 
+class Named(enum.Enum):
+    """How a describe names what it wants: an IN list costs a statement rewrite per call
+    (SQLAlchemy's expanding parameters), one name does not."""
+
+    ALL = 0
+    ONE = 1
+    MANY = 2
+
+    @classmethod
+    def of(cls, names: Sequence[str] | None) -> Named:
+        if names is None:
+            return cls.ALL
+        return cls.ONE if len(names) == 1 else cls.MANY
+
+
 @lru_cache(maxsize=128)
-def _groups_statement(named: bool, after: bool, tag_filters: tuple[str, ...]) -> Select[Any]:
+def _groups_statements(
+    named: Named, after: bool, tag_filters: tuple[str, ...]
+) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """A page of groups, and the tags and members of that same page: those two select the
+    page's groups again as a subquery, so no id list is bound (and none expanded) per call;
+    they may name the one group past the page, which the caller skips."""
     query = select(groups).where(_scoped(groups))
-    if named:
+    if named is Named.ONE:
+        query = query.where(groups.c.name == bindparam("name"))
+    elif named is Named.MANY:
         query = query.where(groups.c.name.in_(bindparam("names", expanding=True)))
     for n, kind in enumerate(tag_filters):
         values = group_tags.c.value if kind == "tag" else GROUP_TAG_FILTERS[kind]
@@ -116,19 +142,15 @@ def _groups_statement(named: bool, after: bool, tag_filters: tuple[str, ...]) ->
         query = query.where(exists().where(*condition))
     if after:
         query = query.where(groups.c.name > bindparam("after"))
-    return query.order_by(groups.c.name).limit(bindparam("limit"))
-
-
-TAGS_OF_GROUPS = (
-    select(group_tags)
-    .where(group_tags.c.group_id.in_(bindparam("ids", expanding=True)))
-    .order_by(group_tags.c.key)
-)
-MEMBERS_OF_GROUPS = (
-    select(members)
-    .where(members.c.group_id.in_(bindparam("ids", expanding=True)))
-    .order_by(members.c.instance_id)
-)
+    page = query.order_by(groups.c.name).limit(bindparam("limit"))
+    ids = page.with_only_columns(groups.c.id).subquery()
+    tags = select(group_tags).where(group_tags.c.group_id.in_(select(ids.c.id)))
+    owned = select(members).where(members.c.group_id.in_(select(ids.c.id)))
+    return (
+        page,
+        tags.order_by(group_tags.c.key),
+        owned.order_by(members.c.instance_id),
+    )
 
 
 def groups_page(
@@ -159,20 +181,25 @@ def groups_page(
         else:
             raise Refusal("filter.invalid", name=name)
         params[f"values{n}"] = list(values)
-    query = _groups_statement(names is not None, after is not None, tuple(kinds))
+    named = Named.of(names)
+    if named is Named.ONE:
+        params["name"] = params["names"][0]
+    page, tags_of, members_of = _groups_statements(named, after is not None, tuple(kinds))
     with ctx.db.read() as conn:
-        rows = list(conn.execute(query, params).all())
+        rows = list(conn.execute(page, params).all())
         more = len(rows) > size
         rows = rows[:size]
         ids = [r.id for r in rows]
         tags: dict[str, list[Any]] = {i: [] for i in ids}
         instances: dict[str, list[Any]] = {i: [] for i in ids}
         if ids:
-            for tag in conn.execute(TAGS_OF_GROUPS, {"ids": ids}):
-                tags[tag.group_id].append(tag)
+            for tag in conn.execute(tags_of, params):
+                if tag.group_id in tags:  # not the group past the page
+                    tags[tag.group_id].append(tag)
             if with_instances:
-                for member in conn.execute(MEMBERS_OF_GROUPS, {"ids": ids}):
-                    instances[member.group_id].append(member)
+                for member in conn.execute(members_of, params):
+                    if member.group_id in instances:
+                        instances[member.group_id].append(member)
     return Page(
         rows, encode_token(rows[-1].name) if more else None, {"tags": tags, "instances": instances}
     )
@@ -392,33 +419,105 @@ def numbered(ctx: Context, query: Select[Any], order: Any, number: int, size: in
     return Page(rows, None, {"total": total})
 
 
+@lru_cache(maxsize=8)
+def _groups_by_number_statements(by_id: bool, by_name: bool) -> tuple[Select[Any], Select[Any]]:
+    """The page and the count of ESS's numbered group pages, built once per shape."""
+    query = select(groups).where(_scoped(groups))
+    if by_id:
+        query = query.where(groups.c.id.in_(bindparam("ids", expanding=True)))
+    if by_name:
+        query = query.where(groups.c.name.in_(bindparam("names", expanding=True)))
+    count = select(func.count()).select_from(query.subquery())
+    page = query.order_by(groups.c.seq).offset(bindparam("offset")).limit(bindparam("limit"))
+    return page, count
+
+
+MEMBER_COUNTS = (
+    select(members.c.group_id, members.c.state, members.c.protected, func.count())
+    .where(members.c.group_id.in_(bindparam("ids", expanding=True)))
+    .group_by(members.c.group_id, members.c.state, members.c.protected)
+)
+
+
+def counted_page(
+    conn: Connection,
+    page: Select[Any],
+    count: Select[Any],
+    params: dict[str, Any],
+    number: int,
+    size: int,
+) -> tuple[list[Any], int]:
+    """A numbered page and the total, asking one row more than the page: a short page, or one
+    with nothing after it, tells the total without a COUNT (exact either way)."""
+    offset = (number - 1) * size
+    rows = list(conn.execute(page, {**params, "offset": offset, "limit": size + 1}))
+    if len(rows) <= size and (rows or offset == 0):
+        return rows, offset + len(rows)
+    return rows[:size], conn.execute(count, params).scalar_one()
+
+
 def groups_by_number(
-    ctx: Context,
+    conn: Connection,
     scope: Scope,
     ids: Sequence[str] | None,
     names: Sequence[str] | None,
     number: int,
     size: int,
 ) -> Page:
-    """Groups oldest first, each with its members counted by state (`extra["counts"]`)."""
-    query = select(groups).where(in_scope(groups, scope))
+    """Groups oldest first, each with its members counted by state (`extra["counts"]`), read
+    in the caller's transaction."""
+    page, count = _groups_by_number_statements(ids is not None, names is not None)
+    params = _scope_params(scope)
     if ids is not None:
-        query = query.where(groups.c.id.in_(list(ids)))
+        params["ids"] = list(ids)
     if names is not None:
-        query = query.where(groups.c.name.in_(list(names)))
-    page = numbered(ctx, query, groups.c.seq, number, size)
-    counts: dict[str, StateCounts] = {row.id: {} for row in page.rows}
+        params["names"] = list(names)
+    rows, total = counted_page(conn, page, count, params, number, size)
+    counts: dict[str, StateCounts] = {row.id: {} for row in rows}
     if counts:
-        with ctx.db.read() as conn:
-            for group_id, state, protected, count in conn.execute(
-                select(members.c.group_id, members.c.state, members.c.protected, func.count())
-                .where(members.c.group_id.in_(list(counts)))
-                .group_by(members.c.group_id, members.c.state, members.c.protected)
-            ):
-                key = (state, bool(protected))
-                counts[group_id][key] = counts[group_id].get(key, 0) + count
-    page.extra["counts"] = counts
-    return page
+        for group_id, state, protected, n in conn.execute(MEMBER_COUNTS, {"ids": list(counts)}):
+            key = (state, bool(protected))
+            counts[group_id][key] = counts[group_id].get(key, 0) + n
+    return Page(rows, None, {"total": total, "counts": counts})
+
+
+StateWanted = tuple[tuple[str, bool | None], ...]
+
+
+@lru_cache(maxsize=64)
+def _instances_by_number_statements(
+    by_group: bool, by_id: bool, states: StateWanted | None, by_origin: bool, by_health: bool
+) -> tuple[Select[Any], Select[Any]]:
+    """The page and the count of ESS's numbered member pages, built once per shape (the
+    states asked for are part of the shape: a few dozen at most, LRU-bounded)."""
+    query = (
+        select(members, groups.c.name.label("group_name"), groups.c.launch.label("group_launch"))
+        .join(groups, groups.c.id == members.c.group_id)
+        .where(_scoped(groups))
+    )
+    if by_group:
+        query = query.where(groups.c.id == bindparam("group"))
+    if by_id:
+        query = query.where(members.c.instance_id.in_(bindparam("ids", expanding=True)))
+    if states is not None:
+        query = query.where(
+            or_(
+                *(
+                    members.c.state == state
+                    if protected is None
+                    else and_(members.c.state == state, members.c.protected.is_(protected))
+                    for state, protected in states
+                ),
+                false(),
+            )
+        )
+    if by_origin:
+        query = query.where(members.c.origin.in_(bindparam("origins", expanding=True)))
+    if by_health:
+        query = query.where(members.c.healthy == bindparam("healthy"))
+    count = select(func.count()).select_from(query.subquery())
+    page = query.order_by(members.c.joined_at).offset(bindparam("offset")).limit(bindparam("limit"))
+    return page, count
 
 
 def instances_by_number(
@@ -436,32 +535,23 @@ def instances_by_number(
 
     A state is asked for with its protection: (state, True/False), or (state, None) for either.
     """
-    query = (
-        select(members, groups.c.name.label("group_name"), groups.c.launch.label("group_launch"))
-        .join(groups, groups.c.id == members.c.group_id)
-        .where(in_scope(groups, scope))
+    page, count = _instances_by_number_statements(
+        group is not None,
+        ids is not None,
+        None if states is None else tuple(states),
+        origins is not None,
+        healthy is not None,
     )
-    if group is not None:
-        query = query.where(groups.c.id == group)
-    if ids is not None:
-        query = query.where(members.c.instance_id.in_(list(ids)))
-    if states is not None:
-        query = query.where(
-            or_(
-                *(
-                    members.c.state == state
-                    if protected is None
-                    else and_(members.c.state == state, members.c.protected.is_(protected))
-                    for state, protected in states
-                ),
-                false(),
-            )
-        )
-    if origins is not None:
-        query = query.where(members.c.origin.in_(list(origins)))
-    if healthy is not None:
-        query = query.where(members.c.healthy.is_(healthy))
-    return numbered(ctx, query, members.c.joined_at, number, size)
+    params: dict[str, Any] = {
+        **_scope_params(scope),
+        "group": group,
+        "ids": _listed(ids),
+        "origins": _listed(origins),
+        "healthy": healthy,
+    }
+    with ctx.db.read() as conn:
+        rows, total = counted_page(conn, page, count, params, number, size)
+    return Page(rows, None, {"total": total})
 
 
 def activities_by_number(

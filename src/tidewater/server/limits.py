@@ -135,7 +135,8 @@ async def read_body(
         if remaining <= 0:
             raise Refused("slow")
         try:
-            message = await asyncio.wait_for(receive(), remaining)
+            async with asyncio.timeout(remaining):  # no task per message, unlike wait_for
+                message = await receive()
         except TimeoutError:
             raise Refused("slow") from None
         if message["type"] == "http.disconnect":

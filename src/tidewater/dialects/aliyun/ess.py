@@ -103,6 +103,28 @@ def stamp(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%MZ") if moment else None
 
 
+def _scaling_instance(r: Any) -> dict[str, Any]:
+    """One member as DescribeScalingInstances lists it."""
+    joined = stamp(r.joined_at)  # reported twice, under two names
+    return {
+        "InstanceId": r.instance_id,
+        "ScalingGroupId": r.group_id,
+        "ScalingConfigurationId": configuration_id(r.launch),
+        "LifecycleState": "Protected"
+        if r.protected and r.state == "InService"
+        else MEMBER_STATES.get(r.state, r.state),
+        "HealthStatus": "Healthy" if r.healthy else "Unhealthy",
+        "CreationType": ORIGIN.get(r.origin, r.origin),
+        "Entrusted": bool(r.entrusted),
+        "CreationTime": joined,
+        "CreatedTime": joined,
+        "ZoneId": r.zone,
+        "LoadBalancerWeight": 50,
+        "WarmupState": "NoNeedWarmup",
+        "WeightedCapacity": 1,
+    }
+
+
 def capacities(members: queries.StateCounts) -> dict[str, int]:
     """Members by state, the protected InService ones under ESS's own "Protected" state."""
     counts: dict[str, int] = {}
@@ -219,10 +241,15 @@ class EssService(
         names = p.get("ScalingGroupNames") or (
             [p["ScalingGroupName"]] if p.get("ScalingGroupName") else None
         )
-        page = queries.groups_by_number(
-            self.ctx, scope, p.get("ScalingGroupIds"), names, number, size
-        )
-        vpc_of = {s.id: s.vpc_id for s in self.ctx.compute.subnets(scope)}
+        with self.ctx.db.read() as conn:  # one snapshot: the page, its total, the vSwitches
+            page = queries.groups_by_number(
+                conn, scope, p.get("ScalingGroupIds"), names, number, size
+            )
+            vpc_of = (
+                {s.id: s.vpc_id for s in self.ctx.compute.subnets(scope, conn)}
+                if any(row.subnets for row in page.rows)
+                else {}
+            )
         return {
             "TotalCount": page.extra["total"],
             "PageNumber": number,
@@ -488,26 +515,7 @@ class EssService(
             "TotalCount": page.extra["total"],
             "PageNumber": number,
             "PageSize": size,
-            "ScalingInstances": [
-                {
-                    "InstanceId": r.instance_id,
-                    "ScalingGroupId": r.group_id,
-                    "ScalingConfigurationId": configuration_id(r.launch),
-                    "LifecycleState": "Protected"
-                    if r.protected and r.state == "InService"
-                    else MEMBER_STATES.get(r.state, r.state),
-                    "HealthStatus": "Healthy" if r.healthy else "Unhealthy",
-                    "CreationType": ORIGIN.get(r.origin, r.origin),
-                    "Entrusted": bool(r.entrusted),
-                    "CreationTime": stamp(r.joined_at),
-                    "CreatedTime": stamp(r.joined_at),
-                    "ZoneId": r.zone,
-                    "LoadBalancerWeight": 50,
-                    "WarmupState": "NoNeedWarmup",
-                    "WeightedCapacity": 1,
-                }
-                for r in rows
-            ],
+            "ScalingInstances": [_scaling_instance(r) for r in rows],
         }
 
     # -- activities ---------------------------------------------------------------------------
