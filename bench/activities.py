@@ -229,64 +229,39 @@ KINDS = (
 )
 
 
+# Each AWS round trip a latency run repeats on its own group: the request out and its outcome,
+# then the request back and its outcome (the instance's state once its activity has ended)
+ROUND_TRIPS = (
+    ("detach", "detach_instances", None, "attach", "attach_instances", "InService"),
+    ("standby", "enter_standby", "Standby", "unstandby", "exit_standby", "InService"),
+)
+
+
 def aws_latency(url: str, seconds: float) -> dict[str, dict[str, float | None]]:
     """One client: detach/attach, then enter/exit standby, each timed from its answer."""
     client = autoscaling(url)
-    ids = aws_groups(client, 2, "lat")
-    waits: dict[str, list[float]] = {"detach": [], "attach": [], "standby": [], "unstandby": []}
-
-    def timed(kind: str, call: Callable[[], Any], check: Callable[[], bool]) -> None:
-        call()
-        answered = time.perf_counter()
-        waits[kind].append((until(check) - answered) * 1000)
-
-    group, instance = "lat0", ids["lat0"]
-    stop = time.perf_counter() + seconds / 2
-    began = time.perf_counter()
-    while time.perf_counter() < stop:
-        timed(
-            "detach",
-            lambda: client.detach_instances(
-                AutoScalingGroupName=group,
-                InstanceIds=[instance],
-                ShouldDecrementDesiredCapacity=True,
-            ),
-            lambda: state(client, instance) is None,
+    ids = aws_groups(client, len(ROUND_TRIPS), "lat")
+    out: dict[str, dict[str, float | None]] = {}
+    for n, (away, leave, left, back, come, came) in enumerate(ROUND_TRIPS):
+        group, instance = f"lat{n}", ids[f"lat{n}"]
+        waits: dict[str, list[float]] = {away: [], back: []}
+        steps = (
+            (away, leave, {"ShouldDecrementDesiredCapacity": True}, left),
+            (back, come, {}, came),
         )
-        timed(
-            "attach",
-            lambda: client.attach_instances(AutoScalingGroupName=group, InstanceIds=[instance]),
-            lambda: state(client, instance) == "InService",
-        )
-    detach_elapsed = time.perf_counter() - began
-    group, instance = "lat1", ids["lat1"]
-    stop = time.perf_counter() + seconds / 2
-    began = time.perf_counter()
-    while time.perf_counter() < stop:
-        timed(
-            "standby",
-            lambda: client.enter_standby(
-                AutoScalingGroupName=group,
-                InstanceIds=[instance],
-                ShouldDecrementDesiredCapacity=True,
-            ),
-            lambda: state(client, instance) == "Standby",
-        )
-        timed(
-            "unstandby",
-            lambda: client.exit_standby(AutoScalingGroupName=group, InstanceIds=[instance]),
-            lambda: state(client, instance) == "InService",
-        )
-    standby_elapsed = time.perf_counter() - began
-    spans = {**aws_server_ms(client, "lat0"), **aws_server_ms(client, "lat1")}
-    return {
-        f"AWS {kind} activity": summary(
-            waited,
-            spans.get(kind, []),
-            detach_elapsed if kind in ("detach", "attach") else standby_elapsed,
-        )
-        for kind, waited in waits.items()
-    }
+        stop = time.perf_counter() + seconds / len(ROUND_TRIPS)
+        began = time.perf_counter()
+        while time.perf_counter() < stop:
+            for kind, action, extra, outcome in steps:
+                getattr(client, action)(AutoScalingGroupName=group, InstanceIds=[instance], **extra)
+                answered = time.perf_counter()
+                shown = until(lambda i=instance, o=outcome: state(client, i) == o)
+                waits[kind].append((shown - answered) * 1000)
+        elapsed = time.perf_counter() - began
+        spans = aws_server_ms(client, group)
+        for kind, waited in waits.items():
+            out[f"AWS {kind} activity"] = summary(waited, spans.get(kind, []), elapsed)
+    return out
 
 
 def ess(url: str, action: str, version: str = "2014-08-28", **params: Any) -> Any:
