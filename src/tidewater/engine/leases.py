@@ -53,16 +53,19 @@ def claim(
 
     An instance's activities run in the order they were recorded: a termination asked for
     while the instance still boots waits for the launch, so nothing re-registers it afterwards.
-    It reads before it writes: a pass with nothing due takes no write lock.
+    On SQLite it reads before it writes, so a pass with nothing due takes no write lock (the
+    one lock every request needs); PostgreSQL's SKIP LOCKED claim holds nobody up and costs
+    no more round trips than the read would.
     """
     query, params = (
         (_DUE, {"now": now, "wall": wall, "limit": limit})
         if only is None
         else (_ONE_DUE, {"now": now, "wall": wall, "id": only})
     )
-    with db.read() as conn:
-        if conn.execute(query, params).first() is None:
-            return []
+    if db.turns is not None:  # SQLite: one writer at a time, so look before taking its lock
+        with db.read() as conn:
+            if conn.execute(query, params).first() is None:
+                return []
     with db.write() as conn:
         ids = list(conn.execute(query.with_for_update(skip_locked=True), params).scalars())
         if not ids:
