@@ -140,8 +140,16 @@ def until(check: Callable[[], bool], limit: float = 30.0) -> float:
     return time.perf_counter()
 
 
-def cycles(url: str, clients: int, seconds: float) -> dict[str, float | None]:
-    """detach (decrement) -> gone -> attach -> InService, one client per group; cycles/s."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used: what a cycle costs the server, however
+    loaded the machine is (a wall-clock rate is not)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cycles(url: str, clients: int, seconds: float, pid: int) -> dict[str, float | None]:
+    """detach (decrement) -> gone -> attach -> InService, one client per group; cycles/s and
+    the server's CPU milliseconds per cycle."""
     ids = aws_groups(autoscaling(url), clients, "c")
     counts = [0] * clients
     stop = time.perf_counter() + seconds
@@ -165,14 +173,19 @@ def cycles(url: str, clients: int, seconds: float) -> dict[str, float | None]:
             failures.append(error)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(clients)]
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), cpu_seconds(pid)
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if failures:
         raise failures[0]
-    return {"per_second": sum(counts) / (time.perf_counter() - began), "cycles": sum(counts)}
+    done = max(1, sum(counts))
+    return {
+        "per_second": sum(counts) / (time.perf_counter() - began),
+        "cycles": sum(counts),
+        "server_cpu_ms_per_cycle": (cpu_seconds(pid) - cpu) * 1000 / done,
+    }
 
 
 def percentiles(values: list[float]) -> tuple[float | None, float | None]:
@@ -366,7 +379,9 @@ def rows(
         with serving(target) as (process, url):
             results: dict[str, dict[str, float | None]] = {}
             if only in ("", "cycles"):
-                results[f"detach/attach cycles, {clients} clients"] = cycles(url, clients, seconds)
+                results[f"detach/attach cycles, {clients} clients"] = cycles(
+                    url, clients, seconds, process.pid
+                )
             if only in ("", "latency"):
                 results.update(aws_latency(url, seconds))
                 if target != "moto":
