@@ -36,6 +36,7 @@ from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import activities
 import wrk
 from wrk import Prepared
 
@@ -303,6 +304,12 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=10)
     parser.add_argument("--only", default="", help="run only workloads whose name contains this")
     parser.add_argument("--no-record", action="store_true", help="print, do not append results")
+    parser.add_argument(
+        "--activities",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time activities (bench/activities.py), on SQLite and PostgreSQL",
+    )
     args = parser.parse_args()
     wrk.ensure()
     before = (
@@ -344,6 +351,8 @@ def main() -> None:
             finally:
                 process.terminate()
                 process.wait(timeout=30)
+    if args.activities:
+        made += activities.rows(run_id, args.targets.split(","), max(args.seconds, 5.0))
     if not args.no_record:
         with RESULTS.open("a") as handle:
             handle.writelines(json.dumps(r) + "\n" for r in made)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from tidewater.domain.scope import Scope
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Select
 
     from tidewater.store.checks import Violation
     from tidewater.store.database import Database
@@ -297,8 +297,9 @@ class AlarmAction:
 class Alarms(Protocol):
     """The metric alarms (CloudWatch's on AWS) as the runner drives them on the service clock."""
 
-    def due(self, now: datetime) -> list[int]:
-        """Alarms whose next evaluation time has come, oldest first."""
+    def due(self) -> Select[Any] | None:
+        """The keys of alarms whose next evaluation time has come at the bound parameter `now`,
+        oldest first (the runner asks it together with its other timed rows)."""
         ...
 
     def evaluate(self, key: int, now: datetime) -> list[AlarmAction] | None:
@@ -323,8 +324,8 @@ class Alarms(Protocol):
 class NoAlarms:
     """A cloud without alarms: nothing is ever due."""
 
-    def due(self, now: datetime) -> list[int]:
-        return []
+    def due(self) -> Select[Any] | None:
+        return None
 
     def evaluate(self, key: int, now: datetime) -> list[AlarmAction] | None:
         return None

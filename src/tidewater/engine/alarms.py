@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
-from typing import Final
+from typing import Any, Final
+
+from sqlalchemy import Select
 
 from tidewater.cloud.ports import AlarmAction
 from tidewater.domain.policy import Breach
@@ -61,8 +62,9 @@ def dispatch_of(arn: str) -> Dispatch:
     return next(run for prefix, run in ACTIONS if arn.startswith(prefix))
 
 
-def due(ctx: Context, now: datetime) -> list[int]:
-    return ctx.alarms.due(now)
+def due(ctx: Context) -> Select[Any] | None:
+    """The cloud's alarms due at the service time `now` (a bound parameter), if it has any."""
+    return ctx.alarms.due()
 
 
 def evaluate(ctx: Context, key: int) -> bool:

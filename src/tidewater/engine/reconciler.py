@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 
 from tidewater.domain import capacity
 from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
@@ -27,16 +27,18 @@ BATCH = 50  # dirty groups looked at per runner pass
 STEP_BATCH = 100  # instances one pass over one group may start or end
 
 
+# Groups a pass must look at (built once: the runner asks on every pass)
+_DIRTY = (
+    select(groups.c.id)
+    .where(groups.c.dirty, or_(groups.c.retry_at.is_(None), groups.c.retry_at <= bindparam("now")))
+    .order_by(groups.c.seq)
+    .limit(BATCH)
+)
+
+
 def dirty(ctx: Context, now: datetime) -> list[str]:
     with ctx.db.read() as conn:
-        return list(
-            conn.execute(
-                select(groups.c.id)
-                .where(groups.c.dirty, or_(groups.c.retry_at.is_(None), groups.c.retry_at <= now))
-                .order_by(groups.c.seq)
-                .limit(BATCH)
-            ).scalars()
-        )
+        return list(conn.execute(_DIRTY, {"now": now}).scalars())
 
 
 def reconcile(ctx: Context, group_id: str) -> None:

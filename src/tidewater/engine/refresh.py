@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from tidewater.domain import refresh as rules
 from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
@@ -273,19 +273,16 @@ def surplus(conn: Connection, group_id: str) -> int:
     return int(found.progress.get("surplus", 0)) if found is not None else 0
 
 
-def due(ctx: Context, now: datetime) -> list[str]:
-    with ctx.db.read() as conn:
-        return list(
-            conn.execute(
-                select(instance_refreshes.c.id)
-                .where(
-                    instance_refreshes.c.phase.in_(ACTIVE),
-                    or_(instance_refreshes.c.due_at.is_(None), instance_refreshes.c.due_at <= now),
-                )
-                .order_by(instance_refreshes.c.seq)
-                .limit(50)
-            ).scalars()
-        )
+# The refreshes due at the service time `now` (the runner's TIMED table runs it)
+DUE = (
+    select(instance_refreshes.c.id)
+    .where(
+        instance_refreshes.c.phase.in_(ACTIVE),
+        or_(instance_refreshes.c.due_at.is_(None), instance_refreshes.c.due_at <= bindparam("now")),
+    )
+    .order_by(instance_refreshes.c.seq)
+    .limit(50)
+)
 
 
 def advance(ctx: Context, refresh_id: str) -> bool:

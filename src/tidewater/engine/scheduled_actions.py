@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from tidewater.domain import limits as quotas
 from tidewater.domain.processes import Gate
@@ -180,16 +180,13 @@ def page(ctx: Context, scope: Scope, query: Query) -> Page:
     return Page(rows[: query.size], token)
 
 
-def due(ctx: Context, now: datetime) -> list[int]:
-    with ctx.db.read() as conn:
-        return list(
-            conn.execute(
-                select(scheduled_actions.c.seq)
-                .where(scheduled_actions.c.next_at <= now, scheduled_actions.c.enabled)
-                .order_by(scheduled_actions.c.next_at, scheduled_actions.c.seq)
-                .limit(50)
-            ).scalars()
-        )
+# The actions due at the service time `now` (the runner's TIMED table runs it)
+DUE = (
+    select(scheduled_actions.c.seq)
+    .where(scheduled_actions.c.next_at <= bindparam("now"), scheduled_actions.c.enabled)
+    .order_by(scheduled_actions.c.next_at, scheduled_actions.c.seq)
+    .limit(50)
+)
 
 
 # What a rule's run may be refused for and still be tried again within the expiry (ESS: "a

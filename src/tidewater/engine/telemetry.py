@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Connection, delete, func, insert, null, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, null, select, update
 
 from tidewater.cloud.ports import MetricId, Sample
 from tidewater.domain.group_metrics import Census, sampled
@@ -115,16 +115,13 @@ SERIES: Final[dict[Cloud, tuple[Series, ...]]] = {
 }
 
 
-def due(ctx: Context, now: datetime) -> list[str]:
-    with ctx.db.read() as conn:
-        return list(
-            conn.execute(
-                select(group_loads.c.group_id)
-                .where(group_loads.c.next_at <= now)
-                .order_by(group_loads.c.next_at)
-                .limit(100)
-            ).scalars()
-        )
+# The load models due at the service time `now` (the runner's TIMED table runs it)
+DUE = (
+    select(group_loads.c.group_id)
+    .where(group_loads.c.next_at <= bindparam("now"))
+    .order_by(group_loads.c.next_at)
+    .limit(100)
+)
 
 
 def points(

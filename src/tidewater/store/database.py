@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import sqlite3
 import threading
 from collections import deque
@@ -37,6 +38,8 @@ class Database:
         self.dialect = parsed.get_backend_name()
         wait_ms = max(1, int(lock_wait * 1000))
         self.lock_wait = lock_wait
+        # signs this process's notifications: its own runner was already woken in process
+        self.token = secrets.token_hex(8)
         self.turns: Turns | None = None
         if self.dialect == "sqlite":
             self.turns = Turns()
@@ -88,15 +91,19 @@ class Database:
     def notify(self, conn: Connection) -> None:
         """Tell every node's runner, once this transaction commits, that there is work."""
         if self.dialect == "postgresql":
-            conn.execute(text(f"NOTIFY {CHANNEL}"))
+            conn.execute(text(f"NOTIFY {CHANNEL}, '{self.token}'"))
 
     def listen(self, wake: Callable[[], None]) -> Callable[[], None]:
-        """Call `wake` on each other node's notification; returns the function that stops it."""
+        """Call `wake` on each other node's notification (this process's own wake their runner
+        in process, so hearing them again would only cost a pass); returns the stopper."""
         if self.dialect != "postgresql":
             return lambda: None
         stopping = threading.Event()
         thread = threading.Thread(
-            target=_listen, args=(self.listen_url, wake, stopping), name="listen", daemon=True
+            target=_listen,
+            args=(self.listen_url, wake, stopping, self.token),
+            name="listen",
+            daemon=True,
         )
         thread.start()
 
@@ -168,7 +175,7 @@ def _gave_up(error: OperationalError | sqlite3.OperationalError) -> bool:
     return "database is locked" in str(cause)
 
 
-def _listen(url: str, wake: Callable[[], None], stopping: threading.Event) -> None:
+def _listen(url: str, wake: Callable[[], None], stopping: threading.Event, own: str) -> None:
     """Hold one connection in LISTEN; reconnect after a lost connection, the sweep covers gaps."""
     import psycopg
 
@@ -178,7 +185,8 @@ def _listen(url: str, wake: Callable[[], None], stopping: threading.Event) -> No
                 conn.execute(f"LISTEN {CHANNEL}")
                 wake()  # anything sent while we were not listening
                 while not stopping.is_set():
-                    if any(True for _ in conn.notifies(timeout=0.5, stop_after=1)):
+                    heard = conn.notifies(timeout=0.5, stop_after=1)
+                    if any(notice.payload != own for notice in heard):
                         wake()
         except psycopg.Error as error:
             log.warning("listening for wake-ups failed (%s); retrying", error)

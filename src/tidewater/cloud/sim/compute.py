@@ -14,6 +14,7 @@ from sqlalchemy import (
     Connection,
     Row,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -52,6 +53,22 @@ from tidewater.store.tables import (
 # What each state becomes when its timer runs out.
 SETTLES_TO = {"pending": "running", "stopping": "stopped", "shutting-down": "terminated"}
 FORGET_BATCH = 500  # terminated machines one pass deletes: a backlog drains over a few passes
+
+# What `advance` looks at, built once: machines whose settling time has come, and those changed
+# since the engine last looked
+_IS_DUE = and_(machines.c.due_at <= bindparam("now"), machines.c.state.in_(list(SETTLES_TO)))
+_DUE_OR_UNOBSERVED = (
+    select(machines.c.id, _IS_DUE.label("due"), machines.c.unobserved)
+    .where(or_(_IS_DUE, machines.c.unobserved))
+    .order_by(machines.c.id)
+)
+_DUE_LOCKED = (
+    select(machines.c.id, machines.c.state)
+    .where(_IS_DUE)
+    .order_by(machines.c.id)
+    .with_for_update(skip_locked=True)
+)
+_UNOBSERVED = select(machines.c.id).where(machines.c.unobserved).order_by(machines.c.id)
 
 VERSION = re.compile(r"[0-9]{1,10}")  # a launch template version number as written
 
@@ -391,27 +408,28 @@ class SimCompute:
     def advance(self, now: datetime) -> list[str]:
         """Settle what is due; several nodes may call this at once, each takes rows the others
         do not hold, in id order, so they never wait on each other in a circle. Changed
-        machines stay unobserved until the engine records what it saw (`observed`)."""
-        with self.db.write() as conn:
-            due = conn.execute(
-                select(machines.c.id, machines.c.state)
-                .where(machines.c.due_at <= now, machines.c.state.in_(list(SETTLES_TO)))
-                .order_by(machines.c.id)
-                .with_for_update(skip_locked=True)
-            ).all()
-            for row in due:
-                conn.execute(
-                    update(machines)
-                    .where(and_(machines.c.id == row.id, machines.c.state == row.state))
-                    .values(
-                        state=SETTLES_TO[row.state], due_at=None, changed_at=now, unobserved=True
+        machines stay unobserved until the engine records what it saw (`observed`).
+
+        It reads before it writes: a pass with nothing due takes no write lock, so requests
+        and steps never queue behind an idle runner."""
+        with self.db.read() as conn:
+            seen = conn.execute(_DUE_OR_UNOBSERVED, {"now": now}).all()
+        if any(row.due for row in seen):
+            with self.db.write() as conn:
+                for row in conn.execute(_DUE_LOCKED, {"now": now}).all():
+                    conn.execute(
+                        update(machines)
+                        .where(and_(machines.c.id == row.id, machines.c.state == row.state))
+                        .values(
+                            state=SETTLES_TO[row.state],
+                            due_at=None,
+                            changed_at=now,
+                            unobserved=True,
+                        )
                     )
-                )
-            changed = list(
-                conn.execute(
-                    select(machines.c.id).where(machines.c.unobserved).order_by(machines.c.id)
-                ).scalars()
-            )
+                changed = list(conn.execute(_UNOBSERVED).scalars())
+        else:
+            changed = [row.id for row in seen if row.unobserved]
         self.forget(now)
         return changed
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Connection, Row, delete, insert, or_, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, insert, or_, select, update
 
 from tidewater.cloud.ports import AlarmAction, MetricId
 from tidewater.cloud.sim.cloudwatch import faults, queries
@@ -30,6 +30,13 @@ HISTORY_PAGE: Final = 100  # DescribeAlarmHistory's default MaxRecords (API refe
 MAX_EVALUATION: Final = 7 * 86_400  # Period × EvaluationPeriods at most a week (API reference)
 CREATED_REASON: Final = "Unchecked: Initial alarm creation"
 KEPT_HISTORY: Final = timedelta(days=14)  # two weeks (mon-describe-alarm-history reference)
+# Alarms due at the service time `now`, or owing a state a SetAlarmState asked for
+_DUE: Final = (
+    select(alarms.c.seq)
+    .where(or_(alarms.c.next_at <= bindparam("now"), alarms.c.owed_state.is_not(None)))
+    .order_by(alarms.c.next_at, alarms.c.seq)
+    .limit(50)
+)
 # The members of PutMetricAlarm kept as the alarm's configuration
 KEPT: Final = (
     "AlarmDescription",
@@ -333,16 +340,8 @@ class SimAlarms:
 
     # ---- the Alarms port --------------------------------------------------------------------
 
-    def due(self, now: datetime) -> list[int]:
-        with self.db.read() as conn:
-            return list(
-                conn.execute(
-                    select(alarms.c.seq)
-                    .where(or_(alarms.c.next_at <= now, alarms.c.owed_state.is_not(None)))
-                    .order_by(alarms.c.next_at, alarms.c.seq)
-                    .limit(50)
-                ).scalars()
-            )
+    def due(self) -> Select[Any]:
+        return _DUE
 
     def evaluate(self, key: int, now: datetime) -> list[AlarmAction] | None:
         """Read the alarm's metric, then in one transaction: still due? move its state and its
