@@ -37,6 +37,7 @@ from botocore.credentials import Credentials
 sys.path.insert(0, str(Path(__file__).parent))
 
 import activities
+import nodes
 import wrk
 from wrk import Prepared
 
@@ -310,6 +311,12 @@ def main() -> None:
         default=True,
         help="also time activities (bench/activities.py), on SQLite and PostgreSQL",
     )
+    parser.add_argument(
+        "--nodes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also compare two nodes on one PostgreSQL with one (bench/nodes.py)",
+    )
     args = parser.parse_args()
     wrk.ensure()
     before = (
@@ -353,6 +360,11 @@ def main() -> None:
                 process.wait(timeout=30)
     if args.activities:
         made += activities.rows(run_id, args.targets.split(","), max(args.seconds, 5.0))
+    if args.nodes and "tidewater" in args.targets.split(","):
+        for row in nodes.describe_rows(args.seconds, 4):
+            record = {"run": run_id, "target": "tidewater-postgresql", **row}
+            print(json.dumps(record), flush=True)
+            made.append(record)
     if not args.no_record:
         with RESULTS.open("a") as handle:
             handle.writelines(json.dumps(r) + "\n" for r in made)
@@ -366,8 +378,9 @@ def report(made: list[dict[str, Any]], before: dict[tuple[str, str, int], dict[s
     print("\n| workload | conns | Tidewater req/s (p50, p99 ms) | moto req/s (p99 ms) |", end="")
     print(" × moto | % ceiling |")
     print("|---|---|---|---|---|---|")
+    requests = {w.name for w in WORKLOADS}
     for (target, name, conns), row in by.items():
-        if target != "tidewater":
+        if target != "tidewater" or name not in requests:
             continue
         peer = by.get(("moto", name, conns))
         ratio = f"{row['per_second'] / peer['per_second']:.1f}×" if peer else "—"
