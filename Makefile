@@ -40,9 +40,14 @@ unit: setup js
 
 test: lint unit
 
+# Requests, activities and two nodes against moto_server and the bare stack (bench/compare.py,
+# installs wrk from Debian's packages when missing), then 10,000 groups / 100,000 instances per
+# cloud (bench/scale.py, about ten minutes; BENCH_SCALE="--groups 200 --instances 2000" for less).
+BENCH_SCALE ?= --groups 10000 --instances 100000
 bench: setup
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev,bench]'
 	$(PY) bench/compare.py
+	$(PY) bench/scale.py $(BENCH_SCALE) --record
 
 # Two nodes on a fresh PostgreSQL database under mixed AWS/ESS traffic (docs/soak.md).
 # Options: make soak SOAK_ARGS="--seconds 60 --clients 8"
