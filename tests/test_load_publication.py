@@ -34,19 +34,27 @@ def now(server: Server) -> datetime:
     return datetime.fromisoformat(server.get("/_tidewater/health")["now"])
 
 
-def cpu(cw: Any, server: Server, **dimension: str) -> list[float]:
-    """The last five minutes' average CPUUtilization under one dimension, oldest first."""
+def series(
+    cw: Any, server: Server, namespace: str, name: str, statistic: str, **dimension: str
+) -> list[float]:
+    """The last five minutes of one metric under one dimension, oldest first; the window ends a
+    minute past now so a clock sitting on a whole minute still shows the minute it just put."""
     end = now(server)
     found = cw.get_metric_statistics(
-        Namespace="AWS/EC2",
-        MetricName="CPUUtilization",
+        Namespace=namespace,
+        MetricName=name,
         Dimensions=[{"Name": k, "Value": v} for k, v in dimension.items()],
         StartTime=end - timedelta(minutes=5),
-        EndTime=end,
+        EndTime=end + timedelta(minutes=1),
         Period=60,
-        Statistics=["Average"],
+        Statistics=[statistic],
     )["Datapoints"]
-    return [p["Average"] for p in sorted(found, key=lambda p: p["Timestamp"])]
+    return [p[statistic] for p in sorted(found, key=lambda p: p["Timestamp"])]
+
+
+def cpu(cw: Any, server: Server, **dimension: str) -> list[float]:
+    """The last five minutes' average CPUUtilization under one dimension, oldest first."""
+    return series(cw, server, "AWS/EC2", "CPUUtilization", "Average", **dimension)
 
 
 def test_each_minute_is_published_per_instance_and_for_the_group(
@@ -157,17 +165,7 @@ def test_a_minute_makes_one_datum_per_series_and_instance(
 
 def group_metric(cw: Any, server: Server, name: str, group: str = "web") -> list[float]:
     """The last five minutes of one AWS/AutoScaling metric, oldest first."""
-    end = now(server)
-    found = cw.get_metric_statistics(
-        Namespace="AWS/AutoScaling",
-        MetricName=name,
-        Dimensions=[{"Name": "AutoScalingGroupName", "Value": group}],
-        StartTime=end - timedelta(minutes=5),
-        EndTime=end + timedelta(minutes=1),  # the newest minute even on a whole-minute clock
-        Period=60,
-        Statistics=["Maximum"],
-    )["Datapoints"]
-    return [p["Maximum"] for p in sorted(found, key=lambda p: p["Timestamp"])]
+    return series(cw, server, "AWS/AutoScaling", name, "Maximum", AutoScalingGroupName=group)
 
 
 def test_collected_group_metrics_are_sampled_each_minute_while_enabled(
