@@ -131,12 +131,19 @@ def state(client: Any, instance: str) -> str | None:
     return str(found[0]["LifecycleState"]) if found else None
 
 
-def until(check: Callable[[], bool], limit: float = 30.0) -> float:
-    """Poll as fast as the client can until `check` holds; when it did (perf_counter)."""
-    deadline = time.perf_counter() + limit
+def polls(check: Callable[[], bool], limit: float = 30.0) -> int:
+    """Poll as fast as the client can until `check` holds; how many calls it took."""
+    deadline, made = time.perf_counter() + limit, 1
     while not check():
         if time.perf_counter() > deadline:
             raise RuntimeError("the outcome never showed")
+        made += 1
+    return made
+
+
+def until(check: Callable[[], bool], limit: float = 30.0) -> float:
+    """Poll until `check` holds; when it did (perf_counter)."""
+    polls(check, limit)
     return time.perf_counter()
 
 
@@ -148,10 +155,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 def cycles(url: str, clients: int, seconds: float, pid: int) -> dict[str, float | None]:
-    """detach (decrement) -> gone -> attach -> InService, one client per group; cycles/s and
-    the server's CPU milliseconds per cycle."""
+    """detach (decrement) -> gone -> attach -> InService, one client per group; cycles/s, the
+    server's and the clients' CPU milliseconds per cycle, and the calls a cycle took (polls
+    included): the clients share one Python process, so their CPU bounds what any server allows."""
     ids = aws_groups(autoscaling(url), clients, "c")
     counts = [0] * clients
+    calls = [0] * clients
     stop = time.perf_counter() + seconds
     failures: list[BaseException] = []
 
@@ -165,15 +174,15 @@ def cycles(url: str, clients: int, seconds: float, pid: int) -> dict[str, float 
                     InstanceIds=[instance],
                     ShouldDecrementDesiredCapacity=True,
                 )
-                until(lambda: state(client, instance) is None)
+                calls[n] += 2 + polls(lambda: state(client, instance) is None)
                 client.attach_instances(AutoScalingGroupName=group, InstanceIds=[instance])
-                until(lambda: state(client, instance) == "InService")
+                calls[n] += polls(lambda: state(client, instance) == "InService")
                 counts[n] += 1
         except BaseException as error:  # reported below, not swallowed
             failures.append(error)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(clients)]
-    began, cpu = time.perf_counter(), cpu_seconds(pid)
+    began, cpu, own = time.perf_counter(), cpu_seconds(pid), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -185,6 +194,8 @@ def cycles(url: str, clients: int, seconds: float, pid: int) -> dict[str, float 
         "per_second": sum(counts) / (time.perf_counter() - began),
         "cycles": sum(counts),
         "server_cpu_ms_per_cycle": (cpu_seconds(pid) - cpu) * 1000 / done,
+        "client_cpu_ms_per_cycle": (time.process_time() - own) * 1000 / done,
+        "calls_per_cycle": sum(calls) / done,
     }
 
 
@@ -414,6 +425,14 @@ def table(made: list[dict[str, Any]]) -> None:
             f"| {row['workload']} | {row['target']} | {row['per_second']:.1f} | "
             f"{ms('p50_ms', 'p99_ms')} | {ms('server_p50_ms', 'server_p99_ms')} |"
         )
+    print("\n| cycles | target | server CPU ms | clients' CPU ms | calls |")
+    print("|---|---|---|---|---|")
+    for row in made:
+        if "client_cpu_ms_per_cycle" in row:
+            print(
+                f"| per cycle | {row['target']} | {row['server_cpu_ms_per_cycle']:.1f} | "
+                f"{row['client_cpu_ms_per_cycle']:.1f} | {row['calls_per_cycle']:.1f} |"
+            )
 
 
 def main() -> None:
