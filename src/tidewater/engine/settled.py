@@ -11,15 +11,17 @@ from tidewater.engine.records import group_of, member_of
 from tidewater.store.tables import activities, groups, members
 
 # Built once: asked by every activity's last step and by the requests that move members
-_GROUP = select(groups).where(groups.c.id == bindparam("group"))
-_MEMBERS = select(members).where(members.c.group_id == bindparam("group"))
-_LAUNCHING = select(
-    exists().where(
-        activities.c.group_id == bindparam("group"),
+_GROUP = select(
+    groups,
+    exists()
+    .where(
+        activities.c.group_id == groups.c.id,
         activities.c.kind == Kind.LAUNCH.value,
         activities.c.status.not_in([s.value for s in TERMINAL]),
     )
-)
+    .label("launching"),
+).where(groups.c.id == bindparam("group"))
+_MEMBERS = select(members).where(members.c.group_id == bindparam("group"))
 
 
 def needs_look(conn: Connection, group_id: str) -> bool:
@@ -28,6 +30,5 @@ def needs_look(conn: Connection, group_id: str) -> bool:
     row = conn.execute(_GROUP, {"group": group_id}).first()
     if row is None or row.trigger is not None:
         return row is not None
-    launching = bool(conn.execute(_LAUNCHING, {"group": group_id}).scalar())
     current = [member_of(m) for m in conn.execute(_MEMBERS, {"group": group_id})]
-    return not capacity.settled(group_of(row), current, launching)
+    return not capacity.settled(group_of(row), current, bool(row.launching))
