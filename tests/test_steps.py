@@ -30,10 +30,8 @@ SCOPE = Scope("000000000000", "us-east-1", Cloud.AWS)
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-def app(tmp_path: Path, own_database_url: str) -> Iterator[Tidewater]:
-    clock = Clock(frozen_at=START)
-    made = build(Settings(data_dir=tmp_path, database_url=own_database_url, runner="manual"), clock)
+def configured(made: Tidewater) -> None:
+    """The launch configuration `lc` every group of these tests launches from."""
     launch_configurations.create(
         made.ctx,
         SCOPE,
@@ -41,6 +39,13 @@ def app(tmp_path: Path, own_database_url: str) -> Iterator[Tidewater]:
         Blueprint("ami-0c02fb55956c7d316", "t3.micro"),
         {"ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.micro"},
     )
+
+
+@pytest.fixture
+def app(tmp_path: Path, own_database_url: str) -> Iterator[Tidewater]:
+    clock = Clock(frozen_at=START)
+    made = build(Settings(data_dir=tmp_path, database_url=own_database_url, runner="manual"), clock)
+    configured(made)
     groups.create(
         made.ctx,
         SCOPE,

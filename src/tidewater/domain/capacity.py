@@ -109,6 +109,21 @@ def plan(
     return result
 
 
+def settled(group: Group, members: Sequence[Member], launching: bool) -> bool:
+    """Whether `plan` finds nothing to do, whatever the time, room, batch or refresh allowance.
+
+    A change that leaves its group settled need not wake the reconciler; any other must.
+    `launching`: a launch activity of the group is still under way.
+    """
+    if group.status is not GroupStatus.ACTIVE or launching:
+        return False
+    live = [m for m in members if m.counted]
+    if len(live) != group.desired or not all(m.healthy for m in live):
+        return False
+    zones = list(group.zones) or sorted({m.zone for m in members})
+    return not zones or not _unbalanced(zone_counts(zones, live, ()), zones)
+
+
 def _unbalanced(counts: Counter[str], zones: Sequence[str]) -> bool:
     values = [counts[zone] for zone in zones]
     return max(values) - min(values) > 1

@@ -19,6 +19,7 @@ from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.groups import vpcs_of
 from tidewater.engine.records import group_of
+from tidewater.engine.settled import needs_look
 from tidewater.engine.steps import PATHS
 from tidewater.store.tables import groups
 
@@ -76,7 +77,7 @@ def attach(
             if outside is not None:
                 raise Refusal(outside, instance_id=instance_id, zone=machine.zone)
         before, after = rules.grow(group, len(unique))
-        books.groups.change(group.id, desired=after, dirty=True)
+        books.groups.change(group.id, desired=after)
         facts = {
             "at": now.isoformat(),
             "trigger": Trigger.USER,
@@ -108,6 +109,8 @@ def attach(
                     parent_id=parent["id"] if parent else None,
                 )
             )
+        if needs_look(books.conn, group.id):
+            books.groups.change(group.id, dirty=True)
         return [parent] if parent else created
 
 

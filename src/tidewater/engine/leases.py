@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, or_, select, update
+from sqlalchemy import ColumnElement, Select, Update, bindparam, exists, or_, select, update
 
 from tidewater.domain.activity import TERMINAL
 from tidewater.store.database import Database
@@ -36,7 +36,23 @@ _CLAIMABLE = (
 )
 _ORDER = (activities.c.due_at, activities.c.seq)
 _DUE = select(activities.c.id).where(*_CLAIMABLE).order_by(*_ORDER).limit(bindparam("limit"))
-_ONE_DUE = select(activities.c.id).where(activities.c.id == bindparam("id"), *_CLAIMABLE)
+_ONE_DUE = select(activities.c.id).where(activities.c.id == bindparam("activity"), *_CLAIMABLE)
+
+
+def _taking(due: Select[Any]) -> Update:
+    """One statement takes what `due` finds and returns the rows it took: PostgreSQL skips
+    rows another node is taking at the same moment (the queue's SKIP LOCKED), SQLite has
+    the one writer already."""
+    return (
+        update(activities)
+        .where(activities.c.id.in_(due.with_for_update(skip_locked=True)))
+        .values(lease_owner=bindparam("node"), lease_until=bindparam("until"))
+        .returning(*activities.c)
+    )
+
+
+_TAKE_DUE = _taking(_DUE)
+_TAKE_ONE = _taking(_ONE_DUE)
 
 
 def claim(
@@ -60,24 +76,16 @@ def claim(
     query, params = (
         (_DUE, {"now": now, "wall": wall, "limit": limit})
         if only is None
-        else (_ONE_DUE, {"now": now, "wall": wall, "id": only})
+        else (_ONE_DUE, {"now": now, "wall": wall, "activity": only})
     )
     if db.turns is not None:  # SQLite: one writer at a time, so look before taking its lock
         with db.read() as conn:
             if conn.execute(query, params).first() is None:
                 return []
+    take = _TAKE_DUE if only is None else _TAKE_ONE
     with db.write() as conn:
-        ids = list(conn.execute(query.with_for_update(skip_locked=True), params).scalars())
-        if not ids:
-            return []
-        conn.execute(
-            update(activities)
-            .where(activities.c.id.in_(ids))
-            .values(lease_owner=node, lease_until=wall + lease)
-        )
-        return list(
-            conn.execute(select(activities).where(activities.c.id.in_(ids)).order_by(*_ORDER)).all()
-        )
+        taken = conn.execute(take, {**params, "until": wall + lease, "node": node}).all()
+        return sorted(taken, key=lambda row: (row.due_at, row.seq))
 
 
 def renew(db: Database, node: str, ids: list[str], wall: datetime, lease: timedelta) -> int:

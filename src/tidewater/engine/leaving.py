@@ -26,6 +26,7 @@ from tidewater.domain.scope import Scope
 from tidewater.engine.attachments import check_usable
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
+from tidewater.engine.settled import needs_look
 from tidewater.engine.steps import PATHS
 
 
@@ -195,7 +196,7 @@ def leave(
         chosen, ignored = _chosen(how, group, current, ids, ignore_invalid)
         total = sum(1 for m in current.values() if m.counted or m.state is Lifecycle.STANDBY)
         before, after = _capacity(how, group, total, len(chosen), decrement)
-        books.groups.change(group.id, desired=after, dirty=True)
+        books.groups.change(group.id, desired=after)
         facts: dict[str, Any] = {
             "at": now.isoformat(),
             "trigger": Trigger.USER,
@@ -230,6 +231,8 @@ def leave(
             )
             for m in chosen
         ]
+        if needs_look(books.conn, group.id):  # e.g. no decrement: the group launches another
+            books.groups.change(group.id, dirty=True)
         return [parent] if parent else made
 
 

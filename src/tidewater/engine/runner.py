@@ -32,6 +32,7 @@ from tidewater.engine import (
 )
 from tidewater.engine.context import Context
 from tidewater.engine.steps import STEPS, finish, record
+from tidewater.engine.steps.paths import at_end
 from tidewater.store import service_clock
 
 log = logging.getLogger("tidewater.runner")
@@ -154,10 +155,12 @@ class Runner:
 
         Each next step is claimed again like any other (so a node that took it over, or an
         earlier activity of the same instance, still wins), only without waiting for a pass.
+        After a path's last step nothing is due at once, so nothing is asked.
         """
         for left in range(CHAIN, 0, -1):
+            last = at_end(activity)
             self.run_step(activity)
-            if self._stopping or left == 1:
+            if self._stopping or left == 1 or last:
                 return
             try:
                 again = leases.claim(

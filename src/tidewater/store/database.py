@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import select
 import sqlite3
 import threading
 from collections import deque
@@ -15,7 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from tidewater.domain.refusal import Contention
 
@@ -67,8 +68,8 @@ class Database:
                 connect_args={"options": f"-c lock_timeout={wait_ms}"},
                 pool_size=10,
                 max_overflow=20,
-                pool_pre_ping=True,
             )
+            _drop_dead_connections(self.engine)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -191,6 +192,23 @@ def _listen(url: str, wake: Callable[[], None], stopping: threading.Event, own: 
         except psycopg.Error as error:
             log.warning("listening for wake-ups failed (%s); retrying", error)
             stopping.wait(1.0)
+
+
+def _drop_dead_connections(engine: Engine) -> None:
+    """Hand out no connection the server has let go (a restart, a terminated backend).
+
+    An idle pooled connection hears nothing from PostgreSQL unless it was closed: then its
+    socket has the server's farewell or its end waiting. Looking costs no round trip, where
+    `pool_pre_ping` sent one per checkout; the pool replaces a connection found so at once.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.closed or dbapi_connection.broken:
+            raise DisconnectionError("the connection was closed")
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        if readable:
+            raise DisconnectionError("the server let the connection go")
 
 
 def _sqlite_transactions(engine: Engine, wait_ms: int) -> None:

@@ -13,6 +13,7 @@ from tidewater.domain.activity import Kind, Status, Trigger
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.leases import LeaseLost, held
+from tidewater.engine.settled import needs_look
 from tidewater.engine.steps.paths import onward
 from tidewater.store.checks import TERMINAL_VALUES
 from tidewater.store.tables import activities, groups
@@ -68,7 +69,7 @@ def finish(
     failure: Failure | None = None,
     **values: Any,
 ) -> None:
-    """End an activity and ask the reconciler to look at its group again.
+    """End an activity and, unless it left its group settled, ask the reconciler to look again.
 
     Why it failed is stored as neutral facts (`failure`) that each dialect words; `message` is
     only for what no dialect can word (a broken step's own error).
@@ -92,7 +93,7 @@ def finish(
     )
     if ended.rowcount == 0:
         raise LeaseLost(activity.id)
-    group_values: dict[str, Any] = {"dirty": True}
+    group_values: dict[str, Any] = {}
     if (
         activity.kind in (Kind.LAUNCH, Kind.TERMINATE)
         and status is Status.SUCCESSFUL
@@ -107,7 +108,10 @@ def finish(
             ).scalar()
         if cooldown is not None:
             group_values["cooldown_until"] = now + timedelta(seconds=cooldown)
-    conn.execute(update(groups).where(groups.c.id == activity.group_id).values(**group_values))
+    if needs_look(conn, activity.group_id):
+        group_values["dirty"] = True
+    if group_values:
+        conn.execute(update(groups).where(groups.c.id == activity.group_id).values(**group_values))
     if activity.parent_id:
         close_parent(conn, activity.parent_id, now)
 

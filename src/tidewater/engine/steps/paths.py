@@ -45,3 +45,10 @@ def onward(activity: Any, after: str) -> str:
     while step in PAUSES and not activity.facts.get(PAUSES[step]):
         step = path[path.index(step) + 1]
     return step
+
+
+def at_end(activity: Any) -> bool:
+    """Whether the activity stands at its path's last step: once that runs, nothing follows
+    at once (it ends, or waits for a later time, or in rare cases runs again on a later pass)."""
+    path: tuple[str, ...] = tuple(activity.facts.get("path") or PATHS.get(activity.kind, ()))
+    return bool(path) and activity.step == path[-1]

@@ -83,14 +83,27 @@ def drain(ctx: Context, activity: Any) -> None:
 def join(ctx: Context, activity: Any) -> list[Target]:
     """Put an instance into every balancer and whitelist of its group before it serves.
 
-    A weighted target's backend gets the weight its launch source names (ESS), else the
-    target's; one returning from standby gets that weight back. Returns the group's targets as
-    read; the step compares them under the group's lock.
+    Returns the group's targets as read; the step compares them under the group's lock.
     """
-    scope = scope_of(activity)
     with ctx.db.read() as conn:
-        targets = targets_of(conn, activity)
-        weight = configured_weight(conn, activity)
+        targets, weight = joining(conn, activity)
+    enter(ctx, activity, targets, weight)
+    return targets
+
+
+def joining(conn: Connection, activity: Any) -> tuple[list[Target], int | None]:
+    """The group's targets, and the backend weight its launch source names (ESS), read only
+    when a target takes weights."""
+    targets = targets_of(conn, activity)
+    if not any(holding(t.kind).weighted for t in targets):
+        return targets, None
+    return targets, configured_weight(conn, activity)
+
+
+def enter(ctx: Context, activity: Any, targets: list[Target], weight: int | None) -> None:
+    """A weighted target's backend gets `weight`, else the target's; one returning from
+    standby gets that weight back."""
+    scope = scope_of(activity)
     for target in targets:
         rules = holding(target.kind)
         if rules.weighted and weight is not None:
@@ -99,7 +112,6 @@ def join(ctx: Context, activity: Any) -> list[Target]:
         if activity.kind == Kind.EXIT_STANDBY and rules.resting_weight is not None:
             restored = rules.weight if target.weight is None else target.weight
             ctx.traffic.set_weight(scope, target, [activity.instance_id], restored)
-    return targets
 
 
 def blocked(conn: Connection, activity: Any, gate: Gate) -> bool:
@@ -150,16 +162,12 @@ def configured_weight(conn: Connection, activity: Any) -> int | None:
 def register(ctx: Context, activity: Any) -> None:
     """Put an attached or returning instance into service, tagged as the group's."""
     scope, now = scope_of(activity), ctx.clock.now()
-    if activity.kind == Kind.ATTACH:
-        with ctx.db.read() as conn:
-            group = group_row(conn, activity)
-        if group is not None:
-            ctx.compute.tag(
-                scope,
-                [activity.instance_id],
-                group_tag(ctx.profile(scope.cloud), group),
-            )
-    joined = join(ctx, activity)
+    with ctx.db.read() as conn:  # one read: the group's tag, targets and weight
+        group = group_row(conn, activity) if activity.kind == Kind.ATTACH else None
+        joined, weight = joining(conn, activity)
+    if group is not None:
+        ctx.compute.tag(scope, [activity.instance_id], group_tag(ctx.profile(scope.cloud), group))
+    enter(ctx, activity, joined, weight)
     with record(ctx, activity) as conn:
         stale = rejoin(conn, activity, joined, now)
         if stale is None:

@@ -1,0 +1,34 @@
+"""Whether a change leaves its group needing the reconciler: a pass that would do nothing is
+skipped, so an activity that moved one member costs no reconcile of its group."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, bindparam, exists, select
+
+from tidewater.domain import capacity
+from tidewater.domain.activity import TERMINAL, Kind
+from tidewater.engine.records import group_of, member_of
+from tidewater.store.tables import activities, groups, members
+
+# Built once: asked by every activity's last step and by the requests that move members
+_GROUP = select(
+    groups,
+    exists()
+    .where(
+        activities.c.group_id == groups.c.id,
+        activities.c.kind == Kind.LAUNCH.value,
+        activities.c.status.not_in([s.value for s in TERMINAL]),
+    )
+    .label("launching"),
+).where(groups.c.id == bindparam("group"))
+_MEMBERS = select(members).where(members.c.group_id == bindparam("group"))
+
+
+def needs_look(conn: Connection, group_id: str) -> bool:
+    """Read in the change's own transaction, after its writes: True unless a reconcile pass
+    would find the group settled (and has no request of its own waiting, `trigger`)."""
+    row = conn.execute(_GROUP, {"group": group_id}).first()
+    if row is None or row.trigger is not None:
+        return row is not None
+    current = [member_of(m) for m in conn.execute(_MEMBERS, {"group": group_id})]
+    return not capacity.settled(group_of(row), current, bool(row.launching))
