@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -14,7 +15,9 @@ from tidewater.domain.limits import AWS, ESS, Limits
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.gateways import Books
 from tidewater.engine.profile import Profile
-from tidewater.store.database import Database
+from tidewater.store.database import Database, WouldWrite
+
+Result = TypeVar("Result")
 
 
 @dataclass
@@ -47,6 +50,26 @@ class Context:
             yield self.books(conn, scope)
             self.db.notify(conn)
         self.wake()
+
+    def attempt(
+        self, scope: Scope, body: Callable[[Books], Result], *, rehearse: bool = True
+    ) -> Result:
+        """Run a command's body on a read snapshot first, then, only if it writes, in `change`.
+
+        A refusal found in the rehearsal, or a body that ends without writing, is the answer:
+        no write lock is taken and no runner woken. The body's first write (or row lock) stops
+        the rehearsal, and the body runs again from the start in a write transaction, where it
+        reads the state afresh under the group's lock. So a body must read before it writes,
+        and do nothing outside the database before its transaction ends.
+        """
+        if rehearse:
+            try:
+                with self.db.rehearse() as conn:
+                    return body(self.books(conn, scope))
+            except WouldWrite:
+                pass
+        with self.change(scope) as books:
+            return body(books)
 
     @contextmanager
     def read(self, scope: Scope) -> Iterator[Books]:

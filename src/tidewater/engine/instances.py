@@ -17,6 +17,7 @@ from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways import Books
 from tidewater.engine.groups import vpcs_of
 from tidewater.engine.records import group_of
 from tidewater.engine.steps import PATHS
@@ -54,7 +55,8 @@ def attach(
     With `hold` (ESS LifecycleHook=true) its launch hooks hold them before they join."""
     unique = list(dict.fromkeys(ids))
     now = ctx.clock.now()
-    with ctx.change(scope) as books:
+
+    def body(books: Books) -> list[dict[str, Any]]:
         row, group, _ = books.open(name)
         rules.check_batch(unique, ATTACH_LIMIT)
         group.require(Gate.ATTACH)
@@ -109,6 +111,8 @@ def attach(
                 )
             )
         return [parent] if parent else created
+
+    return ctx.attempt(scope, body)
 
 
 def set_protection(
