@@ -181,7 +181,7 @@ def test_racing_requests_for_one_instance_take_it_once(app: Tidewater) -> None:
     for member in list(members_of(app, "g")):
         before = desired_of(app, "g")
         hows = [leaving.DETACH, leaving.ENTER_STANDBY] * 3
-        outcomes = race([lambda how=how: detach(app, [member], how) for how in hows])
+        outcomes = race([lambda h=how, m=member: detach(app, [m], h) for how in hows])
         assert outcomes.count("ok") == 1, outcomes
         assert set(outcomes) == {"ok", "instance.bad_state"}, outcomes
         winner = hows[outcomes.index("ok")]

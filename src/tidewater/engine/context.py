@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -18,6 +19,32 @@ from tidewater.engine.profile import Profile
 from tidewater.store.database import Database, WouldWrite
 
 Result = TypeVar("Result")
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+# set while the front door runs a rehearsed handler on its event loop (see `on_the_loop`)
+_ON_THE_LOOP: ContextVar[bool] = ContextVar("tidewater_on_the_loop", default=False)
+
+
+class Escalate(Exception):
+    """A handler run on the event loop must write: run it again in a worker thread."""
+
+
+def rehearsed(handler: Handler) -> Handler:
+    """Mark a handler whose commands all go through `Context.attempt` and that does nothing
+    else that could wait or be seen before them: the front door may run it on its event loop
+    first, where a refusal or a change that writes nothing costs no thread hop."""
+    handler.rehearsed = True  # type: ignore[attr-defined]
+    return handler
+
+
+@contextmanager
+def on_the_loop() -> Iterator[None]:
+    """Run a rehearsed handler where nothing may wait: its first write raises Escalate."""
+    token = _ON_THE_LOOP.set(True)
+    try:
+        yield
+    finally:
+        _ON_THE_LOOP.reset(token)
 
 
 @dataclass
@@ -46,6 +73,8 @@ class Context:
     @contextmanager
     def change(self, scope: Scope) -> Iterator[Books]:
         """One command, one transaction; every node's runner is woken once it commits."""
+        if _ON_THE_LOOP.get():
+            raise Escalate  # a write may wait for its lock: never on the event loop
         with self.db.write() as conn:
             yield self.books(conn, scope)
             self.db.notify(conn)
@@ -68,7 +97,7 @@ class Context:
                     return body(self.books(conn, scope))
             except WouldWrite:
                 pass
-        with self.change(scope) as books:
+        with self.change(scope) as books:  # on the event loop, this escalates
             return body(books)
 
     @contextmanager
