@@ -179,7 +179,9 @@ class EngineMachine(RuleBasedStateMachine):
 
     @rule(
         data=st.data(),
-        command=st.sampled_from(["detach", "standby", "exit", "terminate", "attach", "desired"]),
+        command=st.sampled_from(
+            ["detach", "standby", "exit", "terminate", "attach", "desired", "protect", "health"]
+        ),
     )
     def rehearsal_agrees_with_the_write(self, data: st.DataObject, command: str) -> None:
         """A command answered from its rehearsal (refused, or done without writing) gets the
@@ -198,6 +200,10 @@ class EngineMachine(RuleBasedStateMachine):
                 return instances.attach(ctx, SCOPE, "g", chosen)
             if command == "desired":
                 return groups.set_desired(ctx, SCOPE, "g", desired, False)
+            if command == "protect":
+                return instances.set_protection(ctx, SCOPE, "g", chosen, desired % 2 == 0)
+            if command == "health":
+                return instances.set_health(ctx, SCOPE, [*chosen, DEAD][0], desired % 2 == 0)
             key = None if command == "terminate" else "g"
             return leaving.leave(ctx, SCOPE, key, chosen, hows[command], decrement=True)
 

@@ -118,13 +118,14 @@ def attach(
 def set_protection(
     ctx: Context, scope: Scope, name: str, ids: Sequence[str], protected: bool
 ) -> None:
-    with ctx.change(scope) as books:
+
+    def body(books: Books) -> None:
         row = books.groups.lock(name)
         group = group_of(row)
         rules.check_batch(ids, PROTECTION_LIMIT)
         chosen = rules.members_named(
             group,
-            books.members.of(group.id),
+            books.members.named(group.id, ids),
             ids,
             (Lifecycle.IN_SERVICE, Lifecycle.ENTERING_STANDBY, Lifecycle.STANDBY),
         )
@@ -132,9 +133,12 @@ def set_protection(
         if not protected:  # an instance spared by scale-in may be the one to go now
             books.groups.change(group.id, dirty=True)
 
+    ctx.attempt(scope, body)
+
 
 def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> None:
-    with ctx.change(scope) as books:
+
+    def body(books: Books) -> None:
         found = books.members.owners([instance_id]).get(instance_id)
         if found is None:
             raise Refusal("instance.unmanaged", instance_id=instance_id)
@@ -145,8 +149,10 @@ def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> N
             select(groups.c.suspended).where(groups.c.id == found.id)
         ).scalar_one()
         checked = not BY_CLOUD[scope.cloud].blocks(Gate.MARK_UNHEALTHY, suspended)
-        if checked and (machine is None or not machine.up):
-            healthy = False  # the cloud's own health check overrules a user who says otherwise
-        if books.members.change([instance_id], found.id, healthy=healthy) == 0:
+        # the cloud's own health check overrules a user who says otherwise
+        overruled = checked and (machine is None or not machine.up)
+        if books.members.change([instance_id], found.id, healthy=healthy and not overruled) == 0:
             raise Refusal("instance.unmanaged", instance_id=instance_id)
         books.groups.change(found.id, dirty=True)
+
+    ctx.attempt(scope, body)

@@ -196,7 +196,9 @@ def leave(
         if how.owned is Fate.RECYCLE and row.settings.get("ScalingPolicy") != "recycle":
             raise Refusal("remove_policy.unsupported", group=name, policy=how.owned.value)
         chosen, ignored = _chosen(how, group, current, ids, ignore_invalid)
-        total = books.members.count(group.id, STAYING)
+        # only ESS keeps its minimum on the members left, and counts them in its activity
+        counts = how.floor is Floor.MEMBERS or how.tally
+        total = books.members.count(group.id, STAYING) if counts else 0
         before, after = _capacity(how, group, total, len(chosen), decrement)
         books.groups.change(group.id, desired=after, dirty=True)
         facts: dict[str, Any] = {

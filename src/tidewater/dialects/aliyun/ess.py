@@ -483,6 +483,7 @@ class EssService(
         groups.set_processes(self.ctx, scope, p["ScalingGroupId"], p["Processes"], suspend=False)
         return {}
 
+    @rehearsed
     def SetInstancesProtection(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         instances.set_protection(
             self.ctx,

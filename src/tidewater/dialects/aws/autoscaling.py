@@ -420,12 +420,14 @@ class AutoScalingService(
             return {"Activity": rendered[0]}
         return {"Activities": rendered}
 
+    @rehearsed
     def SetInstanceProtection(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         instances.set_protection(
             self.ctx, scope, p["AutoScalingGroupName"], p["InstanceIds"], p["ProtectedFromScaleIn"]
         )
         return {}
 
+    @rehearsed
     def SetInstanceHealth(self, scope: Scope, p: dict[str, Any]) -> None:
         status = p["HealthStatus"]
         if status not in ("Healthy", "Unhealthy"):

@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.profile import Profile
+from tidewater.store.database import WouldWrite
 from tidewater.store.tables import groups
 
 
@@ -22,6 +23,11 @@ def within(table: Any, account: Any, region: Any, cloud: Any) -> ColumnElement[b
     if cloud is not None and "cloud" in table.c:
         conditions.append(table.c.cloud == cloud)
     return and_(*conditions)
+
+
+def rehearsing(conn: Connection) -> bool:
+    """Whether the connection belongs to a rehearsal (`Database.rehearse`), where writes stop."""
+    return bool(conn.get_execution_options().get("tidewater_rehearsal", False))
 
 
 def in_scope(table: Any, scope: Scope) -> ColumnElement[bool]:
@@ -52,7 +58,7 @@ class Groups:
         self.key = groups.c.name if profile.group_key == "name" else groups.c.id
         self.where = {"account": scope.account, "region": scope.region, "cloud": scope.cloud.value}
         # a rehearsal reads one snapshot and takes no lock: the write that follows it does
-        self.locks = not conn.get_execution_options().get("tidewater_rehearsal", False)
+        self.locks = not rehearsing(conn)
 
     def find(self, key: str, *, lock: bool = False) -> Any:
         """The group a request names; with `lock`, held until the transaction ends."""
@@ -78,7 +84,8 @@ class Groups:
 
     def lock_id(self, group_id: str) -> None:
         """Take a group's lock by id, as every change does before it touches the group."""
-        self.conn.execute(select(groups.c.id).where(groups.c.id == group_id).with_for_update())
+        query = select(groups.c.id).where(groups.c.id == group_id)
+        self.conn.execute(query.with_for_update() if self.locks else query)
 
     def named(self, name: str) -> Any:
         """A group by its name, whatever key requests use: names are unique in a scope."""
@@ -94,6 +101,8 @@ class Groups:
         )
 
     def change(self, group_id: str, **values: Any) -> None:
+        if not self.locks:
+            raise WouldWrite("groups")  # before building the statement, which costs more
         self.conn.execute(update(groups).where(groups.c.id == group_id).values(**values))
 
     def lock_quota(self, kind: str) -> None:

@@ -11,8 +11,9 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from tidewater.cloud.ports import Machine
 from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.scope import Scope
-from tidewater.engine.gateways.groups import in_scope
+from tidewater.engine.gateways.groups import in_scope, rehearsing
 from tidewater.engine.records import member_of
+from tidewater.store.database import WouldWrite
 from tidewater.store.tables import groups, members
 
 _NAMED = select(members).where(
@@ -27,6 +28,7 @@ class Members:
     def __init__(self, conn: Connection, scope: Scope) -> None:
         self.conn = conn
         self.scope = scope
+        self.rehearsal = rehearsing(conn)
 
     def of(self, group_id: str) -> dict[str, Member]:
         """A group's members in the order they joined."""
@@ -71,6 +73,8 @@ class Members:
         return {row.instance_id: row for row in self.conn.execute(query)}
 
     def move(self, instance_ids: Sequence[str], state: Lifecycle) -> None:
+        if self.rehearsal:
+            raise WouldWrite("members")
         self.conn.execute(
             update(members)
             .where(members.c.instance_id.in_(list(instance_ids)))
@@ -110,6 +114,8 @@ class Members:
         self, instance_ids: Sequence[str], group_id: str | None = None, **values: Any
     ) -> int:
         """Set columns of members; with `group_id`, only while they are still that group's."""
+        if self.rehearsal:
+            raise WouldWrite("members")
         query = update(members).where(members.c.instance_id.in_(list(instance_ids)))
         if group_id is not None:
             query = query.where(members.c.group_id == group_id)
