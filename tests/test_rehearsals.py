@@ -147,9 +147,25 @@ def test_a_rehearsal_stops_at_its_first_write_and_commits_nothing(app: Tidewater
     with pytest.raises(WouldWrite), app.db.rehearse() as conn:
         body(app.ctx.books(conn, SCOPE))
     assert members_of(app, "g")[member] == "InService"
+    # past the gateways, the engine's guard stops any statement but a plain read
+    with pytest.raises(WouldWrite), app.db.rehearse() as conn:
+        conn.execute(text("UPDATE members SET state = 'Standby'"))
+    assert members_of(app, "g")[member] == "InService"
     if app.db.dialect == "postgresql":  # SQLite has no row locks: its FOR UPDATE is a read
         with pytest.raises(WouldWrite), app.db.rehearse() as conn:
-            app.ctx.books(conn, SCOPE).groups.lock_id("anything")  # a row lock is a write here
+            conn.execute(select(group_table.c.id).with_for_update())
+        settings = (
+            "current_setting('transaction_isolation'), current_setting('transaction_read_only')"
+        )
+        with app.db.rehearse() as conn:  # one snapshot, and the database refuses writes too
+            assert tuple(conn.execute(text(f"SELECT {settings}")).one()) == (
+                "repeatable read",
+                "on",
+            )
+        for _ in range(12):  # every pooled connection is a plain one again afterwards
+            with app.db.write() as conn:
+                found = tuple(conn.execute(text(f"SELECT {settings}")).one())
+                assert found == ("read committed", "off")
     app.ctx.attempt(SCOPE, body)  # runs again in a write transaction
     assert members_of(app, "g")[member] == "Standby"
 

@@ -137,12 +137,12 @@ class Database:
         expire every prepared statement each time it is switched).
         """
         with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                # the driver says so in its BEGIN: no statement, no round trip of its own
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             transaction = conn.begin()
             try:
                 if self.dialect == "postgresql":
-                    conn.exec_driver_sql(
-                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                    )
                     yield conn.execution_options(tidewater_rehearsal=True)
                     return
                 raw = conn.connection.driver_connection
