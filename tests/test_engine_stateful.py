@@ -7,8 +7,10 @@ ours to move.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,12 +28,42 @@ from tidewater.domain.processes import AWS, Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine import groups, instances, launch_configurations, leaving
+from tidewater.engine.context import Context
+from tidewater.engine.gateways import Books
 from tidewater.engine.groups import GroupSpec
+from tidewater.store.database import WouldWrite
 from tidewater.store.tables import activities, machines, members
 from tidewater.store.tables import groups as group_table
 
 SCOPE = Scope("000000000000", "us-east-1", Cloud.AWS)
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+
+DEAD = "i-0000000000000dead"
+
+
+def _only(ctx: Context, *, rehearsal: bool) -> Context:
+    """A context whose commands only rehearse (their first write raises WouldWrite), or only
+    run in a write transaction."""
+    copy = dataclasses.replace(ctx)
+
+    def attempt(scope: Scope, body: Callable[[Books], object], *, rehearse: bool = True) -> object:
+        if not rehearsal:
+            return Context.attempt(copy, scope, body, rehearse=False)
+        with copy.db.rehearse() as conn:
+            return body(copy.books(conn, scope))
+
+    copy.attempt = attempt  # type: ignore[method-assign,assignment]
+    return copy
+
+
+def _outcome(call: Callable[[Context], object], ctx: Context) -> tuple[object, ...]:
+    try:
+        return ("done", call(ctx))
+    except WouldWrite:
+        return ("writes",)
+    except Refusal as refusal:
+        return ("refused", refusal.reason, refusal.facts)
 
 
 class EngineMachine(RuleBasedStateMachine):
@@ -144,6 +176,43 @@ class EngineMachine(RuleBasedStateMachine):
         ids = self.members("InService")
         if ids:
             self.ctx.compute.stop(SCOPE, [data.draw(st.sampled_from(ids))])
+
+    @rule(
+        data=st.data(),
+        command=st.sampled_from(
+            ["detach", "standby", "exit", "terminate", "attach", "desired", "protect", "health"]
+        ),
+    )
+    def rehearsal_agrees_with_the_write(self, data: st.DataObject, command: str) -> None:
+        """A command answered from its rehearsal (refused, or done without writing) gets the
+        same answer when it runs straight in a write transaction on the same state."""
+        chosen = data.draw(st.lists(st.sampled_from([*self.members(), DEAD]), max_size=2))
+        desired = data.draw(st.integers(0, 10))
+        hows = {
+            "detach": leaving.DETACH,
+            "standby": leaving.ENTER_STANDBY,
+            "exit": leaving.EXIT_STANDBY,
+            "terminate": leaving.TERMINATE,
+        }
+
+        def call(ctx: Context) -> object:
+            if command == "attach":
+                return instances.attach(ctx, SCOPE, "g", chosen)
+            if command == "desired":
+                return groups.set_desired(ctx, SCOPE, "g", desired, False)
+            if command == "protect":
+                return instances.set_protection(ctx, SCOPE, "g", chosen, desired % 2 == 0)
+            if command == "health":
+                return instances.set_health(ctx, SCOPE, [*chosen, DEAD][0], desired % 2 == 0)
+            key = None if command == "terminate" else "g"
+            return leaving.leave(ctx, SCOPE, key, chosen, hows[command], decrement=True)
+
+        rehearsed = _outcome(call, _only(self.ctx, rehearsal=True))
+        written = _outcome(call, _only(self.ctx, rehearsal=False))
+        if rehearsed[0] == "writes":
+            assert written[0] == "done", written
+        else:
+            assert written == rehearsed
 
     @rule()
     def catch_up(self) -> None:

@@ -21,6 +21,7 @@ from tidewater.clock import Clock
 from tidewater.dialects.aliyun.signature import NonceBook
 from tidewater.dialects.aws.protocol import Protocol
 from tidewater.domain.scope import Cloud, Scope
+from tidewater.engine.context import Escalate, rehearsed
 from tidewater.engine.keys import KeyRing
 from tidewater.server.aliyun import AliyunFront, AliyunProduct
 from tidewater.server.aws import AwsFront, Product
@@ -53,6 +54,19 @@ class Recorder:
         def handler(scope: Scope, request: Any) -> Mapping[str, Any]:
             on_loop = threading.current_thread() is threading.main_thread()
             self.seen.append((action, scope, on_loop))
+            return {}
+
+        return handler
+
+    def rehearsed(self, action: str, writes: bool) -> Any:
+        """A handler whose command is rehearsed first: on the loop it escalates if it writes."""
+
+        @rehearsed
+        def handler(scope: Scope, request: Any) -> Mapping[str, Any]:
+            on_loop = threading.current_thread() is threading.main_thread()
+            self.seen.append((action, scope, on_loop))
+            if writes and on_loop:
+                raise Escalate
             return {}
 
         return handler
@@ -126,6 +140,30 @@ def test_aws_reads_run_on_the_loop_and_changes_in_a_worker() -> None:
     assert recorder.seen == [
         ("DescribeAutoScalingGroups", scope, True),
         ("DeleteAutoScalingGroup", scope, False),
+    ]
+
+
+def test_a_rehearsed_command_stays_on_the_loop_until_it_must_write() -> None:
+    recorder = Recorder()
+    handlers = {
+        "SetDesiredCapacity": recorder.rehearsed("SetDesiredCapacity", writes=False),
+        "DetachInstances": recorder.rehearsed("DetachInstances", writes=True),
+    }
+    service = SimpleNamespace(signing_name="autoscaling", handlers=handlers)
+    front = AwsFront([Product(Protocol("autoscaling"), service)], KEYS, Clock())
+    desired = {"AutoScalingGroupName": "web", "DesiredCapacity": "1"}
+    detach = {
+        "AutoScalingGroupName": "web",
+        "InstanceIds.member.1": "i-1",
+        "ShouldDecrementDesiredCapacity": "true",
+    }
+    assert aws_call(front, "SetDesiredCapacity", **desired).status == 200
+    assert aws_call(front, "DetachInstances", **detach).status == 200
+    scope = Scope(ACCOUNT, "tw-test-1", Cloud.AWS)
+    assert recorder.seen == [
+        ("SetDesiredCapacity", scope, True),
+        ("DetachInstances", scope, True),  # rehearsed on the loop, then from the start
+        ("DetachInstances", scope, False),  # in a worker, where it may wait for its lock
     ]
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -14,7 +16,35 @@ from tidewater.domain.limits import AWS, ESS, Limits
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.gateways import Books
 from tidewater.engine.profile import Profile
-from tidewater.store.database import Database
+from tidewater.store.database import Database, WouldWrite
+
+Result = TypeVar("Result")
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+# set while the front door runs a rehearsed handler on its event loop (see `on_the_loop`)
+_ON_THE_LOOP: ContextVar[bool] = ContextVar("tidewater_on_the_loop", default=False)
+
+
+class Escalate(Exception):
+    """A handler run on the event loop must write: run it again in a worker thread."""
+
+
+def rehearsed(handler: Handler) -> Handler:
+    """Mark a handler whose commands all go through `Context.attempt` and that does nothing
+    else that could wait or be seen before them: the front door may run it on its event loop
+    first, where a refusal or a change that writes nothing costs no thread hop."""
+    handler.rehearsed = True  # type: ignore[attr-defined]
+    return handler
+
+
+@contextmanager
+def on_the_loop() -> Iterator[None]:
+    """Run a rehearsed handler where nothing may wait: its first write raises Escalate."""
+    token = _ON_THE_LOOP.set(True)
+    try:
+        yield
+    finally:
+        _ON_THE_LOOP.reset(token)
 
 
 @dataclass
@@ -43,10 +73,32 @@ class Context:
     @contextmanager
     def change(self, scope: Scope) -> Iterator[Books]:
         """One command, one transaction; every node's runner is woken once it commits."""
+        if _ON_THE_LOOP.get():
+            raise Escalate  # a write may wait for its lock: never on the event loop
         with self.db.write() as conn:
             yield self.books(conn, scope)
             self.db.notify(conn)
         self.wake()
+
+    def attempt(
+        self, scope: Scope, body: Callable[[Books], Result], *, rehearse: bool = True
+    ) -> Result:
+        """Run a command's body on a read snapshot first, then, only if it writes, in `change`.
+
+        A refusal found in the rehearsal, or a body that ends without writing, is the answer:
+        no write lock is taken and no runner woken. The body's first write (or row lock) stops
+        the rehearsal, and the body runs again from the start in a write transaction, where it
+        reads the state afresh under the group's lock. So a body must read before it writes,
+        and do nothing outside the database before its transaction ends.
+        """
+        if rehearse:
+            try:
+                with self.db.rehearse() as conn:
+                    return body(self.books(conn, scope))
+            except WouldWrite:
+                pass
+        with self.change(scope) as books:  # on the event loop, this escalates
+            return body(books)
 
     @contextmanager
     def read(self, scope: Scope) -> Iterator[Books]:

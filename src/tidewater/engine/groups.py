@@ -300,7 +300,8 @@ def remove(ctx: Context, conn: Connection, scope: Scope, group_id: str) -> None:
 def set_desired(ctx: Context, scope: Scope, name: str, desired: int, honor_cooldown: bool) -> None:
     quotas.check_sizes(ctx.limits(scope.cloud), None, None, desired)
     now = ctx.clock.now()
-    with ctx.change(scope) as books:
+
+    def body(books: Books) -> None:
         row = books.groups.lock(name)
         group = group_of(row)
         group.require_active()
@@ -310,10 +311,14 @@ def set_desired(ctx: Context, scope: Scope, name: str, desired: int, honor_coold
             raise Refusal("cooldown", group=name)
         before = group.desired
         rules.set_desired(group, desired)
-        values: dict[str, Any] = {"desired": desired, "dirty": True}
-        if desired != before:
-            values["trigger"] = _trigger("set_desired", now, before, desired)
-        books.groups.change(row.id, **values)
+        if desired == before:
+            # accepted, nothing to do: a clean group already holds its desired capacity
+            # (invariants.settled_counts) and a dirty one is reconciled anyway
+            return
+        trigger = _trigger("set_desired", now, before, desired)
+        books.groups.change(row.id, desired=desired, dirty=True, trigger=trigger)
+
+    ctx.attempt(scope, body)
 
 
 def set_processes(

@@ -17,6 +17,7 @@ from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
+from tidewater.engine.gateways import Books
 from tidewater.engine.groups import vpcs_of
 from tidewater.engine.records import group_of
 from tidewater.engine.settled import needs_look
@@ -55,7 +56,8 @@ def attach(
     With `hold` (ESS LifecycleHook=true) its launch hooks hold them before they join."""
     unique = list(dict.fromkeys(ids))
     now = ctx.clock.now()
-    with ctx.change(scope) as books:
+
+    def body(books: Books) -> list[dict[str, Any]]:
         row, group, _ = books.open(name)
         rules.check_batch(unique, ATTACH_LIMIT)
         group.require(Gate.ATTACH)
@@ -113,17 +115,20 @@ def attach(
             books.groups.change(group.id, dirty=True)
         return [parent] if parent else created
 
+    return ctx.attempt(scope, body)
+
 
 def set_protection(
     ctx: Context, scope: Scope, name: str, ids: Sequence[str], protected: bool
 ) -> None:
-    with ctx.change(scope) as books:
+
+    def body(books: Books) -> None:
         row = books.groups.lock(name)
         group = group_of(row)
         rules.check_batch(ids, PROTECTION_LIMIT)
         chosen = rules.members_named(
             group,
-            books.members.of(group.id),
+            books.members.named(group.id, ids),
             ids,
             (Lifecycle.IN_SERVICE, Lifecycle.ENTERING_STANDBY, Lifecycle.STANDBY),
         )
@@ -131,9 +136,12 @@ def set_protection(
         if not protected:  # an instance spared by scale-in may be the one to go now
             books.groups.change(group.id, dirty=True)
 
+    ctx.attempt(scope, body)
+
 
 def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> None:
-    with ctx.change(scope) as books:
+
+    def body(books: Books) -> None:
         found = books.members.owners([instance_id]).get(instance_id)
         if found is None:
             raise Refusal("instance.unmanaged", instance_id=instance_id)
@@ -144,8 +152,10 @@ def set_health(ctx: Context, scope: Scope, instance_id: str, healthy: bool) -> N
             select(groups.c.suspended).where(groups.c.id == found.id)
         ).scalar_one()
         checked = not BY_CLOUD[scope.cloud].blocks(Gate.MARK_UNHEALTHY, suspended)
-        if checked and (machine is None or not machine.up):
-            healthy = False  # the cloud's own health check overrules a user who says otherwise
-        if books.members.change([instance_id], found.id, healthy=healthy) == 0:
+        # the cloud's own health check overrules a user who says otherwise
+        overruled = checked and (machine is None or not machine.up)
+        if books.members.change([instance_id], found.id, healthy=healthy and not overruled) == 0:
             raise Refusal("instance.unmanaged", instance_id=instance_id)
         books.groups.change(found.id, dirty=True)
+
+    ctx.attempt(scope, body)

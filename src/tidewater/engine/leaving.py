@@ -19,7 +19,7 @@ from tidewater.cloud.ports import Target
 from tidewater.domain import group as rules
 from tidewater.domain.activity import Kind, Status, Trigger
 from tidewater.domain.group import Group
-from tidewater.domain.instance import Lifecycle, Member, Origin
+from tidewater.domain.instance import COUNTED, Lifecycle, Member, Origin
 from tidewater.domain.processes import Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
@@ -149,6 +149,7 @@ REMOVE_TO_RECYCLE = replace(REMOVE, owned=Fate.RECYCLE)
 # ESS DetachInstances: every instance is handed back, running
 HAND_BACK = replace(REMOVE, kind=Kind.DETACH, owned=Fate.HAND_BACK, gate=None)
 
+STAYING = (*COUNTED, Lifecycle.STANDBY)  # the members a group counts before some leave
 NOTHING_REMOVED = "instances.none_removed"  # the failure of a request whose every id was ignored
 
 
@@ -173,28 +174,32 @@ def leave(
     """
     ids = list(dict.fromkeys(ids))
     now = ctx.clock.now()
-    with ctx.change(scope) as books:
+
+    def body(books: Books) -> list[dict[str, Any]]:
+        name = key
         if how.named_by_instances:
             rules.check_batch(ids, how.limit)
-            key = _owning_group(books, ids, key)
-        assert key is not None, "every other request names its group"
+            name = _owning_group(books, ids, key)
+        assert name is not None, "every other request names its group"
         # the group's lock first: a retry queued behind its original then finds its activity
-        row, group = books.hold(key)
+        row, group = books.hold(name)
         answered = books.activities.by_token(client_token)
         if answered is not None:
             return [answered]
-        books.admit(group, key)
+        books.admit(group, name)
         if how.gate is not None:
             group.require(how.gate)
-        current = books.members.of(group.id)
+        current = books.members.named(group.id, ids)
         rules.check_batch(ids, how.limit)
         if how.usable_targets:
             targets = [Target(t["kind"], t["ref"]) for t in row.targets]
             check_usable(ctx, scope, targets, within=books.conn)
         if how.owned is Fate.RECYCLE and row.settings.get("ScalingPolicy") != "recycle":
-            raise Refusal("remove_policy.unsupported", group=key, policy=how.owned.value)
+            raise Refusal("remove_policy.unsupported", group=name, policy=how.owned.value)
         chosen, ignored = _chosen(how, group, current, ids, ignore_invalid)
-        total = sum(1 for m in current.values() if m.counted or m.state is Lifecycle.STANDBY)
+        # only ESS keeps its minimum on the members left, and counts them in its activity
+        counts = how.floor is Floor.MEMBERS or how.tally
+        total = books.members.count(group.id, STAYING) if counts else 0
         before, after = _capacity(how, group, total, len(chosen), decrement)
         books.groups.change(group.id, desired=after)
         facts: dict[str, Any] = {
@@ -234,6 +239,10 @@ def leave(
         if needs_look(books.conn, group.id):  # e.g. no decrement: the group launches another
             books.groups.change(group.id, dirty=True)
         return [parent] if parent else made
+
+    # a retry of a request still in flight waits for it under the group's lock, so a ClientToken
+    # goes straight to the write; anything else is refused without it when it can be
+    return ctx.attempt(scope, body, rehearse=client_token is None)
 
 
 def send_off(

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tidewater.dialects.auth import AuthFailure
 from tidewater.domain.scope import Scope
+from tidewater.engine.context import Escalate, on_the_loop
 from tidewater.engine.keys import KeyRing
 
 Handler = Callable[[Scope, Any], Mapping[str, Any] | None]
@@ -111,6 +112,18 @@ class Door(Protocol[Call]):
         ...
 
 
+async def _rehearsed_first(
+    handler: Handler, scope: Scope, request: Any
+) -> Mapping[str, Any] | None:
+    """On the event loop while the command only reads (a rehearsal never waits on a lock: WAL,
+    MVCC); in a worker thread, from the start, once it must write."""
+    try:
+        with on_the_loop():
+            return handler(scope, request)
+    except Escalate:
+        return await run_in_threadpool(handler, scope, request)
+
+
 async def serve(door: Door[Call], call: Call, request_id: str) -> Reply:
     """Authenticate, scope and dispatch one call; every failure becomes the cloud's error body."""
     product, action = door.names(call)
@@ -125,6 +138,8 @@ async def serve(door: Door[Call], call: Call, request_id: str) -> Reply:
             # Reads never wait on a lock (WAL, MVCC) and take well under a millisecond:
             # a thread hop would cost more than the work.
             result = handler(scope, request)
+        elif getattr(handler, "rehearsed", False):
+            result = await _rehearsed_first(handler, scope, request)
         elif door.room.holds(product, action):
             result = await door.room.run(handler, scope, request)
         else:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import secrets
 import select
 import sqlite3
@@ -25,6 +27,10 @@ log = logging.getLogger("tidewater.database")
 CHANNEL = "tidewater"
 # PostgreSQL's codes for "gave up waiting": lock_timeout, deadlock, serialization failure
 GAVE_UP = frozenset({"55P03", "40P01", "40001"})
+
+
+class WouldWrite(Exception):
+    """A rehearsal tried to write: the command starts over in a write transaction."""
 
 
 class Database:
@@ -70,6 +76,7 @@ class Database:
                 max_overflow=20,
             )
             _drop_dead_connections(self.engine)
+        event.listen(self.engine, "before_cursor_execute", _rehearsal_guard)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -118,6 +125,33 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def rehearse(self) -> Iterator[Connection]:
+        """A read transaction on one snapshot, always rolled back, in which a write raises
+        WouldWrite.
+
+        Statements other than plain SELECTs are stopped before they reach the database
+        (`_rehearsal_guard`). PostgreSQL's transaction is also READ ONLY, and REPEATABLE READ so
+        every statement sees the same state; SQLite's read transaction keeps one snapshot by
+        itself, and its count of changed rows must not have moved (`PRAGMA query_only` would
+        expire every prepared statement each time it is switched).
+        """
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                # the driver says so in its BEGIN: no statement, no round trip of its own
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            transaction = conn.begin()
+            try:
+                if self.dialect == "postgresql":
+                    yield conn.execution_options(tidewater_rehearsal=True)
+                    return
+                raw = conn.connection.driver_connection
+                changes = raw.total_changes  # type: ignore[union-attr]
+                yield conn.execution_options(tidewater_rehearsal=True)
+                assert raw.total_changes == changes, "a rehearsal wrote"  # type: ignore[union-attr]
+            finally:
+                transaction.rollback()
 
     def has_tables(self) -> bool:
         return bool(inspect(self.engine).get_table_names())
@@ -174,6 +208,24 @@ def _gave_up(error: OperationalError | sqlite3.OperationalError) -> bool:
     if getattr(cause, "sqlstate", None) in GAVE_UP:
         return True
     return "database is locked" in str(cause)
+
+
+def _rehearsal_guard(
+    conn: Connection, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    """Stop a rehearsal's first write, or lock, before it reaches the database."""
+    if conn.get_execution_options().get("tidewater_rehearsal") and not _plain_read(statement):
+        raise WouldWrite(statement)
+
+
+# what a rehearsal may run: a plain SELECT, taking no lock
+_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|advisory", re.I)
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_read(statement: str) -> bool:
+    """A SELECT that takes no lock (cached: statements come from SQLAlchemy's compiled cache)."""
+    return statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING.search(statement)
 
 
 def _listen(url: str, wake: Callable[[], None], stopping: threading.Event, own: str) -> None:

@@ -40,7 +40,7 @@ from tidewater.engine import (
     scaling_configurations,
     scaling_rules,
 )
-from tidewater.engine.context import Context
+from tidewater.engine.context import Context, rehearsed
 from tidewater.engine.groups import GroupSpec
 
 Handler = Callable[[Scope, dict[str, Any]], Mapping[str, Any]]
@@ -418,10 +418,12 @@ class EssService(
 
     # -- instances ----------------------------------------------------------------------------
 
+    @rehearsed
     def RemoveInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         how = REMOVE_POLICIES.get(p.get("RemovePolicy") or "release", leaving.REMOVE)
         return self._leave(scope, p, how, removal_hooks(p, None))
 
+    @rehearsed
     def DetachInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return self._leave(scope, p, leaving.HAND_BACK, removal_hooks(p, "LifecycleHook"))
 
@@ -442,6 +444,7 @@ class EssService(
         )
         return {"ScalingActivityId": activity["id"], **_ignored(activity)}
 
+    @rehearsed
     def AttachInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         [activity] = instances.attach(
             self.ctx,
@@ -453,6 +456,7 @@ class EssService(
         )
         return {"ScalingActivityId": activity["id"]}
 
+    @rehearsed
     def EnterStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         [activity] = leaving.leave(
             self.ctx,
@@ -464,6 +468,7 @@ class EssService(
         )
         return {"ScalingActivityId": activity["id"]}
 
+    @rehearsed
     def ExitStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         [activity] = leaving.leave(
             self.ctx, scope, p["ScalingGroupId"], p.get("InstanceIds") or [], leaving.EXIT_STANDBY
@@ -478,6 +483,7 @@ class EssService(
         groups.set_processes(self.ctx, scope, p["ScalingGroupId"], p["Processes"], suspend=False)
         return {}
 
+    @rehearsed
     def SetInstancesProtection(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         instances.set_protection(
             self.ctx,

@@ -18,7 +18,7 @@ from tidewater.domain.launch import Blueprint, LaunchConfiguration, TemplateVers
 from tidewater.domain.processes import AWS as AWS_PROCESSES
 from tidewater.domain.scope import Scope
 from tidewater.engine import attachments, groups, instances, launch_configurations, leaving, queries
-from tidewater.engine.context import Context
+from tidewater.engine.context import Context, rehearsed
 from tidewater.engine.groups import GroupSpec, Tag
 
 METRICS = (
@@ -316,6 +316,7 @@ class AutoScalingService(
             "NextToken": page.next_token,
         }
 
+    @rehearsed
     def SetDesiredCapacity(self, scope: Scope, p: dict[str, Any]) -> None:
         groups.set_desired(
             self.ctx,
@@ -355,6 +356,7 @@ class AutoScalingService(
 
     # -- instances ----------------------------------------------------------------------------
 
+    @rehearsed
     def DetachInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         made = leaving.leave(
             self.ctx,
@@ -366,9 +368,11 @@ class AutoScalingService(
         )
         return {"Activities": [activities.render(a) for a in made]}
 
+    @rehearsed
     def AttachInstances(self, scope: Scope, p: dict[str, Any]) -> None:
         instances.attach(self.ctx, scope, p["AutoScalingGroupName"], p.get("InstanceIds") or [])
 
+    @rehearsed
     def EnterStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         made = leaving.leave(
             self.ctx,
@@ -380,6 +384,7 @@ class AutoScalingService(
         )
         return {"Activities": [activities.render(a) for a in made]}
 
+    @rehearsed
     def ExitStandby(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         made = leaving.leave(
             self.ctx,
@@ -390,6 +395,7 @@ class AutoScalingService(
         )
         return {"Activities": [activities.render(a) for a in made]}
 
+    @rehearsed
     def TerminateInstanceInAutoScalingGroup(
         self, scope: Scope, p: dict[str, Any]
     ) -> dict[str, Any]:
@@ -414,12 +420,14 @@ class AutoScalingService(
             return {"Activity": rendered[0]}
         return {"Activities": rendered}
 
+    @rehearsed
     def SetInstanceProtection(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         instances.set_protection(
             self.ctx, scope, p["AutoScalingGroupName"], p["InstanceIds"], p["ProtectedFromScaleIn"]
         )
         return {}
 
+    @rehearsed
     def SetInstanceHealth(self, scope: Scope, p: dict[str, Any]) -> None:
         status = p["HealthStatus"]
         if status not in ("Healthy", "Unhealthy"):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.profile import Profile
+from tidewater.store.database import WouldWrite
 from tidewater.store.tables import groups
 
 
@@ -21,6 +23,11 @@ def within(table: Any, account: Any, region: Any, cloud: Any) -> ColumnElement[b
     if cloud is not None and "cloud" in table.c:
         conditions.append(table.c.cloud == cloud)
     return and_(*conditions)
+
+
+def rehearsing(conn: Connection) -> bool:
+    """Whether the connection belongs to a rehearsal (`Database.rehearse`), where writes stop."""
+    return bool(conn.get_execution_options().get("tidewater_rehearsal", False))
 
 
 def in_scope(table: Any, scope: Scope) -> ColumnElement[bool]:
@@ -49,11 +56,14 @@ class Groups:
         self.conn = conn
         self.scope = scope
         self.key = groups.c.name if profile.group_key == "name" else groups.c.id
+        self.where = {"account": scope.account, "region": scope.region, "cloud": scope.cloud.value}
+        # a rehearsal reads one snapshot and takes no lock: the write that follows it does
+        self.locks = not rehearsing(conn)
 
     def find(self, key: str, *, lock: bool = False) -> Any:
         """The group a request names; with `lock`, held until the transaction ends."""
-        query = select(groups).where(in_scope(groups, self.scope), self.key == key)
-        row = self.conn.execute(query.with_for_update() if lock else query).first()
+        query = _find(self.key is groups.c.name, lock and self.locks)
+        row = self.conn.execute(query, {**self.where, "key": key}).first()
         if row is None:
             raise Refusal("group.not_found", group=key)
         return row
@@ -74,7 +84,8 @@ class Groups:
 
     def lock_id(self, group_id: str) -> None:
         """Take a group's lock by id, as every change does before it touches the group."""
-        self.conn.execute(select(groups.c.id).where(groups.c.id == group_id).with_for_update())
+        query = select(groups.c.id).where(groups.c.id == group_id)
+        self.conn.execute(query.with_for_update() if self.locks else query)
 
     def named(self, name: str) -> Any:
         """A group by its name, whatever key requests use: names are unique in a scope."""
@@ -90,6 +101,8 @@ class Groups:
         )
 
     def change(self, group_id: str, **values: Any) -> None:
+        if not self.locks:
+            raise WouldWrite("groups")  # before building the statement, which costs more
         self.conn.execute(update(groups).where(groups.c.id == group_id).values(**values))
 
     def lock_quota(self, kind: str) -> None:
@@ -102,6 +115,15 @@ class Groups:
             scope = self.scope
             key = f"quota:{kind}:{scope.account}:{scope.region}:{scope.cloud.value}"
             self.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+@lru_cache(maxsize=4)
+def _find(by_name: bool, lock: bool) -> Select[Any]:
+    """One group by its key, built once per shape (building costs more than running it)."""
+    key = groups.c.name if by_name else groups.c.id
+    scoped = within(groups, bindparam("account"), bindparam("region"), bindparam("cloud"))
+    query = select(groups).where(scoped, key == bindparam("key"))
+    return query.with_for_update() if lock else query
 
 
 def lock_owned(conn: Connection, table: Any, key: ColumnElement[Any]) -> tuple[Any, Any] | None:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from tidewater.cloud.ports import Machine
 from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.scope import Scope
-from tidewater.engine.gateways.groups import in_scope
+from tidewater.engine.gateways.groups import in_scope, rehearsing
 from tidewater.engine.records import member_of
+from tidewater.store.database import WouldWrite
 from tidewater.store.tables import groups, members
+
+_NAMED = select(members).where(
+    members.c.group_id == bindparam("group"),
+    members.c.instance_id.in_(bindparam("ids", expanding=True)),
+)
 
 
 class Members:
@@ -22,6 +28,7 @@ class Members:
     def __init__(self, conn: Connection, scope: Scope) -> None:
         self.conn = conn
         self.scope = scope
+        self.rehearsal = rehearsing(conn)
 
     def of(self, group_id: str) -> dict[str, Member]:
         """A group's members in the order they joined."""
@@ -32,12 +39,17 @@ class Members:
         ).all()
         return {row.instance_id: member_of(row) for row in rows}
 
-    def count(self, group_id: str) -> int:
-        return int(
-            self.conn.execute(
-                select(func.count()).select_from(members).where(members.c.group_id == group_id)
-            ).scalar_one()
-        )
+    def named(self, group_id: str, instance_ids: Sequence[str]) -> dict[str, Member]:
+        """Those of a group's members a request names; the rest are not read."""
+        rows = self.conn.execute(_NAMED, {"group": group_id, "ids": list(instance_ids)}).all()
+        return {row.instance_id: member_of(row) for row in rows}
+
+    def count(self, group_id: str, states: Collection[Lifecycle] | None = None) -> int:
+        """A group's members, or only those in `states`."""
+        query = select(func.count()).select_from(members).where(members.c.group_id == group_id)
+        if states is not None:
+            query = query.where(members.c.state.in_([s.value for s in states]))
+        return int(self.conn.execute(query).scalar_one())
 
     def ids(self, group_id: str, state: Lifecycle | None = None) -> list[str]:
         query = select(members.c.instance_id).where(members.c.group_id == group_id)
@@ -61,6 +73,8 @@ class Members:
         return {row.instance_id: row for row in self.conn.execute(query)}
 
     def move(self, instance_ids: Sequence[str], state: Lifecycle) -> None:
+        if self.rehearsal:
+            raise WouldWrite("members")
         self.conn.execute(
             update(members)
             .where(members.c.instance_id.in_(list(instance_ids)))
@@ -100,6 +114,8 @@ class Members:
         self, instance_ids: Sequence[str], group_id: str | None = None, **values: Any
     ) -> int:
         """Set columns of members; with `group_id`, only while they are still that group's."""
+        if self.rehearsal:
+            raise WouldWrite("members")
         query = update(members).where(members.c.instance_id.in_(list(instance_ids)))
         if group_id is not None:
             query = query.where(members.c.group_id == group_id)
