@@ -17,6 +17,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways.groups import in_region, in_scope, within
+from tidewater.store.prepared import Prepared, fetch
 from tidewater.store.tables import (
     activities,
     group_tags,
@@ -122,10 +123,11 @@ class Named(enum.Enum):
 @lru_cache(maxsize=128)
 def _groups_statements(
     named: Named, after: bool, tag_filters: tuple[str, ...]
-) -> tuple[Select[Any], Select[Any], Select[Any]]:
+) -> tuple[Prepared | Select[Any], Prepared | Select[Any], Prepared | Select[Any]]:
     """A page of groups, and the tags and members of that same page: those two select the
     page's groups again as a subquery, so no id list is bound (and none expanded) per call;
-    they may name the one group past the page, which the caller skips."""
+    they may name the one group past the page, which the caller skips. Run on the driver
+    where no IN list expands (`store.prepared`)."""
     query = select(groups).where(_scoped(groups))
     if named is Named.ONE:
         query = query.where(groups.c.name == bindparam("name"))
@@ -147,9 +149,9 @@ def _groups_statements(
     tags = select(group_tags).where(group_tags.c.group_id.in_(select(ids.c.id)))
     owned = select(members).where(members.c.group_id.in_(select(ids.c.id)))
     return (
-        page,
-        tags.order_by(group_tags.c.key),
-        owned.order_by(members.c.instance_id),
+        Prepared.where_possible(page),
+        Prepared.where_possible(tags.order_by(group_tags.c.key)),
+        Prepared.where_possible(owned.order_by(members.c.instance_id)),
     )
 
 
@@ -186,18 +188,18 @@ def groups_page(
         params["name"] = params["names"][0]
     page, tags_of, members_of = _groups_statements(named, after is not None, tuple(kinds))
     with ctx.db.read() as conn:
-        rows = list(conn.execute(page, params).all())
+        rows = fetch(conn, page, params)
         more = len(rows) > size
         rows = rows[:size]
         ids = [r.id for r in rows]
         tags: dict[str, list[Any]] = {i: [] for i in ids}
         instances: dict[str, list[Any]] = {i: [] for i in ids}
         if ids:
-            for tag in conn.execute(tags_of, params):
+            for tag in fetch(conn, tags_of, params):
                 if tag.group_id in tags:  # not the group past the page
                     tags[tag.group_id].append(tag)
             if with_instances:
-                for member in conn.execute(members_of, params):
+                for member in fetch(conn, members_of, params):
                     if member.group_id in instances:
                         instances[member.group_id].append(member)
     return Page(
@@ -206,7 +208,7 @@ def groups_page(
 
 
 @lru_cache(maxsize=8)
-def _instances_statement(named: bool, after: bool) -> Select[Any]:
+def _instances_statement(named: bool, after: bool) -> Prepared | Select[Any]:
     # Members walked in instance id order, each one's group looked up, so a page reads about a
     # page of rows however many the scope holds (a join let SQLite sort every member in scope).
     owner = groups.c.id == members.c.group_id
@@ -217,7 +219,7 @@ def _instances_statement(named: bool, after: bool) -> Select[Any]:
         query = query.where(members.c.instance_id.in_(bindparam("ids", expanding=True)))
     if after:
         query = query.where(members.c.instance_id > bindparam("after"))
-    return query.order_by(members.c.instance_id).limit(bindparam("limit"))
+    return Prepared.where_possible(query.order_by(members.c.instance_id).limit(bindparam("limit")))
 
 
 def instances_page(
@@ -227,7 +229,7 @@ def instances_page(
     params = _scope_params(scope, size)
     params.update(ids=_listed(ids), after=after)
     with ctx.db.read() as conn:
-        rows = list(conn.execute(_instances_statement(ids is not None, after is not None), params))
+        rows = fetch(conn, _instances_statement(ids is not None, after is not None), params)
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows, encode_token(rows[-1].instance_id) if more else None)
@@ -236,7 +238,7 @@ def instances_page(
 @lru_cache(maxsize=32)
 def _activities_statement(
     grouped: bool, named: bool, include_deleted: bool, after: bool
-) -> Select[Any]:
+) -> Prepared | Select[Any]:
     query = select(activities).where(_scoped(activities))
     if grouped:
         query = query.where(activities.c.group_name == bindparam("group"))
@@ -246,7 +248,9 @@ def _activities_statement(
         query = query.where(activities.c.group_deleted.is_(False))
     if after:
         query = query.where(activities.c.seq < bindparam("after"))
-    return query.order_by(activities.c.seq.desc()).limit(bindparam("limit"))
+    return Prepared.where_possible(
+        query.order_by(activities.c.seq.desc()).limit(bindparam("limit"))
+    )
 
 
 def activities_page(
@@ -270,7 +274,7 @@ def activities_page(
         group is not None, ids is not None, include_deleted, after is not None
     )
     with ctx.db.read() as conn:
-        rows = list(conn.execute(query, params).all())
+        rows = fetch(conn, query, params)
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows, encode_token(rows[-1].seq) if more else None)
@@ -420,8 +424,12 @@ def numbered(ctx: Context, query: Select[Any], order: Any, number: int, size: in
 
 
 @lru_cache(maxsize=8)
-def _groups_by_number_statements(by_id: bool, by_name: bool) -> tuple[Select[Any], Select[Any]]:
-    """The page and the count of ESS's numbered group pages, built once per shape."""
+def _groups_by_number_statements(
+    by_id: bool, by_name: bool
+) -> tuple[Prepared | Select[Any], Prepared | Select[Any], Prepared | Select[Any]]:
+    """The page, the count and the page's members counted by (state, protected) of ESS's
+    numbered group pages, built once per shape; the member counts select the page again as a
+    subquery (they may count the one group past the page, which the caller skips)."""
     query = select(groups).where(_scoped(groups))
     if by_id:
         query = query.where(groups.c.id.in_(bindparam("ids", expanding=True)))
@@ -429,31 +437,32 @@ def _groups_by_number_statements(by_id: bool, by_name: bool) -> tuple[Select[Any
         query = query.where(groups.c.name.in_(bindparam("names", expanding=True)))
     count = select(func.count()).select_from(query.subquery())
     page = query.order_by(groups.c.seq).offset(bindparam("offset")).limit(bindparam("limit"))
-    return page, count
-
-
-MEMBER_COUNTS = (
-    select(members.c.group_id, members.c.state, members.c.protected, func.count())
-    .where(members.c.group_id.in_(bindparam("ids", expanding=True)))
-    .group_by(members.c.group_id, members.c.state, members.c.protected)
-)
+    ids = page.with_only_columns(groups.c.id).subquery()
+    counts = (
+        select(members.c.group_id, members.c.state, members.c.protected, func.count())
+        .where(members.c.group_id.in_(select(ids.c.id)))
+        .group_by(members.c.group_id, members.c.state, members.c.protected)
+    )
+    return tuple(Prepared.where_possible(q) for q in (page, count, counts))  # type: ignore[return-value]
 
 
 def counted_page(
     conn: Connection,
-    page: Select[Any],
-    count: Select[Any],
+    page: Prepared | Select[Any],
+    count: Prepared | Select[Any],
     params: dict[str, Any],
     number: int,
     size: int,
 ) -> tuple[list[Any], int]:
     """A numbered page and the total, asking one row more than the page: a short page, or one
-    with nothing after it, tells the total without a COUNT (exact either way)."""
+    with nothing after it, tells the total without a COUNT (exact either way). `params` gets
+    the page's offset and limit."""
     offset = (number - 1) * size
-    rows = list(conn.execute(page, {**params, "offset": offset, "limit": size + 1}))
+    params.update(offset=offset, limit=size + 1)
+    rows = fetch(conn, page, params)
     if len(rows) <= size and (rows or offset == 0):
         return rows, offset + len(rows)
-    return rows[:size], conn.execute(count, params).scalar_one()
+    return rows[:size], fetch(conn, count, params)[0][0]
 
 
 def groups_by_number(
@@ -466,7 +475,7 @@ def groups_by_number(
 ) -> Page:
     """Groups oldest first, each with its members counted by state (`extra["counts"]`), read
     in the caller's transaction."""
-    page, count = _groups_by_number_statements(ids is not None, names is not None)
+    page, count, member_counts = _groups_by_number_statements(ids is not None, names is not None)
     params = _scope_params(scope)
     if ids is not None:
         params["ids"] = list(ids)
@@ -475,7 +484,9 @@ def groups_by_number(
     rows, total = counted_page(conn, page, count, params, number, size)
     counts: dict[str, StateCounts] = {row.id: {} for row in rows}
     if counts:
-        for group_id, state, protected, n in conn.execute(MEMBER_COUNTS, {"ids": list(counts)}):
+        for group_id, state, protected, n in fetch(conn, member_counts, params):
+            if group_id not in counts:  # the group past the page
+                continue
             key = (state, bool(protected))
             counts[group_id][key] = counts[group_id].get(key, 0) + n
     return Page(rows, None, {"total": total, "counts": counts})
@@ -487,7 +498,7 @@ StateWanted = tuple[tuple[str, bool | None], ...]
 @lru_cache(maxsize=64)
 def _instances_by_number_statements(
     by_group: bool, by_id: bool, states: StateWanted | None, by_origin: bool, by_health: bool
-) -> tuple[Select[Any], Select[Any]]:
+) -> tuple[Prepared | Select[Any], Prepared | Select[Any]]:
     """The page and the count of ESS's numbered member pages, built once per shape (the
     states asked for are part of the shape: a few dozen at most, LRU-bounded)."""
     query = (
@@ -517,7 +528,7 @@ def _instances_by_number_statements(
         query = query.where(members.c.healthy == bindparam("healthy"))
     count = select(func.count()).select_from(query.subquery())
     page = query.order_by(members.c.joined_at).offset(bindparam("offset")).limit(bindparam("limit"))
-    return page, count
+    return Prepared.where_possible(page), Prepared.where_possible(count)
 
 
 def instances_by_number(

@@ -1,0 +1,113 @@
+"""Hot reads on the driver's own cursor: a SELECT compiled once per dialect, rows decoded as
+SQLAlchemy would decode them, without its per-execution machinery.
+
+SQLAlchemy's execute path (parameter processing, execution context, result set-up, row
+objects) cost several times what the driver spends running the statement: one group by name
+read in ~230 us where the driver alone ran the same statements in ~33 us. A `Prepared` keeps
+what SQLAlchemy works out on every call — the SQL text, the order of its parameters, the bind
+and result processors of each column's type — and runs the statement in the caller's
+transaction, so it sees the same snapshot as everything else the request reads.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Select
+from sqlalchemy.engine import Dialect
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """One statement's form for one dialect."""
+
+    sql: str
+    names: tuple[str, ...] | None  # positional parameters in order; None: the driver takes names
+    defaults: Mapping[str, Any]  # values the statement carries itself (literals made binds)
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters whose type converts them
+    row: Callable[..., Any]  # the row class: attribute access, as SQLAlchemy's rows give
+    decoders: tuple[Callable[[Any], Any] | None, ...]  # per column; None: as the driver gives it
+
+
+class Prepared:
+    """A SELECT run on the driver; only for statements without expanding IN parameters."""
+
+    __slots__ = ("_forms", "statement")
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._forms: dict[str, _Compiled] = {}  # by dialect name
+
+    @classmethod
+    def where_possible(cls, statement: Select[Any]) -> Prepared | Select[Any]:
+        """Prepared, unless an expanding IN list asks for SQLAlchemy's rewrite on each call."""
+        if any(bind.expanding for bind in statement.compile().binds.values()):
+            return statement
+        return cls(statement)
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+        """Every row, in the caller's transaction on `conn`."""
+        form = self._forms.get(conn.dialect.name) or self._compile(conn.dialect)
+        values = {**form.defaults, **params} if form.defaults else dict(params)
+        for name, convert in form.binds:
+            values[name] = convert(values[name])
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        try:
+            if form.names is None:
+                cursor.execute(form.sql, values)
+            else:
+                cursor.execute(form.sql, tuple(values[n] for n in form.names))
+            raw = cursor.fetchall()
+        finally:
+            cursor.close()
+        make, decoders = form.row, form.decoders
+        if not any(decoders):
+            return [make(*r) for r in raw]
+        return [
+            make(*[v if d is None or v is None else d(v) for d, v in zip(decoders, r, strict=True)])
+            for r in raw
+        ]
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        """What SQLAlchemy would work out per execution, worked out once."""
+        compiled = self.statement.compile(dialect=dialect)
+        if any(bind.expanding for bind in compiled.binds.values()):
+            raise ValueError("expanding IN parameters need SQLAlchemy's execute path")
+        binds: list[tuple[str, Callable[[Any], Any]]] = []
+        for name, convert in compiled._bind_processors.items():
+            if not callable(convert):  # a tuple IN's one processor per element
+                raise ValueError("tuple parameters need SQLAlchemy's execute path")
+            binds.append((name, convert))
+        columns = compiled._result_columns
+        form = _Compiled(
+            sql=compiled.string,
+            names=tuple(compiled.positiontup) if compiled.positiontup is not None else None,
+            defaults={
+                name: value
+                for name, value in compiled.construct_params(_check=False).items()
+                if value is not None
+            },
+            binds=tuple(binds),
+            row=_row_class([c.keyname for c in columns]),
+            decoders=tuple(c.type._cached_result_processor(dialect, None) for c in columns),
+        )
+        self._forms[dialect.name] = form
+        return form
+
+
+def _row_class(names: list[str]) -> Callable[..., Any]:
+    """A named tuple that also answers `_mapping`, as SQLAlchemy's rows do."""
+    base = namedtuple("Row", names)  # type: ignore[misc]
+    return type("Row", (base,), {"__slots__": (), "_mapping": property(base._asdict)})
+
+
+def fetch(conn: Connection, reader: Prepared | Select[Any], params: Mapping[str, Any]) -> list[Any]:
+    """Every row of a prepared statement, or of one SQLAlchemy must run itself."""
+    if isinstance(reader, Prepared):
+        return reader.all(conn, params)
+    return list(conn.execute(reader, params))
