@@ -552,8 +552,29 @@ def test_machines_are_found_by_state_from_0023(
     assert index not in indexed()
     schema.upgrade(db, "0023")
     assert index in indexed()
-    assert schema.current(db) == schema.head() == "0023"
+    assert schema.current(db) == "0023"
     command.downgrade(schema._config(db), "0022")
+    assert index not in indexed()
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_groups_are_walked_in_order_from_0024(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0023", _url(backend, tmp_path, request))
+    index = "ix_groups_account_region_cloud_seq"
+
+    def indexed() -> set[str]:
+        return {i["name"] for i in sa.inspect(db.engine).get_indexes("groups")}
+
+    assert index not in indexed()
+    schema.upgrade(db, "0024")
+    assert index in indexed()
+    assert schema.current(db) == schema.head() == "0024"
+    command.downgrade(schema._config(db), "0023")
     assert index not in indexed()
     db.dispose()
 

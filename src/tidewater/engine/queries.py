@@ -435,7 +435,7 @@ def _groups_by_number_statements(
         query = query.where(groups.c.id.in_(bindparam("ids", expanding=True)))
     if by_name:
         query = query.where(groups.c.name.in_(bindparam("names", expanding=True)))
-    count = select(func.count()).select_from(query.subquery())
+    count = query.with_only_columns(func.count())  # counted where it stands: no subquery
     page = query.order_by(groups.c.seq).offset(bindparam("offset")).limit(bindparam("limit"))
     ids = page.with_only_columns(groups.c.id).subquery()
     counts = (
@@ -526,7 +526,7 @@ def _instances_by_number_statements(
         query = query.where(members.c.origin.in_(bindparam("origins", expanding=True)))
     if by_health:
         query = query.where(members.c.healthy == bindparam("healthy"))
-    count = select(func.count()).select_from(query.subquery())
+    count = query.with_only_columns(func.count())  # counted where it stands: no subquery
     page = query.order_by(members.c.joined_at).offset(bindparam("offset")).limit(bindparam("limit"))
     return Prepared.where_possible(page), Prepared.where_possible(count)
 

@@ -294,6 +294,7 @@ groups = Table(
     Column("created_at", Time, nullable=False),
     UniqueConstraint("account", "region", "cloud", "name"),
     Index(None, "dirty"),
+    Index(None, "account", "region", "cloud", "seq"),  # ESS pages groups oldest first
 )
 
 group_tags = Table(
