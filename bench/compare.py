@@ -288,7 +288,7 @@ def measure(
 
 def last_run(rows: list[dict[str, Any]]) -> dict[tuple[str, str, int], dict[str, Any]]:
     """The newest recorded run's rows, by (target, workload, connections)."""
-    runs = [r for r in rows if r.get("run")]
+    runs = [r for r in rows if r.get("run") and "target" in r]  # not the scale rows
     if not runs:
         return {}
     newest = runs[-1]["run"]
