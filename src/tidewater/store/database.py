@@ -214,7 +214,7 @@ def _rehearsal_guard(
     conn: Connection, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
 ) -> None:
     """Stop a rehearsal's first write, or lock, before it reaches the database."""
-    if conn.get_execution_options().get("tidewater_rehearsal") and not _plain_read(statement):
+    if conn.get_execution_options().get("tidewater_rehearsal") and not plain_read(statement):
         raise WouldWrite(statement)
 
 
@@ -223,7 +223,7 @@ _LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|a
 
 
 @functools.lru_cache(maxsize=1024)
-def _plain_read(statement: str) -> bool:
+def plain_read(statement: str) -> bool:
     """A SELECT that takes no lock (cached: statements come from SQLAlchemy's compiled cache)."""
     return statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING.search(statement)
 

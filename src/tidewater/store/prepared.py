@@ -18,6 +18,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+
+from tidewater.store.database import WouldWrite, plain_read
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,7 @@ class _Compiled:
     names: tuple[str, ...] | None  # positional parameters in order; None: the driver takes names
     defaults: Mapping[str, Any]  # values the statement carries itself (literals made binds)
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters whose type converts them
+    locks: bool  # SELECT ... FOR UPDATE/SHARE: never in a rehearsal
     row: Callable[..., Any]  # the row class: attribute access, as SQLAlchemy's rows give
     decoders: tuple[Callable[[Any], Any] | None, ...]  # per column; None: as the driver gives it
 
@@ -51,18 +55,23 @@ class Prepared:
     def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
         """Every row, in the caller's transaction on `conn`."""
         form = self._forms.get(conn.dialect.name) or self._compile(conn.dialect)
+        if form.locks and conn.get_execution_options().get("tidewater_rehearsal"):
+            raise WouldWrite(form.sql)  # the event guard never sees the driver's statements
         values = {**form.defaults, **params} if form.defaults else dict(params)
         for name, convert in form.binds:
             values[name] = convert(values[name])
         driver = conn.connection.driver_connection
         assert driver is not None
         cursor = driver.cursor()
+        dbapi = conn.dialect.loaded_dbapi
         try:
             if form.names is None:
                 cursor.execute(form.sql, values)
             else:
                 cursor.execute(form.sql, tuple(values[n] for n in form.names))
             raw = cursor.fetchall()
+        except dbapi.Error as error:  # worded as SQLAlchemy words it, for every caller's except
+            raise DBAPIError.instance(form.sql, values, error, dbapi.Error) from error
         finally:
             cursor.close()
         make, decoders = form.row, form.decoders
@@ -86,6 +95,7 @@ class Prepared:
         columns = compiled._result_columns
         form = _Compiled(
             sql=compiled.string,
+            locks=not plain_read(compiled.string),
             names=tuple(compiled.positiontup) if compiled.positiontup is not None else None,
             defaults={
                 name: value

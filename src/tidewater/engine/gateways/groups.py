@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine.profile import Profile
 from tidewater.store.database import WouldWrite
+from tidewater.store.prepared import Prepared
 from tidewater.store.tables import groups
 
 
@@ -63,10 +64,10 @@ class Groups:
     def find(self, key: str, *, lock: bool = False) -> Any:
         """The group a request names; with `lock`, held until the transaction ends."""
         query = _find(self.key is groups.c.name, lock and self.locks)
-        row = self.conn.execute(query, {**self.where, "key": key}).first()
-        if row is None:
+        rows = query.all(self.conn, {**self.where, "key": key})
+        if not rows:
             raise Refusal("group.not_found", group=key)
-        return row
+        return rows[0]
 
     def lock(self, key: str) -> Any:
         return self.find(key, lock=True)
@@ -118,12 +119,13 @@ class Groups:
 
 
 @lru_cache(maxsize=4)
-def _find(by_name: bool, lock: bool) -> Select[Any]:
-    """One group by its key, built once per shape (building costs more than running it)."""
+def _find(by_name: bool, lock: bool) -> Prepared:
+    """One group by its key, built once per shape (building costs more than running it) and
+    run on the driver."""
     key = groups.c.name if by_name else groups.c.id
     scoped = within(groups, bindparam("account"), bindparam("region"), bindparam("cloud"))
     query = select(groups).where(scoped, key == bindparam("key"))
-    return query.with_for_update() if lock else query
+    return Prepared(query.with_for_update() if lock else query)
 
 
 def lock_owned(conn: Connection, table: Any, key: ColumnElement[Any]) -> tuple[Any, Any] | None:

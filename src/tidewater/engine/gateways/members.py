@@ -14,11 +14,18 @@ from tidewater.domain.scope import Scope
 from tidewater.engine.gateways.groups import in_scope, rehearsing
 from tidewater.engine.records import member_of
 from tidewater.store.database import WouldWrite
+from tidewater.store.prepared import Prepared
 from tidewater.store.tables import groups, members
 
 _NAMED = select(members).where(
     members.c.group_id == bindparam("group"),
     members.c.instance_id.in_(bindparam("ids", expanding=True)),
+)
+# one instance, the usual request: no IN list to expand, so it runs on the driver
+_NAMED_ONE = Prepared(
+    select(members).where(
+        members.c.group_id == bindparam("group"), members.c.instance_id == bindparam("id")
+    )
 )
 
 
@@ -41,7 +48,10 @@ class Members:
 
     def named(self, group_id: str, instance_ids: Sequence[str]) -> dict[str, Member]:
         """Those of a group's members a request names; the rest are not read."""
-        rows = self.conn.execute(_NAMED, {"group": group_id, "ids": list(instance_ids)}).all()
+        if len(instance_ids) == 1:
+            rows = _NAMED_ONE.all(self.conn, {"group": group_id, "id": instance_ids[0]})
+        else:
+            rows = list(self.conn.execute(_NAMED, {"group": group_id, "ids": list(instance_ids)}))
         return {row.instance_id: member_of(row) for row in rows}
 
     def count(self, group_id: str, states: Collection[Lifecycle] | None = None) -> int:
