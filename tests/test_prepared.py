@@ -17,46 +17,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, update
 
-from tidewater.app import Tidewater, build
-from tidewater.clock import Clock
-from tidewater.config import Settings
-from tidewater.engine import groups, queries
-from tidewater.engine.groups import GroupSpec
+from tidewater.app import Tidewater
+from tidewater.engine import queries
 from tidewater.engine.queries import Named
 from tidewater.store.prepared import Prepared, fetch
 from tidewater.store.tables import groups as group_rows
 from tidewater.store.tables import members as member_rows
 
-from .test_steps import SCOPE, START, configured
+from .test_settled import settled_group
+from .test_steps import SCOPE, START, built
 
 NAMES = ("p0", "p1", "p2")
 
 
 @pytest.fixture
-def app(tmp_path: Path, own_database_url: str) -> Iterator[Tidewater]:
-    made = build(
-        Settings(data_dir=tmp_path, database_url=own_database_url, runner="manual"),
-        Clock(frozen_at=START),
-    )
-    configured(made)
+def seeded(tmp_path: Path, own_database_url: str) -> Iterator[Tidewater]:
+    """Three groups of one to three instances, settled."""
+    app = built(tmp_path, own_database_url)
     for n, name in enumerate(NAMES):
-        groups.create(
-            made.ctx,
-            SCOPE,
-            GroupSpec(
-                name=name,
-                min_size=0,
-                max_size=4,
-                desired=n + 1,
-                launch={"kind": "configuration", "name": "lc"},
-                zones=["us-east-1a", "us-east-1b"],
-            ),
-        )
-    for _ in range(10):
-        made.ctx.clock.advance(60)
-        made.runner.drain()
-    yield made
-    made.db.dispose()
+        settled_group(app, name, n + 1, ["us-east-1a", "us-east-1b"])
+    yield app
+    app.db.dispose()
 
 
 def _statements() -> list[tuple[str, Prepared, dict[str, Any]]]:
@@ -110,10 +91,10 @@ def _same(conn: Connection, statement: Prepared, params: dict[str, Any]) -> int:
     return len(ours)
 
 
-def test_every_prepared_statement_is_prepared_and_finds_rows(app: Tidewater) -> None:
+def test_every_prepared_statement_is_prepared_and_finds_rows(seeded: Tidewater) -> None:
     found = _statements()
     assert len(found) >= 16  # none fell back to SQLAlchemy's path unnoticed
-    with app.db.read() as conn:
+    with seeded.db.read() as conn:
         assert sum(_same(conn, s, p) for _, s, p in found) > 0
 
 
@@ -141,7 +122,7 @@ times = st.none() | st.datetimes(
     joined=st.integers(0, 10**6),
 )
 def test_rows_match_whatever_the_columns_hold(
-    app: Tidewater,
+    seeded: Tidewater,
     name: str,
     settings_: dict[str, Any],
     cooldown: datetime | None,
@@ -149,7 +130,7 @@ def test_rows_match_whatever_the_columns_hold(
     healthy: bool,
     joined: int,
 ) -> None:
-    with app.db.write() as conn:
+    with seeded.db.write() as conn:
         conn.execute(
             update(group_rows)
             .where(group_rows.c.name == name)
@@ -170,15 +151,15 @@ def test_rows_match_whatever_the_columns_hold(
                 joined_at=START + timedelta(microseconds=joined),
             )
         )
-    with app.db.read() as conn:
+    with seeded.db.read() as conn:
         for _, statement, params in _statements():
             _same(conn, statement, params)
 
 
-def test_fetch_leaves_expanding_statements_to_sqlalchemy(app: Tidewater) -> None:
+def test_fetch_leaves_expanding_statements_to_sqlalchemy(seeded: Tidewater) -> None:
     page, _, _ = queries._groups_statements(Named.MANY, False, ())
     assert not isinstance(page, Prepared)
     scope = {"account": SCOPE.account, "region": SCOPE.region, "cloud": SCOPE.cloud.value}
-    with app.db.read() as conn:
+    with seeded.db.read() as conn:
         rows = fetch(conn, page, {**scope, "names": ["p0", "p2"], "limit": 10})
     assert [r.name for r in rows] == ["p0", "p2"]

@@ -538,43 +538,36 @@ def test_a_load_row_may_hold_no_model_from_0022(
 
 
 @pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+    ("before", "after", "table", "index"),
+    [
+        # the runner's per-pass machine queries search by state (compute.advance, forget)
+        ("0022", "0023", "machines", "ix_machines_state_unobserved_cloud_changed_at"),
+        # ESS's numbered group pages walk a scope's groups in creation order
+        ("0023", "0024", "groups", "ix_groups_account_region_cloud_seq"),
+    ],
 )
-def test_machines_are_found_by_state_from_0023(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    db = _at_revision("0022", _url(backend, tmp_path, request))
-    index = "ix_machines_state_unobserved_cloud_changed_at"
-
-    def indexed() -> set[str]:
-        return {i["name"] for i in sa.inspect(db.engine).get_indexes("machines")}
-
-    assert index not in indexed()
-    schema.upgrade(db, "0023")
-    assert index in indexed()
-    assert schema.current(db) == "0023"
-    command.downgrade(schema._config(db), "0022")
-    assert index not in indexed()
-    db.dispose()
-
-
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def test_groups_are_walked_in_order_from_0024(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+def test_a_scale_index_comes_and_goes_with_its_migration(
+    backend: str,
+    before: str,
+    after: str,
+    table: str,
+    index: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
-    db = _at_revision("0023", _url(backend, tmp_path, request))
-    index = "ix_groups_account_region_cloud_seq"
+    db = _at_revision(before, _url(backend, tmp_path, request))
 
     def indexed() -> set[str]:
-        return {i["name"] for i in sa.inspect(db.engine).get_indexes("groups")}
+        return {i["name"] for i in sa.inspect(db.engine).get_indexes(table)}
 
     assert index not in indexed()
-    schema.upgrade(db, "0024")
+    schema.upgrade(db, after)
     assert index in indexed()
-    assert schema.current(db) == schema.head() == "0024"
-    command.downgrade(schema._config(db), "0023")
+    assert schema.current(db) == after
+    command.downgrade(schema._config(db), before)
     assert index not in indexed()
     db.dispose()
 

@@ -14,9 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from tidewater.app import Tidewater, build
-from tidewater.clock import Clock
-from tidewater.config import Settings
+from tidewater.app import Tidewater
 from tidewater.domain import capacity
 from tidewater.domain.group import Group, GroupStatus
 from tidewater.domain.instance import COUNTED, Lifecycle, Member
@@ -30,7 +28,7 @@ from tidewater.store.tables import members as member_rows
 from .test_domain_capacity import ZONES
 from .test_domain_capacity import groups as any_group
 from .test_domain_capacity import members as any_members
-from .test_steps import SCOPE, START, configured
+from .test_steps import SCOPE, START, built
 
 
 @given(
@@ -88,16 +86,12 @@ def _fields(member: Member) -> dict[str, object]:
 
 @pytest.fixture
 def app(tmp_path: Path, own_database_url: str) -> Iterator[Tidewater]:
-    made = build(
-        Settings(data_dir=tmp_path, database_url=own_database_url, runner="manual"),
-        Clock(frozen_at=START),
-    )
-    configured(made)
+    made = built(tmp_path, own_database_url)
     yield made
     made.db.dispose()
 
 
-def _group(app: Tidewater, name: str, desired: int, zones: list[str]) -> list[str]:
+def settled_group(app: Tidewater, name: str, desired: int, zones: list[str]) -> list[str]:
     """A group settled at `desired` InService instances; their ids."""
     groups.create(
         app.ctx,
@@ -155,7 +149,7 @@ def _counted(app: Tidewater, name: str) -> int:
 def test_detach_with_decrement_then_attach_ask_no_reconcile_of_a_settled_group(
     app: Tidewater, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    [instance] = _group(app, "g", 1, ["us-east-1a"])
+    [instance] = settled_group(app, "g", 1, ["us-east-1a"])
     passes: list[str] = []
     real = reconciler.reconcile
     monkeypatch.setattr(reconciler, "reconcile", lambda ctx, g: (passes.append(g), real(ctx, g)))
@@ -171,7 +165,7 @@ def test_detach_with_decrement_then_attach_ask_no_reconcile_of_a_settled_group(
 
 
 def test_detach_without_decrement_still_launches_a_replacement(app: Tidewater) -> None:
-    [instance] = _group(app, "g", 1, ["us-east-1a"])
+    [instance] = settled_group(app, "g", 1, ["us-east-1a"])
     leave(app.ctx, SCOPE, "g", [instance], DETACH, decrement=False)
     assert _dirty(app, "g")
     _settle(app)
@@ -180,7 +174,7 @@ def test_detach_without_decrement_still_launches_a_replacement(app: Tidewater) -
 
 
 def test_a_detach_that_leaves_zones_uneven_still_rebalances(app: Tidewater) -> None:
-    ids = _group(app, "g", 4, ["us-east-1a", "us-east-1b"])
+    ids = settled_group(app, "g", 4, ["us-east-1a", "us-east-1b"])
     leave(app.ctx, SCOPE, "g", ids[:2], DETACH, decrement=True)  # both of us-east-1a
     assert _dirty(app, "g")
     _settle(app)
@@ -190,7 +184,7 @@ def test_a_detach_that_leaves_zones_uneven_still_rebalances(app: Tidewater) -> N
 
 
 def test_an_activity_ending_in_an_unsettled_group_asks_for_a_reconcile(app: Tidewater) -> None:
-    [instance] = _group(app, "g", 1, ["us-east-1a"])
+    [instance] = settled_group(app, "g", 1, ["us-east-1a"])
     leave(app.ctx, SCOPE, "g", [instance], DETACH, decrement=True)
     # meanwhile the group wants one more than it has: the activity's end must not hide it
     with app.db.write() as conn:

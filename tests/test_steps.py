@@ -41,11 +41,17 @@ def configured(made: Tidewater) -> None:
     )
 
 
+def built(tmp_path: Path, database_url: str) -> Tidewater:
+    """A service whose runner moves only when asked, on a frozen clock, with `lc`."""
+    clock = Clock(frozen_at=START)
+    made = build(Settings(data_dir=tmp_path, database_url=database_url, runner="manual"), clock)
+    configured(made)
+    return made
+
+
 @pytest.fixture
 def app(tmp_path: Path, own_database_url: str) -> Iterator[Tidewater]:
-    clock = Clock(frozen_at=START)
-    made = build(Settings(data_dir=tmp_path, database_url=own_database_url, runner="manual"), clock)
-    configured(made)
+    made = built(tmp_path, own_database_url)
     groups.create(
         made.ctx,
         SCOPE,
