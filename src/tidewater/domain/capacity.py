@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tidewater.domain.group import Group, GroupStatus
-from tidewater.domain.instance import HELD_ON_ARRIVAL, Member
+from tidewater.domain.instance import COUNTED, HELD_ON_ARRIVAL, Lifecycle, Member
 from tidewater.domain.processes import Gate
 
 
@@ -115,13 +115,30 @@ def settled(group: Group, members: Sequence[Member], launching: bool) -> bool:
     A change that leaves its group settled need not wake the reconciler; any other must.
     `launching`: a launch activity of the group is still under way.
     """
+    return settled_tally(group, tally(members), launching)
+
+
+# How many members stand in each (zone, state, healthy): all `settled` needs to know, and what
+# one GROUP BY reads without loading a big group's members
+Tally = Counter[tuple[str, Lifecycle, bool]]
+
+
+def tally(members: Sequence[Member]) -> Tally:
+    return Counter((m.zone, m.state, bool(m.healthy)) for m in members)
+
+
+def settled_tally(group: Group, counts: Tally, launching: bool) -> bool:
+    """`settled`, from the members counted by (zone, state, healthy)."""
     if group.status is not GroupStatus.ACTIVE or launching:
         return False
-    live = [m for m in members if m.counted]
-    if len(live) != group.desired or not all(m.healthy for m in live):
+    live = {key: n for key, n in counts.items() if key[1] in COUNTED and n}
+    if sum(live.values()) != group.desired or not all(healthy for _, _, healthy in live):
         return False
-    zones = list(group.zones) or sorted({m.zone for m in members})
-    return not zones or not _unbalanced(zone_counts(zones, live, ()), zones)
+    zones = list(group.zones) or sorted({zone for (zone, _, _), n in counts.items() if n})
+    by_zone: Counter[str] = Counter({zone: 0 for zone in zones})
+    for (zone, _, _), n in live.items():
+        by_zone[zone] += n
+    return not zones or not _unbalanced(by_zone, zones)
 
 
 def _unbalanced(counts: Counter[str], zones: Sequence[str]) -> bool:

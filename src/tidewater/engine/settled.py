@@ -3,11 +3,14 @@ skipped, so an activity that moved one member costs no reconcile of its group.""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, exists, select
+from collections import Counter
+
+from sqlalchemy import Connection, bindparam, exists, func, select
 
 from tidewater.domain import capacity
 from tidewater.domain.activity import TERMINAL, Kind
-from tidewater.engine.records import group_of, member_of
+from tidewater.domain.instance import Lifecycle
+from tidewater.engine.records import group_of
 from tidewater.store.tables import activities, groups, members
 
 # Built once: asked by every activity's last step and by the requests that move members
@@ -21,7 +24,12 @@ _GROUP = select(
     )
     .label("launching"),
 ).where(groups.c.id == bindparam("group"))
-_MEMBERS = select(members).where(members.c.group_id == bindparam("group"))
+# the members counted by (zone, state, healthy): a few rows however big the group
+_TALLY = (
+    select(members.c.zone, members.c.state, members.c.healthy, func.count())
+    .where(members.c.group_id == bindparam("group"))
+    .group_by(members.c.zone, members.c.state, members.c.healthy)
+)
 
 
 def needs_look(conn: Connection, group_id: str) -> bool:
@@ -30,5 +38,7 @@ def needs_look(conn: Connection, group_id: str) -> bool:
     row = conn.execute(_GROUP, {"group": group_id}).first()
     if row is None or row.trigger is not None:
         return row is not None
-    current = [member_of(m) for m in conn.execute(_MEMBERS, {"group": group_id})]
-    return not capacity.settled(group_of(row), current, bool(row.launching))
+    counts: capacity.Tally = Counter()
+    for zone, state, healthy, n in conn.execute(_TALLY, {"group": group_id}):
+        counts[(zone, Lifecycle(state), bool(healthy))] += n
+    return not capacity.settled_tally(group_of(row), counts, bool(row.launching))
