@@ -65,10 +65,18 @@ def test_check_is_clean_after_a_workflow_and_names_violations(own_server: Server
         conn.execute(text("DELETE FROM machine_tags WHERE machine_id = :m"), {"m": member})
         conn.execute(text("DELETE FROM machines WHERE id = :m"), {"m": member})
         conn.execute(text("UPDATE groups SET desired = max_size + 1"))
+        moved = conn.execute(
+            text(
+                "UPDATE members SET region = 'eu-west-1' WHERE instance_id != :m"
+                " RETURNING instance_id"
+            ),
+            {"m": member},
+        ).scalar()
     engine.dispose()
     broken = run_check(url)
     assert broken.returncode == 1
     assert f"member-without-machine: {member}" in broken.stderr
+    assert f"member-out-of-scope: {moved}" in broken.stderr
     assert "group-bounds" in broken.stderr
 
 

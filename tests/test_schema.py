@@ -544,6 +544,9 @@ def test_a_load_row_may_hold_no_model_from_0022(
         ("0022", "0023", "machines", "ix_machines_state_unobserved_cloud_changed_at"),
         # ESS's numbered group pages walk a scope's groups in creation order
         ("0023", "0024", "groups", "ix_groups_account_region_cloud_seq"),
+        # a scope's instance pages walk its own members, by id (AWS) and as they joined (ESS)
+        ("0024", "0025", "members", "ix_members_account_region_cloud_instance_id"),
+        ("0024", "0025", "members", "ix_members_account_region_cloud_joined_at_instance_id"),
     ],
 )
 @pytest.mark.parametrize(
@@ -569,6 +572,51 @@ def test_a_scale_index_comes_and_goes_with_its_migration(
     assert schema.current(db) == after
     command.downgrade(schema._config(db), before)
     assert index not in indexed()
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_members_take_their_groups_scope_with_0025(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0024", _url(backend, tmp_path, request))
+    with db.engine.begin() as conn:
+        for group, account, region, cloud in [
+            ("g-aws", "111", "us-east-1", "aws"),
+            ("g-ess", "222", "cn-hangzhou", "aliyun"),
+        ]:
+            conn.execute(
+                groups.insert().values(
+                    _old_group(id=group, account=account, region=region, cloud=cloud, name=group)
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO members (instance_id, group_id, zone, subnet_id, state, healthy,"
+                    " protected, origin, entrusted, instance_type, launch, joined_at) VALUES"
+                    " (:i, :g, 'z', 's', 'InService', true, false, 'launched', false, 't', '{}',"
+                    " :at)"
+                ),
+                {"i": f"i-{group}", "g": group, "at": datetime(2026, 1, 1, tzinfo=UTC)},
+            )
+    schema.upgrade(db, "0025")
+    with db.engine.connect() as conn:
+        scoped = conn.execute(
+            sa.text("SELECT instance_id, account, region, cloud FROM members ORDER BY instance_id")
+        ).all()
+    assert [tuple(r) for r in scoped] == [
+        ("i-g-aws", "111", "us-east-1", "aws"),
+        ("i-g-ess", "222", "cn-hangzhou", "aliyun"),
+    ]
+    columns = {c["name"]: c for c in sa.inspect(db.engine).get_columns("members")}
+    assert all(columns[name]["nullable"] is False for name in ("account", "region", "cloud"))
+    command.downgrade(schema._config(db), "0024")
+    columns = {c["name"]: c for c in sa.inspect(db.engine).get_columns("members")}
+    assert not {"account", "region", "cloud"} & set(columns)
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM members")).scalar() == 2
     db.dispose()
 
 

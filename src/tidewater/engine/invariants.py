@@ -42,6 +42,7 @@ def check(db: Database, now: datetime | None = None) -> list[Violation]:
         return [
             *bounds(conn),
             *orphan_members(conn),
+            *misplaced_members(conn),
             *lost_instances(conn),
             *duplicate_launches(conn),
             *stuck_activities(conn),
@@ -78,6 +79,24 @@ def orphan_members(conn: Connection) -> Iterator[Violation]:
         .where(machines.c.id.is_(None))
     ):
         yield Violation("member-without-machine", row.instance_id, f"in group {row.group_id}")
+
+
+def misplaced_members(conn: Connection) -> Iterator[Violation]:
+    """A member carries its group's scope, which the scope's instance pages walk by."""
+    for row in conn.execute(
+        select(members.c.instance_id, members.c.group_id)
+        .join(groups, groups.c.id == members.c.group_id)
+        .where(
+            or_(
+                members.c.account != groups.c.account,
+                members.c.region != groups.c.region,
+                members.c.cloud != groups.c.cloud,
+            )
+        )
+    ):
+        yield Violation(
+            "member-out-of-scope", row.instance_id, f"not in group {row.group_id}'s scope"
+        )
 
 
 # A launch that ended without its instance: the launch itself terminates the machine

@@ -209,12 +209,15 @@ def groups_page(
 
 @lru_cache(maxsize=8)
 def _instances_statement(named: bool, after: bool) -> Prepared | Select[Any]:
-    # Members walked in instance id order, each one's group looked up, so a page reads about a
-    # page of rows however many the scope holds (a join let SQLite sort every member in scope).
-    owner = groups.c.id == members.c.group_id
+    # The scope's members walked in instance id order from their own index, each one's group
+    # named, so a page reads about a page of rows however many members other scopes hold.
     query = select(
-        members, select(groups.c.name).where(owner).scalar_subquery().label("group_name")
-    ).where(exists().where(owner, _scoped(groups)))
+        members,
+        select(groups.c.name)
+        .where(groups.c.id == members.c.group_id)
+        .scalar_subquery()
+        .label("group_name"),
+    ).where(_scoped(members))
     if named:
         query = query.where(members.c.instance_id.in_(bindparam("ids", expanding=True)))
     if after:
@@ -501,17 +504,13 @@ def _instances_by_number_statements(
 ) -> tuple[Prepared | Select[Any], Prepared | Select[Any]]:
     """The page and the count of ESS's numbered member pages, built once per shape (the
     states asked for are part of the shape: a few dozen at most, LRU-bounded)."""
-    query = (
-        select(members, groups.c.name.label("group_name"), groups.c.launch.label("group_launch"))
-        .join(groups, groups.c.id == members.c.group_id)
-        .where(_scoped(groups))
-    )
+    wanted = [_scoped(members)]
     if by_group:
-        query = query.where(groups.c.id == bindparam("group"))
+        wanted.append(members.c.group_id == bindparam("group"))
     if by_id:
-        query = query.where(members.c.instance_id.in_(bindparam("ids", expanding=True)))
+        wanted.append(members.c.instance_id.in_(bindparam("ids", expanding=True)))
     if states is not None:
-        query = query.where(
+        wanted.append(
             or_(
                 *(
                     members.c.state == state
@@ -523,11 +522,19 @@ def _instances_by_number_statements(
             )
         )
     if by_origin:
-        query = query.where(members.c.origin.in_(bindparam("origins", expanding=True)))
+        wanted.append(members.c.origin.in_(bindparam("origins", expanding=True)))
     if by_health:
-        query = query.where(members.c.healthy == bindparam("healthy"))
-    count = query.with_only_columns(func.count())  # counted where it stands: no subquery
-    page = query.order_by(members.c.joined_at).offset(bindparam("offset")).limit(bindparam("limit"))
+        wanted.append(members.c.healthy == bindparam("healthy"))
+    # counted on the members alone, from the scope's index; every member has its group
+    count = select(func.count()).select_from(members).where(*wanted)
+    page = (
+        select(members, groups.c.name.label("group_name"), groups.c.launch.label("group_launch"))
+        .join(groups, groups.c.id == members.c.group_id)
+        .where(*wanted)
+        .order_by(members.c.joined_at, members.c.instance_id)  # ties fixed: no page skips one
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
     return Prepared.where_possible(page), Prepared.where_possible(count)
 
 

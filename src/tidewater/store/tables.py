@@ -311,6 +311,10 @@ members = Table(
     metadata,
     Column("instance_id", String(32), primary_key=True),
     Column("group_id", String(40), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    # the group's scope, kept with each member so a scope's pages walk its own members only
+    Column("account", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("cloud", String(8), nullable=False),
     Column("zone", String(32), nullable=False),
     Column("subnet_id", String(32), nullable=False),
     Column("state", String(24), nullable=False),
@@ -322,6 +326,8 @@ members = Table(
     Column("launch", JSON, nullable=False),
     Column("joined_at", Time, nullable=False),
     Index(None, "group_id"),
+    Index(None, "account", "region", "cloud", "instance_id"),  # AWS pages by instance id
+    Index(None, "account", "region", "cloud", "joined_at", "instance_id"),  # ESS: as they joined
 )
 
 activities = Table(

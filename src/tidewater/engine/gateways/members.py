@@ -105,6 +105,9 @@ class Members:
         self.add(
             instance_id=machine.id,
             group_id=group.id,
+            account=self.scope.account,
+            region=self.scope.region,
+            cloud=self.scope.cloud.value,
             zone=machine.zone,
             subnet_id=machine.subnet_id,
             state=Lifecycle.PENDING.value,
