@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select
+from orjson import loads
+from sqlalchemy import JSON, Connection, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
@@ -71,7 +72,12 @@ class Prepared:
                 cursor.execute(form.sql, tuple(values[n] for n in form.names))
             raw = cursor.fetchall()
         except dbapi.Error as error:  # worded as SQLAlchemy words it, for every caller's except
-            raise DBAPIError.instance(form.sql, values, error, dbapi.Error) from error
+            lost = conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, cursor)
+            if lost:  # as SQLAlchemy's own path does: the pool never hands this one out again
+                conn.invalidate(error)
+            raise DBAPIError.instance(
+                form.sql, values, error, dbapi.Error, connection_invalidated=lost
+            ) from error
         finally:
             cursor.close()
         make, decoders = form.row, form.decoders
@@ -104,10 +110,23 @@ class Prepared:
             },
             binds=tuple(binds),
             row=_row_class([c.keyname for c in columns]),
-            decoders=tuple(c.type._cached_result_processor(dialect, None) for c in columns),
+            decoders=tuple(_decoder(c.type, dialect) for c in columns),
         )
         self._forms[dialect.name] = form
         return form
+
+
+def _decoder(kind: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column type's own result processor; SQLite's JSON decoded by orjson in one call."""
+    if dialect.name == "sqlite" and isinstance(kind, JSON):
+        return _sqlite_json
+    processor: Callable[[Any], Any] | None = kind._cached_result_processor(dialect, None)
+    return processor
+
+
+def _sqlite_json(value: Any) -> Any:
+    # a JSON column has NUMERIC affinity in SQLite: a bare number comes back as a number
+    return loads(value) if value.__class__ is str else value
 
 
 def _row_class(names: list[str]) -> Callable[..., Any]:
