@@ -22,12 +22,13 @@ from sqlalchemy import func, select
 from tidewater.app import build
 from tidewater.clock import Clock
 from tidewater.config import Settings
+from tidewater.dialects.aws.autoscaling import AutoScalingService
 from tidewater.domain.activity import TERMINAL
 from tidewater.domain.launch import Blueprint
 from tidewater.domain.processes import AWS, Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope
-from tidewater.engine import groups, instances, launch_configurations, leaving
+from tidewater.engine import groups, instances, launch_configurations, leaving, policies
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.groups import GroupSpec
@@ -97,6 +98,20 @@ class EngineMachine(RuleBasedStateMachine):
                 zones=ZONES[:2],
             ),
         )
+        service = AutoScalingService(self.ctx)
+        self.policies = [
+            service.PutScalingPolicy(
+                SCOPE,
+                {
+                    "AutoScalingGroupName": "g",
+                    "PolicyName": f"by{step}",
+                    "AdjustmentType": "ChangeInCapacity",
+                    "ScalingAdjustment": step,
+                    "Cooldown": 60,
+                },
+            )["PolicyARN"]
+            for step in (1, -2)
+        ]
         self.settle()
 
     def teardown(self) -> None:
@@ -122,6 +137,10 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(desired=st.integers(0, 8))
     def set_desired(self, desired: int) -> None:
         self.attempt(groups.set_desired, "g", desired, False)
+
+    @rule(which=st.integers(0, 1), honor=st.booleans())
+    def execute_policy(self, which: int, honor: bool) -> None:
+        self.attempt(policies.fire, self.policies[which], None, honor_cooldown=honor)
 
     @rule(data=st.data(), decrement=st.booleans())
     def detach(self, data: st.DataObject, decrement: bool) -> None:
@@ -180,7 +199,17 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         command=st.sampled_from(
-            ["detach", "standby", "exit", "terminate", "attach", "desired", "protect", "health"]
+            [
+                "detach",
+                "standby",
+                "exit",
+                "terminate",
+                "attach",
+                "desired",
+                "protect",
+                "health",
+                "policy",
+            ]
         ),
     )
     def rehearsal_agrees_with_the_write(self, data: st.DataObject, command: str) -> None:
@@ -202,6 +231,9 @@ class EngineMachine(RuleBasedStateMachine):
                 return groups.set_desired(ctx, SCOPE, "g", desired, False)
             if command == "protect":
                 return instances.set_protection(ctx, SCOPE, "g", chosen, desired % 2 == 0)
+            if command == "policy":
+                ari = self.policies[desired % 2]
+                return policies.fire(ctx, SCOPE, ari, None, honor_cooldown=desired > 4)
             if command == "health":
                 return instances.set_health(ctx, SCOPE, [*chosen, DEAD][0], desired % 2 == 0)
             key = None if command == "terminate" else "g"

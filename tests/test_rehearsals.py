@@ -22,6 +22,7 @@ from sqlalchemy import make_url, select, text
 from tidewater.app import Tidewater, build
 from tidewater.clock import Clock
 from tidewater.config import Settings
+from tidewater.dialects.aws.autoscaling import AutoScalingService
 from tidewater.domain.launch import Blueprint
 from tidewater.domain.refusal import Contention, Refusal
 from tidewater.domain.scope import Cloud, Scope
@@ -136,6 +137,45 @@ def test_refusals_and_unchanged_capacity_take_no_write_lock(app: Tidewater) -> N
     groups.set_desired(app.ctx, SCOPE, "g", 2, False)
     assert wakes == [1, 1]
     assert desired_of(app, "g") == 2
+
+
+def test_refused_policy_executions_take_no_write_lock(app: Tidewater) -> None:
+    """ExecutePolicy refused for its cooldown or a disabled policy is answered from the
+    rehearsal; one that changes capacity still takes the lock."""
+    aws = AutoScalingService(app.ctx)
+    for name, enabled in (("up", True), ("off", False)):
+        aws.PutScalingPolicy(
+            SCOPE,
+            {
+                "AutoScalingGroupName": "g",
+                "PolicyName": name,
+                "AdjustmentType": "ChangeInCapacity",
+                "ScalingAdjustment": 1,
+                "Cooldown": 300,
+                "Enabled": enabled,
+            },
+        )
+    aws.ExecutePolicy(SCOPE, {"AutoScalingGroupName": "g", "PolicyName": "up"})
+    assert desired_of(app, "g") == 5
+    wakes: list[int] = []
+    app.ctx.wake = lambda: wakes.append(1)
+    refusals = []
+    with write_lock_held_elsewhere(app):
+        began = time.perf_counter()
+        for name in ("up", "off"):
+            with pytest.raises(Refusal) as refused:
+                aws.ExecutePolicy(
+                    SCOPE, {"AutoScalingGroupName": "g", "PolicyName": name, "HonorCooldown": True}
+                )
+            refusals.append(refused.value.reason)
+        assert time.perf_counter() - began < LOCK_WAIT
+        with pytest.raises(Contention):  # not honouring the cooldown: it changes capacity
+            aws.ExecutePolicy(SCOPE, {"AutoScalingGroupName": "g", "PolicyName": "up"})
+    assert refusals == ["cooldown", "policy.disabled"]
+    assert wakes == []
+    assert desired_of(app, "g") == 5
+    aws.ExecutePolicy(SCOPE, {"AutoScalingGroupName": "g", "PolicyName": "up"})
+    assert (desired_of(app, "g"), wakes) == (6, [1])
 
 
 def test_a_rehearsal_stops_at_its_first_write_and_commits_nothing(app: Tidewater) -> None:

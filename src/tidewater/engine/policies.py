@@ -353,7 +353,8 @@ def fire(
     """
     now = ctx.clock.now()
     firing = FIRING[scope.cloud]
-    with ctx.change(scope) as books:
+
+    def body(books: Books) -> dict[str, Any] | None:
         found = books.conn.execute(
             select(scaling_rules.c.group_id, groups.c.name)
             .join(groups, groups.c.id == scaling_rules.c.group_id)
@@ -410,3 +411,6 @@ def fire(
         trigger.update(cause)
         books.groups.change(grow.id, desired=bounded, dirty=True, trigger=trigger, **values)
         return trigger
+
+    # rehearsed: a refusal (cooldown, disabled, no step) or a quiet no-change takes no lock
+    return ctx.attempt(scope, body, rehearse=client_token is None)

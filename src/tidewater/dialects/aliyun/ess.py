@@ -631,6 +631,7 @@ class EssService(
             ],
         }
 
+    @rehearsed
     def ExecuteScalingRule(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         metric, threshold = p.get("MetricValue"), p.get("BreachThreshold")
         breach = None

@@ -12,7 +12,7 @@ from tidewater.domain.refusal import Refusal
 from tidewater.domain.scaling_rule import Change, RuleKind, ScalingRule, Target
 from tidewater.domain.scope import Scope
 from tidewater.engine import policies, queries
-from tidewater.engine.context import Context
+from tidewater.engine.context import Context, rehearsed
 
 POLICY_TYPES = {
     "SimpleScaling": RuleKind.SIMPLE,
@@ -200,6 +200,7 @@ class PolicyActions:
         group, name = _arn_or_group(p)
         policies.remove(self.ctx, scope, group, name)
 
+    @rehearsed
     def ExecutePolicy(self, scope: Scope, p: dict[str, Any]) -> None:
         group, name = _arn_or_group(p)
         arn = policies.find(self.ctx, scope, group, name)
