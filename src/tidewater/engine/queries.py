@@ -458,14 +458,18 @@ def counted_page(
     size: int,
 ) -> tuple[list[Any], int]:
     """A numbered page and the total, asking one row more than the page: a short page, or one
-    with nothing after it, tells the total without a COUNT (exact either way). `params` gets
-    the page's offset and limit."""
-    offset = (number - 1) * size
-    params.update(offset=offset, limit=size + 1)
-    rows = fetch(conn, page, params)
+    with nothing after it, tells the total without a COUNT (exact either way)."""
+    window = _window(number, size)
+    rows = fetch(conn, page, {**params, **window})
+    offset = window["offset"]
     if len(rows) <= size and (rows or offset == 0):
         return rows, offset + len(rows)
     return rows[:size], fetch(conn, count, params)[0][0]
+
+
+def _window(number: int, size: int) -> dict[str, int]:
+    """A numbered page's offset, and its limit of one row more than the page."""
+    return {"offset": (number - 1) * size, "limit": size + 1}
 
 
 def groups_by_number(
@@ -487,7 +491,9 @@ def groups_by_number(
     rows, total = counted_page(conn, page, count, params, number, size)
     counts: dict[str, StateCounts] = {row.id: {} for row in rows}
     if counts:
-        for group_id, state, protected, n in fetch(conn, member_counts, params):
+        for group_id, state, protected, n in fetch(
+            conn, member_counts, {**params, **_window(number, size)}
+        ):
             if group_id not in counts:  # the group past the page
                 continue
             key = (state, bool(protected))
