@@ -105,9 +105,6 @@ class Members:
         self.add(
             instance_id=machine.id,
             group_id=group.id,
-            account=self.scope.account,
-            region=self.scope.region,
-            cloud=self.scope.cloud.value,
             zone=machine.zone,
             subnet_id=machine.subnet_id,
             state=Lifecycle.PENDING.value,
@@ -121,7 +118,13 @@ class Members:
         )
 
     def add(self, **values: Any) -> None:
-        self.conn.execute(members.insert().values(**values))
+        """A member row; it carries the scope its pages are read by."""
+        scope = self.scope
+        self.conn.execute(
+            members.insert().values(
+                account=scope.account, region=scope.region, cloud=scope.cloud.value, **values
+            )
+        )
 
     def change(
         self, instance_ids: Sequence[str], group_id: str | None = None, **values: Any
