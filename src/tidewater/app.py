@@ -55,6 +55,7 @@ from tidewater.engine import invariants, queries
 from tidewater.engine.context import Context
 from tidewater.engine.keys import KeyRing
 from tidewater.engine.nonces import NonceLedger
+from tidewater.engine.reset import reset
 from tidewater.engine.runner import Runner
 from tidewater.server.aliyun import AliyunFront, AliyunProduct
 from tidewater.server.aws import AwsFront, Product
@@ -214,5 +215,7 @@ def build(
         on_shutdown=shutdown,
         info={"database": db.dialect, "node": settings.node, "runner": settings.runner},
         account=settings.aws_account_id,
+        wipe=lambda share: reset(db, share),
+        test_endpoints=settings.serves_test_endpoints,
     )
     return Tidewater(settings, db, clock, ctx, runner, http, guarded(gate))

@@ -145,6 +145,14 @@ def serve(
             "simulated clouds serve beside their built-in ones, so real image ids launch.",
         ),
     ] = None,
+    test_endpoints: Annotated[
+        bool,
+        typer.Option(
+            envvar=env("TEST_ENDPOINTS"),
+            help="Serve /_tidewater/clock, settle, reset, load and /moto-api/reset even when "
+            "listening beyond loopback (they always are on loopback).",
+        ),
+    ] = False,
     log_level: Annotated[str, typer.Option(envvar=env("LOG_LEVEL"))] = "info",
 ) -> None:
     """Serve the Auto Scaling APIs and the simulated cloud on one port."""
@@ -178,6 +186,7 @@ def serve(
         aws_max_instances=aws_max_instances,
         cloudwatch_max_alarms=cloudwatch_max_alarms,
         images=images,
+        test_endpoints=test_endpoints,
     )
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"

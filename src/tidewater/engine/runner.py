@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import CompoundSelect, Select, exists, literal_column, select, union_all
 from sqlalchemy.exc import OperationalError
@@ -35,6 +35,7 @@ from tidewater.engine.steps import STEPS, finish, record
 from tidewater.engine.steps.paths import at_end
 from tidewater.store import service_clock
 
+Result = TypeVar("Result")
 log = logging.getLogger("tidewater.runner")
 
 BATCH = 20
@@ -253,6 +254,11 @@ class Runner:
     async def settle(self) -> int:
         async with self._lock:
             return await asyncio.to_thread(self.drain)
+
+    async def between_passes(self, work: Callable[[], Result]) -> Result:
+        """Run `work` in a thread while this node's runner is between passes (a reset)."""
+        async with self._lock:
+            return await asyncio.to_thread(work)
 
     async def _run(self) -> None:
         assert self._event is not None

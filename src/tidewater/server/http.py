@@ -20,6 +20,7 @@ from tidewater.clock import Clock
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope, region_name_ok
 from tidewater.engine import load as loads
+from tidewater.engine.reset import Share
 from tidewater.engine.runner import Runner
 from tidewater.server.aliyun import AliyunFront
 from tidewater.server.aws import AwsFront, form_params
@@ -59,7 +60,10 @@ def build_http(
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     info: dict[str, Any] | None = None,
     account: str = "000000000000",
+    wipe: Callable[[Share], dict[str, int]],
+    test_endpoints: bool,
 ) -> Starlette:
+    """The service's one app; `test_endpoints` serves what moves time or resets state."""
     counters = Counters()
     details = dict(info or {})
 
@@ -161,6 +165,28 @@ def build_http(
             headers={"x-amzn-RequestId": request_id, **reply.headers},
         )
 
+    async def reset(request: Request) -> JSONResponse:
+        try:
+            share = reset_share(request.query_params)
+        except ValueError as refused:
+            return JSONResponse({"error": str(refused)}, status_code=400)
+        deleted = await runner.between_passes(lambda: wipe(share))
+        return JSONResponse({"reset": deleted})
+
+    async def moto_reset(_: Request) -> JSONResponse:
+        """Suites written for moto_server reset it between tests: everything goes."""
+        await runner.between_passes(lambda: wipe(Share()))
+        return JSONResponse({"status": "ok"})
+
+    async def not_served(_: Request) -> JSONResponse:
+        return JSONResponse(
+            {"error": "not found: test endpoints are served on loopback or with --test-endpoints"},
+            status_code=404,
+        )
+
+    def testing(endpoint: Callable[[Request], Awaitable[Response]]) -> Any:
+        return endpoint if test_endpoints else not_served
+
     def refusal(
         gate: Gate,
         kind: Kind,
@@ -203,13 +229,26 @@ def build_http(
     return Starlette(
         routes=[
             Route("/_tidewater/health", health, methods=["GET"]),
-            Route("/_tidewater/clock", advance, methods=["POST"]),
-            Route("/_tidewater/settle", settle, methods=["POST"]),
-            Route("/_tidewater/load", load, methods=["GET", "PUT", "DELETE"]),
+            Route("/_tidewater/clock", testing(advance), methods=["POST"]),
+            Route("/_tidewater/settle", testing(settle), methods=["POST"]),
+            Route("/_tidewater/reset", testing(reset), methods=["POST"]),
+            Route("/_tidewater/load", testing(load), methods=["GET", "PUT", "DELETE"]),
+            Route("/moto-api/reset", testing(moto_reset), methods=["POST"]),
             Route("/{path:path}", api, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
     )
+
+
+def reset_share(query: Mapping[str, str]) -> Share:
+    """What a /_tidewater/reset request names: everything, or an account, region or cloud."""
+    cloud = query.get("cloud")
+    if cloud is not None and cloud not in {c.value for c in Cloud}:
+        raise ValueError("cloud must be aws or aliyun")
+    region = query.get("region")
+    if region is not None and not region_name_ok(region):
+        raise ValueError(f"{region!r} is not a region name")
+    return Share(query.get("account") or None, region, None if cloud is None else Cloud(cloud))
 
 
 def load_target(query: Mapping[str, str], default_account: str) -> tuple[Scope, str]:
