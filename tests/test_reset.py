@@ -132,6 +132,13 @@ def test_a_reset_of_one_region_and_cloud_leaves_the_rest(own_server: Server) -> 
 
 def test_suites_written_for_moto_server_reset_it_the_same_way(own_server: Server) -> None:
     aws_world(own_server, "us-east-1")
+    with pytest.raises(urllib.error.HTTPError) as asked:  # only a POST resets, as on moto
+        urllib.request.urlopen(own_server.url + "/moto-api/reset", timeout=30)
+    assert (asked.value.code, json.loads(asked.value.read())) == (
+        400,
+        {"Error": "Need to POST to reset Moto"},
+    )
+    assert aws_groups(own_server, "us-east-1") == ["web"]
     assert post(own_server, "/moto-api/reset") == (200, {"status": "ok"})
     assert aws_groups(own_server, "us-east-1") == []
 

@@ -173,8 +173,10 @@ def build_http(
         deleted = await runner.between_passes(lambda: wipe(share))
         return JSONResponse({"reset": deleted})
 
-    async def moto_reset(_: Request) -> JSONResponse:
+    async def moto_reset(request: Request) -> JSONResponse:
         """Suites written for moto_server reset it between tests: everything goes."""
+        if request.method != "POST":  # moto_server's own answer
+            return JSONResponse({"Error": "Need to POST to reset Moto"}, status_code=400)
         await runner.between_passes(lambda: wipe(Share()))
         return JSONResponse({"status": "ok"})
 
@@ -233,7 +235,7 @@ def build_http(
             Route("/_tidewater/settle", testing(settle), methods=["POST"]),
             Route("/_tidewater/reset", testing(reset), methods=["POST"]),
             Route("/_tidewater/load", testing(load), methods=["GET", "PUT", "DELETE"]),
-            Route("/moto-api/reset", testing(moto_reset), methods=["POST"]),
+            Route("/moto-api/reset", testing(moto_reset), methods=["GET", "POST"]),
             Route("/{path:path}", api, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
