@@ -1,0 +1,73 @@
+"""The test kit: the `tidewater` pytest fixture a plain install registers, and `running()`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
+
+from tidewater.testing import running
+
+KIT = Path(__file__).parent / "kit" / "example_kit.py"
+
+
+def test_an_installed_package_gives_any_suite_the_tidewater_fixture(tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    shutil.copy(KIT, suite / "test_example.py")
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py"],
+        cwd=suite,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "3 passed" in ran.stdout
+
+
+def test_running_gives_a_server_whose_time_a_test_moves() -> None:
+    before = os.environ.get("AWS_ENDPOINT_URL")
+    with running(frozen=True, runner="manual") as service:
+        autoscaling = boto3.client("autoscaling")
+        autoscaling.create_launch_configuration(
+            LaunchConfigurationName="lc", ImageId="ami-0c02fb55956c7d316", InstanceType="t3.micro"
+        )
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName="web",
+            LaunchConfigurationName="lc",
+            MinSize=1,
+            MaxSize=1,
+            AvailabilityZones=["us-east-1a"],
+        )
+        started = service.clock.now()
+
+        def states() -> list[str]:
+            group = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"][0]
+            return [i["LifecycleState"] for i in group["Instances"]]
+
+        assert states() == []  # the manual runner waits to be asked
+        service.settle()
+        assert states() == ["Pending"]
+        assert service.clock.now() == started  # frozen: nothing moves it but the test
+        assert (service.clock.advance(10) - started).total_seconds() == 10
+        assert states() == ["InService"]
+        assert service.reset()["groups"] == 1
+    assert os.environ.get("AWS_ENDPOINT_URL") == before  # the environment is given back
+    gone = boto3.client(
+        "autoscaling",
+        endpoint_url=service.url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}),
+    )
+    with pytest.raises(EndpointConnectionError):  # the server went with the block
+        gone.describe_auto_scaling_groups()
