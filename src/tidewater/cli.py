@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.panel import Panel
 
 from tidewater.config import Settings
 
@@ -191,6 +192,8 @@ def serve(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    if log_level.lower() != "debug":  # a fresh database's migrations are not news
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings.check()
         clock = Clock(frozen_at=Clock().now() if frozen_clock else None)
@@ -198,13 +201,7 @@ def serve(
     except (ValueError, SchemaBehind) as problem:
         err.print(f"[red]tidewater:[/red] {problem}")
         raise typer.Exit(2) from None
-    if settings.default_credentials:
-        err.print(
-            "[yellow]Using the default credentials[/yellow] access key [bold]test[/bold], "
-            "secret [bold]test[/bold] (set TIDEWATER_ACCESS_KEY_ID / "
-            "TIDEWATER_SECRET_ACCESS_KEY to change them)."
-        )
-    err.print(f"Tidewater on http://{host}:{port} — database {settings.url.split('@')[-1]}")
+    err.print(welcome(settings))
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then delivers the signal again to the
     # handlers it found; by then every request is answered and every lease handed back, so
     # the process ends normally (exit 0) instead of dying of the repeated signal.
@@ -237,6 +234,36 @@ def serve(
             super().handle_exit(sig, frame)
 
     Server(config).run()
+
+
+def welcome(settings: Settings) -> Panel:
+    """What a person needs on first start: where it is and how to point the SDKs at it."""
+    url = f"http://{settings.host}:{settings.port}"
+    key = settings.access_key_id
+    secret = "test" if settings.default_credentials else "<your secret>"
+    keys = f"{key} / {secret}"
+    if settings.default_credentials:
+        keys += (
+            " [yellow](the defaults: TIDEWATER_ACCESS_KEY_ID and\n"
+            "          TIDEWATER_SECRET_ACCESS_KEY change them)[/yellow]"
+        )
+    testing = "served" if settings.serves_test_endpoints else "off (not on loopback)"
+    lines = [
+        f"[bold]Tidewater[/bold] is serving on [bold cyan]{url}[/bold cyan]",
+        f"database  {settings.url.split('@')[-1]}",
+        f"keys      {keys}",
+        "",
+        "[bold]AWS[/bold]: boto3, the aws CLI and the JS SDK read",
+        f"  export AWS_ENDPOINT_URL={url}",
+        f"  export AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret}",
+        "  export AWS_DEFAULT_REGION=us-east-1",
+        "[bold]Alibaba Cloud[/bold]: both SDKs take",
+        f'  endpoint="{settings.host}:{settings.port}", protocol="http",',
+        f'  access_key_id="{key}", access_key_secret="{secret}"',
+        "",
+        f"test endpoints (/_tidewater/clock, settle, reset): {testing}",
+    ]
+    return Panel("\n".join(lines), expand=False)
 
 
 @cli.command()
