@@ -1,4 +1,5 @@
-"""The `tidewater` command: serve the APIs, or migrate the database they keep."""
+"""The `tidewater` command: serve the APIs, migrate or check the database they keep; the
+commands that operate a running service are in `operate`."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 
+from tidewater import operate
 from tidewater.config import Settings
 
 cli = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     help="A self-hosted Auto Scaling service for AWS and Alibaba Cloud clients.",
 )
@@ -299,6 +301,9 @@ def check(
     if violations:
         raise typer.Exit(1)
     err.print("all invariants hold")
+
+
+operate.register(cli)
 
 
 def main() -> None:
