@@ -354,33 +354,3 @@ def test_a_launch_repeated_after_forgetting_never_launches_twice(tmp_path: Path)
     assert compute.machines(scope, [machine.id]) == {}
     db.dispose()
 
-
-def test_machines_in_use_are_counted_no_further_than_asked(tmp_path: Path) -> None:
-    """A limit check counts at most the limit's worth of machines; a plain count counts all,
-    and machines on their way out or of another scope are never counted."""
-    from datetime import UTC, datetime
-
-    from tidewater.clock import Clock
-    from tidewater.cloud.ports import LaunchSpec
-    from tidewater.cloud.sim.compute import SimCompute
-    from tidewater.cloud.sim.network import default_subnets
-    from tidewater.cloud.sim.timing import Timing
-    from tidewater.domain.scope import Cloud, Scope
-    from tidewater.store.database import Database
-    from tidewater.store.tables import metadata
-
-    db = Database("sqlite:///" + str(tmp_path / "sim.db"))
-    metadata.create_all(db.engine)
-    compute = SimCompute(db, Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC)), Timing())
-    scope, other = (Scope("000000000000", r, Cloud.AWS) for r in ("us-east-1", "us-west-2"))
-    spec = LaunchSpec(image_id=IMAGE, instance_type="t3.micro")
-    launched = [
-        compute.launch(scope, spec, default_subnets(scope)[0], f"t-{n}") for n in range(5)
-    ]
-    compute.launch(other, spec, default_subnets(other)[0], "elsewhere")
-    compute.terminate(scope, [launched[0].id])
-    assert compute.in_use(scope) == 4
-    assert [compute.in_use(scope, up_to=n) for n in (1, 3, 4, 10)] == [1, 3, 4, 4]
-    with db.read() as conn:
-        assert compute.in_use(scope, within=conn, up_to=2) == 2
-    db.dispose()

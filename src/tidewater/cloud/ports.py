@@ -108,11 +108,8 @@ class Compute(Protocol):
         """The machine an earlier launch with this idempotency token made, if any."""
         ...
 
-    def in_use(
-        self, scope: Scope, within: Connection | None = None, up_to: int | None = None
-    ) -> int:
-        """How many of the account's machines count against its instance limit; counted no
-        further than `up_to`, so asking whether a limit is reached costs at most the limit."""
+    def in_use(self, scope: Scope, within: Connection | None = None) -> int:
+        """How many of the account's machines count against its instance limit."""
         ...
 
     def terminate(self, scope: Scope, ids: Sequence[str]) -> None: ...

@@ -200,7 +200,7 @@ def _room(ctx: Context, scope: Scope, conn: Connection, pending: list[str]) -> i
     limit = ctx.limits(scope.cloud).instances
     if limit is None:
         return None
-    room = limit - ctx.compute.in_use(scope, within=conn, up_to=limit) - len(pending)
+    room = limit - ctx.compute.in_use(scope, within=conn) - len(pending)
     if room <= 0:
         return 0 if pending else 1
     return room

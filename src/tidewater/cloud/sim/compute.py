@@ -195,19 +195,18 @@ class SimCompute:
             )
         return conn.execute(select(machines).where(machines.c.id == instance_id)).one()
 
-    def in_use(
-        self, scope: Scope, within: Connection | None = None, up_to: int | None = None
-    ) -> int:
+    def in_use(self, scope: Scope, within: Connection | None = None) -> int:
         """Pending and running machines: what an account's On-Demand instance limit counts."""
-        counted = select(machines.c.id).where(
-            machines.c.account == scope.account,
-            machines.c.region == scope.region,
-            machines.c.cloud == scope.cloud.value,
-            machines.c.state.in_(("pending", "running")),
+        query = (
+            select(func.count())
+            .select_from(machines)
+            .where(
+                machines.c.account == scope.account,
+                machines.c.region == scope.region,
+                machines.c.cloud == scope.cloud.value,
+                machines.c.state.in_(("pending", "running")),
+            )
         )
-        if up_to is not None:
-            counted = counted.limit(up_to)
-        query = select(func.count()).select_from(counted.subquery())
         if within is not None:
             return int(within.execute(query).scalar_one())
         with self.db.read() as conn:

@@ -107,9 +107,9 @@ def over_instance_limit(ctx: Context, scope: Scope, token: str) -> Failure | Non
     limit = ctx.limits(scope.cloud).instances
     if limit is None or ctx.compute.launched(scope, token) is not None:
         return None
-    if ctx.compute.in_use(scope, up_to=limit) < limit:
+    running = ctx.compute.in_use(scope)
+    if running < limit:
         return None
-    running = ctx.compute.in_use(scope)  # counted in full only for the refusal's message
     return {"reason": "instances.limit", "requested": running + 1, "limit": limit}
 
 
