@@ -3,6 +3,7 @@ commands that operate a running service are in `operate`."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import socket
@@ -200,6 +201,9 @@ def serve(
         settings.check()
         clock = Clock(frozen_at=Clock().now() if frozen_clock else None)
         service = build(settings, clock)
+        # what start-up built (botocore's models above all) lives as long as the process:
+        # kept out of the collector's full passes, which otherwise walk it every time
+        gc.freeze()
     except (ValueError, SchemaBehind) as problem:
         err.print(f"[red]tidewater:[/red] {problem}")
         raise typer.Exit(2) from None
