@@ -392,13 +392,40 @@ def report(made: list[dict[str, Any]], before: dict[tuple[str, str, int], dict[s
         )
     for conns, rate in sorted(ceiling.items()):
         print(f"| bare stack (ceiling) | {conns} | {rate:.0f} | | | 100% |")
-    slower = [
-        (key, before[key]["per_second"], row["per_second"])
-        for key, row in by.items()
-        if key in before and row["per_second"] < (1 - REGRESSION) * before[key]["per_second"]
-    ]
-    for (target, name, conns), was, now in slower:
+    for conns, speed in sorted(machine_speed(made, before).items()):
+        if abs(speed - 1) > 0.1:
+            print(f"the machine ran at {speed:.2f}x the last run's speed ({conns} conns, ceiling)")
+    for (target, name, conns), was, now in regressions(made, before):
         print(f"REGRESSION: {target} {name} ({conns} conns): {was:.0f} -> {now:.0f} req/s")
+
+
+Key = tuple[str, str, int]
+
+
+def machine_speed(
+    made: list[dict[str, Any]], before: dict[Key, dict[str, Any]]
+) -> dict[int, float]:
+    """How fast the machine ran against the last run, by the bare stack's ceiling."""
+    now = {r["connections"]: r["per_second"] for r in made if r["target"] == "ceiling"}
+    was = {k[2]: r["per_second"] for k, r in before.items() if k[0] == "ceiling"}
+    return {c: now[c] / was[c] for c in now if was.get(c)}
+
+
+def regressions(
+    made: list[dict[str, Any]], before: dict[Key, dict[str, Any]]
+) -> list[tuple[Key, float, float]]:
+    """Rows more than REGRESSION slower than the last run's once both are scaled by their
+    run's ceiling, so a slower machine is not taken for slower code."""
+    speed = machine_speed(made, before)
+    slower = []
+    for row in made:
+        key = (row["target"], row["workload"], row["connections"])
+        if key[0] == "ceiling" or key not in before or "per_second" not in row:
+            continue
+        was, now = before[key]["per_second"], row["per_second"]
+        if now < (1 - REGRESSION) * was * speed.get(key[2], 1.0):
+            slower.append((key, was, now))
+    return slower
 
 
 if __name__ == "__main__":
