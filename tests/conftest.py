@@ -48,6 +48,7 @@ class Server:
     process: subprocess.Popen[bytes]
     args: list[str]
     env: dict[str, str]
+    database_url: str | None = None  # its own database, when the test gave it one
 
     def post(self, path: str, timeout: float = 60) -> dict[str, Any]:
         request = urllib.request.Request(self.url + path, method="POST", data=b"")
@@ -113,7 +114,7 @@ def start_server(data_dir: Path, *extra: str, database_url: str | None = None) -
         *extra,
     ]
     url = f"http://127.0.0.1:{port}"
-    return Server(url, data_dir, launch(args, env, url), args, env)
+    return Server(url, data_dir, launch(args, env, url), args, env, database_url)
 
 
 # The machine's PostgreSQL (trust auth). Outside CI a missing server skips its tests; in CI
@@ -134,6 +135,15 @@ def sim_postgres_url() -> Iterator[str]:
     """For tests that build the simulated cloud in process and drop and create its tables: never
     the database a running server of the same worker uses."""
     yield from _throwaway_database()
+
+
+@pytest.fixture
+def own_server(tmp_path: Path, own_database_url: str) -> Iterator[Server]:
+    """A server of the test's own, on its own database (`database_url`), stopped at the end."""
+    service = start_server(tmp_path / "data", database_url=own_database_url)
+    yield service
+    if service.process.poll() is None:
+        service.stop()
 
 
 @pytest.fixture

@@ -8,10 +8,7 @@ import json
 from typing import Any
 
 from tests.conftest import Server
-from tests.helpers import IMAGE, aws_client, classic_elb, describe_group, error_of
-from tests.test_check import own_server, run_check
-
-__all__ = ["own_server"]  # the fixture, shared with the check tests
+from tests.helpers import IMAGE, aws_client, classic_elb, describe_group, error_of, run_check
 
 TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING"
 
@@ -442,7 +439,7 @@ def test_tidewater_check_holds_while_a_refresh_stands_above_desired_and_after(
     own_server.settle()
     own_server.advance(10)
     assert len(versions(autoscaling)) == 3  # one above desired while the new one warms up
-    url = own_server.database_url  # type: ignore[attr-defined]
+    url = own_server.database_url
     during = run_check(url)
     assert during.returncode == 0, during.stdout + during.stderr
     for _ in range(12):
@@ -505,7 +502,7 @@ def test_a_refresh_goes_on_after_kill_9(own_server: Server) -> None:
     assert done["InstanceRefreshId"] == started["InstanceRefreshId"]
     assert done["Status"] == "Successful"
     assert sorted(versions(autoscaling).values()) == [("InService", "2")] * 2
-    after = run_check(own_server.database_url)  # type: ignore[attr-defined]
+    after = run_check(own_server.database_url)
     assert after.returncode == 0, after.stdout + after.stderr
 
 

@@ -10,9 +10,6 @@ from typing import Any
 
 from tests.conftest import Server
 from tests.helpers import aws_client, describe_group, error_of, make_group
-from tests.test_check import own_server
-
-__all__ = ["own_server"]  # the fixture, shared with the check tests
 
 
 def now_of(server: Server) -> datetime:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alibabacloud_ess20220222 import models as m
 from sqlalchemy import create_engine, delete, insert, select, text, update
 
-from tests.conftest import Server, start_server
+from tests.conftest import Server
 from tests.helpers import (
     aliyun_call,
     aws_client,
@@ -32,15 +30,6 @@ from tidewater.store.tables import activities, group_loads, groups, lifecycle_ac
 ALIYUN_REGION = "cn-hangzhou"
 
 
-@pytest.fixture
-def own_server(tmp_path: Path, own_database_url: str) -> Any:
-    service = start_server(tmp_path / "data", database_url=own_database_url)
-    service.database_url = own_database_url
-    yield service
-    if service.process.poll() is None:
-        service.stop()
-
-
 def test_check_is_clean_after_a_workflow_and_names_violations(own_server: Server) -> None:
     autoscaling = aws_client(own_server, "autoscaling")
     group = make_group(autoscaling, own_server, min_size=0, desired=3)
@@ -54,7 +43,7 @@ def test_check_is_clean_after_a_workflow_and_names_violations(own_server: Server
     own_server.settle()
     own_server.advance(10)
     own_server.advance(10)
-    url = own_server.database_url  # type: ignore[attr-defined]
+    url = own_server.database_url
     clean = run_check(url)
     assert clean.returncode == 0, clean.stderr
     assert "all invariants hold" in clean.stderr
@@ -194,7 +183,7 @@ def ess_group_behind_slb_and_rds(server: Server) -> dict[str, Any]:
 
 
 def test_check_holds_membership_and_leases_and_names_each_break(own_server: Server) -> None:
-    url = own_server.database_url  # type: ignore[attr-defined]
+    url = own_server.database_url
     ec2 = aws_group_behind_balancers(own_server)
     ecs = ess_group_behind_slb_and_rds(own_server)
     clean = run_check(url)

@@ -12,9 +12,6 @@ import pytest
 
 from tests.conftest import Server, start_server
 from tests.helpers import aws_client, error_of
-from tests.test_check import own_server
-
-__all__ = ["own_server"]  # the fixture, shared with the check tests
 
 NS = "App/Alarms"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ops"

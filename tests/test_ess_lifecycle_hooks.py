@@ -28,8 +28,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import Server
-from tests.helpers import ess_client
-from tests.test_check import own_server, run_check
+from tests.helpers import ess_client, run_check
 from tests.test_ess import error_of, instances, ready_group
 from tidewater.dialects.aliyun import hooks as ess_hooks
 from tidewater.dialects.aliyun.errors import AliyunError
@@ -724,7 +723,7 @@ def test_check_holds_while_ess_hooks_wait_and_after(own_server: Server) -> None:
     hook(ess, group, "SCALE_OUT", heartbeat_timeout=60)
     removal = remove(ess, region, group, sorted(states(ess, region, group)))
     own_server.settle()
-    url = own_server.database_url  # type: ignore[attr-defined]
+    url = own_server.database_url
     waiting = run_check(url)
     assert waiting.returncode == 0, waiting.stdout + waiting.stderr
     [action] = actions(ess, region, removal).lifecycle_actions
@@ -743,9 +742,6 @@ def test_check_holds_while_ess_hooks_wait_and_after(own_server: Server) -> None:
     assert set(states(ess, region, group).values()) == {"InService"}
     done = run_check(url)
     assert done.returncode == 0, done.stdout + done.stderr
-
-
-__all__ = ["own_server"]
 
 
 def test_attach_with_lifecycle_hook_waits_before_service(

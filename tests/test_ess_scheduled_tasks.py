@@ -15,11 +15,8 @@ from alibabacloud_ess20220222 import models as m
 from tests.conftest import Server
 from tests.helpers import ess_client
 from tests.test_aws_scheduled_actions import move_to, now_of
-from tests.test_check import own_server
 from tests.test_ess import error_of, ready_group
 from tidewater.store.tables import scheduled_actions
-
-__all__ = ["own_server"]
 
 STAMP = "%Y-%m-%dT%H:%MZ"
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select
 from Tea.exceptions import TeaException
 
-from tests.conftest import Server, start_server
+from tests.conftest import Server
 from tests.helpers import IMAGE, aws_client, describe_group, error_of, ess_client, make_group
 from tests.test_check import run_check
 from tests.test_ess import ready_group
@@ -28,15 +28,6 @@ FILTER_LIMIT = (
     "FilterLimitExceeded",
     "The maximum number of filter values specified on a single call is 200",
 )
-
-
-@pytest.fixture
-def own_server(tmp_path: Path, own_database_url: str) -> Any:
-    service = start_server(tmp_path / "data", database_url=own_database_url)
-    service.database_url = own_database_url  # type: ignore[attr-defined]
-    yield service
-    if service.process.poll() is None:
-        service.stop()
 
 
 def listed(ec2: Any, **kwargs: Any) -> dict[str, str]:
@@ -92,7 +83,7 @@ def test_terminated_ec2_instances_are_listed_for_about_an_hour_then_gone(
         "InvalidInstanceID.NotFound"
     )
     assert not ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": grouped}])["Tags"]
-    assert machine_rows(own_server.database_url, ran + grouped) == 0  # type: ignore[attr-defined]
+    assert machine_rows(own_server.database_url, ran + grouped) == 0
     # the group's history still reads, and the group still works
     activities = autoscaling.describe_scaling_activities(AutoScalingGroupName="web")["Activities"]
     assert {a["StatusCode"] for a in activities} == {"Successful"}
@@ -101,7 +92,7 @@ def test_terminated_ec2_instances_are_listed_for_about_an_hour_then_gone(
     own_server.advance(10)
     assert len(describe_group(autoscaling, "web")["Instances"]) == 1
     own_server.stop()
-    check = run_check(own_server.database_url)  # type: ignore[attr-defined]
+    check = run_check(own_server.database_url)
     assert check.returncode == 0, check.stdout + check.stderr
 
 
@@ -119,7 +110,7 @@ def test_released_ecs_instances_leave_the_cloud_at_once(own_server: Server) -> N
     own_server.settle()
     for _ in range(4):
         own_server.advance(10)
-    url = own_server.database_url  # type: ignore[attr-defined]
+    url = own_server.database_url
     assert machine_rows(url, ids) == 0
     own_server.stop()
     check = run_check(url)
@@ -353,4 +344,3 @@ def test_a_launch_repeated_after_forgetting_never_launches_twice(tmp_path: Path)
     assert compute.launched(scope, token) is None
     assert compute.machines(scope, [machine.id]) == {}
     db.dispose()
-

@@ -309,7 +309,6 @@ def small_account(tmp_path: Path, own_database_url: str) -> Any:
     service = start_server(
         tmp_path / "data", "--aws-max-instances", "5", database_url=own_database_url
     )
-    service.database_url = own_database_url  # type: ignore[attr-defined]
     yield service
     if service.process.poll() is None:
         service.stop()
@@ -346,7 +345,7 @@ def test_launches_beyond_the_account_instance_limit_fail_as_on_aws(small_account
     assert len(describe_group(autoscaling, "a")["Instances"]) == 1
     assert len(describe_group(autoscaling, "b")["Instances"]) == 4
     small_account.stop()
-    clean = run_check(small_account.database_url)  # type: ignore[attr-defined]
+    clean = run_check(small_account.database_url)
     assert clean.returncode == 0, clean.stderr
 
 
@@ -566,7 +565,6 @@ def roomy_server(tmp_path: Path, own_database_url: str) -> Any:
         str(LOCK_WAIT),
         database_url=own_database_url,
     )
-    service.database_url = own_database_url  # type: ignore[attr-defined]
     yield service
     if service.process.poll() is None:
         service.stop()
@@ -644,7 +642,7 @@ def test_a_big_group_is_launched_in_batches_and_never_blocks_another_group(
     assert len(group["Instances"]) == BIG
     assert {i["LifecycleState"] for i in group["Instances"]} == {"InService"}
     roomy_server.stop()
-    clean = run_check(roomy_server.database_url)  # type: ignore[attr-defined]
+    clean = run_check(roomy_server.database_url)
     assert clean.returncode == 0, clean.stderr
 
 
@@ -671,7 +669,7 @@ def test_sigterm_during_a_big_reconcile_exits_zero_within_the_graceful_limit(
     thread.join(timeout=60)
     assert code == 0
     assert took < GRACEFUL_SECONDS
-    url = roomy_server.database_url  # type: ignore[attr-defined]
+    url = roomy_server.database_url
     clean = run_check(url)
     assert clean.returncode == 0, clean.stderr
 

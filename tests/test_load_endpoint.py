@@ -12,10 +12,7 @@ import pytest
 
 from tests.conftest import Server
 from tests.helpers import aws_client, make_group
-from tests.test_check import own_server
 from tests.test_ess import ready_group
-
-__all__ = ["own_server"]  # the fixture, shared with the check tests
 
 TEN_MINUTES = {
     "cpu": {"ramp": {"from": 340, "to": 340, "start": "2026-01-01T00:00:00Z", "minutes": 10}}

@@ -25,15 +25,6 @@ from tidewater.store.tables import metadata
 ALIYUN_REGION = "cn-hangzhou"
 
 
-@pytest.fixture
-def own_server(tmp_path: Path, own_database_url: str) -> Any:
-    service = start_server(tmp_path / "data", database_url=own_database_url)
-    service.database_url = own_database_url  # type: ignore[attr-defined]
-    yield service
-    if service.process.poll() is None:
-        service.stop()
-
-
 def post(server: Server, path: str) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(server.url + path, method="POST", data=b"")
     try:
@@ -96,7 +87,7 @@ def test_a_reset_empties_the_service_and_it_starts_over(own_server: Server) -> N
     assert ec2.describe_instances()["Reservations"] == []
     assert [v["IsDefault"] for v in ec2.describe_vpcs()["Vpcs"]] == [True]
     assert aws_client(own_server, "sqs").list_queues().get("QueueUrls", []) == []
-    clean = run_check(own_server.database_url)  # type: ignore[attr-defined]
+    clean = run_check(own_server.database_url)
     assert clean.returncode == 0, clean.stderr
     # the same names again, as a next test would make them
     aws_world(own_server, "us-east-1")
@@ -126,7 +117,7 @@ def test_a_reset_of_one_region_and_cloud_leaves_the_rest(own_server: Server) -> 
     assert status == 200
     assert ess_groups(own_server) == []
     assert aws_groups(own_server, "us-east-1") == ["web"]
-    clean = run_check(own_server.database_url)  # type: ignore[attr-defined]
+    clean = run_check(own_server.database_url)
     assert clean.returncode == 0, clean.stderr
 
 

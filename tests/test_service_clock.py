@@ -11,10 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import Server
-from tests.test_check import own_server
 from tidewater.clock import Clock
-
-__all__ = ["own_server"]
 
 
 def now_of(server: Server) -> datetime:
