@@ -184,10 +184,10 @@ def alb_forwarding(elbv2: Any, ec2: Any, name: str = "web") -> tuple[str, dict[s
     return tg, alb
 
 
-def run_check(url: str) -> subprocess.CompletedProcess[str]:
+def run_check(url: str, *options: str) -> subprocess.CompletedProcess[str]:
     """`tidewater check` on a database, as an operator runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "tidewater", "check", "--database-url", url],
+        [sys.executable, "-m", "tidewater", "check", "--database-url", url, *options],
         capture_output=True,
         text=True,
         timeout=120,

@@ -67,6 +67,10 @@ def test_check_is_clean_after_a_workflow_and_names_violations(own_server: Server
     assert f"member-without-machine: {member}" in broken.stderr
     assert f"member-out-of-scope: {moved}" in broken.stderr
     assert "group-bounds" in broken.stderr
+    listed = run_check(url, "--output", "json")  # the same, for scripts
+    assert listed.returncode == 1
+    found = {(v["rule"], v["subject"]) for v in json.loads(listed.stdout)}
+    assert {("member-without-machine", member), ("member-out-of-scope", moved)} <= found
 
 
 def aws_group_behind_balancers(server: Server) -> dict[str, Any]:

@@ -3,7 +3,9 @@ commands that operate a running service are in `operate`."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import json
 import logging
 import signal
 import socket
@@ -292,6 +294,7 @@ def migrate(
 def check(
     data_dir: Annotated[Path, typer.Option(envvar=env("DATA_DIR"))] = Path(".tidewater"),
     database_url: Annotated[str | None, typer.Option(envvar=env("DATABASE_URL"))] = None,
+    output: operate.Output = "table",
 ) -> None:
     """Verify the database's invariants; exit 1 naming each violation."""
     from tidewater.app import check as verify
@@ -300,8 +303,12 @@ def check(
     db = Database(Settings(data_dir=data_dir, database_url=database_url).url)
     violations = verify(db)
     db.dispose()
-    for violation in violations:
-        err.print(f"[red]violation[/red] {violation}")
+    if output == "json":
+        found = [dataclasses.asdict(violation) for violation in violations]
+        operate.out.print_json(json.dumps(found))
+    else:
+        for violation in violations:
+            err.print(f"[red]violation[/red] {violation}")
     if violations:
         raise typer.Exit(1)
     err.print("all invariants hold")
