@@ -67,6 +67,8 @@ def test_check_is_clean_after_a_workflow_and_names_violations(own_server: Server
     assert f"member-without-machine: {member}" in broken.stderr
     assert f"member-out-of-scope: {moved}" in broken.stderr
     assert "group-bounds" in broken.stderr
+    # the running machine deleted behind the cloud's back is still in its kept count
+    assert "instance-count: 000000000000/us-east-1/aws" in broken.stderr
     listed = run_check(url, "--output", "json")  # the same, for scripts
     assert listed.returncode == 1
     found = {(v["rule"], v["subject"]) for v in json.loads(listed.stdout)}
@@ -253,6 +255,9 @@ def test_check_holds_membership_and_leases_and_names_each_break(own_server: Serv
         )
         conn.execute(
             text("UPDATE machines SET state = 'stopped' WHERE id = :i"), {"i": ec2["serving"]}
+        )
+        conn.execute(  # as the cloud's own stop would: only the member is wrong
+            text("UPDATE sim_machine_counts SET in_use = in_use - 1 WHERE cloud = 'aws'")
         )
         conn.execute(
             text(

@@ -251,6 +251,16 @@ class EngineMachine(RuleBasedStateMachine):
         self.settle()
 
     @invariant()
+    def machines_in_use_are_kept_counted(self) -> None:
+        with self.ctx.db.read() as conn:
+            counted = conn.execute(
+                select(func.count())
+                .select_from(machines)
+                .where(machines.c.state.in_(["pending", "running"]))
+            ).scalar_one()
+        assert self.ctx.compute.in_use(SCOPE) == counted
+
+    @invariant()
     def desired_within_bounds_and_no_instance_twice(self) -> None:
         with self.ctx.db.read() as conn:
             group = conn.execute(select(group_table)).one()

@@ -19,7 +19,7 @@ from tests.conftest import _throwaway_database
 from tidewater.app import SchemaBehind, prepare_database
 from tidewater.store import schema
 from tidewater.store.database import Database
-from tidewater.store.tables import Time, groups, metadata, scaling_rules
+from tidewater.store.tables import Time, groups, machines, metadata, scaling_rules
 
 
 def _old_group(**values: object) -> dict[str, object]:
@@ -617,6 +617,47 @@ def test_members_take_their_groups_scope_with_0025(
     assert not {"account", "region", "cloud"} & set(columns)
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM members")).scalar() == 2
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_machines_in_use_are_counted_into_their_kept_count_by_0026(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    db = _at_revision("0025", _url(backend, tmp_path, request))
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    states = [("aws", "us-east-1", s) for s in ("pending", "running", "running", "stopped")]
+    states += [("aliyun", "cn-hangzhou", s) for s in ("running", "terminated")]
+    with db.engine.begin() as conn:
+        for n, (cloud, region, state) in enumerate(states):
+            conn.execute(
+                machines.insert().values(
+                    id=f"i-{n}",
+                    account="111",
+                    region=region,
+                    cloud=cloud,
+                    zone=f"{region}a",
+                    subnet_id="subnet-1",
+                    vpc_id="vpc-1",
+                    image_id="ami-1",
+                    instance_type="t3.micro",
+                    state=state,
+                    launched_at=at,
+                    changed_at=at,
+                    private_ip=f"10.0.0.{n}",
+                )
+            )
+    schema.upgrade(db, "0026")
+    with db.engine.connect() as conn:
+        kept = {
+            (r.cloud, r.region): r.in_use
+            for r in conn.execute(sa.text("SELECT cloud, region, in_use FROM sim_machine_counts"))
+        }
+    assert kept == {("aws", "us-east-1"): 3, ("aliyun", "cn-hangzhou"): 1}
+    command.downgrade(schema._config(db), "0025")
+    assert "sim_machine_counts" not in sa.inspect(db.engine).get_table_names()
     db.dispose()
 
 

@@ -1804,3 +1804,46 @@ def test_fuzzing_left_the_seed_instances_alone(fuzz_world: World) -> None:
             .where(machines.c.attributes["name"].as_string() == "seed")
         ).scalar()
     assert named == 3
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["run", "create", "start", "stop", "delete", "wait"]),
+        st.integers(0, 7),
+    ),
+    max_size=14,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=OPERATIONS)
+def test_machines_in_use_stay_counted_whatever_the_api_does(
+    world: World, steps: list[tuple[str, int]]
+) -> None:
+    """The kept count the instance quota reads equals counting pending and running machines,
+    after any run, create (stopped), start, stop, delete or wait, refused ones included."""
+    made: list[str] = []
+    for operation, pick in steps:
+        chosen = made[pick % len(made)] if made else None
+        with contextlib.suppress(EcsFault):
+            if operation == "run":
+                made += world.run()
+            elif operation == "create":
+                made.append(world.create())
+            elif operation == "wait":
+                world.wait(pick)
+            elif chosen is not None and operation == "start":
+                world.call("StartInstance", InstanceId=chosen)
+            elif chosen is not None and operation == "stop":
+                world.call("StopInstance", InstanceId=chosen, ForceStop="true")
+            elif chosen is not None and operation == "delete":
+                world.call("DeleteInstance", InstanceId=chosen, Force="true")
+        with world.db.read() as conn:
+            counted = conn.execute(
+                select(func.count())
+                .select_from(machines)
+                .where(machines.c.state.in_(["pending", "running"]))
+            ).scalar_one()
+        assert world.compute.in_use(SCOPE) == counted, (operation, chosen)

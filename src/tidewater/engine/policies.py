@@ -290,7 +290,6 @@ def find(ctx: Context, scope: Scope, group: str | None, name: str) -> str:
         return str(_named(books, scope, group, name, lock=False).ari)
 
 
-
 def _warming(conn: Connection, group_id: str, since: datetime) -> int:
     """Instances still warming up: launching, or in service since `since` only."""
     return int(

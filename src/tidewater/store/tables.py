@@ -205,6 +205,18 @@ machines = Table(
     Index(None, "state", "unobserved", "cloud", "changed_at"),
 )
 
+# Pending and running machines per account, region and cloud, changed in the same transaction
+# as each machine that enters or leaves those states: an instance quota reads one row instead
+# of counting the region's machines
+sim_machine_counts = Table(
+    "sim_machine_counts",
+    metadata,
+    Column("account", String(32), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("cloud", String(8), primary_key=True),
+    Column("in_use", Integer, nullable=False),
+)
+
 machine_tags = Table(
     "machine_tags",
     metadata,

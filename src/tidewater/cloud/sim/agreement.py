@@ -24,6 +24,7 @@ from sqlalchemy import (
     values,
 )
 
+from tidewater.cloud.sim.compute import IN_USE
 from tidewater.cloud.sim.rds import ESS_GROUP
 from tidewater.domain.activity import Kind
 from tidewater.domain.group import GroupStatus
@@ -36,6 +37,7 @@ from tidewater.store.tables import (
     machines,
     members,
     sim_load_balancers,
+    sim_machine_counts,
     sim_rds_instances,
     sim_rds_ips,
     sim_slb_backends,
@@ -56,7 +58,32 @@ class SimAgreement:
                 *unregistered_members(conn, attached),
                 *serving_standby(conn, attached),
                 *left_behind(conn, attached),
+                *miscounted(conn),
             ]
+
+
+def miscounted(conn: Connection) -> Iterator[Violation]:
+    """The kept count of machines in use is what counting them gives, scope by scope."""
+    scope = (machines.c.account, machines.c.region, machines.c.cloud)
+    counted = {
+        (row.account, row.region, row.cloud): row.n
+        for row in conn.execute(
+            select(*scope, func.count().label("n"))
+            .where(machines.c.state.in_(IN_USE))
+            .group_by(*scope)
+        )
+    }
+    kept = {
+        (row.account, row.region, row.cloud): row.in_use
+        for row in conn.execute(select(sim_machine_counts))
+    }
+    for key in sorted(counted.keys() | kept.keys()):
+        if counted.get(key, 0) != kept.get(key, 0):
+            yield Violation(
+                "instance-count",
+                "/".join(key),
+                f"{kept.get(key, 0)} kept in use, {counted.get(key, 0)} pending or running",
+            )
 
 
 ELB = ("clb", "target_group")

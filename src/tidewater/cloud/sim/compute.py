@@ -17,7 +17,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
-    func,
     insert,
     or_,
     select,
@@ -46,9 +45,13 @@ from tidewater.store.tables import (
     sim_ecs_security_groups,
     sim_images,
     sim_key_pairs,
+    sim_machine_counts,
     sim_subnets,
     sim_vswitches,
 )
+
+# The states an instance quota counts (EC2's On-Demand limit counts pending and running)
+IN_USE = ("pending", "running")
 
 # What each state becomes when its timer runs out.
 SETTLES_TO = {"pending": "running", "stopping": "stopped", "shutting-down": "terminated"}
@@ -188,6 +191,7 @@ class SimCompute:
             "attributes": self._image_attributes(conn, scope, spec.image_id),
         }
         conn.execute(insert(machines).values(row))
+        self.count_in_use(conn, scope, 1)
         if spec.tags:
             conn.execute(
                 insert(machine_tags),
@@ -196,21 +200,33 @@ class SimCompute:
         return conn.execute(select(machines).where(machines.c.id == instance_id)).one()
 
     def in_use(self, scope: Scope, within: Connection | None = None) -> int:
-        """Pending and running machines: what an account's On-Demand instance limit counts."""
-        query = (
-            select(func.count())
-            .select_from(machines)
-            .where(
-                machines.c.account == scope.account,
-                machines.c.region == scope.region,
-                machines.c.cloud == scope.cloud.value,
-                machines.c.state.in_(("pending", "running")),
-            )
+        """Pending and running machines: what an account's On-Demand instance limit counts,
+        kept as they change (`count_in_use`), so one row answers however many there are."""
+        query = select(sim_machine_counts.c.in_use).where(
+            sim_machine_counts.c.account == scope.account,
+            sim_machine_counts.c.region == scope.region,
+            sim_machine_counts.c.cloud == scope.cloud.value,
         )
         if within is not None:
-            return int(within.execute(query).scalar_one())
+            return int(within.execute(query).scalar() or 0)
         with self.db.read() as conn:
-            return int(conn.execute(query).scalar_one())
+            return int(conn.execute(query).scalar() or 0)
+
+    def count_in_use(self, conn: Connection, scope: Scope, change: int) -> None:
+        """Machines entered (or, negative, left) the states the quota counts, in the caller's
+        transaction: after its machine rows, so every writer takes the count's row last."""
+        if not change:
+            return
+        insert_into: Any = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+        stmt = insert_into(sim_machine_counts).values(
+            account=scope.account, region=scope.region, cloud=scope.cloud.value, in_use=change
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["account", "region", "cloud"],
+                set_={"in_use": sim_machine_counts.c.in_use + change},
+            )
+        )
 
     def machines(
         self, scope: Scope, ids: Iterable[str], within: Connection | None = None
@@ -258,21 +274,25 @@ class SimCompute:
         seconds: float,
     ) -> None:
         now = self.clock.now()
-        conn.execute(
-            update(machines)
-            .where(
-                machines.c.id.in_(list(ids)),
-                machines.c.account == scope.account,
-                machines.c.region == scope.region,
-                machines.c.state.in_(sources),
-            )
-            .values(
-                state=target,
-                due_at=now + self.timing.delay(seconds),
-                changed_at=now,
-                unobserved=True,
-            )
-        )
+        change = 0
+        for source in sources:  # one state at a time: what each row leaves decides the count
+            moved = conn.execute(
+                update(machines)
+                .where(
+                    machines.c.id.in_(list(ids)),
+                    machines.c.account == scope.account,
+                    machines.c.region == scope.region,
+                    machines.c.state == source,
+                )
+                .values(
+                    state=target,
+                    due_at=now + self.timing.delay(seconds),
+                    changed_at=now,
+                    unobserved=True,
+                )
+            ).rowcount
+            change += moved * ((target in IN_USE) - (source in IN_USE))
+        self.count_in_use(conn, scope, change)
 
     def tag(self, scope: Scope, ids: Sequence[str], tags: Mapping[str, str]) -> None:
         with self.db.write() as conn:

@@ -157,6 +157,8 @@ class Instances(EcsState):
                 attributes["created_stopped"] = True
                 values.update(state="stopped", due_at=None)
             conn.execute(update(machines).where(machines.c.id == row.id).values(**values))
+            if stopped:  # made pending by `insert`, it never was: the quota does not count it
+                self.compute.count_in_use(conn, scope, -1)
             ids.append(row.id)
         return ids
 
