@@ -6,7 +6,8 @@ the machine's server) and moto_server:
   clients each on its own group, no balancers; cycles per second.
 - latency: one client; for each kind of activity the time from the request's answer until the
   client's polling sees its outcome, and the server's own StartTime -> EndTime of the activity
-  (DescribeScalingActivities), p50 and p99. AWS detach, attach, enter and exit standby; ESS
+  (DescribeScalingActivities on AWS; on ESS, which shows minutes, read from the database),
+  p50 and p99. AWS detach, attach, enter and exit standby; ESS
   RemoveInstances and AttachInstances (Tidewater only: no peer speaks ESS).
 
 `rows()` is what bench/compare.py calls; run alone for a quick look:
@@ -25,7 +26,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,18 +79,20 @@ def postgresql() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serving(target: str) -> Iterator[tuple[Any, str]]:
-    """One server of `target` on a free port (the PostgreSQL one on a fresh database)."""
+def serving(target: str) -> Iterator[tuple[Any, str, str | None]]:
+    """One server of `target` on a free port (the PostgreSQL one on a fresh database), and the
+    database it keeps (none for moto)."""
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         kind = "moto" if target == "moto" else "tidewater"
+        database = None if kind == "moto" else f"sqlite:///{Path(tmp) / 'data' / 'tidewater.db'}"
         if target == "tidewater-postgresql":
-            os.environ["TIDEWATER_DATABASE_URL"] = stack.enter_context(postgresql())
+            database = os.environ["TIDEWATER_DATABASE_URL"] = stack.enter_context(postgresql())
         try:
             process, url = compare.start(kind, Path(tmp))
         finally:
             os.environ.pop("TIDEWATER_DATABASE_URL", None)
         try:
-            yield process, url
+            yield process, url, database
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -200,7 +202,7 @@ def cycles(url: str, clients: int, seconds: float, pid: int) -> dict[str, float 
 
 
 def percentiles(values: list[float]) -> tuple[float | None, float | None]:
-    """p50 and p99; none when nothing was measured (moto keeps no times, ESS shows minutes)."""
+    """p50 and p99; none when nothing was measured (moto keeps no times)."""
     ordered = sorted(values)
     if not ordered:
         return None, None
@@ -293,8 +295,9 @@ def ess(url: str, action: str, version: str = "2014-08-28", **params: Any) -> An
         return json.loads(answer.read())
 
 
-def ess_latency(url: str, seconds: float) -> dict[str, dict[str, float | None]]:
-    """One client: RemoveInstances and AttachInstances of an ECS instance of our own."""
+def ess_latency(url: str, seconds: float, database: str) -> dict[str, dict[str, float | None]]:
+    """One client: RemoveInstances and AttachInstances of an ECS instance of our own. ESS shows
+    times to the minute, so the server's spans are read from the database itself."""
     group = ess(url, "CreateScalingGroup", ScalingGroupName="lat", MinSize=0, MaxSize=2)[
         "ScalingGroupId"
     ]
@@ -338,38 +341,36 @@ def ess_latency(url: str, seconds: float) -> dict[str, dict[str, float | None]]:
             answered = time.perf_counter()
             waits[kind].append((until(lambda o=outcome: member() == o) - answered) * 1000)
     elapsed = time.perf_counter() - began
-    spans: dict[str, list[float]] = {"attach": [], "remove": []}
-    page = 1
-    while True:
-        found = ess(
-            url, "DescribeScalingActivities", ScalingGroupId=group, PageSize=50, PageNumber=page
-        )
-        listed = found["ScalingActivities"]["ScalingActivity"]
-        for activity in listed:
-            if activity.get("StatusCode") == "Successful" and activity.get("EndTime"):
-                kind = (
-                    "attach"
-                    if "Add" in activity["Description"] or "ttach" in activity["Description"]
-                    else "remove"
-                )
-                spans[kind].append(_ess_ms(activity["StartTime"], activity["EndTime"]))
-        if len(listed) < 50:
-            break
-        page += 1
+    spans = database_ms(database, group)
     return {
-        f"ESS {kind} activity": summary(waits[kind], [s for s in spans[kind] if s == s], elapsed)
-        for kind in waits
-    }  # NaN spans (minutes only) are left out
+        f"ESS {kind} activity": summary(waits[kind], spans.get(kind, []), elapsed) for kind in waits
+    }
 
 
-def _ess_ms(start: str, end: str) -> float:
-    """ESS renders minutes only ("2024-01-01T00:00Z"): a span is unknown (NaN) below that."""
+def database_ms(database: str, group: str) -> dict[str, list[float]]:
+    """started_at -> ended_at of each ended request activity of `group` as the server stored it
+    (ESS renders minutes only), by kind: the request's own activity, not its instances'."""
+    from sqlalchemy import create_engine, select
+
+    from tidewater.store.tables import activities as table
+
+    engine = create_engine(database)
     try:
-        parse = datetime.fromisoformat
-        took = parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))
-    except ValueError:
-        return float("nan")
-    return took.total_seconds() * 1000 if len(start) > 17 else float("nan")
+        with engine.connect() as conn:
+            found = conn.execute(
+                select(table.c.kind, table.c.started_at, table.c.ended_at).where(
+                    table.c.group_id == group,
+                    table.c.parent_id.is_(None),
+                    table.c.status == "Successful",
+                    table.c.ended_at.is_not(None),
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    spans: dict[str, list[float]] = {}
+    for kind, started, ended in found:
+        spans.setdefault(kind, []).append((ended - started).total_seconds() * 1000)
+    return spans
 
 
 def rows(
@@ -387,7 +388,7 @@ def rows(
         wanted.add("tidewater-postgresql")
     made: list[dict[str, Any]] = []
     for target in (t for t in TARGETS if t in wanted):
-        with serving(target) as (process, url):
+        with serving(target) as (process, url, database):
             results: dict[str, dict[str, float | None]] = {}
             if only in ("", "cycles"):
                 results[f"detach/attach cycles, {clients} clients"] = cycles(
@@ -395,8 +396,8 @@ def rows(
                 )
             if only in ("", "latency"):
                 results.update(aws_latency(url, seconds))
-                if target != "moto":
-                    results.update(ess_latency(url, seconds))
+                if database is not None:
+                    results.update(ess_latency(url, seconds, database))
             for name, result in results.items():
                 record: dict[str, Any] = {
                     "run": run_id,

@@ -34,7 +34,7 @@ class WouldWrite(Exception):
 
 
 class Database:
-    """One engine per process; `write()` serializes writers, `read()` sees a consistent snapshot.
+    """One engine per process; `write()` serializes writers, `read()` reads committed state.
 
     A writer waits at most `lock_wait` seconds for a lock, then gives up with Contention.
     """
@@ -48,6 +48,7 @@ class Database:
         # signs this process's notifications: its own runner was already woken in process
         self.token = secrets.token_hex(8)
         self.turns: Turns | None = None
+        self._reads: Engine | None = None  # PostgreSQL's reads: statements without a transaction
         if self.dialect == "sqlite":
             self.turns = Turns()
             if parsed.database and parsed.database != ":memory:":
@@ -76,6 +77,7 @@ class Database:
                 max_overflow=20,
             )
             _drop_dead_connections(self.engine)
+            self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         event.listen(self.engine, "before_cursor_execute", _rehearsal_guard)
 
     @contextmanager
@@ -123,8 +125,14 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """SQLite: one snapshot for the whole read. PostgreSQL: each statement its own committed
+        snapshot, as READ COMMITTED gave inside BEGIN/COMMIT, without their two round trips."""
+        if self._reads is None:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        else:
+            with self._reads.connect() as conn:
+                yield conn
 
     @contextmanager
     def rehearse(self) -> Iterator[Connection]:
