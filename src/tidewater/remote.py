@@ -51,11 +51,23 @@ class Remote(Protocol):
 
     def instances(self, group: str) -> list[dict[str, Any]]: ...
 
+    def group(self, group: str) -> dict[str, Any]: ...
+
     def activities(
         self, group: str | None, ids: list[str] | None = None
     ) -> list[dict[str, Any]]: ...
 
-    def take_out(self, group: str, ids: list[str], decrement: bool) -> list[str]: ...
+    def take_out(
+        self, group: str, ids: list[str], decrement: bool, policy: str | None = None
+    ) -> list[str]: ...
+
+    def set_desired(self, group: str, desired: int) -> None: ...
+
+    def standby(
+        self, group: str, ids: list[str], enter: bool, decrement: bool = False
+    ) -> list[str]: ...
+
+    def protect(self, group: str, ids: list[str], protected: bool) -> None: ...
 
 
 class Aws:
@@ -98,17 +110,28 @@ class Aws:
 
     def groups(self) -> list[dict[str, Any]]:
         return [
-            _group_row(
-                g["AutoScalingGroupName"],
-                g["AutoScalingGroupARN"],
-                g["MinSize"],
-                g["DesiredCapacity"],
-                g["MaxSize"],
-                _counted([i["LifecycleState"] for i in g["Instances"]]),
-                g.get("Status", "InService"),
-            )
-            for g in self._pages("describe_auto_scaling_groups", "AutoScalingGroups")
+            self._row(g) for g in self._pages("describe_auto_scaling_groups", "AutoScalingGroups")
         ]
+
+    def group(self, group: str) -> dict[str, Any]:
+        found = self._call("describe_auto_scaling_groups", AutoScalingGroupNames=[group])
+        if not found["AutoScalingGroups"]:
+            raise Refused("ValidationError", f"AutoScalingGroup name not found - {group}")
+        g = found["AutoScalingGroups"][0]
+        groups = [arn.split(":")[-1].split("/")[1] for arn in g.get("TargetGroupARNs", [])]
+        return {**self._row(g), "balancers": [*g.get("LoadBalancerNames", []), *groups]}
+
+    @staticmethod
+    def _row(g: dict[str, Any]) -> dict[str, Any]:
+        return _group_row(
+            g["AutoScalingGroupName"],
+            g["AutoScalingGroupARN"],
+            g["MinSize"],
+            g["DesiredCapacity"],
+            g["MaxSize"],
+            _counted([i["LifecycleState"] for i in g["Instances"]]),
+            g.get("Status", "InService"),
+        )
 
     def instances(self, group: str) -> list[dict[str, Any]]:
         found = self._call("describe_auto_scaling_groups", AutoScalingGroupNames=[group])
@@ -143,11 +166,15 @@ class Aws:
                 a.get("EndTime"),
                 a.get("Description", ""),
                 a.get("StatusMessage", ""),
+                a.get("Cause", ""),
             )
             for a in found
         ]
 
-    def take_out(self, group: str, ids: list[str], decrement: bool) -> list[str]:
+    def take_out(
+        self, group: str, ids: list[str], decrement: bool, policy: str | None = None
+    ) -> list[str]:
+        """AWS has no remove policy: a detached instance always keeps running."""
         answer = self._call(
             "detach_instances",
             AutoScalingGroupName=group,
@@ -155,6 +182,31 @@ class Aws:
             ShouldDecrementDesiredCapacity=decrement,
         )
         return [a["ActivityId"] for a in answer["Activities"]]
+
+    def set_desired(self, group: str, desired: int) -> None:
+        self._call("set_desired_capacity", AutoScalingGroupName=group, DesiredCapacity=desired)
+
+    def standby(
+        self, group: str, ids: list[str], enter: bool, decrement: bool = False
+    ) -> list[str]:
+        if enter:
+            answer = self._call(
+                "enter_standby",
+                AutoScalingGroupName=group,
+                InstanceIds=ids,
+                ShouldDecrementDesiredCapacity=decrement,
+            )
+        else:
+            answer = self._call("exit_standby", AutoScalingGroupName=group, InstanceIds=ids)
+        return [a["ActivityId"] for a in answer["Activities"]]
+
+    def protect(self, group: str, ids: list[str], protected: bool) -> None:
+        self._call(
+            "set_instance_protection",
+            AutoScalingGroupName=group,
+            InstanceIds=ids,
+            ProtectedFromScaleIn=protected,
+        )
 
 
 class Ess:
@@ -207,22 +259,40 @@ class Ess:
                 return
             number += 1
 
+    def group(self, group: str) -> dict[str, Any]:
+        found = self.call("DescribeScalingGroups", ScalingGroupId=self._group_id(group))
+        listed = found["ScalingGroups"]["ScalingGroup"]
+        if not listed:
+            raise Refused("InvalidScalingGroupId.NotFound", f"No scaling group {group}.")
+        g = listed[0]
+        return {
+            **self._row(g),
+            "balancers": [
+                *_listed(g.get("LoadBalancerIds"), "LoadBalancerId"),
+                *(f"{d} (whitelist)" for d in _listed(g.get("DBInstanceIds"), "DBInstanceId")),
+            ],
+        }
+
+    @staticmethod
+    def _row(g: dict[str, Any]) -> dict[str, Any]:
+        return _group_row(
+            g["ScalingGroupName"],
+            g["ScalingGroupId"],
+            g["MinSize"],
+            g.get("DesiredCapacity", g.get("TotalCapacity", 0)),
+            g["MaxSize"],
+            {
+                "in_service": g.get("ActiveCapacity", 0),
+                "pending": g.get("PendingCapacity", 0),
+                "leaving": g.get("RemovingCapacity", 0),
+                "standby": g.get("StandbyCapacity", 0),
+            },
+            g["LifecycleState"],
+        )
+
     def groups(self) -> list[dict[str, Any]]:
         return [
-            _group_row(
-                g["ScalingGroupName"],
-                g["ScalingGroupId"],
-                g["MinSize"],
-                g.get("DesiredCapacity", g.get("TotalCapacity", 0)),
-                g["MaxSize"],
-                {
-                    "in_service": g.get("ActiveCapacity", 0),
-                    "pending": g.get("PendingCapacity", 0),
-                    "leaving": g.get("RemovingCapacity", 0),
-                    "standby": g.get("StandbyCapacity", 0),
-                },
-                g["LifecycleState"],
-            )
+            self._row(g)
             for g in self._pages("DescribeScalingGroups", "ScalingGroups", "ScalingGroup")
         ]
 
@@ -262,12 +332,17 @@ class Ess:
                 a.get("EndTime"),
                 a.get("Description", ""),
                 a.get("StatusMessage", ""),
+                a.get("Cause", ""),
             )
             for a in found["ScalingActivities"]["ScalingActivity"]
         ]
 
-    def take_out(self, group: str, ids: list[str], decrement: bool) -> list[str]:
+    def take_out(
+        self, group: str, ids: list[str], decrement: bool, policy: str | None = None
+    ) -> list[str]:
         params = {f"InstanceId.{n}": i for n, i in enumerate(ids, start=1)}
+        if policy:
+            params["RemovePolicy"] = policy
         answer = self.call(
             "RemoveInstances",
             ScalingGroupId=self._group_id(group),
@@ -275,6 +350,29 @@ class Ess:
             **params,
         )
         return [str(answer["ScalingActivityId"])]
+
+    def set_desired(self, group: str, desired: int) -> None:
+        self.call(
+            "ModifyScalingGroup", ScalingGroupId=self._group_id(group), DesiredCapacity=desired
+        )
+
+    def standby(
+        self, group: str, ids: list[str], enter: bool, decrement: bool = False
+    ) -> list[str]:
+        """ESS takes no decrement choice: standby always leaves the desired capacity as it is."""
+        params = {f"InstanceId.{n}": i for n, i in enumerate(ids, start=1)}
+        action = "EnterStandby" if enter else "ExitStandby"
+        answer = self.call(action, ScalingGroupId=self._group_id(group), **params)
+        return [str(answer["ScalingActivityId"])] if answer.get("ScalingActivityId") else []
+
+    def protect(self, group: str, ids: list[str], protected: bool) -> None:
+        params = {f"InstanceId.{n}": i for n, i in enumerate(ids, start=1)}
+        self.call(
+            "SetInstancesProtection",
+            ScalingGroupId=self._group_id(group),
+            ProtectedFromScaleIn=str(protected).lower(),
+            **params,
+        )
 
 
 def rpc_signature(method: str, query: dict[str, str], secret: str) -> str:
@@ -287,6 +385,13 @@ def rpc_signature(method: str, query: dict[str, str], secret: str) -> str:
     to_sign = f"{method}&{pct('/')}&{pct(canonical)}"
     digest = hmac.new(f"{secret}&".encode(), to_sign.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
+
+
+def _listed(value: Any, item: str) -> list[str]:
+    """A 2014-08-28 list as it comes, wrapped ({"LoadBalancerId": [...]}) or not."""
+    if isinstance(value, dict):
+        value = value.get(item, [])
+    return [str(v) for v in value or ()]
 
 
 def _counted(states: list[str]) -> dict[str, int]:
@@ -322,6 +427,7 @@ def _activity_row(
     ended: Any,
     description: str,
     message: str,
+    cause: str = "",
 ) -> dict[str, Any]:
     return {
         "id": ident,
@@ -332,4 +438,5 @@ def _activity_row(
         "ended": None if ended is None else str(ended),
         "description": description,
         "message": message,
+        "cause": cause,
     }
