@@ -4,8 +4,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 JS     := tests/js
+APT    := env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
-.PHONY: setup js run test lint unit bench soak clean
+.PHONY: setup js browser run test lint unit bench soak clean
 
 setup: $(STAMP)
 
@@ -26,6 +27,17 @@ $(JS)/node_modules/.installed: $(JS)/package-lock.json
 	elif [ -n "$$CI" ]; then echo "npm is required in CI (tests/js)" >&2; exit 1; \
 	else echo "npm not found: the JS SDK flow tests will skip" >&2; fi
 
+# Debian's chromium for the console's browser tests (Playwright drives it; it never downloads a
+# browser of its own). Installed with apt-get as root, or through sudo; without either the
+# browser tests skip, except in CI where they fail.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then $(APT) || (apt-get update -qq && $(APT)); \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+		sudo $(APT) || (sudo apt-get update -qq && sudo $(APT)); \
+	elif [ -n "$$CI" ]; then echo "chromium is required in CI (console browser tests)" >&2; exit 1; \
+	else echo "chromium not installed: the console browser tests will skip" >&2; fi
+
 run: setup
 	$(VENV)/bin/tidewater serve
 
@@ -34,7 +46,7 @@ lint: setup
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-unit: setup js
+unit: setup js browser
 	$(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 	TIDEWATER_TEST_BACKEND=postgresql $(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 

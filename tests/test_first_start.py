@@ -20,6 +20,7 @@ def test_first_start_prints_the_address_keys_and_sdk_settings(tmp_path: Path) ->
     service.stop()
     printed = (data / "server.log").read_text()
     assert f"Tidewater is serving on {url}" in printed
+    assert f"console   {url}/console/ (sign in with the keys)" in printed
     assert f"export AWS_ENDPOINT_URL={url}" in printed
     assert f'endpoint="127.0.0.1:{port}", protocol="http"' in printed
     assert "test / test (the defaults" in printed

@@ -71,3 +71,22 @@ def test_running_gives_a_server_whose_time_a_test_moves() -> None:
     )
     with pytest.raises(EndpointConnectionError):  # the server went with the block
         gone.describe_auto_scaling_groups()
+
+
+def test_the_readmes_example_tests_pass(tmp_path: Path) -> None:
+    """The two example tests the README shows for the kit, run as they are printed."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("### The test kit", 1)[1].split("\n### ", 1)[0]
+    blocks = [b.split("```", 1)[0] for b in section.split("```python\n")[1:]]
+    assert len(blocks) == 2
+    for n, block in enumerate(blocks):
+        (tmp_path / f"test_readme_{n}.py").write_text(block)
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "2 passed" in ran.stdout

@@ -31,6 +31,8 @@ from tidewater.cloud.sim.timing import Timing
 from tidewater.cloud.sim.traffic import SimTraffic
 from tidewater.cloud.sim.vpc import SimVpc
 from tidewater.config import Settings
+from tidewater.console import Console, explorer
+from tidewater.console.session import Sessions
 from tidewater.dialects.aliyun import ess_api
 from tidewater.dialects.aliyun import profile as aliyun_profile
 from tidewater.dialects.aliyun.ecs import EcsService
@@ -183,9 +185,8 @@ def build(
     ecs = EcsService(SimEcs(compute), runner.wake)
     slb_api, rds_api = SlbService(slb, runner.wake), RdsService(rds, runner.wake)
     vpc_api = VpcService(SimVpc(compute))
-    ess = AliyunProduct(
-        "Ess", "ess.aliyuncs.com", EssService(ctx).handlers, ess_api.parse, ess_api.shape
-    )
+    ess_handlers = EssService(ctx).handlers
+    ess = AliyunProduct("Ess", "ess.aliyuncs.com", ess_handlers, ess_api.parse, ess_api.shape)
     aliyun = AliyunFront(
         {
             ecs.version: AliyunProduct(ecs.product, "ecs.aliyuncs.com", ecs.handlers),
@@ -204,6 +205,18 @@ def build(
         connections=connection_limit(settings.max_connections, open_files()),
     )
     gate = Gate(aws, aliyun, bounds)
+    console = Console(
+        Sessions(keys.lookup),
+        lambda account: queries.regions_in_use(ctx, account),
+        [
+            explorer.ess_api(tuple(sorted(ess_handlers))),
+            *(
+                explorer.AliyunApi(api.product, api.version, tuple(sorted(api.handlers)))
+                for api in (ecs, slb_api, rds_api, vpc_api)
+            ),
+        ],
+        clock.now,
+    )
     http = build_http(
         aws,
         aliyun,
@@ -217,5 +230,6 @@ def build(
         account=settings.aws_account_id,
         wipe=lambda share: reset(db, share),
         test_endpoints=settings.serves_test_endpoints,
+        console=console.routes(),
     )
     return Tidewater(settings, db, clock, ctx, runner, http, guarded(gate))

@@ -260,6 +260,7 @@ def welcome(settings: Settings) -> Panel:
         f"[bold]Tidewater[/bold] is serving on [bold cyan]{url}[/bold cyan]",
         f"database  {settings.url.split('@')[-1]}",
         f"keys      {keys}",
+        f"console   [bold cyan]{url}/console/[/bold cyan] (sign in with the keys)",
         "",
         "[bold]AWS[/bold]: boto3, the aws CLI and the JS SDK read",
         f"  export AWS_ENDPOINT_URL={url}",

@@ -645,3 +645,16 @@ def activity_by_id(ctx: Context, scope: Scope, activity_id: str) -> Any:
                 activities.c.id == activity_id,
             )
         ).first()
+
+
+def regions_in_use(ctx: Context, account: str) -> list[tuple[str, str]]:
+    """(cloud, region) pairs where the account has groups: the console lists groups per region,
+    as each cloud's API does, and asks only where there are some."""
+    with ctx.db.read() as conn:
+        rows = conn.execute(
+            select(groups.c.cloud, groups.c.region)
+            .where(groups.c.account == account)
+            .distinct()
+            .order_by(groups.c.cloud, groups.c.region)
+        ).all()
+    return [(row.cloud, row.region) for row in rows]

@@ -6,15 +6,15 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from tidewater.clock import Clock
 from tidewater.domain.refusal import Refusal
@@ -62,6 +62,7 @@ def build_http(
     account: str = "000000000000",
     wipe: Callable[[Share], dict[str, int]],
     test_endpoints: bool,
+    console: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The service's one app; `test_endpoints` serves what moves time or resets state."""
     counters = Counters()
@@ -116,6 +117,8 @@ def build_http(
         request_id = str(uuid.uuid4())
         raw_query = request.scope.get("query_string", b"").decode("latin-1")
         headers = joined(request.scope["headers"])
+        if console and browsing(request.method, request.scope["path"], raw_query, headers):
+            return RedirectResponse("/console/", 303)
         try:
             body = await read_body(
                 request.receive,
@@ -236,9 +239,21 @@ def build_http(
             Route("/_tidewater/reset", testing(reset), methods=["POST"]),
             Route("/_tidewater/load", testing(load), methods=["GET", "PUT", "DELETE"]),
             Route("/moto-api/reset", testing(moto_reset), methods=["GET", "POST"]),
+            *console,
             Route("/{path:path}", api, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
+    )
+
+
+def browsing(method: str, path: str, query: str, headers: Mapping[str, str]) -> bool:
+    """A person's browser opening the address: no SDK sends an unsigned GET / for a page."""
+    return (
+        method == "GET"
+        and path == "/"
+        and not query
+        and "authorization" not in headers
+        and "text/html" in headers.get("accept", "")
     )
 
 
