@@ -227,3 +227,30 @@ def aliyun_get(server: Server, params: dict[str, str]) -> Any:
 
     query, _ = get_signed_url(params, "test", "test", "JSON", "GET", {})
     return requests.get(f"{server.url}{query}", timeout=30)
+
+
+ESS_IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
+
+
+def ess_group(ess: Any, region: str, name: str, *, max_size: int = 3, desired: int = 0) -> str:
+    """An enabled ESS group (min 0) on one scaling configuration; its ScalingGroupId."""
+    from alibabacloud_ess20220222 import models
+
+    group: str = ess.create_scaling_group(
+        models.CreateScalingGroupRequest(
+            region_id=region,
+            scaling_group_name=name,
+            min_size=0,
+            max_size=max_size,
+            desired_capacity=desired,
+        )
+    ).body.scaling_group_id
+    ess.create_scaling_configuration(
+        models.CreateScalingConfigurationRequest(
+            scaling_group_id=group, image_id=ESS_IMAGE, instance_type="ecs.g6.large"
+        )
+    )
+    ess.enable_scaling_group(
+        models.EnableScalingGroupRequest(region_id=region, scaling_group_id=group)
+    )
+    return group

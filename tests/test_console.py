@@ -15,9 +15,7 @@ import httpx
 from alibabacloud_ess20220222 import models as m
 
 from tests.conftest import Server
-from tests.helpers import classic_elb, ess_client, make_group
-
-ESS_IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
+from tests.helpers import classic_elb, ess_client, ess_group, make_group
 
 
 def signed_in(server: Server, key: str = "test", secret: str = "test") -> httpx.Client:
@@ -180,22 +178,7 @@ def test_standby_protection_and_desired_capacity_from_the_console(
 
 
 def test_an_ess_remove_with_its_policy(server: Server, region: str) -> None:
-    ess = ess_client(server, region)
-    group = ess.create_scaling_group(
-        m.CreateScalingGroupRequest(
-            region_id=region,
-            scaling_group_name="console-remove",
-            min_size=0,
-            max_size=3,
-            desired_capacity=2,
-        )
-    ).body.scaling_group_id
-    ess.create_scaling_configuration(
-        m.CreateScalingConfigurationRequest(
-            scaling_group_id=group, image_id=ESS_IMAGE, instance_type="ecs.g6.large"
-        )
-    )
-    ess.enable_scaling_group(m.EnableScalingGroupRequest(region_id=region, scaling_group_id=group))
+    group = ess_group(ess_client(server, region), region, "console-remove", desired=2)
     server.settle()
     server.advance(30)
     browser = signed_in(server)

@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alibabacloud_ess20220222 import models as m
 from aliyunsdkcore.auth.algorithm import sha_hmac1
 from aliyunsdkcore.auth.composer import rpc_signature_composer
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import Server, start_server
-from tests.helpers import aws_client, ess_client, make_group
-from tests.test_ess import IMAGE as ESS_IMAGE
+from tests.helpers import aws_client, ess_client, ess_group, make_group
 from tidewater.remote import rpc_signature
 
 ALIYUN_REGION = "cn-hangzhou"
@@ -104,24 +102,7 @@ def test_a_refusal_prints_the_clouds_own_words_and_exits_1(live: Server) -> None
 
 
 def test_ess_groups_and_a_remove_waited_for(live: Server) -> None:
-    ess = ess_client(live, ALIYUN_REGION)
-    group = ess.create_scaling_group(
-        m.CreateScalingGroupRequest(
-            region_id=ALIYUN_REGION,
-            scaling_group_name="cli-ess",
-            min_size=0,
-            max_size=3,
-            desired_capacity=2,
-        )
-    ).body.scaling_group_id
-    ess.create_scaling_configuration(
-        m.CreateScalingConfigurationRequest(
-            scaling_group_id=group, image_id=ESS_IMAGE, instance_type="ecs.g6.large"
-        )
-    )
-    ess.enable_scaling_group(
-        m.EnableScalingGroupRequest(region_id=ALIYUN_REGION, scaling_group_id=group)
-    )
+    group = ess_group(ess_client(live, ALIYUN_REGION), ALIYUN_REGION, "cli-ess", desired=2)
     first, _ = in_service(live, "cli-ess", "--cloud", "aliyun")
     listed = rows(tidewater(live, "groups", "--cloud", "aliyun", "-o", "json"))
     assert [(g["name"], g["id"]) for g in listed] == [("cli-ess", group)]

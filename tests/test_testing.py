@@ -22,15 +22,7 @@ def test_an_installed_package_gives_any_suite_the_tidewater_fixture(tmp_path: Pa
     suite = tmp_path / "suite"
     suite.mkdir()
     shutil.copy(KIT, suite / "test_example.py")
-    ran = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py"],
-        cwd=suite,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "3 passed" in ran.stdout
+    assert "3 passed" in suite_run(suite)
 
 
 def test_running_gives_a_server_whose_time_a_test_moves() -> None:
@@ -81,12 +73,17 @@ def test_the_readmes_example_tests_pass(tmp_path: Path) -> None:
     assert len(blocks) == 2
     for n, block in enumerate(blocks):
         (tmp_path / f"test_readme_{n}.py").write_text(block)
+    assert "2 passed" in suite_run(tmp_path)
+
+
+def suite_run(folder: Path) -> str:
+    """pytest over a folder of tests, as a user's own suite runs: its output, once it passed."""
     ran = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "."],
-        cwd=tmp_path,
+        cwd=folder,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "2 passed" in ran.stdout
+    return ran.stdout
