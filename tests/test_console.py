@@ -356,3 +356,24 @@ def test_the_group_page_names_its_balancers(
     )
     page = signed_in(server).get(f"/console/aws/{region}/groups/console-balanced").text
     assert '<dd class="balancers">console-lb</dd>' in page
+
+
+def test_the_explorer_takes_the_simulated_products_parameters_as_typed(
+    server: Server, region: str
+) -> None:
+    browser = signed_in(server)
+    params = {"product": "aliyun:ecs", "action": "DescribeInstances", "region": region}
+    form = browser.get("/console/explorer", params=params).text
+    assert 'name="Parameters"' in form and "One Name=value per line" in form
+    sent = browser.post(
+        "/console/explorer",
+        params=params,
+        data={"csrf": csrf_of(form), "Parameters": "PageSize=10\nPageNumber=1"},
+    ).text
+    assert "Version=2014-05-26" in sent and "PageSize=10" in sent
+    assert "HTTP/1.1 200" in sent and "TotalCount" in sent
+    aws = browser.get(
+        "/console/explorer", params={"product": "aws:ec2", "action": "DescribeInstances"}
+    ).text
+    assert 'name="InstanceIds"' in aws
+    assert browser.get("/console/explorer", params={"product": "aws:nothing"}).status_code == 404
