@@ -60,19 +60,20 @@ class Console:
         self._remotes: dict[tuple[str, ...], Remote] = {}
 
     def routes(self) -> list[BaseRoute]:
-        r = self.root
-        group = r + "/{cloud}/{region}/groups/{group}"
-        return [
-            Route(r, lambda _: RedirectResponse(r + "/", 308)),
-            Route(r + "/", self.groups, methods=["GET"]),
-            Route(r + "/sign-in", self.sign_in, methods=["GET", "POST"]),
-            Route(r + "/sign-out", self.sign_out, methods=["POST"]),
-            Route(r + "/explorer", self.explorer, methods=["GET", "POST"]),
+        """One mount: an API request passes the console in two quick path checks."""
+        group = "/{cloud}/{region}/groups/{group}"
+        inside = [
+            Route("/", self.groups, methods=["GET"]),
+            Route("/sign-in", self.sign_in, methods=["GET", "POST"]),
+            Route("/sign-out", self.sign_out, methods=["POST"]),
+            Route("/explorer", self.explorer, methods=["GET", "POST"]),
             Route(group, self.group, methods=["GET"]),
             Route(group + "/events", self.events, methods=["GET"]),
             Route(group + "/actions", self.act, methods=["POST"]),
-            Mount(r + "/static", StaticFiles(directory=HERE / "static"), name="console-static"),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="console-static"),
         ]
+        bare = Route(self.root, lambda _: RedirectResponse(self.root + "/", 308))
+        return [bare, Mount(self.root, routes=inside)]
 
     # -- who is here ------------------------------------------------------------------------
 
