@@ -19,6 +19,7 @@ from tidewater.dialects.aws.sqs_query import SqsQuery
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Cloud, Scope, region_name_ok
 from tidewater.engine.keys import KeyRing
+from tidewater.server import unserved
 from tidewater.server.front import Fault, Handler, Proof, Reply, WaitingRoom, serve
 
 XML = "text/xml"
@@ -127,6 +128,12 @@ class AwsFront:
         routed = self.by_path.get(_path_target(path).partition(".")[0]) if not target else None
         if routed is not None:
             target = _path_target(path)
+        elif not target or target.partition(".")[0] not in self.by_target:
+            claimed = sigv4.scope_of(headers, params)
+            if claimed is not None and claimed[2] not in self.by_name:
+                return unserved.reply(
+                    claimed[2], method, path, headers, params, self.by_name, request_id
+                )
         product = routed or self.product_for(target, headers, params)
         if isinstance(product.protocol, JsonProtocol):
             action = target.partition(".")[2]
