@@ -312,8 +312,20 @@ def test_launch_template_group(autoscaling: Any, ec2: Any, server: Server) -> No
         "specified launch template, with template ID "
         "lt-0123456789abcdef0, does not exist."
     )
-    for version in ("3", "1_0", " 1"):  # only digits name a version: Python's int() is looser
-        unknown = error_of(
+    unknown = error_of(
+        autoscaling.create_auto_scaling_group,
+        AutoScalingGroupName="x",
+        MinSize=0,
+        MaxSize=1,
+        LaunchTemplate={"LaunchTemplateName": "tpl", "Version": "3"},
+        AvailabilityZones=[f"{region}a"],
+    )
+    assert unknown["Message"] == (
+        "You must use a valid fully-formed launch template. Could not find the specified "
+        f"version 3 for the launch template with ID {template['LaunchTemplateId']}."
+    )
+    for version in ("1_0", " 1"):  # only digits name a version: Python's int() is looser
+        unreadable = error_of(
             autoscaling.create_auto_scaling_group,
             AutoScalingGroupName="x",
             MinSize=0,
@@ -321,9 +333,9 @@ def test_launch_template_group(autoscaling: Any, ec2: Any, server: Server) -> No
             LaunchTemplate={"LaunchTemplateName": "tpl", "Version": version},
             AvailabilityZones=[f"{region}a"],
         )
-        assert unknown["Message"] == (
-            "You must use a valid fully-formed launch template. Could not find the specified "
-            f"version {version} for the launch template with ID {template['LaunchTemplateId']}."
+        assert unreadable["Message"] == (
+            "Invalid launch template version: either '$Default', '$Latest', or a numeric "
+            "version are allowed."
         )
     no_ref = error_of(
         autoscaling.create_auto_scaling_group,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tidewater.domain.launch import (
     Blueprint,
@@ -13,6 +16,7 @@ from tidewater.domain.launch import (
     TemplateVersion,
     ref_of,
     source_of,
+    version_ok,
 )
 
 
@@ -57,3 +61,11 @@ def test_a_blueprint_is_stored_as_neutral_json_and_read_back() -> None:
     assert Blueprint.of({"image_id": "ami-1", "instance_type": "t3.micro"}) == Blueprint(
         "ami-1", "t3.micro"
     )
+
+
+@given(st.one_of(st.none(), st.text(max_size=12), st.integers(0, 10**12).map(str)))
+def test_a_version_is_readable_exactly_when_aws_reads_it(version: str | None) -> None:
+    readable = version in (None, "$Default", "$Latest") or (
+        version is not None and re.fullmatch(r"[0-9]+", version) is not None
+    )
+    assert version_ok(version) is readable

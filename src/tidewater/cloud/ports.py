@@ -31,7 +31,10 @@ class LaunchSpec:
     security_groups: tuple[str, ...] = ()
     template_id: str | None = None
     template_version: str | None = None
+    template_name: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    # what the machine carries for describing it: ebs_optimized, monitoring
+    attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,11 @@ class Compute(Protocol):
 
     def launched(self, scope: Scope, token: str) -> Machine | None:
         """The machine an earlier launch with this idempotency token made, if any."""
+        ...
+
+    def launched_like(self, scope: Scope, instance_id: str) -> tuple[LaunchSpec, Subnet] | None:
+        """What launching this instance again takes, and where it runs; None when the cloud
+        has no such instance (or only a terminated one)."""
         ...
 
     def in_use(self, scope: Scope, within: Connection | None = None) -> int:

@@ -7,7 +7,8 @@ into a `Blueprint` when a source is created; the engine reads only these.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -20,6 +21,9 @@ class Blueprint:
     key_name: str | None = None
     security_groups: tuple[str, ...] = ()
     weight: int | None = None  # an SLB backend's weight for its instances (ESS)
+    # what the machine itself carries ({"ebs_optimized": True, "monitoring": True}): shown
+    # when its instance is described
+    machine: Mapping[str, Any] = field(default_factory=dict)
 
     def stored(self) -> dict[str, Any]:
         return {
@@ -28,6 +32,7 @@ class Blueprint:
             "key_name": self.key_name,
             "security_groups": list(self.security_groups),
             "weight": self.weight,
+            "machine": dict(self.machine),
         }
 
     @staticmethod
@@ -38,6 +43,7 @@ class Blueprint:
             key_name=stored.get("key_name"),
             security_groups=tuple(stored.get("security_groups") or ()),
             weight=stored.get("weight"),
+            machine=stored.get("machine") or {},
         )
 
 
@@ -73,6 +79,13 @@ class TemplateVersion:
     def age(self) -> float | None:
         """A numbered version's number; `$Latest`/`$Default` say nothing of age."""
         return float(self.version) if self.version and self.version.isdigit() else None
+
+
+def version_ok(version: str | None) -> bool:
+    """A launch template version as AWS takes it: `$Default`, `$Latest`, a number, or none."""
+    if version is None or version in ("$Default", "$Latest"):
+        return True
+    return version.isascii() and version.isdigit()  # "²" and "١" are digits to str.isdigit
 
 
 @dataclass(frozen=True, slots=True)

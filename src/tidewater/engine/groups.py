@@ -15,6 +15,7 @@ from tidewater.domain import group as rules
 from tidewater.domain import limits as quotas
 from tidewater.domain.group import GroupStatus, Rules
 from tidewater.domain.instance import ARRIVING, Lifecycle
+from tidewater.domain.launch import version_ok
 from tidewater.domain.lifecycle_hook import Hook
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.refusal import Refusal
@@ -90,12 +91,14 @@ def check_launch(
         if found is None:
             raise Refusal("launch_configuration.not_found", name=launch["name"])
     elif launch["kind"] == "template":
-        if not launch.get("id") and not launch.get("name"):
+        if bool(launch.get("id")) == bool(launch.get("name")):  # one of the two, never both
             raise Refusal("template.ref_missing")
+        if not version_ok(launch.get("version")):
+            raise Refusal("template.version_invalid", version=launch.get("version"))
         spec = ctx.compute.template(
             scope, launch.get("id"), launch.get("name"), launch.get("version")
         )
-        launch["id"] = spec.template_id
+        launch["id"], launch["name"] = spec.template_id, spec.template_name
         if spec.key_name and not ctx.compute.key_pair_exists(scope, spec.key_name):
             raise Refusal("key_pair.not_found", key_name=spec.key_name, source="template")
 

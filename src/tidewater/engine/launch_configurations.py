@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
+from tidewater.cloud.ports import Subnet
 from tidewater.domain.launch import Blueprint, LaunchConfiguration, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
@@ -13,6 +14,24 @@ from tidewater.engine.context import Context
 from tidewater.engine.gateways.groups import in_region
 from tidewater.engine.profile import Record
 from tidewater.store.tables import groups, launch_configurations
+
+
+def from_instance(ctx: Context, scope: Scope, instance_id: str) -> tuple[Blueprint, Subnet]:
+    """What a launch configuration made from a running instance launches (its image, type,
+    key pair, security groups, EBS optimization and monitoring; never its block devices), and
+    where that instance runs."""
+    found = ctx.compute.launched_like(scope, instance_id)
+    if found is None:
+        raise Refusal("instance.not_a_source", instance_id=instance_id)
+    spec, subnet = found
+    blueprint = Blueprint(
+        image_id=spec.image_id,
+        instance_type=spec.instance_type,
+        key_name=spec.key_name,
+        security_groups=spec.security_groups,
+        machine=dict(spec.attributes),
+    )
+    return blueprint, subnet
 
 
 def create(

@@ -54,6 +54,7 @@ def resolve(
             instance_type=blueprint.instance_type,
             key_name=blueprint.key_name,
             security_groups=blueprint.security_groups,
+            attributes=blueprint.machine,
         )
     template = source if isinstance(source, TemplateVersion) else TemplateVersion(None, None, None)
     return ctx.compute.template(scope, template.id, template.name, template.version)

@@ -173,8 +173,9 @@ def _check_reversible(found: Any) -> None:
     if not found.desired:
         raise Refusal("refresh.irreversible_no_desired")
     previous = source_of(found.previous)
-    if isinstance(previous, TemplateVersion) and previous.version in ("$Latest", "$Default"):
-        raise Refusal("refresh.irreversible_version", version=previous.version)
+    if isinstance(previous, TemplateVersion) and previous.version in (None, "$Latest", "$Default"):
+        # a group naming no version launches the default one: as moving as "$Default"
+        raise Refusal("refresh.irreversible_version", version=previous.version or "$Default")
 
 
 def _reversible(found: Any) -> bool:

@@ -29,7 +29,7 @@ from tidewater.cloud.ports import LaunchSpec, Machine, Subnet
 from tidewater.cloud.sim import network
 from tidewater.cloud.sim.images import CATALOGUE, Image, ImageCatalogue, stored_image
 from tidewater.cloud.sim.kit.ids import ALIYUN_ID_ALPHABET
-from tidewater.cloud.sim.kit.rows import owned
+from tidewater.cloud.sim.kit.rows import of_cloud, owned
 from tidewater.cloud.sim.timing import Timing
 from tidewater.domain.activity import TERMINAL
 from tidewater.domain.refusal import Refusal
@@ -143,6 +143,27 @@ class SimCompute:
             row = by_token(conn, scope, token)
         return machine_of(row) if row is not None else None
 
+    def launched_like(self, scope: Scope, instance_id: str) -> tuple[LaunchSpec, Subnet] | None:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(machines).where(
+                    *of_cloud(machines, scope),
+                    machines.c.id == instance_id,
+                    machines.c.state.not_in(["shutting-down", "terminated"]),
+                )
+            ).first()
+        if row is None:
+            return None
+        kept = row.attributes or {}
+        spec = LaunchSpec(
+            image_id=row.image_id,
+            instance_type=row.instance_type,
+            key_name=row.key_name,
+            security_groups=tuple(row.security_groups or ()),
+            attributes={k: True for k in ("ebs_optimized", "monitoring") if kept.get(k)},
+        )
+        return spec, Subnet(row.subnet_id, row.zone, row.vpc_id)
+
     def launch(self, scope: Scope, spec: LaunchSpec, subnet: Subnet, token: str) -> Machine:
         with self.db.write() as conn:
             existing = by_token(conn, scope, token)
@@ -188,7 +209,10 @@ class SimCompute:
             "launch_template_version": spec.template_version,
             "key_name": spec.key_name,
             "security_groups": list(groups),
-            "attributes": self._image_attributes(conn, scope, spec.image_id),
+            "attributes": {
+                **self._image_attributes(conn, scope, spec.image_id),
+                **spec.attributes,
+            },
         }
         conn.execute(insert(machines).values(row))
         self.count_in_use(conn, scope, 1)
@@ -376,6 +400,9 @@ class SimCompute:
             security_groups=tuple(network.named_groups(data)),
             template_id=template.id,
             template_version=str(number),
+            template_name=template.name,
+            tags=template_tags(data, template.id, number),
+            attributes=launched_attributes(data),
         )
 
     def image_of(self, scope: Scope, image_id: str) -> str:
@@ -535,6 +562,31 @@ def by_token(conn: Connection, scope: Scope, token: str) -> Row[Any] | None:
     return conn.execute(
         select(machines).where(*owned(machines, scope), machines.c.client_token == token)
     ).first()
+
+
+def template_tags(data: Mapping[str, Any], template_id: str, number: int) -> dict[str, str]:
+    """The instance tags a launch template version names, and EC2's own two naming the
+    template; a group's propagated tags are laid over them (a shared key takes the group's
+    value: CreateAutoScalingGroup's Tags reference)."""
+    tags = {
+        str(t.get("Key")): str(t.get("Value") or "")
+        for spec in data.get("TagSpecifications") or ()
+        if spec.get("ResourceType") == "instance"
+        for t in spec.get("Tags") or ()
+    }
+    tags["aws:ec2launchtemplate:id"] = template_id
+    tags["aws:ec2launchtemplate:version"] = str(number)
+    return tags
+
+
+def launched_attributes(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What an instance launched from this data shows of itself when described."""
+    found: dict[str, Any] = {}
+    if data.get("EbsOptimized"):
+        found["ebs_optimized"] = True
+    if (data.get("Monitoring") or {}).get("Enabled"):
+        found["monitoring"] = True
+    return found
 
 
 def version_number(version: str | None, default: int, latest: int) -> int | None:

@@ -16,6 +16,7 @@ from tidewater.dialects.aws.schedules import ScheduledActionActions
 from tidewater.dialects.aws.service import Handler
 from tidewater.domain.launch import Blueprint, LaunchConfiguration, TemplateVersion, source_of
 from tidewater.domain.processes import AWS as AWS_PROCESSES
+from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine import attachments, groups, instances, launch_configurations, leaving, queries
 from tidewater.engine.context import Context, rehearsed
@@ -109,8 +110,46 @@ def _launch(params: Mapping[str, Any]) -> dict[str, Any] | None:
     return TemplateVersion(
         template.get("LaunchTemplateId"),
         template.get("LaunchTemplateName"),
-        template.get("Version") or "$Default",
+        template.get("Version") or None,  # none given: the default version, and none shown
     ).stored()
+
+
+LAUNCH_SOURCES = ("LaunchConfigurationName", "LaunchTemplate", "MixedInstancesPolicy")
+
+
+def _configuration(
+    p: Mapping[str, Any], derived: Blueprint | None
+) -> tuple[Blueprint, dict[str, Any]]:
+    """A launch configuration's blueprint and wire fields: what the request names, over what an
+    instance it names gives (CreateLaunchConfiguration's InstanceId: never block devices)."""
+    base = derived or Blueprint("", "")
+    monitoring = p.get("InstanceMonitoring")
+    machine = {
+        "ebs_optimized": bool(p.get("EbsOptimized", base.machine.get("ebs_optimized", False))),
+        # detailed monitoring is a launch configuration's own default (InstanceMonitoring)
+        "monitoring": bool(
+            (monitoring or {}).get("Enabled", True)
+            if monitoring is not None or derived is None
+            else base.machine.get("monitoring", False)
+        ),
+    }
+    blueprint = Blueprint(
+        image_id=p.get("ImageId") or base.image_id,
+        instance_type=p.get("InstanceType") or base.instance_type,
+        key_name=p.get("KeyName") or base.key_name,
+        security_groups=tuple(p.get("SecurityGroups") or base.security_groups),
+        machine=machine,
+    )
+    data = {k: p[k] for k in LC_FIELDS if k in p}
+    if derived is not None:  # described as if the request had named them
+        data.setdefault("ImageId", blueprint.image_id)
+        data.setdefault("InstanceType", blueprint.instance_type)
+        if blueprint.key_name:
+            data.setdefault("KeyName", blueprint.key_name)
+        data.setdefault("SecurityGroups", list(blueprint.security_groups))
+        data.setdefault("EbsOptimized", machine["ebs_optimized"])
+        data.setdefault("InstanceMonitoring", {"Enabled": machine["monitoring"]})
+    return blueprint, data
 
 
 def _subnets(params: Mapping[str, Any]) -> list[str] | None:
@@ -130,6 +169,9 @@ def _spec(params: Mapping[str, Any], create: bool) -> GroupSpec:
     launch = _launch(params)
     if create and launch is None:
         launch = {}
+    settings = {k: params[k] for k in ECHOED if k in params and k not in TRAFFIC_KEYS}
+    if launch and not params.get("MixedInstancesPolicy"):
+        settings["MixedInstancesPolicy"] = None  # another source replaces a mixed policy
     return GroupSpec(
         name=params["AutoScalingGroupName"],
         min_size=params.get("MinSize"),
@@ -144,7 +186,7 @@ def _spec(params: Mapping[str, Any], create: bool) -> GroupSpec:
         termination_policies=params.get("TerminationPolicies"),
         new_instances_protected=params.get("NewInstancesProtectedFromScaleIn"),
         tags=_tags(params.get("Tags")) if create else [],
-        settings={k: params[k] for k in ECHOED if k in params and k not in TRAFFIC_KEYS},
+        settings=settings,
         targets=_targets(params) if create else [],
         hooks=[hook_of(h) for h in params.get("LifecycleHookSpecificationList") or ()],
     )
@@ -172,18 +214,42 @@ def _targets(params: Mapping[str, Any]) -> list[Target]:
     return found
 
 
+# What AWS fills in for a mixed instances policy that leaves its distribution out
+DISTRIBUTION = {
+    "OnDemandAllocationStrategy": "prioritized",
+    "OnDemandBaseCapacity": 0,
+    "OnDemandPercentageAboveBaseCapacity": 100,
+    "SpotAllocationStrategy": "lowest-price",
+    "SpotInstancePools": 2,
+}
+
+
+def _source_out(launch: dict[str, Any] | None, mixed: dict[str, Any] | None) -> dict[str, Any]:
+    """A group's launch source as AWS describes it: a mixed instances policy normalized (the
+    template named by id and name, `Overrides` always a list, the default distribution filled
+    in) in place of the top-level LaunchTemplate."""
+    if not mixed:
+        return _launch_out(launch)
+    template = _launch_out(launch).get("LaunchTemplate") or {}
+    given = mixed.get("LaunchTemplate") or {}
+    return {
+        "MixedInstancesPolicy": {
+            "LaunchTemplate": {
+                "LaunchTemplateSpecification": template,
+                "Overrides": list(given.get("Overrides") or []),
+            },
+            "InstancesDistribution": {**DISTRIBUTION, **(mixed.get("InstancesDistribution") or {})},
+        }
+    }
+
+
 def _launch_out(launch: dict[str, Any] | None) -> dict[str, Any]:
     source = source_of(launch)
     if isinstance(source, LaunchConfiguration):
         return {"LaunchConfigurationName": source.name}
     if isinstance(source, TemplateVersion):
-        return {
-            "LaunchTemplate": {
-                "LaunchTemplateId": source.id,
-                "LaunchTemplateName": source.name,
-                "Version": source.version,
-            }
-        }
+        named = {"LaunchTemplateId": source.id, "LaunchTemplateName": source.name}
+        return {"LaunchTemplate": named | ({"Version": source.version} if source.version else {})}
     return {}
 
 
@@ -203,10 +269,27 @@ class AutoScalingService(
     # -- groups -------------------------------------------------------------------------------
 
     def CreateAutoScalingGroup(self, scope: Scope, p: dict[str, Any]) -> None:
-        spec = _spec(p, create=True)
         for tag in p.get("Tags") or ():
             _check_tag(tag, p["AutoScalingGroupName"], require_resource=False)
-        groups.create(self.ctx, scope, spec)
+        if not p.get("InstanceId"):
+            groups.create(self.ctx, scope, _spec(p, create=True))
+            return
+        if _launch(p) is not None or any(p.get(k) for k in LAUNCH_SOURCES):
+            raise Refusal("launch.missing")  # an instance is a source: no second one beside it
+        # AWS makes a launch configuration named after the group from the instance, and places
+        # the group where the instance runs unless told where (create-asg-from-instance)
+        name = p["AutoScalingGroupName"]
+        blueprint, subnet = launch_configurations.from_instance(self.ctx, scope, p["InstanceId"])
+        blueprint, data = _configuration({}, blueprint)
+        launch_configurations.create(self.ctx, scope, name, blueprint, data)
+        placed = dict(p, LaunchConfigurationName=name)
+        if not p.get("AvailabilityZones") and not p.get("VPCZoneIdentifier"):
+            placed["VPCZoneIdentifier"] = subnet.id
+        try:
+            groups.create(self.ctx, scope, _spec(placed, create=True))
+        except Refusal:
+            launch_configurations.delete_one(self.ctx, scope, name)
+            raise
 
     def UpdateAutoScalingGroup(self, scope: Scope, p: dict[str, Any]) -> None:
         groups.modify(self.ctx, scope, _spec(p, create=False))
@@ -239,7 +322,7 @@ class AutoScalingService(
         out: dict[str, Any] = {
             "AutoScalingGroupName": row.name,
             "AutoScalingGroupARN": row.arn,
-            **_launch_out(row.launch),
+            **_source_out(row.launch, settings.get("MixedInstancesPolicy")),
             "MinSize": row.min_size,
             "MaxSize": row.max_size,
             "DesiredCapacity": row.desired,
@@ -278,7 +361,7 @@ class AutoScalingService(
         if row.status != "InService":
             out["Status"] = row.status
         for key in ECHOED:
-            if key in settings and key not in out:
+            if settings.get(key) is not None and key not in out:
                 out[key] = settings[key]
         return out
 
@@ -486,19 +569,10 @@ class AutoScalingService(
         }
 
     def CreateLaunchConfiguration(self, scope: Scope, p: dict[str, Any]) -> None:
+        derived = None
         if p.get("InstanceId"):
-            raise AwsError(
-                "ValidationError",
-                "Creating a launch configuration from an instance "
-                "is not supported by Tidewater; pass ImageId and InstanceType.",
-            )
-        data = {k: p[k] for k in LC_FIELDS if k in p}
-        blueprint = Blueprint(
-            image_id=p.get("ImageId") or "",
-            instance_type=p.get("InstanceType") or "",
-            key_name=p.get("KeyName"),
-            security_groups=tuple(p.get("SecurityGroups") or ()),
-        )
+            derived, _ = launch_configurations.from_instance(self.ctx, scope, p["InstanceId"])
+        blueprint, data = _configuration(p, derived)
         launch_configurations.create(self.ctx, scope, p["LaunchConfigurationName"], blueprint, data)
 
     def DeleteLaunchConfiguration(self, scope: Scope, p: dict[str, Any]) -> None:

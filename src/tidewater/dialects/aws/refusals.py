@@ -427,6 +427,13 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "Valid requests must contain either LaunchTemplate, LaunchConfigurationName, "
         "InstanceId or MixedInstancesPolicy parameter.",
     ),
+    # the capture of AWS, with the group's version as given (no public source found)
+    "template.version_invalid": (
+        "ValidationError",
+        400,
+        "Invalid launch template version: either '$Default', '$Latest', or a numeric version "
+        "are allowed.",
+    ),
     "template.ref_missing": (
         "ValidationError",
         400,
@@ -448,6 +455,8 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         400,
         "Cannot delete launch configuration {name} because it is attached to AutoScalingGroup",
     ),
+    # moto's text for an unknown instance (aws-error-messages.md: inferred, unverified)
+    "instance.not_a_source": ("ValidationError", 400, "Instance [{instance_id}] is invalid."),
     "launch_configuration.incomplete": (
         "ValidationError",
         400,
@@ -587,7 +596,7 @@ def render(refusal: Refusal, action: str) -> AwsError:
         return AwsError("ValidationError", NOT_FOUND_NULL)
     if reason == "group.not_found" and action in NOT_FOUND_BY_ACTION:
         return AwsError("ValidationError", NOT_FOUND_BY_ACTION[action].format(**facts))
-    if reason.startswith("template.") and reason != "template.ref_missing":
+    if reason.startswith("template.") and reason not in MESSAGES:
         return AwsError("ValidationError", template_message(refusal))
     if reason == "key_pair.not_found" and facts.get("source") == "template":
         return AwsError("ValidationError", template_message(refusal))

@@ -70,7 +70,7 @@ def launch(ctx: Context, activity: Any) -> None:
     for known in ctx.compute.subnets(scope):
         if known.id == activity.subnet_id:
             subnet = known
-    spec = replace(spec, tags=tags)
+    spec = replace(spec, tags={**spec.tags, **tags})  # the group's value wins a shared key
     machine = ctx.compute.launch(scope, spec, subnet, token=activity.id)
     if isinstance(source, TemplateVersion):  # the version the cloud resolved, not $Latest
         source = replace(source, version=spec.template_version)

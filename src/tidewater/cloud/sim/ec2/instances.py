@@ -155,6 +155,7 @@ class Instances(Ec2State):
         attributes = {
             "monitoring": bool((data.get("Monitoring") or {}).get("Enabled")),
             "disable_api_termination": bool(data.get("DisableApiTermination")),
+            "ebs_optimized": bool(data.get("EbsOptimized")),
         }
         return Launch(spec, subnet, count, client_token(params), attributes)
 

@@ -99,7 +99,7 @@ def _instance(scope: Scope, row: Row[Any], tags: Mapping[str, str]) -> Output:
         "StateTransitionReason": reason,
         "Architecture": image.architecture if image else attributes.get("architecture", "x86_64"),
         "ClientToken": attributes.get("client_token", row.client_token or ""),
-        "EbsOptimized": False,
+        "EbsOptimized": bool(attributes.get("ebs_optimized")),
         "EnaSupport": True,
         "Hypervisor": "xen",
         "RootDeviceName": "/dev/xvda",
