@@ -104,7 +104,7 @@ def _instance(scope: Scope, row: Row[Any], tags: Mapping[str, str]) -> Output:
         "Hypervisor": "xen",
         "RootDeviceName": "/dev/xvda",
         "RootDeviceType": "ebs",
-        "SourceDestCheck": True,
+        "SourceDestCheck": bool(attributes.get("source_dest_check", True)),
         "VirtualizationType": "hvm",
         "PlatformDetails": "Windows" if windows else "Linux/UNIX",
         "UsageOperation": "RunInstances:0002" if windows else "RunInstances",

@@ -78,6 +78,13 @@ def may_stop(row: Row[Any]) -> None:
             "IncorrectInstanceState",
             f"Instance '{row.id}' cannot be stopped as it has never reached the 'running' state.",
         )
+    if row.state not in ("stopping", "stopped") and (row.attributes or {}).get("disable_api_stop"):
+        # worded as disableApiTermination's refusal is (inferred: no public capture)
+        raise Ec2Fault(
+            "OperationNotPermitted",
+            f"The instance '{row.id}' may not be stopped. Modify its 'disableApiStop' instance "
+            "attribute and try again.",
+        )
 
 
 def may_start(row: Row[Any]) -> None:
