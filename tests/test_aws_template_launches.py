@@ -357,3 +357,33 @@ def test_a_mixed_instances_policy_is_described_as_aws_normalizes_it(
     ]
     assert "MixedInstancesPolicy" not in updated
     assert updated["LaunchTemplate"] == {"LaunchTemplateId": lt, "LaunchTemplateName": "mixed"}
+
+
+def test_a_mixed_policy_launches_its_first_override(
+    autoscaling: Any, ec2: Any, server: Server
+) -> None:
+    lt = template(ec2, "overridden")
+    ids = group(
+        autoscaling,
+        server,
+        "overridden",
+        MixedInstancesPolicy={
+            "LaunchTemplate": {
+                "LaunchTemplateSpecification": {"LaunchTemplateId": lt},
+                "Overrides": [{"InstanceType": "m5.large"}, {"InstanceType": "c5.large"}],
+            }
+        },
+    )
+    assert [described(ec2, i)["InstanceType"] for i in ids] == ["m5.large"]
+    [member] = autoscaling.describe_auto_scaling_instances(InstanceIds=ids)["AutoScalingInstances"]
+    assert member["InstanceType"] == "m5.large"
+    # without overrides the template's own type launches
+    [plain] = group(
+        autoscaling,
+        server,
+        "not-overridden",
+        MixedInstancesPolicy={
+            "LaunchTemplate": {"LaunchTemplateSpecification": {"LaunchTemplateId": lt}}
+        },
+    )
+    assert described(ec2, plain)["InstanceType"] == "t3.micro"

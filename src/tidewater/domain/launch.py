@@ -81,6 +81,17 @@ class TemplateVersion:
         return float(self.version) if self.version and self.version.isdigit() else None
 
 
+# A group's stored launch source may list instance types to launch instead of the source's
+# own, most preferred first (AWS's mixed instances policy overrides, `prioritized`)
+TYPES = "types"
+
+
+def preferred_type(stored: dict[str, Any] | None) -> str | None:
+    """The instance type a group's launches take over its source's, if it names any."""
+    types = (stored or {}).get(TYPES) or []
+    return str(types[0]) if types else None
+
+
 def version_ok(version: str | None) -> bool:
     """A launch template version as AWS takes it: `$Default`, `$Latest`, a number, or none."""
     if version is None or version in ("$Default", "$Latest"):

@@ -14,7 +14,13 @@ from tidewater.dialects.aws.policies import PolicyActions
 from tidewater.dialects.aws.refreshes import InstanceRefreshActions
 from tidewater.dialects.aws.schedules import ScheduledActionActions
 from tidewater.dialects.aws.service import Handler
-from tidewater.domain.launch import Blueprint, LaunchConfiguration, TemplateVersion, source_of
+from tidewater.domain.launch import (
+    TYPES,
+    Blueprint,
+    LaunchConfiguration,
+    TemplateVersion,
+    source_of,
+)
 from tidewater.domain.processes import AWS as AWS_PROCESSES
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
@@ -104,14 +110,20 @@ def _launch(params: Mapping[str, Any]) -> dict[str, Any] | None:
     if sources[0] == "LaunchConfigurationName":
         return LaunchConfiguration(params["LaunchConfigurationName"]).stored()
     template = params.get("LaunchTemplate")
+    overrides: list[dict[str, Any]] = []
     if template is None:
-        policy = params["MixedInstancesPolicy"]
-        template = (policy.get("LaunchTemplate") or {}).get("LaunchTemplateSpecification") or {}
-    return TemplateVersion(
+        policy = params["MixedInstancesPolicy"].get("LaunchTemplate") or {}
+        template = policy.get("LaunchTemplateSpecification") or {}
+        overrides = policy.get("Overrides") or []
+    stored = TemplateVersion(
         template.get("LaunchTemplateId"),
         template.get("LaunchTemplateName"),
         template.get("Version") or None,  # none given: the default version, and none shown
     ).stored()
+    types = [o["InstanceType"] for o in overrides if o.get("InstanceType")]
+    if types:  # the overrides' instance types, first preferred (`prioritized`)
+        stored[TYPES] = types
+    return stored
 
 
 LAUNCH_SOURCES = ("LaunchConfigurationName", "LaunchTemplate", "MixedInstancesPolicy")

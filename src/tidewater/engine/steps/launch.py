@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from tidewater.cloud.ports import Subnet
 from tidewater.domain.activity import Status
 from tidewater.domain.instance import ARRIVING, Lifecycle, Origin
-from tidewater.domain.launch import TemplateVersion, source_of
+from tidewater.domain.launch import TemplateVersion, preferred_type, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine import launch_sources
@@ -71,6 +71,9 @@ def launch(ctx: Context, activity: Any) -> None:
         if known.id == activity.subnet_id:
             subnet = known
     spec = replace(spec, tags={**spec.tags, **tags})  # the group's value wins a shared key
+    preferred = None if activity.facts.get("source") else preferred_type(group.launch)
+    if preferred is not None:
+        spec = replace(spec, instance_type=preferred)
     machine = ctx.compute.launch(scope, spec, subnet, token=activity.id)
     if isinstance(source, TemplateVersion):  # the version the cloud resolved, not $Latest
         source = replace(source, version=spec.template_version)
