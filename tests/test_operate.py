@@ -86,6 +86,17 @@ def test_aws_groups_instances_and_a_detach_waited_for(live: Server) -> None:
     ]
     shown = tidewater(live, "groups")  # a table for people
     assert shown.returncode == 0 and "cli-web" in shown.stdout and "in service" in shown.stdout
+    # piped, with no COLUMNS to go by, a table still keeps whole rows
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COLUMNS"))}
+    piped = subprocess.run(
+        [*TIDEWATER, "activities", "cli-web"],
+        env={**env, "TIDEWATER_URL": live.url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert f"Detaching EC2 instance: {first}" in piped.stdout and "…" not in piped.stdout
 
 
 def test_a_refusal_prints_the_clouds_own_words_and_exits_1(live: Server) -> None:

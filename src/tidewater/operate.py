@@ -22,8 +22,18 @@ from rich.table import Table
 
 from tidewater.remote import Aws, Ess, Refused, Remote, Target
 
-out = Console()
-err = Console(stderr=True)
+
+def _console(stderr: bool = False) -> Console:
+    """Piped or redirected, a table keeps whole rows: rich folds to 80 columns when there is no
+    terminal to ask, which cut ids and descriptions short for scripts."""
+    console = Console(stderr=stderr)
+    if console.is_terminal or "COLUMNS" in os.environ:
+        return console
+    return Console(stderr=stderr, width=240)
+
+
+out = _console()
+err = _console(stderr=True)
 
 GROUP_COLUMNS = ("name", "min", "desired", "max", "in_service", "pending", "leaving", "standby")
 INSTANCE_COLUMNS = ("id", "state", "health", "zone", "type", "protected")
