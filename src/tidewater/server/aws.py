@@ -102,12 +102,12 @@ class AwsFront:
     ) -> Product:
         """An awsJson product by its X-Amz-Target prefix (the caller read the header once), any
         other by the signature's service and the Version."""
-        if target:
-            found = self.by_target.get(target.partition(".")[0])
-            if found is not None:
-                return found
+        found = self.by_target.get(target.partition(".")[0]) if target else None
+        return found or self.signed_for(params, sigv4.scope_of(headers, params))
+
+    def signed_for(self, params: Mapping[str, str], claimed: tuple[str, ...] | None) -> Product:
+        """The product a request's signature names (its service), told apart by Version."""
         by_version = self.by_version.get(params.get("Version", ""))
-        claimed = sigv4.scope_of(headers, params)
         if claimed is not None and claimed[2] in self.by_name:
             if by_version is not None and by_version.service.signing_name == claimed[2]:
                 return by_version
@@ -128,13 +128,14 @@ class AwsFront:
         routed = self.by_path.get(_path_target(path).partition(".")[0]) if not target else None
         if routed is not None:
             target = _path_target(path)
-        elif not target or target.partition(".")[0] not in self.by_target:
+        product = routed or (self.by_target.get(target.partition(".")[0]) if target else None)
+        if product is None:  # by its signature: read once, whether it names a served service
             claimed = sigv4.scope_of(headers, params)
             if claimed is not None and claimed[2] not in self.by_name:
                 return unserved.reply(
                     claimed[2], method, path, headers, params, self.by_name, request_id
                 )
-        product = routed or self.product_for(target, headers, params)
+            product = self.signed_for(params, claimed)
         if isinstance(product.protocol, JsonProtocol):
             action = target.partition(".")[2]
         else:
