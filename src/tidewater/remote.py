@@ -53,6 +53,10 @@ class Remote(Protocol):
 
     def group(self, group: str) -> dict[str, Any]: ...
 
+    def state(self, group: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The group and its instances, in as few calls as the cloud allows."""
+        ...
+
     def activities(
         self, group: str | None, ids: list[str] | None = None
     ) -> list[dict[str, Any]]: ...
@@ -113,13 +117,20 @@ class Aws:
             self._row(g) for g in self._pages("describe_auto_scaling_groups", "AutoScalingGroups")
         ]
 
-    def group(self, group: str) -> dict[str, Any]:
+    def _described(self, group: str) -> dict[str, Any]:
         found = self._call("describe_auto_scaling_groups", AutoScalingGroupNames=[group])
         if not found["AutoScalingGroups"]:
             raise Refused("ValidationError", f"AutoScalingGroup name not found - {group}")
-        g = found["AutoScalingGroups"][0]
+        return dict(found["AutoScalingGroups"][0])
+
+    def group(self, group: str) -> dict[str, Any]:
+        return self.state(group)[0]
+
+    def state(self, group: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        g = self._described(group)
         groups = [arn.split(":")[-1].split("/")[1] for arn in g.get("TargetGroupARNs", [])]
-        return {**self._row(g), "balancers": [*g.get("LoadBalancerNames", []), *groups]}
+        row = {**self._row(g), "balancers": [*g.get("LoadBalancerNames", []), *groups]}
+        return row, [self._member(i) for i in g["Instances"]]
 
     @staticmethod
     def _row(g: dict[str, Any]) -> dict[str, Any]:
@@ -133,21 +144,19 @@ class Aws:
             g.get("Status", "InService"),
         )
 
+    @staticmethod
+    def _member(i: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": i["InstanceId"],
+            "state": i["LifecycleState"],
+            "health": i["HealthStatus"],
+            "zone": i["AvailabilityZone"],
+            "type": i.get("InstanceType", ""),
+            "protected": i["ProtectedFromScaleIn"],
+        }
+
     def instances(self, group: str) -> list[dict[str, Any]]:
-        found = self._call("describe_auto_scaling_groups", AutoScalingGroupNames=[group])
-        if not found["AutoScalingGroups"]:
-            raise Refused("ValidationError", f"AutoScalingGroup name not found - {group}")
-        return [
-            {
-                "id": i["InstanceId"],
-                "state": i["LifecycleState"],
-                "health": i["HealthStatus"],
-                "zone": i["AvailabilityZone"],
-                "type": i.get("InstanceType", ""),
-                "protected": i["ProtectedFromScaleIn"],
-            }
-            for i in found["AutoScalingGroups"][0]["Instances"]
-        ]
+        return [self._member(i) for i in self._described(group)["Instances"]]
 
     def activities(self, group: str | None, ids: list[str] | None = None) -> list[dict[str, Any]]:
         params: dict[str, Any] = {}
@@ -272,6 +281,9 @@ class Ess:
                 *(f"{d} (whitelist)" for d in _listed(g.get("DBInstanceIds"), "DBInstanceId")),
             ],
         }
+
+    def state(self, group: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        return self.group(group), self.instances(group)
 
     @staticmethod
     def _row(g: dict[str, Any]) -> dict[str, Any]:

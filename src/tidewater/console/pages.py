@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import ImmutableMultiDict
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -181,8 +182,7 @@ class Console:
         self, request: Request, visitor: Visitor, cloud: str, region: str, group: str
     ) -> dict[str, Any]:
         remote = self._remote(request, visitor, cloud, region)
-        row = remote.group(group)
-        instances = remote.instances(group)
+        row, instances = remote.state(group)
         activities = remote.activities(group)
         drawn = chart.series(activities, row["desired"], row["in_service"], self.now())
         return {
@@ -385,30 +385,19 @@ def _key(cloud: str, group: dict[str, Any]) -> str:
     return str(group["name"] if cloud == "aws" else group["id"])
 
 
-class Form(dict[str, list[str]]):
-    """A posted form's fields: the console only posts URL-encoded forms, never files."""
-
-    def get(self, name: str, default: Any = None) -> Any:
-        values = super().get(name)
-        return values[-1] if values else default
-
-    def getlist(self, name: str) -> list[str]:
-        return list(super().get(name) or ())
-
-    def items(self) -> Any:
-        return [(k, v[-1]) for k, v in super().items()]
-
-
 FORM_LIMIT = 256 * 1024  # the explorer's largest documents fit many times over
 
 
-async def _form(request: Request) -> Form:
+async def _form(request: Request) -> ImmutableMultiDict[str, str]:
+    """A posted form's fields: the console only posts URL-encoded forms, never files, so
+    Starlette's multipart parser (and its extra dependency) is not needed."""
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > FORM_LIMIT:
             raise HTTPException(413, "The form is larger than the console takes (256 KiB).")
-    return Form(urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
+    fields = urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return ImmutableMultiDict(fields)
 
 
 def _one(form: Any, name: str) -> str | None:
