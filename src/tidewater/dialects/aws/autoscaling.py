@@ -135,15 +135,14 @@ def _configuration(
     """A launch configuration's blueprint and wire fields: what the request names, over what an
     instance it names gives (CreateLaunchConfiguration's InstanceId: never block devices)."""
     base = derived or Blueprint("", "")
-    monitoring = p.get("InstanceMonitoring")
+    # detailed monitoring is a launch configuration's own default (InstanceMonitoring), unless
+    # an instance it is made from says otherwise
+    monitoring = base.machine.get("monitoring", False) if derived is not None else True
+    if p.get("InstanceMonitoring") is not None:
+        monitoring = p["InstanceMonitoring"].get("Enabled", True)
     machine = {
         "ebs_optimized": bool(p.get("EbsOptimized", base.machine.get("ebs_optimized", False))),
-        # detailed monitoring is a launch configuration's own default (InstanceMonitoring)
-        "monitoring": bool(
-            (monitoring or {}).get("Enabled", True)
-            if monitoring is not None or derived is None
-            else base.machine.get("monitoring", False)
-        ),
+        "monitoring": bool(monitoring),
     }
     blueprint = Blueprint(
         image_id=p.get("ImageId") or base.image_id,

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tidewater.cloud.ports import LaunchSpec, Subnet
 from tidewater.cloud.sim import network
-from tidewater.cloud.sim.compute import SSM_REFERENCE, by_token
+from tidewater.cloud.sim.compute import SSM_REFERENCE, by_token, launched_attributes
 from tidewater.cloud.sim.ec2.faults import (
     Ec2Fault,
     combination,
@@ -153,9 +153,8 @@ class Instances(Ec2State):
             tags=tags,
         )
         attributes = {
-            "monitoring": bool((data.get("Monitoring") or {}).get("Enabled")),
+            **launched_attributes(data),
             "disable_api_termination": bool(data.get("DisableApiTermination")),
-            "ebs_optimized": bool(data.get("EbsOptimized")),
         }
         return Launch(spec, subnet, count, client_token(params), attributes)
 
