@@ -232,15 +232,23 @@ def aliyun_get(server: Server, params: dict[str, str]) -> Any:
 ESS_IMAGE = "aliyun_3_x64_20G_alibase_20230727.vhd"
 
 
-def ess_group(ess: Any, region: str, name: str, *, max_size: int = 3, desired: int = 0) -> str:
-    """An enabled ESS group (min 0) on one scaling configuration; its ScalingGroupId."""
+def ess_group(
+    ess: Any,
+    region: str,
+    name: str,
+    *,
+    min_size: int = 0,
+    max_size: int = 3,
+    desired: int | None = None,
+) -> str:
+    """An enabled ESS group on one scaling configuration; its ScalingGroupId."""
     from alibabacloud_ess20220222 import models
 
     group: str = ess.create_scaling_group(
         models.CreateScalingGroupRequest(
             region_id=region,
             scaling_group_name=name,
-            min_size=0,
+            min_size=min_size,
             max_size=max_size,
             desired_capacity=desired,
         )

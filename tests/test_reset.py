@@ -15,8 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import Server, start_server
-from tests.helpers import aws_client, ess_client, instance_ids, make_group, run_check
-from tests.test_ess import IMAGE as ESS_IMAGE
+from tests.helpers import aws_client, ess_client, ess_group, instance_ids, make_group, run_check
 from tidewater.domain.scope import Cloud
 from tidewater.engine.reset import ALIYUN_ONLY, KEPT, Share, cloud_of, scoped
 from tidewater.server.http import reset_share
@@ -43,21 +42,9 @@ def aws_world(server: Server, region: str) -> None:
 
 def ess_world(server: Server) -> str:
     ess = ess_client(server, ALIYUN_REGION)
-    group = ess.create_scaling_group(
-        m.CreateScalingGroupRequest(
-            region_id=ALIYUN_REGION, scaling_group_name="web", min_size=1, max_size=2
-        )
-    ).body.scaling_group_id
-    ess.create_scaling_configuration(
-        m.CreateScalingConfigurationRequest(
-            scaling_group_id=group, image_id=ESS_IMAGE, instance_type="ecs.g6.large"
-        )
-    )
-    ess.enable_scaling_group(
-        m.EnableScalingGroupRequest(region_id=ALIYUN_REGION, scaling_group_id=group)
-    )
+    group = ess_group(ess, ALIYUN_REGION, "web", min_size=1, max_size=2)
     server.settle()
-    return str(group)
+    return group
 
 
 def aws_groups(server: Server, region: str) -> list[str]:
