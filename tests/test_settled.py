@@ -25,7 +25,7 @@ from tidewater.store.tables import activities
 from tidewater.store.tables import groups as group_rows
 from tidewater.store.tables import members as member_rows
 
-from .test_domain_capacity import ZONES
+from .test_domain_capacity import ZONES, weighted
 from .test_domain_capacity import groups as any_group
 from .test_domain_capacity import members as any_members
 from .test_steps import SCOPE, START, built
@@ -58,6 +58,19 @@ def test_a_settled_group_plans_nothing_whatever_else_the_plan_is_given(
     plan = capacity.plan(
         group, current, pending, START, rebalancing, batch=batch, room=room, allowance=allowance
     )
+    assert not (plan.launch_zones or plan.terminate or plan.replace_unhealthy or plan.more)
+
+
+@given(weighted(), st.integers(0, 3), st.integers(1, 100))
+def test_a_settled_weighted_group_plans_nothing(
+    drawn: tuple[Group, list[Member]], allowance: int, batch: int
+) -> None:
+    """With weights a group may sit above its desired capacity and still be settled: only
+    while no member is light enough to end."""
+    group, current = drawn
+    if not capacity.settled(group, current, False):
+        return
+    plan = capacity.plan(group, current, [], START, batch=batch, allowance=allowance)
     assert not (plan.launch_zones or plan.terminate or plan.replace_unhealthy or plan.more)
 
 

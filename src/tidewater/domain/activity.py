@@ -44,3 +44,4 @@ class Trigger(StrEnum):
     REBALANCE = "rebalance"
     DELETE = "delete"
     REFRESH = "refresh"  # an instance refresh replacing an instance
+    WARM_POOL = "warm_pool"  # a warm pool kept at its size (AWS)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tidewater.domain.group import Group, GroupStatus
-from tidewater.domain.instance import COUNTED, HELD_ON_ARRIVAL, Lifecycle, Member
+from tidewater.domain.instance import COUNTED, HELD_ON_ARRIVAL, WARM, WARMED, Lifecycle, Member
 from tidewater.domain.processes import Gate
 
 
@@ -48,8 +48,10 @@ def plan(
     batch: int = 100,
     room: int | None = None,
     allowance: int = 0,
+    pending_units: int | None = None,
 ) -> Plan:
-    """Decide launches and terminations; `pending_zones` are launches not yet given an instance.
+    """Decide launches and terminations; `pending_zones` are launches not yet given an instance,
+    `pending_units` what they will add (one each, unless the group weighs instance types).
 
     While a rebalancing launch is under way nothing is scaled in: AZRebalance launches first and
     terminates only once the new instance is in service. At most `batch` instances start or end
@@ -58,6 +60,10 @@ def plan(
     ones under way (or for a failed launch's retry) instead of coming straight back.
     `allowance` is how far above the desired capacity an instance refresh that launches before
     it terminates may hold the group: nothing is scaled in for it.
+
+    Capacity is counted in units: each member counts its weight (AWS WeightedCapacity, one
+    where the group weighs nothing). Launches go on until the desired capacity is met, even
+    if the last one overshoots it; scale-in ends only what leaves the capacity at or above it.
     """
     result = Plan()
     zones = list(group.zones) or sorted({m.zone for m in members})
@@ -77,10 +83,11 @@ def plan(
         batch -= len(result.replace_unhealthy)
         live = [m for m in live if m.healthy]
     counts = zone_counts(zones, live, pending_zones)
-    actual = len(live) + len(pending_zones)
+    pending = len(pending_zones) if pending_units is None else pending_units
+    actual = sum(m.units for m in live) + pending
     target = group.desired
     if actual < target and zones and not group.blocks(Gate.SCALE_OUT):
-        wanted = target - actual
+        wanted = -(-(target - actual) // group.launch_units)  # launches, the last may overshoot
         count = min(wanted, batch if room is None else min(batch, max(room, 0)))
         for _ in range(count):
             zone = emptiest_zone(counts, zones)
@@ -94,8 +101,9 @@ def plan(
         and not rebalancing
     ):
         extra = actual - target - allowance
-        result.terminate = choose_victims(group, live, min(extra, batch), now)
-        result.more = result.more or (extra > batch and len(result.terminate) == batch)
+        result.terminate = choose_victims(group, live, extra, now, batch)
+        left = extra - sum(m.units for m in result.terminate)
+        result.more = result.more or (len(result.terminate) == batch and left > 0)
     elif (
         actual == target
         and not pending_zones
@@ -118,25 +126,43 @@ def settled(group: Group, members: Sequence[Member], launching: bool) -> bool:
     return settled_tally(group, tally(members), launching)
 
 
-# How many members stand in each (zone, state, healthy): all `settled` needs to know, and what
-# one GROUP BY reads without loading a big group's members
-Tally = Counter[tuple[str, Lifecycle, bool]]
+# How many members stand in each (zone, state, healthy, units): all `settled` needs to know,
+# and what one GROUP BY reads without loading a big group's members
+Tally = Counter[tuple[str, Lifecycle, bool, int]]
 
 
 def tally(members: Sequence[Member]) -> Tally:
-    return Counter((m.zone, m.state, bool(m.healthy)) for m in members)
+    return Counter((m.zone, m.state, bool(m.healthy), m.units) for m in members)
 
 
 def settled_tally(group: Group, counts: Tally, launching: bool) -> bool:
-    """`settled`, from the members counted by (zone, state, healthy)."""
+    """`settled`, from the members counted by (zone, state, healthy, units).
+
+    Above the desired capacity a group is settled only while no member is light enough to end
+    without going below it (weights: the last launch may overshoot); protection is not counted
+    here, so such a group may get one pass that finds nothing to do.
+    """
     if group.status is not GroupStatus.ACTIVE or launching:
         return False
+    if group.warm_pool is not None:
+        if group.warm_pool.deleting:
+            return False  # the pass that finds it empty lets it go
+        pooled = sum(n for (_, state, *_), n in counts.items() if state in WARM)
+        if pooled != group.pool_size() or any(
+            n and state not in WARMED for (_, state, *_), n in counts.items() if state in WARM
+        ):
+            return False
     live = {key: n for key, n in counts.items() if key[1] in COUNTED and n}
-    if sum(live.values()) != group.desired or not all(healthy for _, _, healthy in live):
+    if not all(healthy for _, _, healthy, _ in live):
         return False
-    zones = list(group.zones) or sorted({zone for (zone, _, _), n in counts.items() if n})
+    over = sum(n * units for (_, _, _, units), n in live.items()) - group.desired
+    if over < 0 or (over > 0 and min(units for *_, units in live) <= over):
+        return False
+    if over > 0:
+        return True  # nothing to end; balance is not sought above the desired capacity
+    zones = list(group.zones) or sorted({zone for (zone, *_), n in counts.items() if n})
     by_zone: Counter[str] = Counter({zone: 0 for zone in zones})
-    for (zone, _, _), n in live.items():
+    for (zone, *_), n in live.items():
         by_zone[zone] += n
     return not zones or not _unbalanced(by_zone, zones)
 
@@ -166,17 +192,24 @@ def _may_rebalance(group: Group, actual: int) -> bool:
     return actual + 1 <= group.max_size + headroom
 
 
-def choose_victims(group: Group, live: Sequence[Member], count: int, now: datetime) -> list[Member]:
-    """Pick scale-in victims by the group's termination policies; protected ones are spared,
-    and so are instances a launch hook still holds (chosen: the next pass, once the hook lets
-    them go, may pick them)."""
+def choose_victims(
+    group: Group, live: Sequence[Member], units: int, now: datetime, batch: int | None = None
+) -> list[Member]:
+    """Pick scale-in victims worth at most `units` (at most `batch` of them) by the group's
+    termination policies; protected ones are spared, and so are instances a launch hook still
+    holds (chosen: the next pass, once the hook lets them go, may pick them). A victim that
+    would take the capacity below the desired capacity is passed over for the next choice."""
     candidates = [m for m in live if not m.protected and m.state not in HELD_ON_ARRIVAL]
     chosen: list[Member] = []
     per_zone = Counter(m.zone for m in live)  # what stays, zone by zone, as victims are chosen
-    for _ in range(min(count, len(candidates))):
+    limit = units if batch is None else batch
+    while candidates and len(chosen) < limit:
         victim = _pick(group, candidates, per_zone, now)
-        chosen.append(victim)
         candidates.remove(victim)
+        if victim.units > units:
+            continue
+        chosen.append(victim)
+        units -= victim.units
         per_zone[victim.zone] -= 1
     return chosen
 

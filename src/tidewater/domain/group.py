@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -10,6 +10,7 @@ from tidewater.domain.instance import Lifecycle, Member
 from tidewater.domain.launch import LaunchSource
 from tidewater.domain.processes import AWS, Gate, Processes
 from tidewater.domain.refusal import Refusal
+from tidewater.domain.warm_pool import WarmPool
 
 
 class GroupStatus(StrEnum):
@@ -60,6 +61,26 @@ class Group:
     source: LaunchSource | None = None  # where its instances come from (None: not set yet)
     rules: Rules = field(default_factory=Rules)
     processes: Processes = AWS  # its cloud's process names and what each stops
+    # the units each instance type counts for (AWS WeightedCapacity); empty: every one counts 1
+    weights: Mapping[str, int] = field(default_factory=dict)
+    launch_type: str | None = None  # the type its launches take over its source's, if any
+    warm_pool: WarmPool | None = None  # prepared instances beside it (AWS PutWarmPool)
+
+    def pool_size(self) -> int:
+        """How many instances its warm pool should hold now (none while the group goes)."""
+        if self.warm_pool is None or self.status is GroupStatus.DELETING:
+            return 0
+        return self.warm_pool.size(self.desired, self.max_size)
+
+    def weight_of(self, instance_type: str) -> int | None:
+        """The weight a member of this type gets: none unless the group weighs its types, and
+        one for a type its weights leave out (inferred: no public source says)."""
+        return self.weights.get(instance_type, 1) if self.weights else None
+
+    @property
+    def launch_units(self) -> int:
+        """What one new launch adds to the capacity."""
+        return (self.weight_of(self.launch_type) if self.launch_type else None) or 1
 
     def suspends(self, process: Process) -> bool:
         return process.value in self.suspended

@@ -20,6 +20,12 @@ class Lifecycle(StrEnum):
     TERMINATING = "Terminating"
     TERMINATING_WAIT = "Terminating:Wait"  # a termination lifecycle hook holds it
     TERMINATING_PROCEED = "Terminating:Proceed"
+    # a warm pool's instances (AWS): prepared beside the group, counted in none of its capacity
+    WARMED_PENDING = "Warmed:Pending"
+    WARMED_STOPPED = "Warmed:Stopped"
+    WARMED_RUNNING = "Warmed:Running"
+    WARMED_HIBERNATED = "Warmed:Hibernated"
+    WARMED_TERMINATING = "Warmed:Terminating"
 
 
 class Origin(StrEnum):
@@ -33,6 +39,19 @@ COUNTED = frozenset(
 )
 # A launched instance a launch hook holds or has just let go.
 HELD_ON_ARRIVAL = frozenset({Lifecycle.PENDING_WAIT, Lifecycle.PENDING_PROCEED})
+# A warm pool's instances, and those of them ready to be drawn on at scale-out.
+WARM = frozenset(
+    {
+        Lifecycle.WARMED_PENDING,
+        Lifecycle.WARMED_STOPPED,
+        Lifecycle.WARMED_RUNNING,
+        Lifecycle.WARMED_HIBERNATED,
+        Lifecycle.WARMED_TERMINATING,
+    }
+)
+WARMED = frozenset(
+    {Lifecycle.WARMED_STOPPED, Lifecycle.WARMED_RUNNING, Lifecycle.WARMED_HIBERNATED}
+)
 # A launched instance on its way in, before it serves.
 ARRIVING = frozenset({Lifecycle.PENDING, Lifecycle.PENDING_WAIT, Lifecycle.PENDING_PROCEED})
 
@@ -55,7 +74,13 @@ class Member:
     # order, a template's version): None when unknown or when no source launched it (attached).
     launch_age: float | None = None
     entrusted: bool = False  # ESS: an attached instance whose lifecycle the group now owns
+    weight: int | None = None  # the units it counts for, where its group weighs instance types
 
     @property
     def counted(self) -> bool:
         return self.state in COUNTED
+
+    @property
+    def units(self) -> int:
+        """What it adds to its group's capacity: its weight, or one."""
+        return self.weight or 1

@@ -86,6 +86,10 @@ class TemplateVersion:
 TYPES = "types"
 
 
+# ...and how many capacity units an instance of each of those types counts for (WeightedCapacity)
+WEIGHTS = "weights"
+
+
 def preferred_type(stored: dict[str, Any] | None) -> str | None:
     """The instance type a group's launches take over its source's, if it names any."""
     types = (stored or {}).get(TYPES) or []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from tidewater.domain import group as rules
 from tidewater.domain import limits as quotas
 from tidewater.domain.group import GroupStatus, Rules
 from tidewater.domain.instance import ARRIVING, Lifecycle
-from tidewater.domain.launch import version_ok
+from tidewater.domain.launch import WEIGHTS, version_ok
 from tidewater.domain.lifecycle_hook import Hook
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.refusal import Refusal
@@ -31,6 +31,7 @@ from tidewater.store.tables import (
     group_tags,
     groups,
     launch_configurations,
+    members,
     scaling_rules,
 )
 
@@ -233,6 +234,23 @@ def modify(ctx: Context, scope: Scope, spec: GroupSpec) -> None:
                 raise Refusal("group.exists", group=spec.rename)
             values["name"] = spec.rename
         books.groups.change(row.id, **values)
+        if spec.launch is not None:
+            reweigh(books.conn, row.id, spec.launch.get(WEIGHTS) or {})
+
+
+def reweigh(conn: Connection, group_id: str, weights: Mapping[str, int]) -> None:
+    """New weights apply to the members of the types they name; a member of a type they leave
+    out keeps its last weight (AWS's user guide), and a group that no longer weighs its types
+    counts every member as one."""
+    if not weights:
+        conn.execute(update(members).where(members.c.group_id == group_id).values(weight=None))
+        return
+    for instance_type, weight in weights.items():
+        conn.execute(
+            update(members)
+            .where(members.c.group_id == group_id, members.c.instance_type == instance_type)
+            .values(weight=weight)
+        )
 
 
 def sizes_of(

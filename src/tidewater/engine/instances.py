@@ -51,7 +51,8 @@ def attach(
     *,
     hold: bool = False,
 ) -> list[dict[str, Any]]:
-    """Bring running instances into a group; its desired capacity grows by as many.
+    """Bring running instances into a group; its desired capacity grows by as many (by their
+    weights, where the group weighs instance types).
 
     With `hold` (ESS LifecycleHook=true) its launch hooks hold them before they join."""
     unique = list(dict.fromkeys(ids))
@@ -78,7 +79,9 @@ def attach(
             outside = _outside(ctx, scope, machine, group.zones, row.subnets or [])
             if outside is not None:
                 raise Refusal(outside, instance_id=instance_id, zone=machine.zone)
-        before, after = rules.grow(group, len(unique))
+        before, after = rules.grow(
+            group, sum(group.weight_of(machines[i].instance_type) or 1 for i in unique)
+        )
         books.groups.change(group.id, desired=after)
         facts = {
             "at": now.isoformat(),
@@ -94,7 +97,14 @@ def attach(
         for instance_id in unique:
             machine = machines[instance_id]
             try:
-                books.members.join(machine, group, Origin.ATTACHED, now, entrusted=entrusted)
+                books.members.join(
+                    machine,
+                    group,
+                    Origin.ATTACHED,
+                    now,
+                    entrusted=entrusted,
+                    weight=group.weight_of(machine.instance_type),
+                )
             except IntegrityError as error:
                 # another group's attach took it a moment ago; a retry names that group
                 raise Contention("contention") from error

@@ -28,6 +28,7 @@ from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.settled import needs_look
 from tidewater.engine.steps import PATHS
+from tidewater.engine.steps.warm import WARM
 
 
 class Fate(StrEnum):
@@ -39,6 +40,9 @@ class Fate(StrEnum):
     RECYCLE = "recycle"  # stopped and kept for the group to start again (ESS)
     REST = "rest"  # kept by the group, out of service (standby)
     RETURN = "return"  # back into service from standby
+    WARM = "warm"  # back to the group's warm pool, stopped (AWS ReuseOnScaleIn)
+    WARM_RUNNING = "warm_running"  # ... to a pool that keeps its instances running
+    DROP = "drop"  # a warm pool's instance ended: the pool is bigger than it should be
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,7 @@ class Course:
     kind: Kind
     state: Lifecycle
     path: str | None = None  # a name in the one path table (steps.PATHS)
+    warm: str | None = None  # how it moves with the warm pool, for the activity's words
 
 
 COURSES: dict[Fate, Course] = {
@@ -58,6 +63,9 @@ COURSES: dict[Fate, Course] = {
     Fate.RECYCLE: Course(Kind.DETACH, Lifecycle.DETACHING, "recycle"),
     Fate.REST: Course(Kind.ENTER_STANDBY, Lifecycle.ENTERING_STANDBY),
     Fate.RETURN: Course(Kind.EXIT_STANDBY, Lifecycle.PENDING),
+    Fate.WARM: Course(Kind.TERMINATE, Lifecycle.WARMED_PENDING, "rewarm", "back"),
+    Fate.WARM_RUNNING: Course(Kind.TERMINATE, Lifecycle.WARMED_PENDING, "rewarm_running", "back"),
+    Fate.DROP: Course(Kind.TERMINATE, Lifecycle.WARMED_TERMINATING, "drop", "drop"),
 }
 
 
@@ -200,7 +208,7 @@ def leave(
         # only ESS keeps its minimum on the members left, and counts them in its activity
         counts = how.floor is Floor.MEMBERS or how.tally
         total = books.members.count(group.id, STAYING) if counts else 0
-        before, after = _capacity(how, group, total, len(chosen), decrement)
+        before, after = _capacity(how, group, total, chosen, decrement)
         books.groups.change(group.id, desired=after)
         facts: dict[str, Any] = {
             "at": now.isoformat(),
@@ -260,10 +268,13 @@ def send_off(
     """Start a member towards its fate: its state, and the activity whose path the runner walks."""
     course = COURSES[fate]
     books.members.move([member.instance_id], course.state)
+    member.state = course.state  # what the rest of the caller's pass sees of it
     own: dict[str, Any] = {"instances": [member.instance_id]}
     path = PATHS[course.path or course.kind]
     if course.path is not None:  # a path of its own rides with the activity
         own["path"] = list(path)
+    if course.warm is not None:
+        own[WARM] = course.warm
     return books.activities.add(
         row,
         course.kind,
@@ -317,17 +328,22 @@ def _chosen(
     return chosen, ignored
 
 
-def _capacity(how: Leave, group: Group, total: int, count: int, decrement: bool) -> tuple[int, int]:
+def _capacity(
+    how: Leave, group: Group, total: int, chosen: Sequence[Member], decrement: bool
+) -> tuple[int, int]:
     """The desired capacity before and after, once the minimum (or maximum) has been kept.
 
     A group that does not track its desired capacity (ESS, created without one) moves it
-    whatever the request says.
+    whatever the request says. The desired capacity moves by the members' weights, where the
+    group weighs instance types; ESS's floor counts members.
     """
     before = group.desired
+    count = sum(m.units for m in chosen)
     shrinking = decrement or not group.rules.tracks_desired
     if how.grows:
         return rules.grow(group, count)
     if how.floor is Floor.MEMBERS:
+        count = len(chosen)
         if total - count < group.min_size:
             raise Refusal("capacity.min", count=count, **group.sizes())
         return before, max(before - count, group.min_size) if shrinking else before

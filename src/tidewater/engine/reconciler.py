@@ -12,15 +12,17 @@ from tidewater.domain import capacity
 from tidewater.domain.activity import TERMINAL, Kind, Status, Trigger
 from tidewater.domain.group import Group, GroupStatus
 from tidewater.domain.instance import ARRIVING, Lifecycle, Member
+from tidewater.domain.instance import WARM as WARM_STATES
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.scope import Cloud, Scope
-from tidewater.engine import lifecycle_hooks, refresh
+from tidewater.engine import lifecycle_hooks, refresh, warm_pools
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.groups import remove
 from tidewater.engine.leaving import Fate, fate_of, send_off
 from tidewater.engine.records import date_launches, group_of
 from tidewater.engine.steps import close_parent
+from tidewater.engine.steps.warm import WARM
 from tidewater.store.tables import activities, groups, members
 
 BATCH = 50  # dirty groups looked at per runner pass
@@ -71,7 +73,11 @@ def reconcile(ctx: Context, group_id: str) -> None:
                 activities.c.status.not_in([s.value for s in TERMINAL]),
             )
         ).all()
-        pending = [a.zone for a in launches if a.instance_id is None]
+        # launches into the warm pool are the pool's; the rest are the group's capacity
+        waiting = [a for a in launches if a.instance_id is None and not a.facts.get(WARM)]
+        warming = sum(1 for a in launches if a.instance_id is None and a.facts.get(WARM))
+        pending = [a.zone for a in waiting]
+        pending_units = sum(a.facts.get("units", 1) for a in waiting)
         rebalancing = any(a.facts.get("trigger") == Trigger.REBALANCE for a in launches)
         plan = capacity.plan(
             group,
@@ -82,17 +88,22 @@ def reconcile(ctx: Context, group_id: str) -> None:
             batch=STEP_BATCH,
             room=_room(ctx, scope, conn, pending),
             allowance=refresh.surplus(conn, group_id),
+            pending_units=pending_units,
         )
-        actual = sum(1 for m in current.values() if m.counted) + len(pending)
+        # capacity in units: a member's weight where the group weighs instance types, else one
+        actual = sum(m.units for m in current.values() if m.counted) + pending_units
+        unit = group.launch_units
         trigger = row.trigger
         for member in plan.replace_unhealthy:
             # an unhealthy member is ended whoever owns it (today's behaviour on both clouds)
             unhealthy = Trigger.UNHEALTHY
-            _terminate(books, row, member, Fate.TERMINATE, now, unhealthy, actual, actual - 1)
-            actual -= 1
+            after = actual - member.units
+            _terminate(books, row, member, Fate.TERMINATE, now, unhealthy, actual, after)
+            actual = after
         # the capacity the change aims at, however many passes it takes to get there
-        after_launch = max(actual + len(plan.launch_zones), plan.goal if plan.more else 0)
-        after_end = plan.goal if plan.more and plan.terminate else actual - len(plan.terminate)
+        after_launch = max(actual + unit * len(plan.launch_zones), plan.goal if plan.more else 0)
+        ending = sum(m.units for m in plan.terminate)
+        after_end = plan.goal if plan.more and plan.terminate else actual - ending
         # An ESS request (ExecuteScalingRule, ScaleWithAdjustment) answered with an activity
         # id before this pass ran; its launches and terminations belong under that activity.
         parent: str | None = (trigger or {}).get("activity")
@@ -113,7 +124,7 @@ def reconcile(ctx: Context, group_id: str) -> None:
                     if group.status is GroupStatus.DELETING
                     else Trigger.CAPACITY,
                     "from": actual,
-                    "to": after_launch - len(plan.terminate) if plan.launch_zones else after_end,
+                    "to": after_launch - ending if plan.launch_zones else after_end,
                     "change": trigger,
                 },
             )["id"]
@@ -137,9 +148,19 @@ def reconcile(ctx: Context, group_id: str) -> None:
                 # a group that keeps no desired capacity forgets the rejected change
                 kept = min(max(actual, group.min_size), group.max_size)
                 conn.execute(update(groups).where(groups.c.id == group_id).values(desired=kept))
-        subnets = _SubnetChooser(ctx, scope, row, conn) if plan.launch_zones else None
+        subnets = _SubnetChooser(ctx, scope, row, conn)
+        pool = warm_pools.ready(list(current.values()))
         for zone in plan.launch_zones:
-            assert subnets is not None
+            launch_facts = {
+                "at": now.isoformat(),
+                "trigger": Trigger.REBALANCE if plan.rebalance else Trigger.CAPACITY,
+                "from": actual,
+                "to": after_launch,
+                "change": trigger,
+            }
+            if pool and not plan.rebalance:  # a scale-out draws on the warm pool first
+                warm_pools.draw(books, row, pool.pop(0), now, launch_facts, parent)
+                continue
             books.activities.add(
                 row,
                 Kind.LAUNCH,
@@ -149,11 +170,8 @@ def reconcile(ctx: Context, group_id: str) -> None:
                 step="launch",
                 parent_id=parent,
                 facts={
-                    "at": now.isoformat(),
-                    "trigger": Trigger.REBALANCE if plan.rebalance else Trigger.CAPACITY,
-                    "from": actual,
-                    "to": after_launch,
-                    "change": trigger,
+                    **launch_facts,
+                    **({"units": unit} if unit != 1 else {}),
                     **(trigger or {}).get("hooks", {}),  # the request's hook switches (ESS)
                 },
             )
@@ -161,9 +179,12 @@ def reconcile(ctx: Context, group_id: str) -> None:
         # scale-in ends what the group owns; ESS hands back what a user attached without
         # entrusting it to the group
         lent = Fate.HAND_BACK if group.rules.release_removed else Fate.TERMINATE
+        owned = warm_pools.reuse_fate(group) or Fate.TERMINATE  # ReuseOnScaleIn keeps them
         for member in plan.terminate:
-            fate = fate_of(member, Fate.TERMINATE, lent)
+            fate = fate_of(member, owned, lent)
             _terminate(books, row, member, fate, now, why, actual, after_end, trigger, parent)
+        if group.warm_pool is not None or any(m.state in WARM_STATES for m in current.values()):
+            warm_pools.tend(books, row, group, list(current.values()), warming, now, subnets.choose)
         if plan.more:
             # the next pass continues this change, under the same request activity (ESS)
             later = dict(trigger or {})
@@ -226,19 +247,30 @@ def _terminate(
 class _SubnetChooser:
     """Spread launches over the group's subnets in a zone; default subnet when it names none.
 
-    Built once per pass: the subnets and their use are read once, not once per launch.
+    Built once per pass, read on its first launch: the subnets and their use are read once,
+    not once per launch, and not at all by a pass that launches nothing.
     """
 
     def __init__(self, ctx: Context, scope: Scope, row: Any, conn: Connection) -> None:
-        self.by_zone: dict[str, list[str]] = {}
-        for subnet in ctx.compute.subnets(scope):
-            self.by_zone.setdefault(subnet.zone, []).append(subnet.id)
+        self.ctx, self.scope, self.row, self.conn = ctx, scope, row, conn
+        self.by_zone: dict[str, list[str]] | None = None
         self.named: list[str] = list(row.subnets or ())
-        self.used: Counter[str] = Counter(
-            conn.execute(select(members.c.subnet_id).where(members.c.group_id == row.id)).scalars()
+        self.used: Counter[str] = Counter()
+
+    def _read(self) -> dict[str, list[str]]:
+        by_zone: dict[str, list[str]] = {}
+        for subnet in self.ctx.compute.subnets(self.scope):
+            by_zone.setdefault(subnet.zone, []).append(subnet.id)
+        self.used.update(
+            self.conn.execute(
+                select(members.c.subnet_id).where(members.c.group_id == self.row.id)
+            ).scalars()
         )
+        return by_zone
 
     def choose(self, zone: str) -> str:
+        if self.by_zone is None:
+            self.by_zone = self._read()
         choices = self.by_zone.get(zone, [])
         if self.named:
             known = set(choices)

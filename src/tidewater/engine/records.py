@@ -12,13 +12,16 @@ from tidewater.domain import processes
 from tidewater.domain.group import Group, GroupStatus, Rules
 from tidewater.domain.instance import Lifecycle, Member, Origin
 from tidewater.domain.launch import (
+    WEIGHTS,
     LaunchConfiguration,
     ScalingConfiguration,
     TemplateVersion,
+    preferred_type,
     ref_of,
     source_of,
 )
 from tidewater.domain.scope import Cloud, Scope
+from tidewater.domain.warm_pool import POOL, WarmPool
 from tidewater.engine.gateways.groups import in_region
 from tidewater.store.tables import (
     launch_configurations,
@@ -43,6 +46,9 @@ def group_of(row: Any) -> Group:
         source=source,
         rules=Rules(**rules),
         processes=processes.BY_CLOUD[Cloud(row.cloud)],
+        weights=(row.launch or {}).get(WEIGHTS) or {},
+        launch_type=preferred_type(row.launch),
+        warm_pool=WarmPool.of((row.settings or {}).get(POOL)),
     )
 
 
@@ -97,4 +103,5 @@ def member_of(row: Any) -> Member:
         launch_ref=ref_of(source),
         source=source,
         entrusted=row.entrusted,
+        weight=row.weight,
     )

@@ -24,11 +24,11 @@ _GROUP = select(
     )
     .label("launching"),
 ).where(groups.c.id == bindparam("group"))
-# the members counted by (zone, state, healthy): a few rows however big the group
+# the members counted by (zone, state, healthy, weight): a few rows however big the group
 _TALLY = (
-    select(members.c.zone, members.c.state, members.c.healthy, func.count())
+    select(members.c.zone, members.c.state, members.c.healthy, members.c.weight, func.count())
     .where(members.c.group_id == bindparam("group"))
-    .group_by(members.c.zone, members.c.state, members.c.healthy)
+    .group_by(members.c.zone, members.c.state, members.c.healthy, members.c.weight)
 )
 
 
@@ -39,6 +39,6 @@ def needs_look(conn: Connection, group_id: str) -> bool:
     if row is None or row.trigger is not None:
         return row is not None
     counts: capacity.Tally = Counter()
-    for zone, state, healthy, n in conn.execute(_TALLY, {"group": group_id}):
-        counts[(zone, Lifecycle(state), bool(healthy))] += n
+    for zone, state, healthy, weight, n in conn.execute(_TALLY, {"group": group_id}):
+        counts[(zone, Lifecycle(state), bool(healthy), weight or 1)] += n
     return not capacity.settled_tally(group_of(row), counts, bool(row.launching))

@@ -23,6 +23,7 @@ from tidewater.domain.load import Demand, Load, cpu_percent, per_instance, whole
 from tidewater.domain.scope import Cloud, Scope
 from tidewater.engine.context import Context
 from tidewater.engine.gateways.groups import lock_owned
+from tidewater.engine.records import group_of
 from tidewater.store.tables import group_loads, members
 
 # How many past minutes one pass may publish when the clock jumped: the last hour (no alarm
@@ -157,14 +158,17 @@ def target_group_dimension(arn: str) -> str:
 
 
 def census(conn: Connection, group: Any) -> Census:
-    """The group's sizes and members by state, counted in one query."""
+    """The group's sizes and members by state, counted (and weighed) in one query."""
     counted = conn.execute(
-        select(members.c.state, func.count())
+        select(members.c.state, func.count(), func.sum(func.coalesce(members.c.weight, 1)))
         .where(members.c.group_id == group.id)
         .group_by(members.c.state)
-    )
-    states: dict[str, int] = {state: n for state, n in counted}
-    return Census.of(group.min_size, group.max_size, group.desired, states)
+    ).all()
+    states: dict[str, int] = {state: n for state, n, _ in counted}
+    units: dict[str, int] = {state: int(w) for state, _, w in counted}
+    shape = group_of(group)
+    pool = shape.pool_size() if shape.warm_pool is not None else None
+    return Census.of(group.min_size, group.max_size, group.desired, states, units, pool)
 
 
 def group_points(group: Any, census: Census) -> list[tuple[MetricId, float, str]]:

@@ -335,6 +335,8 @@ members = Table(
     Column("origin", String(16), nullable=False),
     Column("entrusted", Boolean, nullable=False, default=False),  # ESS manages an attached one
     Column("instance_type", String(32), nullable=False),
+    # the capacity units it counts for (its type's WeightedCapacity); empty: one, not shown
+    Column("weight", Integer, nullable=True),
     Column("launch", JSON, nullable=False),
     Column("joined_at", Time, nullable=False),
     Index(None, "group_id"),

@@ -121,7 +121,7 @@ def _scaling_instance(r: Any) -> dict[str, Any]:
         "ZoneId": r.zone,
         "LoadBalancerWeight": 50,
         "WarmupState": "NoNeedWarmup",
-        "WeightedCapacity": 1,
+        "WeightedCapacity": r.weight or 1,
     }
 
 

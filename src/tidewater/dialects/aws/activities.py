@@ -19,6 +19,16 @@ DESCRIPTIONS = {
 }
 
 
+# How an activity that moves an instance with a warm pool is described (facts["warm"]);
+# inferred: the user guide's examples show "into warm pool", the rest follow its pattern
+WARM_DESCRIPTIONS = {
+    "into": "Launching a new EC2 instance into warm pool",
+    "from": "Launching a new EC2 instance from warm pool",
+    "back": "Returning EC2 instance to warm pool",
+    "drop": "Terminating EC2 instance from warm pool",
+}
+
+
 def stamp(iso: str | None) -> str:
     if not iso:
         return ""
@@ -74,6 +84,19 @@ def cause(row: Any) -> str:
         return _by_user("moved out of standby", row, facts, "increasing")
     if kind == "attach":
         return _by_user("attached", row, facts, "increasing")
+    if trigger == "warm_pool":  # inferred wording: no capture of these causes exists
+        if kind == "launch":
+            return (
+                f"At {at} an instance was launched into the warm pool in response to a "
+                f"difference between its desired and actual size, increasing it from "
+                f"{facts.get('from')} to {facts.get('to')}."
+            )
+        return (
+            f"At {at} an instance was taken out of the warm pool in response to a difference "
+            f"between its desired and actual size, shrinking it from {facts.get('from')} to "
+            f"{facts.get('to')}.  At {at} instance {row['instance_id']} was selected for "
+            "termination."
+        )
     if trigger == "refresh":  # inferred wording (docs/facts/instance-refresh.md)
         if kind == "launch":
             return f"At {at} an instance was launched in response to an instance refresh."
@@ -117,7 +140,8 @@ def render(row: Any) -> dict[str, Any]:
     """Accepts a stored row or the dict a command just inserted."""
     if not isinstance(row, Mapping):
         row = row._mapping
-    description = DESCRIPTIONS[row["kind"]]
+    facts = row["facts"] or {}
+    description = WARM_DESCRIPTIONS.get(facts.get("warm", ""), DESCRIPTIONS[row["kind"]])
     message = status_message(row["status_message"], row["facts"])
     if row["instance_id"]:
         description += f": {row['instance_id']}"

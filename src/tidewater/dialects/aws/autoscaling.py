@@ -14,8 +14,10 @@ from tidewater.dialects.aws.policies import PolicyActions
 from tidewater.dialects.aws.refreshes import InstanceRefreshActions
 from tidewater.dialects.aws.schedules import ScheduledActionActions
 from tidewater.dialects.aws.service import Handler
+from tidewater.domain.instance import WARM as WARM_STATES
 from tidewater.domain.launch import (
     TYPES,
+    WEIGHTS,
     Blueprint,
     LaunchConfiguration,
     TemplateVersion,
@@ -24,7 +26,16 @@ from tidewater.domain.launch import (
 from tidewater.domain.processes import AWS as AWS_PROCESSES
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
-from tidewater.engine import attachments, groups, instances, launch_configurations, leaving, queries
+from tidewater.domain.warm_pool import POOL, PoolState, WarmPool
+from tidewater.engine import (
+    attachments,
+    groups,
+    instances,
+    launch_configurations,
+    leaving,
+    queries,
+    warm_pools,
+)
 from tidewater.engine.context import Context, rehearsed
 from tidewater.engine.groups import GroupSpec, Tag
 
@@ -123,7 +134,36 @@ def _launch(params: Mapping[str, Any]) -> dict[str, Any] | None:
     types = [o["InstanceType"] for o in overrides if o.get("InstanceType")]
     if types:  # the overrides' instance types, first preferred (`prioritized`)
         stored[TYPES] = types
+    weights = _weights(overrides)
+    if weights:
+        stored[WEIGHTS] = weights
     return stored
+
+
+def _weights(overrides: list[dict[str, Any]]) -> dict[str, int]:
+    """The units each override's instance type counts for: all of them weighed, or none."""
+    given = [o for o in overrides if o.get("WeightedCapacity") is not None]
+    if not given:
+        return {}
+    if len(given) != len(overrides):
+        raise AwsError("ValidationError", WEIGHTS_FOR_ALL)
+    weights: dict[str, int] = {}
+    for override in given:
+        text = str(override["WeightedCapacity"])
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 999):
+            raise AwsError("ValidationError", WEIGHT_RANGE.format(text))
+        if override.get("InstanceType"):
+            weights[override["InstanceType"]] = int(text)
+    return weights
+
+
+# No public source gives these texts; they say what the API reference says (inferred)
+WEIGHTS_FOR_ALL = (
+    "If you specify a value for WeightedCapacity for one instance type, you must specify a "
+    "value for WeightedCapacity for all of them."
+)
+WEIGHT_RANGE = "Invalid WeightedCapacity {}: it must be a whole number from 1 to 999."
+POOL_MIN_ABOVE_MAX = "MinSize must be less than or equal to MaxGroupPreparedCapacity."
 
 
 LAUNCH_SOURCES = ("LaunchConfigurationName", "LaunchTemplate", "MixedInstancesPolicy")
@@ -264,6 +304,24 @@ def _launch_out(launch: dict[str, Any] | None) -> dict[str, Any]:
     return {}
 
 
+def _pool_out(pool: WarmPool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "MinSize": pool.min_size,
+        "PoolState": pool.state.value,
+        "InstanceReusePolicy": {"ReuseOnScaleIn": pool.reuse},
+    }
+    if pool.max_prepared is not None:
+        out["MaxGroupPreparedCapacity"] = pool.max_prepared
+    if pool.deleting:
+        out["Status"] = "PendingDelete"
+    return out
+
+
+def _weight_out(weight: int | None) -> dict[str, str]:
+    """An instance's WeightedCapacity, shown only in a group that weighs instance types."""
+    return {} if weight is None else {"WeightedCapacity": str(weight)}
+
+
 class AutoScalingService(
     LifecycleHookActions, InstanceRefreshActions, ScheduledActionActions, PolicyActions
 ):
@@ -343,7 +401,7 @@ class AutoScalingService(
             "TargetGroupARNs": [t["ref"] for t in row.targets if t["kind"] == "target_group"],
             "HealthCheckType": row.health_check_type,
             "HealthCheckGracePeriod": row.health_check_grace,
-            "Instances": [self._member(m) for m in members],
+            "Instances": [self._member(m) for m in members if m.state not in WARM_STATES],
             "CreatedTime": row.created_at,
             "SuspendedProcesses": _suspensions(row.suspended, settings.get("suspended_at") or {}),
             "VPCZoneIdentifier": ",".join(row.subnets),
@@ -371,6 +429,10 @@ class AutoScalingService(
         }
         if row.status != "InService":
             out["Status"] = row.status
+        pool = WarmPool.of(settings.get(POOL))
+        if pool is not None:
+            out["WarmPoolConfiguration"] = _pool_out(pool)
+            out["WarmPoolSize"] = sum(1 for m in members if m.state in WARM_STATES)
         for key in ECHOED:
             if settings.get(key) is not None and key not in out:
                 out[key] = settings[key]
@@ -386,7 +448,39 @@ class AutoScalingService(
             "HealthStatus": "Healthy" if m.healthy else "Unhealthy",
             **_launch_out(m.launch),
             "ProtectedFromScaleIn": m.protected,
+            **_weight_out(m.weight),
         }
+
+    # -- warm pools ---------------------------------------------------------------------------
+
+    def PutWarmPool(self, scope: Scope, p: dict[str, Any]) -> None:
+        prepared = p.get("MaxGroupPreparedCapacity")
+        minimum = p.get("MinSize") or 0
+        if prepared is not None and prepared != -1 and minimum > prepared:
+            raise AwsError("ValidationError", POOL_MIN_ABOVE_MAX)
+        pool = WarmPool(
+            min_size=minimum,
+            max_prepared=None if prepared in (None, -1) else prepared,
+            state=PoolState(p.get("PoolState") or "Stopped"),
+            reuse=bool((p.get("InstanceReusePolicy") or {}).get("ReuseOnScaleIn")),
+        )
+        warm_pools.put(self.ctx, scope, p["AutoScalingGroupName"], pool)
+
+    def DescribeWarmPool(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        size = queries.page_size(p.get("MaxRecords"), 50, 50)
+        after = queries.decode_token(p.get("NextToken"))
+        pool, rows = warm_pools.described(self.ctx, scope, p["AutoScalingGroupName"])
+        rows = [r for r in rows if after is None or r.instance_id > after]
+        out: dict[str, Any] = {"Instances": [self._member(m) for m in rows[:size]]}
+        if pool is not None:
+            out["WarmPoolConfiguration"] = _pool_out(pool)
+        if len(rows) > size:
+            out["NextToken"] = queries.encode_token(rows[size - 1].instance_id)
+        return out
+
+    def DeleteWarmPool(self, scope: Scope, p: dict[str, Any]) -> None:
+        name = p["AutoScalingGroupName"]
+        warm_pools.delete(self.ctx, scope, name, bool(p.get("ForceDelete")))
 
     def DescribeAutoScalingInstances(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         size = queries.page_size(p.get("MaxRecords"), 50, 50)
@@ -404,6 +498,7 @@ class AutoScalingService(
                     "HealthStatus": "HEALTHY" if m.healthy else "UNHEALTHY",
                     **_launch_out(m.launch),
                     "ProtectedFromScaleIn": m.protected,
+                    **_weight_out(m.weight),
                 }
                 for m in page.rows
             ],
@@ -687,10 +782,6 @@ class AutoScalingService(
 
     def DescribeNotificationConfigurations(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return {"NotificationConfigurations": []}
-
-    def DescribeWarmPool(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        self._require_group(scope, p["AutoScalingGroupName"])
-        return {"Instances": []}
 
     def DescribeAccountLimits(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         counts = queries.account_counts(self.ctx, scope)

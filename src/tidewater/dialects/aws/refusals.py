@@ -29,6 +29,23 @@ MESSAGES: dict[str, tuple[str, int, str]] = {
         "(for example, an Auto Scaling group, instance, or load balancer).",
     ),
     "group.not_found": ("ValidationError", 400, NOT_FOUND),
+    # Warm pools: inferred from the API reference's sentences; no observed texts
+    "warm_pool.mixed": (
+        "ValidationError",
+        400,
+        "A warm pool cannot be added to an Auto Scaling group that has a mixed instances "
+        "policy or a launch template or launch configuration that requests Spot Instances.",
+    ),
+    "warm_pool.deleting": (
+        "ValidationError",
+        400,
+        "The warm pool of Auto Scaling group {group} is being deleted.",
+    ),
+    "warm_pool.none": (
+        "ValidationError",
+        400,
+        "Auto Scaling group {group} has no warm pool.",
+    ),
     # Scaling policies (docs/facts/scaling-policies.md): observed where marked, else inferred
     "policy.missing.ScalingAdjustment": (  # observed: Netflix/asgard#704
         "ValidationError",
@@ -574,6 +591,10 @@ NULL_GROUP_ACTIONS = frozenset(
         "DescribeInstanceRefreshes",
         "CancelInstanceRefresh",
         "RollbackInstanceRefresh",
+        # and for the warm pool actions, as DescribeWarmPool answered before they were built
+        "PutWarmPool",
+        "DescribeWarmPool",
+        "DeleteWarmPool",
     }
 )
 

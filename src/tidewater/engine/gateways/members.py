@@ -100,20 +100,25 @@ class Members:
         *,
         entrusted: bool = False,
         launch: dict[str, Any] | None = None,
+        weight: int | None = None,
+        state: Lifecycle = Lifecycle.PENDING,
     ) -> None:
-        """A machine joins a group, Pending; `launch` is the source it was made from, if any."""
+        """A machine joins a group, Pending (or its warm pool, Warmed:Pending); `launch` is the
+        source it was made from, if any, and `weight` the units it counts for where the group
+        weighs instance types."""
         self.add(
             instance_id=machine.id,
             group_id=group.id,
             zone=machine.zone,
             subnet_id=machine.subnet_id,
-            state=Lifecycle.PENDING.value,
+            state=state.value,
             healthy=True,
             protected=group.new_instances_protected,
             origin=origin.value,
             entrusted=entrusted,
             instance_type=machine.instance_type,
             launch=launch or {},
+            weight=weight,
             joined_at=now,
         )
 

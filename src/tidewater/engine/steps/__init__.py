@@ -11,6 +11,7 @@ from tidewater.engine.steps.machinery import Step, close_parent, finish, move, r
 from tidewater.engine.steps.paths import PATHS
 from tidewater.engine.steps.traffic import deregister, drain, register
 from tidewater.engine.steps.wait import wait
+from tidewater.engine.steps.warm import wake, warmed, warming
 
 STEPS: dict[str, Step] = {
     "launch": launch,
@@ -25,6 +26,9 @@ STEPS: dict[str, Step] = {
     "register": register,
     "halt": halt,
     "halted": halted,
+    "warming": warming,
+    "warmed": warmed,
+    "wake": wake,
 }
 
 __all__ = ["PATHS", "STEPS", "Step", "close_parent", "finish", "move", "record"]

@@ -17,6 +17,7 @@ from tidewater.domain.scope import Scope
 from tidewater.engine import launch_sources
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Members
+from tidewater.engine.records import group_of
 from tidewater.engine.steps.machinery import (
     POLL,
     Failure,
@@ -29,6 +30,7 @@ from tidewater.engine.steps.machinery import (
 )
 from tidewater.engine.steps.tags import member_tags
 from tidewater.engine.steps.traffic import join_launched, leave, rejoin
+from tidewater.engine.steps.warm import WARM
 from tidewater.store.tables import groups, members
 
 LAUNCH_RETRY = timedelta(seconds=10)
@@ -83,7 +85,11 @@ def launch(ctx: Context, activity: Any) -> None:
             select(members.c.instance_id).where(members.c.instance_id == machine.id)
         ).first()
         if exists is None:
-            Members(conn, scope).join(machine, group, Origin.LAUNCHED, now, launch=used)
+            weight = group_of(group).weight_of(machine.instance_type)
+            arriving = Lifecycle.WARMED_PENDING if activity.facts.get(WARM) else Lifecycle.PENDING
+            Members(conn, scope).join(
+                machine, group, Origin.LAUNCHED, now, launch=used, weight=weight, state=arriving
+            )
         advance(
             conn,
             activity,

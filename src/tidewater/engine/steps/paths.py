@@ -25,6 +25,15 @@ PATHS: dict[str, tuple[str, ...]] = {
     # ESS removals: SCALE_IN hooks hold them once out of their balancers, still running
     "release": ("deregister", "wait", "halt", "halted", "terminate", "gone"),
     "recycle": ("deregister", "wait", "halt", "halted", "release"),
+    # AWS warm pools: launched into the pool and put to rest there, stopped or running...
+    "warm": ("launch", "warming", "halt", "halted", "warmed"),
+    "warm_running": ("launch", "warming", "warmed"),
+    # ...drawn from it by scale-out (started, then booted as any launch)...
+    "draw": ("wake", "boot"),
+    # ...returned to it by scale-in (ReuseOnScaleIn), or ended when the pool is too big
+    "rewarm": ("deregister", "halt", "halted", "warmed"),
+    "rewarm_running": ("deregister", "warmed"),
+    "drop": ("terminate", "gone"),
 }
 
 # Steps that only hold an activity until the time a fact of it names (an ISO time on the service
