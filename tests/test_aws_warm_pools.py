@@ -285,3 +285,56 @@ def test_tidewater_check_holds_with_a_pool_and_weights(own_server: Server) -> No
     assert len(pool(autoscaling)["Instances"]) == 3
     checked = run_check(str(own_server.database_url))
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def states_in_pool(autoscaling: Any) -> list[str]:
+    return [i["LifecycleState"] for i in pool(autoscaling)["Instances"]]
+
+
+def complete(autoscaling: Any, hook: str, instance: str) -> None:
+    autoscaling.complete_lifecycle_action(
+        AutoScalingGroupName="web",
+        LifecycleHookName=hook,
+        InstanceId=instance,
+        LifecycleActionResult="CONTINUE",
+    )
+
+
+def test_lifecycle_hooks_hold_instances_entering_leaving_and_drawn_from_the_pool(
+    autoscaling: Any, ec2: Any, server: Server
+) -> None:
+    """A launch hook holds an instance on its way into the pool (Warmed:Pending:Wait) and again
+    when scale-out draws it (Pending:Wait); a termination hook holds one the pool ends."""
+    make_group(autoscaling, server, min_size=0, max_size=3, desired=1)
+    for name, transition in (("in", "LAUNCHING"), ("out", "TERMINATING")):
+        autoscaling.put_lifecycle_hook(
+            AutoScalingGroupName="web",
+            LifecycleHookName=name,
+            LifecycleTransition=f"autoscaling:EC2_INSTANCE_{transition}",
+            HeartbeatTimeout=3600,
+            DefaultResult="ABANDON",
+        )
+    autoscaling.put_warm_pool(AutoScalingGroupName="web")
+    settle(server)
+    assert states_in_pool(autoscaling) == ["Warmed:Pending:Wait"] * 2
+    warm = ids(pool(autoscaling)["Instances"])
+    for instance in warm:
+        complete(autoscaling, "in", instance)
+    settle(server)
+    assert states_in_pool(autoscaling) == ["Warmed:Stopped"] * 2
+    assert states(ec2, warm) == {"stopped"}
+    autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=2)
+    settle(server)
+    drawn = [i for i in group(autoscaling)["Instances"] if i["InstanceId"] in warm]
+    assert [i["LifecycleState"] for i in drawn] == ["Pending:Wait"]
+    complete(autoscaling, "in", drawn[0]["InstanceId"])
+    settle(server)
+    assert {i["LifecycleState"] for i in group(autoscaling)["Instances"]} == {"InService"}
+    [left] = ids(pool(autoscaling)["Instances"])
+    autoscaling.put_warm_pool(AutoScalingGroupName="web", MaxGroupPreparedCapacity=2)
+    settle(server)
+    assert states_in_pool(autoscaling) == ["Warmed:Terminating:Wait"]
+    complete(autoscaling, "out", left)
+    settle(server)
+    assert pool(autoscaling)["Instances"] == []
+    assert states(ec2, [left]) == {"terminated"}

@@ -22,10 +22,14 @@ class Lifecycle(StrEnum):
     TERMINATING_PROCEED = "Terminating:Proceed"
     # a warm pool's instances (AWS): prepared beside the group, counted in none of its capacity
     WARMED_PENDING = "Warmed:Pending"
+    WARMED_PENDING_WAIT = "Warmed:Pending:Wait"  # a launch hook holds it on its way into the pool
+    WARMED_PENDING_PROCEED = "Warmed:Pending:Proceed"
     WARMED_STOPPED = "Warmed:Stopped"
     WARMED_RUNNING = "Warmed:Running"
     WARMED_HIBERNATED = "Warmed:Hibernated"
     WARMED_TERMINATING = "Warmed:Terminating"
+    WARMED_TERMINATING_WAIT = "Warmed:Terminating:Wait"  # a termination hook holds it
+    WARMED_TERMINATING_PROCEED = "Warmed:Terminating:Proceed"
 
 
 class Origin(StrEnum):
@@ -43,10 +47,22 @@ HELD_ON_ARRIVAL = frozenset({Lifecycle.PENDING_WAIT, Lifecycle.PENDING_PROCEED})
 WARM = frozenset(
     {
         Lifecycle.WARMED_PENDING,
+        Lifecycle.WARMED_PENDING_WAIT,
+        Lifecycle.WARMED_PENDING_PROCEED,
         Lifecycle.WARMED_STOPPED,
         Lifecycle.WARMED_RUNNING,
         Lifecycle.WARMED_HIBERNATED,
         Lifecycle.WARMED_TERMINATING,
+        Lifecycle.WARMED_TERMINATING_WAIT,
+        Lifecycle.WARMED_TERMINATING_PROCEED,
+    }
+)
+# ...of which those on their way out of it
+WARM_LEAVING = frozenset(
+    {
+        Lifecycle.WARMED_TERMINATING,
+        Lifecycle.WARMED_TERMINATING_WAIT,
+        Lifecycle.WARMED_TERMINATING_PROCEED,
     }
 )
 WARMED = frozenset(

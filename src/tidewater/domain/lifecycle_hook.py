@@ -71,6 +71,29 @@ PROCEEDING = {
     Transition.LAUNCHING: Lifecycle.PENDING_PROCEED,
     Transition.TERMINATING: Lifecycle.TERMINATING_PROCEED,
 }
+# ...the same for an instance entering or leaving a warm pool (AWS): a launch hook holds it on
+# its way into the pool, a termination hook on its way out of it
+WARM_WAITING = {
+    Transition.LAUNCHING: Lifecycle.WARMED_PENDING_WAIT,
+    Transition.TERMINATING: Lifecycle.WARMED_TERMINATING_WAIT,
+}
+WARM_PROCEEDING = {
+    Transition.LAUNCHING: Lifecycle.WARMED_PENDING_PROCEED,
+    Transition.TERMINATING: Lifecycle.WARMED_TERMINATING_PROCEED,
+}
+# Every state a hook holds a member in, and the transition it holds it at
+WAITS = {
+    state: transition for table in (WAITING, WARM_WAITING) for transition, state in table.items()
+}
+
+
+def hold_states(transition: Transition, warm: bool) -> tuple[Lifecycle, Lifecycle]:
+    """Where a hook holds a member on this transition, and where it goes once let go."""
+    if warm:
+        return WARM_WAITING[transition], WARM_PROCEEDING[transition]
+    return WAITING[transition], PROCEEDING[transition]
+
+
 # What a hook deleted with actions outstanding completes them with (PutLifecycleHook reference).
 ON_DELETE = {Transition.LAUNCHING: Result.ABANDON, Transition.TERMINATING: Result.CONTINUE}
 

@@ -15,11 +15,12 @@ from tidewater.cloud.ports import UP
 from tidewater.domain.activity import Status
 from tidewater.domain.group import GroupStatus
 from tidewater.domain.instance import COUNTED, Lifecycle
-from tidewater.domain.lifecycle_hook import WAITING, Transition, held_at
+from tidewater.domain.lifecycle_hook import WAITS, Transition, held_at
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.scope import Cloud
 from tidewater.engine.refresh import ACTIVE as ACTIVE_REFRESHES
 from tidewater.engine.refresh import surplus as refresh_surplus
+from tidewater.engine.steps.warm import WARM
 from tidewater.store.checks import TERMINAL_VALUES, Violation, settled
 from tidewater.store.database import Database
 from tidewater.store.tables import (
@@ -142,7 +143,7 @@ def duplicate_launches(conn: Connection) -> Iterator[Violation]:
     # finished launch may outlive its machine; a machine that is there must carry the token.
     launched = machines.alias("launched")
     for row in conn.execute(
-        select(activities.c.id, activities.c.instance_id)
+        select(activities.c.id, activities.c.instance_id, activities.c.facts)
         .where(activities.c.kind == "launch", activities.c.instance_id.is_not(None))
         .outerjoin(
             machines,
@@ -159,6 +160,8 @@ def duplicate_launches(conn: Connection) -> Iterator[Violation]:
             ),
         )
     ):
+        if (row.facts or {}).get(WARM) == "from":
+            continue  # a draw from the warm pool: its machine is the launch's into the pool
         yield Violation("launch-without-token", row.id, f"instance {row.instance_id}")
 
 
@@ -288,7 +291,7 @@ def stopped_members(conn: Connection) -> Iterator[Violation]:
 
 def held_members(conn: Connection) -> Iterator[Violation]:
     """A member in a Wait state has an open action for it, at most one per hook."""
-    waits = {state.value: transition.value for transition, state in WAITING.items()}
+    waits = {state.value: transition.value for state, transition in WAITS.items()}
     for row in conn.execute(
         select(members.c.instance_id, members.c.group_id, members.c.state).where(
             members.c.state.in_(list(waits))
@@ -331,9 +334,11 @@ def open_actions(conn: Connection) -> Iterator[Violation]:
         .outerjoin(activities, activities.c.id == lifecycle_actions.c.activity_id)
         .where(lifecycle_actions.c.result.is_(None))
     ):
-        waiting = WAITING[Transition(row.transition)].value
-        if row.state != waiting:
-            yield Violation("hook-action", row.token, f"instance in {row.state}, not {waiting}")
+        waiting = {s.value for s, t in WAITS.items() if t == Transition(row.transition)}
+        if row.state not in waiting:
+            yield Violation(
+                "hook-action", row.token, f"instance in {row.state}, not {' or '.join(waiting)}"
+            )
         if row.deadline > row.global_deadline:
             yield Violation("hook-action", row.token, "deadline past the global deadline")
         if row.kind is not None and (

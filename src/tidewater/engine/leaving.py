@@ -20,6 +20,7 @@ from tidewater.domain import group as rules
 from tidewater.domain.activity import Kind, Status, Trigger
 from tidewater.domain.group import Group
 from tidewater.domain.instance import COUNTED, Lifecycle, Member, Origin
+from tidewater.domain.lifecycle_hook import HOLD, Transition
 from tidewater.domain.processes import Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
@@ -54,6 +55,7 @@ class Course:
     state: Lifecycle
     path: str | None = None  # a name in the one path table (steps.PATHS)
     warm: str | None = None  # how it moves with the warm pool, for the activity's words
+    hold: Transition | None = None  # the hooks its own path pauses for, where it has one
 
 
 COURSES: dict[Fate, Course] = {
@@ -63,9 +65,16 @@ COURSES: dict[Fate, Course] = {
     Fate.RECYCLE: Course(Kind.DETACH, Lifecycle.DETACHING, "recycle"),
     Fate.REST: Course(Kind.ENTER_STANDBY, Lifecycle.ENTERING_STANDBY),
     Fate.RETURN: Course(Kind.EXIT_STANDBY, Lifecycle.PENDING),
-    Fate.WARM: Course(Kind.TERMINATE, Lifecycle.WARMED_PENDING, "rewarm", "back"),
-    Fate.WARM_RUNNING: Course(Kind.TERMINATE, Lifecycle.WARMED_PENDING, "rewarm_running", "back"),
-    Fate.DROP: Course(Kind.TERMINATE, Lifecycle.WARMED_TERMINATING, "drop", "drop"),
+    # entering the pool is a launch of it, as a launch hook sees it (inferred for reuse)
+    Fate.WARM: Course(
+        Kind.TERMINATE, Lifecycle.WARMED_PENDING, "rewarm", "back", Transition.LAUNCHING
+    ),
+    Fate.WARM_RUNNING: Course(
+        Kind.TERMINATE, Lifecycle.WARMED_PENDING, "rewarm_running", "back", Transition.LAUNCHING
+    ),
+    Fate.DROP: Course(
+        Kind.TERMINATE, Lifecycle.WARMED_TERMINATING, "drop", "drop", Transition.TERMINATING
+    ),
 }
 
 
@@ -275,6 +284,8 @@ def send_off(
         own["path"] = list(path)
     if course.warm is not None:
         own[WARM] = course.warm
+    if course.hold is not None and HOLD not in facts:
+        own[HOLD] = course.hold.value
     return books.activities.add(
         row,
         course.kind,

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from tidewater.domain.activity import Kind, Trigger
 from tidewater.domain.capacity import emptiest_zone
 from tidewater.domain.group import Group, GroupStatus
-from tidewater.domain.instance import WARM, WARMED, Lifecycle, Member
+from tidewater.domain.instance import WARM, WARM_LEAVING, WARMED, Lifecycle, Member
+from tidewater.domain.lifecycle_hook import HOLD, Transition
 from tidewater.domain.processes import Gate
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
@@ -60,7 +61,7 @@ def draw(
         subnet_id=member.subnet_id,
         step=path[0],
         parent_id=parent,
-        facts={**facts, WARM_FACT: "from", "path": list(path)},
+        facts={**facts, WARM_FACT: "from", "path": list(path), HOLD: Transition.LAUNCHING.value},
     )
 
 
@@ -75,9 +76,11 @@ def tend(
 ) -> None:
     """Launch into the pool or end what it holds beyond its size; let a deleted pool go once
     it is empty. `launching`: launches into the pool still without an instance."""
-    pooled = [m for m in current if m.state in WARM and m.state is not Lifecycle.WARMED_TERMINATING]
+    pooled = [m for m in current if m.state in WARM and m.state not in WARM_LEAVING]
     have, want = len(pooled) + launching, group.pool_size()
-    facts = {"at": now.isoformat(), "trigger": Trigger.WARM_POOL, "from": have, "to": want}
+    # a group going takes its pool with it, past every hook (as a force delete does)
+    why = Trigger.DELETE if group.status is GroupStatus.DELETING else Trigger.WARM_POOL
+    facts = {"at": now.isoformat(), "trigger": why, "from": have, "to": want}
     zones = list(group.zones)
     if have < want and zones and not group.blocks(Gate.SCALE_OUT):
         assert group.warm_pool is not None
@@ -94,7 +97,12 @@ def tend(
                 zone=zone,
                 subnet_id=subnet_for(zone),
                 step=path[0],
-                facts={**facts, WARM_FACT: "into", "path": list(path)},
+                facts={
+                    **facts,
+                    WARM_FACT: "into",
+                    "path": list(path),
+                    HOLD: Transition.LAUNCHING.value,
+                },
             )
     elif have > want:
         for member in ready(pooled)[::-1][: min(have - want, BATCH)]:  # the newest go first

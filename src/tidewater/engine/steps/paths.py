@@ -26,14 +26,16 @@ PATHS: dict[str, tuple[str, ...]] = {
     "release": ("deregister", "wait", "halt", "halted", "terminate", "gone"),
     "recycle": ("deregister", "wait", "halt", "halted", "release"),
     # AWS warm pools: launched into the pool and put to rest there, stopped or running...
-    "warm": ("launch", "warming", "halt", "halted", "warmed"),
-    "warm_running": ("launch", "warming", "warmed"),
-    # ...drawn from it by scale-out (started, then booted as any launch)...
-    "draw": ("wake", "boot"),
+    # (a launch hook holds each at `wait`, in Warmed:Pending:Wait)...
+    "warm": ("launch", "wait", "warming", "halt", "halted", "warmed"),
+    "warm_running": ("launch", "wait", "warming", "warmed"),
+    # ...drawn from it by scale-out (started, held in Pending:Wait, booted as any launch)...
+    "draw": ("wake", "wait", "boot"),
     # ...returned to it by scale-in (ReuseOnScaleIn), or ended when the pool is too big
-    "rewarm": ("deregister", "halt", "halted", "warmed"),
-    "rewarm_running": ("deregister", "warmed"),
-    "drop": ("terminate", "gone"),
+    # (a termination hook holds it in Warmed:Terminating:Wait)
+    "rewarm": ("deregister", "wait", "halt", "halted", "warmed"),
+    "rewarm_running": ("deregister", "wait", "warmed"),
+    "drop": ("wait", "terminate", "gone"),
 }
 
 # Steps that only hold an activity until the time a fact of it names (an ISO time on the service

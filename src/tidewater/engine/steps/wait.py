@@ -23,7 +23,6 @@ from tidewater.cloud.ports import LifecycleNotice
 from tidewater.domain.activity import Status
 from tidewater.domain.instance import Lifecycle
 from tidewater.domain.lifecycle_hook import (
-    PROCEEDING,
     STOPS,
     WAITING,
     HookRules,
@@ -31,6 +30,7 @@ from tidewater.domain.lifecycle_hook import (
     Transition,
     deadlines,
     held_at,
+    hold_states,
 )
 from tidewater.domain.scope import Cloud
 from tidewater.engine.context import Context
@@ -38,6 +38,7 @@ from tidewater.engine.gateways.hooks import holding
 from tidewater.engine.profile import Record
 from tidewater.engine.steps.machinery import advance, finish, move, record, scope_of
 from tidewater.engine.steps.paths import PAUSES
+from tidewater.engine.steps.warm import WARM
 from tidewater.store.tables import groups, lifecycle_actions, members
 
 # The path a removal rolled back by its hook walks from its pause: back into its targets.
@@ -125,7 +126,7 @@ def _open(
                 group_arn=activity.group_arn,
             )
             ctx.notices.lifecycle_action(scope_of(activity), notice, conn)
-    _set_state(conn, activity, WAITING[transition])
+    _set_state(conn, activity, hold_states(transition, _warm(activity))[0])
     facts = {**activity.facts, "hooks": {"opened": now.isoformat()}}
     move(conn, activity, "wait", min(due), status=Status.MID_LIFECYCLE.value, facts=facts)
 
@@ -188,8 +189,14 @@ def _settle(
     if outcome is Result.ROLLBACK:
         _roll_back(conn, activity, facts, now)
         return
-    _set_state(conn, activity, PROCEEDING[transition], only=WAITING[transition])
+    held, proceeding = hold_states(transition, _warm(activity))
+    _set_state(conn, activity, proceeding, only=held)
     advance(conn, activity, now, status=ONWARD[transition].value, facts=facts)
+
+
+def _warm(activity: Any) -> bool:
+    """Whether the instance moves into, back to or out of a warm pool: its own wait states."""
+    return activity.facts.get(WARM) in ("into", "back", "drop")
 
 
 def _roll_back(conn: Connection, activity: Any, facts: dict[str, Any], now: datetime) -> None:
