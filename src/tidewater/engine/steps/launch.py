@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from tidewater.cloud.ports import Subnet
 from tidewater.domain.activity import Status
@@ -19,13 +19,12 @@ from tidewater.engine.context import Context
 from tidewater.engine.gateways import Members
 from tidewater.engine.records import group_of
 from tidewater.engine.steps.machinery import (
-    POLL,
     Failure,
     advance,
     finish,
     group_row,
-    move,
     record,
+    running,
     scope_of,
 )
 from tidewater.engine.steps.tags import member_tags
@@ -126,12 +125,7 @@ def boot(ctx: Context, activity: Any) -> None:
     scope, now = scope_of(activity), ctx.clock.now()
     machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
     with record(ctx, activity) as conn:
-        if machine is not None and machine.state == "pending":
-            move(conn, activity, "boot", max(machine.settles_at or now + POLL, now))
-            return
-        if machine is None or not machine.running:
-            conn.execute(delete(members).where(members.c.instance_id == activity.instance_id))
-            finish(conn, activity, now, Status.FAILED, failure={"reason": "instance.not_running"})
+        if not running(conn, activity, machine, now):
             return
     joined = join_launched(ctx, activity)
     with record(ctx, activity) as conn:

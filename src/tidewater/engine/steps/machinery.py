@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from tidewater.domain.activity import Kind, Status, Trigger
 from tidewater.domain.scope import Cloud, Scope
@@ -16,7 +16,7 @@ from tidewater.engine.leases import LeaseLost, held
 from tidewater.engine.settled import needs_look
 from tidewater.engine.steps.paths import onward
 from tidewater.store.checks import TERMINAL_VALUES
-from tidewater.store.tables import activities, groups
+from tidewater.store.tables import activities, groups, members
 
 POLL = timedelta(seconds=1)
 
@@ -149,3 +149,16 @@ def close_parent(conn: Connection, parent_id: str, now: datetime) -> None:
         .where(activities.c.id == parent_id)
         .values(status=status.value, progress=100, step="done", due_at=None, ended_at=now)
     )
+
+
+def running(conn: Connection, activity: Any, machine: Any, now: datetime) -> bool:
+    """Whether a launched (or started) machine runs: one still pending keeps the activity at its
+    step until it settles, and one that never came up ends the member and fails the activity."""
+    if machine is not None and machine.state == "pending":
+        move(conn, activity, activity.step, max(machine.settles_at or now + POLL, now))
+        return False
+    if machine is None or not machine.running:
+        conn.execute(delete(members).where(members.c.instance_id == activity.instance_id))
+        finish(conn, activity, now, Status.FAILED, failure={"reason": "instance.not_running"})
+        return False
+    return True

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 
 from tidewater.domain.activity import Status
 from tidewater.domain.instance import Lifecycle
 from tidewater.domain.warm_pool import POOL, WarmPool
 from tidewater.engine.context import Context
 from tidewater.engine.steps.machinery import (
-    POLL,
     advance,
     finish,
     group_row,
-    move,
     record,
+    running,
     scope_of,
 )
 from tidewater.store.tables import members
@@ -30,14 +29,8 @@ def warming(ctx: Context, activity: Any) -> None:
     scope, now = scope_of(activity), ctx.clock.now()
     machine = ctx.compute.machines(scope, [activity.instance_id]).get(activity.instance_id)
     with record(ctx, activity) as conn:
-        if machine is not None and machine.state == "pending":
-            move(conn, activity, "warming", max(machine.settles_at or now + POLL, now))
-            return
-        if machine is None or not machine.running:
-            conn.execute(delete(members).where(members.c.instance_id == activity.instance_id))
-            finish(conn, activity, now, Status.FAILED, failure={"reason": "instance.not_running"})
-            return
-        advance(conn, activity, now, progress=60)
+        if running(conn, activity, machine, now):
+            advance(conn, activity, now, progress=60)
 
 
 def warmed(ctx: Context, activity: Any) -> None:
