@@ -170,6 +170,13 @@ def test_deleting_a_pool_ends_what_it_holds(autoscaling: Any, ec2: Any, server: 
     assert "WarmPoolConfiguration" not in pool(autoscaling)
     settle(server)
     assert states(ec2, warm) == {"terminated"}
+    # forced while its launches are under way: what they make is ended once they are done
+    autoscaling.put_warm_pool(AutoScalingGroupName="web")
+    server.settle()
+    autoscaling.delete_warm_pool(AutoScalingGroupName="web", ForceDelete=True)
+    settle(server)
+    assert pool(autoscaling)["Instances"] == []
+    assert len(group(autoscaling)["Instances"]) == 1
 
 
 def test_a_group_with_a_pool_is_deleted_whole(autoscaling: Any, ec2: Any, server: Server) -> None:

@@ -59,3 +59,12 @@ def test_a_group_is_settled_only_with_its_pool_full_and_at_rest(
         assert settled, "a full pool at rest leaves nothing to do"
     group.status = GroupStatus.DELETING
     assert group.pool_size() == 0
+
+
+def test_a_pool_deleted_by_force_leaves_no_instance_settled() -> None:
+    """A launch into a pool deleted by force still makes its instance: the group must look."""
+    group = Group(id="g", name="g", min_size=0, max_size=6, desired=2, zones=("a",))
+    counts: capacity.Tally = Counter({("a", Lifecycle.IN_SERVICE, True, 1): 2})
+    assert capacity.settled_tally(group, counts, launching=False)
+    counts[("a", Lifecycle.WARMED_STOPPED, True, 1)] += 1
+    assert not capacity.settled_tally(group, counts, launching=False)

@@ -144,14 +144,13 @@ def settled_tally(group: Group, counts: Tally, launching: bool) -> bool:
     """
     if group.status is not GroupStatus.ACTIVE or launching:
         return False
-    if group.warm_pool is not None:
-        if group.warm_pool.deleting:
-            return False  # the pass that finds it empty lets it go
-        pooled = sum(n for (_, state, *_), n in counts.items() if state in WARM)
-        if pooled != group.pool_size() or any(
-            n and state not in WARMED for (_, state, *_), n in counts.items() if state in WARM
-        ):
-            return False
+    if group.warm_pool is not None and group.warm_pool.deleting:
+        return False  # the pass that finds it empty lets it go
+    # a warm pool holds its size, every instance at rest (none once it is gone: a launch into
+    # a pool deleted by force still ends up with an instance to end)
+    pooled = {state: n for (_, state, *_), n in counts.items() if state in WARM and n}
+    if sum(pooled.values()) != group.pool_size() or not pooled.keys() <= WARMED:
+        return False
     live = {key: n for key, n in counts.items() if key[1] in COUNTED and n}
     if not all(healthy for _, _, healthy, _ in live):
         return False
