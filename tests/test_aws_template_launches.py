@@ -387,3 +387,57 @@ def test_a_mixed_policy_launches_its_first_override(
         },
     )
     assert described(ec2, plain)["InstanceType"] == "t3.micro"
+
+
+def test_an_override_launches_its_own_template(autoscaling: Any, ec2: Any, server: Server) -> None:
+    """An override naming a LaunchTemplateSpecification launches its type from that template."""
+    base = template(ec2, "base")
+    own = template(
+        ec2,
+        "own",
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "from", "Value": "own"}]}],
+    )
+    [instance] = group(
+        autoscaling,
+        server,
+        "own-template",
+        MixedInstancesPolicy={
+            "LaunchTemplate": {
+                "LaunchTemplateSpecification": {"LaunchTemplateId": base},
+                "Overrides": [
+                    {
+                        "InstanceType": "m5.large",
+                        "LaunchTemplateSpecification": {"LaunchTemplateId": own},
+                    },
+                    {"InstanceType": "c5.large"},
+                ],
+            }
+        },
+    )
+    made = described(ec2, instance)
+    assert made["InstanceType"] == "m5.large"
+    tags = {t["Key"]: t["Value"] for t in made["Tags"]}
+    assert tags["from"] == "own" and tags["aws:ec2launchtemplate:id"] == own
+    [member] = autoscaling.describe_auto_scaling_instances(InstanceIds=[instance])[
+        "AutoScalingInstances"
+    ]
+    assert member["LaunchTemplate"]["LaunchTemplateName"] == "own"
+    error = error_of(
+        autoscaling.create_auto_scaling_group,
+        AutoScalingGroupName="missing-override",
+        MinSize=0,
+        MaxSize=1,
+        AvailabilityZones=[f"{autoscaling.meta.region_name}a"],
+        MixedInstancesPolicy={
+            "LaunchTemplate": {
+                "LaunchTemplateSpecification": {"LaunchTemplateId": base},
+                "Overrides": [
+                    {
+                        "InstanceType": "m5.large",
+                        "LaunchTemplateSpecification": {"LaunchTemplateName": "nowhere"},
+                    }
+                ],
+            }
+        },
+    )
+    assert error["Code"] == "ValidationError" and "nowhere" in error["Message"]

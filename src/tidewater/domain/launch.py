@@ -90,10 +90,21 @@ TYPES = "types"
 WEIGHTS = "weights"
 
 
+# ...and the template an override names for its type, launched instead of the group's
+TYPE_SOURCES = "type_sources"
+
+
 def preferred_type(stored: dict[str, Any] | None) -> str | None:
     """The instance type a group's launches take over its source's, if it names any."""
     types = (stored or {}).get(TYPES) or []
     return str(types[0]) if types else None
+
+
+def launched_source(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The source a group's launches use: its preferred type's own template, else its own."""
+    preferred = preferred_type(stored)
+    own = ((stored or {}).get(TYPE_SOURCES) or {}).get(preferred) if preferred else None
+    return own or stored
 
 
 def version_ok(version: str | None) -> bool:

@@ -15,7 +15,7 @@ from tidewater.domain import group as rules
 from tidewater.domain import limits as quotas
 from tidewater.domain.group import GroupStatus, Rules
 from tidewater.domain.instance import ARRIVING, Lifecycle
-from tidewater.domain.launch import WEIGHTS, version_ok
+from tidewater.domain.launch import TYPE_SOURCES, WEIGHTS, version_ok
 from tidewater.domain.lifecycle_hook import Hook
 from tidewater.domain.processes import BY_CLOUD, Gate
 from tidewater.domain.refusal import Refusal
@@ -102,6 +102,8 @@ def check_launch(
         launch["id"], launch["name"] = spec.template_id, spec.template_name
         if spec.key_name and not ctx.compute.key_pair_exists(scope, spec.key_name):
             raise Refusal("key_pair.not_found", key_name=spec.key_name, source="template")
+    for own in (launch.get(TYPE_SOURCES) or {}).values():  # an override's own template
+        check_launch(ctx, conn, scope, own)
 
 
 def vpcs_of(ctx: Context, scope: Scope, subnet_ids: Sequence[str]) -> set[str]:

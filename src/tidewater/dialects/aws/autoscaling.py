@@ -16,6 +16,7 @@ from tidewater.dialects.aws.schedules import ScheduledActionActions
 from tidewater.dialects.aws.service import Handler
 from tidewater.domain.instance import WARM as WARM_STATES
 from tidewater.domain.launch import (
+    TYPE_SOURCES,
     TYPES,
     WEIGHTS,
     Blueprint,
@@ -126,18 +127,29 @@ def _launch(params: Mapping[str, Any]) -> dict[str, Any] | None:
         policy = params["MixedInstancesPolicy"].get("LaunchTemplate") or {}
         template = policy.get("LaunchTemplateSpecification") or {}
         overrides = policy.get("Overrides") or []
-    stored = TemplateVersion(
-        template.get("LaunchTemplateId"),
-        template.get("LaunchTemplateName"),
-        template.get("Version") or None,  # none given: the default version, and none shown
-    ).stored()
+    stored = _template(template)
     types = [o["InstanceType"] for o in overrides if o.get("InstanceType")]
     if types:  # the overrides' instance types, first preferred (`prioritized`)
         stored[TYPES] = types
     weights = _weights(overrides)
     if weights:
         stored[WEIGHTS] = weights
+    own = {  # an override may name its own template for its type
+        o["InstanceType"]: _template(o["LaunchTemplateSpecification"])
+        for o in overrides
+        if o.get("InstanceType") and o.get("LaunchTemplateSpecification")
+    }
+    if own:
+        stored[TYPE_SOURCES] = own
     return stored
+
+
+def _template(given: Mapping[str, Any]) -> dict[str, Any]:
+    return TemplateVersion(
+        given.get("LaunchTemplateId"),
+        given.get("LaunchTemplateName"),
+        given.get("Version") or None,  # none given: the default version, and none shown
+    ).stored()
 
 
 def _weights(overrides: list[dict[str, Any]]) -> dict[str, int]:

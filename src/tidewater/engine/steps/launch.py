@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from tidewater.cloud.ports import Subnet
 from tidewater.domain.activity import Status
 from tidewater.domain.instance import ARRIVING, Lifecycle, Origin
-from tidewater.domain.launch import TemplateVersion, preferred_type, source_of
+from tidewater.domain.launch import TemplateVersion, launched_source, preferred_type, source_of
 from tidewater.domain.refusal import Refusal
 from tidewater.domain.scope import Scope
 from tidewater.engine import launch_sources
@@ -46,7 +46,7 @@ def launch(ctx: Context, activity: Any) -> None:
             finish(conn, activity, now, Status.CANCELLED, failure={"reason": "group.deleting"})
         return
     # an instance refresh launches from its own desired source, not yet the group's
-    source = source_of(activity.facts.get("source") or group.launch)
+    source = source_of(activity.facts.get("source") or launched_source(group.launch))
     with ctx.db.read() as conn:
         failure: Failure | None = None
         try:
