@@ -334,6 +334,8 @@ def test_lifecycle_hooks_hold_instances_entering_leaving_and_drawn_from_the_pool
     settle(server)
     drawn = [i for i in group(autoscaling)["Instances"] if i["InstanceId"] in warm]
     assert [i["LifecycleState"] for i in drawn] == ["Pending:Wait"]
+    zones = [i["AvailabilityZone"] for i in group(autoscaling)["Instances"]]
+    assert len(set(zones)) == 2, "the draw takes the pool's instance in the zone the group lacks"
     complete(autoscaling, "in", drawn[0]["InstanceId"])
     settle(server)
     assert {i["LifecycleState"] for i in group(autoscaling)["Instances"]} == {"InService"}

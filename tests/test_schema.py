@@ -17,9 +17,20 @@ from sqlalchemy import column, select, table
 
 from tests.conftest import _throwaway_database
 from tidewater.app import SchemaBehind, prepare_database
+from tidewater.domain.activity import Kind
+from tidewater.domain.instance import Lifecycle
+from tidewater.engine.steps import STEPS
 from tidewater.store import schema
 from tidewater.store.database import Database
-from tidewater.store.tables import Time, groups, machines, metadata, scaling_rules
+from tidewater.store.tables import (
+    Time,
+    activities,
+    groups,
+    machines,
+    members,
+    metadata,
+    scaling_rules,
+)
 
 
 def _old_group(**values: object) -> dict[str, object]:
@@ -682,3 +693,10 @@ def test_sqlite_times_read_back_aware_in_utc_whatever_their_stored_form(tmp_path
         4: datetime(2026, 12, 4, 10, tzinfo=UTC),
     }
     assert all(v is None or v.tzinfo is UTC for v in read.values())
+
+
+def test_every_state_and_step_name_fits_its_column() -> None:
+    """SQLite stores a longer value than the column allows; PostgreSQL refuses it mid-activity."""
+    assert max(len(state) for state in Lifecycle) <= members.c.state.type.length
+    assert max(len(step) for step in STEPS) <= activities.c.step.type.length
+    assert max(len(kind) for kind in Kind) <= activities.c.kind.type.length

@@ -158,8 +158,9 @@ def reconcile(ctx: Context, group_id: str) -> None:
                 "to": after_launch,
                 "change": trigger,
             }
-            if pool and not plan.rebalance:  # a scale-out draws on the warm pool first
-                warm_pools.draw(books, row, pool.pop(0), now, launch_facts, parent)
+            drawn = None if plan.rebalance else warm_pools.take(pool, zone)
+            if drawn is not None:  # a scale-out draws on the warm pool first
+                warm_pools.draw(books, row, drawn, now, launch_facts, parent)
                 continue
             books.activities.add(
                 row,

@@ -41,7 +41,19 @@ def reuse_fate(group: Group) -> Fate | None:
 
 def ready(current: Sequence[Member]) -> list[Member]:
     """The pool's instances a scale-out may draw on, the longest prepared first."""
-    return sorted((m for m in current if m.state in WARMED), key=lambda m: m.joined_at)
+    return sorted(
+        (m for m in current if m.state in WARMED), key=lambda m: (m.joined_at, m.instance_id)
+    )
+
+
+def take(pool: list[Member], zone: str) -> Member | None:
+    """The prepared instance a launch in `zone` draws: one of that zone, so the group stays
+    balanced, else the longest prepared of any (inferred: the guide names no order)."""
+    if not pool:
+        return None
+    chosen = next((m for m in pool if m.zone == zone), pool[0])
+    pool.remove(chosen)
+    return chosen
 
 
 def draw(
