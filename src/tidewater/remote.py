@@ -79,11 +79,13 @@ class Aws:
 
     done = AWS_DONE
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, session: Any = None) -> None:
+        """`session`: a botocore session to build the client from, shared by a caller that
+        makes many (its loaded models make each next client cheap); a new one otherwise."""
         import botocore.session
         from botocore.config import Config
 
-        self.client = botocore.session.Session().create_client(
+        self.client = (session or botocore.session.Session()).create_client(
             "autoscaling",
             endpoint_url=target.endpoint,
             region_name=target.region,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Callable
@@ -59,6 +60,11 @@ class Console:
         )
         self.pages.filters["when"] = _when
         self._remotes: dict[tuple[str, ...], Remote] = {}
+        # one botocore session builds every AWS client: a session per client would load the
+        # service models again each time (about 0.1 s); a session is not thread-safe, so a
+        # lock guards the building
+        self._botocore: Any = None
+        self._building = threading.Lock()
 
     def routes(self) -> list[BaseRoute]:
         """One mount: an API request passes the console in two quick path checks."""
@@ -135,11 +141,21 @@ class Console:
         endpoint = own_address(request)
         key = (cloud, region, visitor.key, visitor.secret, endpoint)
         found = self._remotes.get(key)
-        if found is None:
-            if len(self._remotes) > 256:
-                self._remotes.clear()
-            target = Target(endpoint, region, visitor.key, visitor.secret)
-            found = self._remotes[key] = Aws(target) if cloud == "aws" else Ess(target)
+        if found is not None:
+            return found
+        target = Target(endpoint, region, visitor.key, visitor.secret)
+        if cloud != "aws":
+            found = Ess(target)
+        else:
+            with self._building:
+                if self._botocore is None:
+                    import botocore.session
+
+                    self._botocore = botocore.session.Session()
+                found = Aws(target, self._botocore)
+        if len(self._remotes) > 1024:
+            self._remotes.clear()
+        self._remotes[key] = found
         return found
 
     async def groups(self, request: Request) -> Response:
