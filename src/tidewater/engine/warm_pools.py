@@ -23,7 +23,6 @@ from tidewater.domain.warm_pool import POOL, PoolState, WarmPool
 from tidewater.engine.context import Context
 from tidewater.engine.gateways import Books
 from tidewater.engine.leaving import Fate, send_off
-from tidewater.engine.records import group_of
 from tidewater.engine.steps import PATHS
 from tidewater.engine.steps.warm import WARM as WARM_FACT
 from tidewater.store.tables import members
@@ -158,13 +157,19 @@ def delete(ctx: Context, scope: Scope, name: str, force: bool) -> None:
     ctx.attempt(scope, body)
 
 
-def described(ctx: Context, scope: Scope, name: str) -> tuple[WarmPool | None, list[Any]]:
-    """A group's pool and the member rows in it, in instance id order."""
+def described(
+    ctx: Context, scope: Scope, name: str, after: str | None, size: int
+) -> tuple[WarmPool | None, list[Any]]:
+    """A group's pool and one page of the member rows in it, in instance id order: `size` of
+    them past `after`, and one more when there is a next page."""
+    query = select(members).where(members.c.state.in_([s.value for s in WARM]))
+    if after is not None:
+        query = query.where(members.c.instance_id > after)
     with ctx.db.read() as conn:
         row = ctx.books(conn, scope).groups.find(name)
         rows = conn.execute(
-            select(members)
-            .where(members.c.group_id == row.id, members.c.state.in_([s.value for s in WARM]))
+            query.where(members.c.group_id == row.id)
             .order_by(members.c.instance_id)
+            .limit(size + 1)
         ).all()
-        return group_of(row).warm_pool, list(rows)
+        return WarmPool.of((row.settings or {}).get(POOL)), list(rows)

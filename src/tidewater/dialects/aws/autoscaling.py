@@ -481,8 +481,7 @@ class AutoScalingService(
     def DescribeWarmPool(self, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         size = queries.page_size(p.get("MaxRecords"), 50, 50)
         after = queries.decode_token(p.get("NextToken"))
-        pool, rows = warm_pools.described(self.ctx, scope, p["AutoScalingGroupName"])
-        rows = [r for r in rows if after is None or r.instance_id > after]
+        pool, rows = warm_pools.described(self.ctx, scope, p["AutoScalingGroupName"], after, size)
         out: dict[str, Any] = {"Instances": [self._member(m) for m in rows[:size]]}
         if pool is not None:
             out["WarmPoolConfiguration"] = _pool_out(pool)
