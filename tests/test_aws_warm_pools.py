@@ -15,6 +15,7 @@ from tests.conftest import Server
 from tests.helpers import aws_client, error_of, make_group, run_check
 
 from .test_aws_template_launches import template
+from .test_aws_weighted_capacity import weighted
 from .test_load_publication import group_metric
 
 
@@ -279,12 +280,7 @@ def test_tidewater_check_holds_with_a_pool_and_weights(own_server: Server) -> No
         MaxSize=12,
         DesiredCapacity=6,
         AvailabilityZones=[f"{autoscaling.meta.region_name}a"],
-        MixedInstancesPolicy={
-            "LaunchTemplate": {
-                "LaunchTemplateSpecification": {"LaunchTemplateId": lt},
-                "Overrides": [{"InstanceType": "c5.xlarge", "WeightedCapacity": "4"}],
-            }
-        },
+        MixedInstancesPolicy=weighted(lt, c5_xlarge="4"),
     )
     settle(own_server)
     autoscaling.set_desired_capacity(AutoScalingGroupName="web", DesiredCapacity=1)
